@@ -1,0 +1,3 @@
+from saiken.cli import main
+
+raise SystemExit(main())

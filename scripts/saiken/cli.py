@@ -1,0 +1,72 @@
+"""The command line: one click group, one error boundary. Commands live in saiken/commands/.
+
+No logic here: each command module is a thin layer over the library, and every SaikenError
+raised below becomes a Japanese message on stderr and a non-zero exit code – never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import click
+
+from saiken import __version__
+from saiken.errors import SaikenError
+
+# (module under saiken.commands, attribute) – one line per top-level command
+COMMANDS = [
+    ("keys", "keygen"),
+    ("handler", "handler"),
+    ("case", "case"),
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="saiken")
+@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="このフォルダ（記録リポジトリ）で実行します。")
+def cli(directory: Path | None) -> None:
+    """saiken – 奨学資金貸付金の債権回収委託で扱う個人情報を、age で暗号化して Git で管理します。
+
+    \b
+    例:
+      saiken demo ~/saiken-demo      架空の事案 20 件でデモ用リポジトリを作る
+      saiken case list               事案の一覧（氏名は出しません）
+      saiken case show C-AB12CD34    1 件を復号して表示する
+    """
+    os.umask(0o077)
+    if directory is not None:
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise SaikenError(f"フォルダに移動できません（{exc.strerror}）。", where=str(directory)) from None
+
+
+for _module, _attr in COMMANDS:
+    cli.add_command(getattr(import_module(f"saiken.commands.{_module}"), _attr))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="saiken", standalone_mode=False)
+    except SaikenError as exc:
+        click.echo(exc.render(), err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("中断しました。", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("中断しました。", err=True)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1
+    return 0

@@ -1,0 +1,124 @@
+"""saiken case new|show|list – case records (records/<case-id>.yaml.age)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from saiken import claim, yamlio
+from saiken.commands._common import identities, store, to_json
+from saiken.errors import SaikenError
+from saiken.records import check_case_id, new_case_id
+
+
+@click.group()
+def case() -> None:
+    """事案の記録（暗号化された YAML）を作成・表示・一覧します。
+
+    \b
+    例:
+      saiken case list
+      saiken case new --from 事案.yaml
+      saiken case show C-AB12CD34
+      saiken case edit C-AB12CD34
+    """
+
+
+def _read_source(source: str) -> str:
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise SaikenError(f"ファイルを読めません（{exc.strerror}）。", where=source) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SaikenError("UTF-8 のテキストではありません。", where=source) from None
+
+
+@case.command()
+@click.option("--from", "source", default=None, help="記録の YAML ファイル（- で標準入力）。省略時はエディタで作成。")
+@click.option("--id", "case_id", default=None, help="事案番号（省略時は自動で採番、英大文字・数字・ハイフン）。")
+@click.option("--unsafe-tmp", is_flag=True, help="メモリ上の一時領域がない場合にディスクの一時ファイルを許可します（非推奨）。")
+def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
+    """新しい事案の記録を作成し、有効な取扱者宛てに暗号化して保存します。
+
+    平文のファイルから作った場合、元のファイルは自分で安全に削除してください（shred -u など）。
+
+    \b
+    例:
+      saiken case new                         エディタでひな形から作成
+      saiken case new --from 事案.yaml
+      saiken case new --id C-2021-0001 --from -   < 事案.yaml
+    """
+    st = store()
+    if source is None:
+        from saiken import editor
+        editor.new_case(st, case_id, unsafe_tmp=unsafe_tmp)
+        return
+    text = _read_source(source)
+    normalised, data = st.normalise_text(text, where=source)
+    cid = check_case_id(case_id or str(data.get("case_id") or new_case_id()))
+    if data.get("case_id") != cid:
+        raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source)
+    if st.exists(cid):
+        raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
+                          hint=f"変更するには `saiken case edit {cid}` を使ってください。")
+    st.write_text(cid, normalised)
+    click.echo(cid)
+
+
+@case.command()
+@click.argument("case_id")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", help="出力形式。")
+def show(case_id: str, fmt: str) -> None:
+    """事案の記録を復号して表示します（画面に個人情報が出ます。周囲に注意してください）。
+
+    \b
+    例:
+      saiken case show C-AB12CD34
+      saiken case show C-AB12CD34 --format json
+    """
+    st = store()
+    text = st.decrypt(check_case_id(case_id), identities())
+    if fmt == "yaml":
+        st.parse(text, where=st.rel(case_id))
+        click.echo(text, nl=False)
+    else:
+        click.echo(to_json(st.parse(text, where=st.rel(case_id))))
+
+
+@case.command("list")
+@click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", help="出力形式。")
+def list_(names: bool, fmt: str) -> None:
+    """事案の一覧（事案番号・処理状況・債権残高）。氏名は --names のときだけ表示します。
+
+    \b
+    例:
+      saiken case list
+      saiken case list --names
+      saiken case list --format json
+    """
+    st = store()
+    ids = identities()
+    rows = []
+    for case_id, record in st.iter_records(ids):
+        row = {"case_id": case_id, "status": record.get("status"), "balance": claim.balance(record)}
+        if names:
+            row["name"] = claim.display_name(claim.borrower(record))
+        rows.append(row)
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    if fmt == "tsv":
+        for r in rows:
+            click.echo("\t".join(str(v) for v in r.values()))
+        return
+    header = f"{'事案番号':<12}{'処理状況':<8}{'債権残高':>14}" + ("  氏名" if names else "")
+    click.echo(header)
+    for r in rows:
+        line = f"{r['case_id']:<16}{r['status']:<8}{'金' + format(r['balance'], ',') + '円':>14}"
+        click.echo(line + (f"  {r['name']}" if names else ""))
+    click.echo(f"計 {len(rows)} 件、債権残高合計 金{sum(r['balance'] for r in rows):,}円")

@@ -1,0 +1,45 @@
+"""The one error type saiken raises for things a user can fix.
+
+Messages are Japanese and say what is wrong and where; `hint` names the command that fixes it.
+The CLI's error boundary (cli.main) prints them and maps them to an exit code, so no traceback
+ever reaches a clerk.
+"""
+
+from __future__ import annotations
+
+
+class SaikenError(Exception):
+    """A failure the user can act on: message (Japanese), where, and a hint command."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def render(self) -> str:
+        lines = ["エラー: " + (f"{self.where}: " if self.where else "") + self.message]
+        if self.hint:
+            lines.append(f"対処: {self.hint}")
+        return "\n".join(lines)
+
+
+class DecryptFailure(SaikenError):
+    """An age file could not be opened. `kind` is one of the age test-kit outcomes:
+    'header', 'hmac', 'armor', 'payload', 'no match', 'unsupported'."""
+
+    def __init__(self, kind: str, message: str, **kw: str | None) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
+
+
+class ValidationError(SaikenError):
+    """A record or policy file breaks the schema; `problems` lists each (path, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]], *, where: str | None = None,
+                 hint: str | None = None) -> None:
+        text = "\n".join(f"  - {p}: {m}" if p else f"  - {m}" for p, m in problems)
+        super().__init__("内容に誤りがあります:\n" + text, where=where, hint=hint)
+        self.problems = problems

@@ -1,0 +1,227 @@
+"""Validating a decrypted case record against policies/information-items.yaml.
+
+The schema is data: each key names the permitted information item it belongs to (term 3) or the
+administrative fact it records. A key the schema does not know is refused, not ignored. Values are
+typed strictly and normalised: text is NFKC (全角英数 → 半角, 半角カナ → 全角), so full-width digits
+in an amount or a date are accepted and stored in their normal form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any, Callable
+
+CASE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+REF = re.compile(r"^[a-z0-9][a-z0-9_-]{0,15}$")
+HANDLER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
+POSTAL = re.compile(r"^\d{3}-\d{4}$")
+PHONE = re.compile(r"^(\+81[- ]?)?0?\d{1,4}-?\d{1,4}-?\d{3,4}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+KANA = re.compile(r"^[\u30a0-\u30ff\u3040-\u309f\u30fc\s・]+$")
+
+Problems = list[tuple[str, str]]
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _text(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise _Invalid("文字列で書いてください")
+    s = nfkc(str(v)).strip()
+    if len(s) > limits["max_text_length"]:
+        raise _Invalid(f"長すぎます（{len(s)} 文字、上限 {limits['max_text_length']}）")
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in s):
+        raise _Invalid("制御文字が含まれています")
+    return s
+
+
+def _kana(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> str:
+    s = _text(v, spec, limits)
+    if not KANA.match(s):
+        raise _Invalid("カナで書いてください")
+    return s
+
+
+def _date(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.date:
+    if isinstance(v, dt.datetime):
+        raise _Invalid("日付（YYYY-MM-DD）で書いてください（時刻は不要です）")
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(nfkc(v).strip().replace("/", "-"))
+        except ValueError:
+            raise _Invalid(f"日付として正しくありません（{v}）。YYYY-MM-DD で、実在する日付を書いてください") from None
+    raise _Invalid("日付（YYYY-MM-DD）で書いてください")
+
+
+def _datetime(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.datetime:
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=None) if v.tzinfo is None else v
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, str):
+        try:
+            return dt.datetime.fromisoformat(nfkc(v).strip())
+        except ValueError:
+            raise _Invalid(f"日時として正しくありません（{v}）。YYYY-MM-DD HH:MM で書いてください") from None
+    raise _Invalid("日時（YYYY-MM-DD HH:MM）で書いてください")
+
+
+def _integer(v: Any) -> int:
+    if isinstance(v, bool):
+        raise _Invalid("数値で書いてください")
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        raise _Invalid("整数で書いてください（小数は使えません）")
+    if isinstance(v, str):
+        s = nfkc(v).strip().replace(",", "").removesuffix("円").removeprefix("金")
+        if re.fullmatch(r"-?\d+", s):
+            return int(s)
+    raise _Invalid(f"整数で書いてください（{v}）")
+
+
+def _yen(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> int:
+    n = _integer(v)
+    if n < 0:
+        raise _Invalid("金額は 0 以上の整数（円）です")
+    if n > 10**11:
+        raise _Invalid("金額が大きすぎます")
+    return n
+
+
+def _count(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> int:
+    n = _integer(v)
+    if n < 0 or n > 10000:
+        raise _Invalid("0 以上の整数で書いてください")
+    return n
+
+
+def _day(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> int:
+    n = _integer(v)
+    if not 1 <= n <= 31:
+        raise _Invalid("日は 1〜31 です")
+    return n
+
+
+def _bool(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> bool:
+    if isinstance(v, bool):
+        return v
+    raise _Invalid("true か false で書いてください")
+
+
+def _pattern(rx: re.Pattern[str], what: str) -> Callable[[Any, dict[str, Any], dict[str, Any]], str]:
+    def check(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):
+            raise _Invalid(f"{what}は引用符で囲んで文字列として書いてください（先頭の 0 が消えるため）")
+        s = _text(v, spec, limits)
+        if not rx.match(s):
+            raise _Invalid(f"{what}の形式が正しくありません（{s}）")
+        return s
+    return check
+
+
+SCALARS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Any]] = {
+    "text": _text, "kana": _kana, "date": _date, "datetime": _datetime, "yen": _yen,
+    "count": _count, "day": _day, "bool": _bool,
+    "postal_code": _pattern(POSTAL, "郵便番号"), "phone": _pattern(PHONE, "電話番号"),
+    "email": _pattern(EMAIL, "メールアドレス"), "case_id": _pattern(CASE_ID, "事案番号"),
+    "ref": _pattern(REF, "当事者番号"), "handler": _pattern(HANDLER_ID, "取扱者 ID"),
+}
+
+
+class Validator:
+    """Walks a record against the schema, normalising values in place and collecting problems."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self.lists: dict[str, list[str]] = items.get("lists", {})
+        self.root: dict[str, Any] = items["record"]
+        self.limits = {"max_text_length": int(items.get("max_text_length", 4000))}
+        self.problems: Problems = []
+
+    def validate(self, record: Any) -> Problems:
+        self.problems = []
+        if not isinstance(record, dict):
+            self.problems.append(("", "記録の最上位は「キー: 値」の形でなければなりません"))
+        else:
+            self._map(record, self.root, "")
+        return self.problems
+
+    def _node(self, value: Any, spec: dict[str, Any], path: str) -> Any:
+        kind = spec.get("type", "text")
+        if kind == "map":
+            if not isinstance(value, dict):
+                self.problems.append((path, "「キー: 値」のまとまりで書いてください"))
+            else:
+                self._map(value, spec, path)
+            return value
+        if kind == "list":
+            if not isinstance(value, list):
+                self.problems.append((path, "「- 」で始まる繰り返しで書いてください"))
+                return value
+            if len(value) < int(spec.get("min", 0)):
+                self.problems.append((path, f"少なくとも {spec['min']} 件必要です"))
+            for i, child in enumerate(value):
+                value[i] = self._node(child, spec.get("items", {}), f"{path}[{i}]")
+            return value
+        if kind == "enum":
+            allowed = self.lists.get(spec.get("values", ""), [])
+            text = nfkc(str(value)).strip() if isinstance(value, str) else value
+            if text not in allowed:
+                self.problems.append((path, f"「{value}」は使えません。次のいずれかです: {'、'.join(allowed)}"))
+            return text
+        try:
+            return SCALARS[kind](value, spec, self.limits)
+        except _Invalid as exc:
+            self.problems.append((path, str(exc)))
+            return value
+
+    def _map(self, value: dict[str, Any], spec: dict[str, Any], path: str) -> None:
+        fields: dict[str, Any] = spec.get("fields", {})
+        for key in list(value.keys()):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in fields:
+                self.problems.append((sub, "情報項目の定義にない項目です。収集できるのは必要最小限の範囲の項目だけです"
+                                           "（特記事項3）。policies/information-items.yaml にある項目だけを使ってください"))
+                continue
+            if value[key] is None:
+                if fields[key].get("required"):
+                    self.problems.append((sub, "必須の項目が空です"))
+                continue
+            value[key] = self._node(value[key], fields[key], sub)
+        for key, fspec in fields.items():
+            if fspec.get("required") and key not in value:
+                self.problems.append((f"{path}.{key}" if path else key, "必須の項目がありません"))
+
+
+def cross_checks(record: dict[str, Any], handler_ids: set[str] | None) -> Problems:
+    """Checks that span fields: party references, dates in order, known handlers."""
+    problems: Problems = []
+    parties = record.get("parties") or []
+    ids = [p.get("id") for p in parties if isinstance(p, dict)]
+    for dup in sorted({i for i in ids if ids.count(i) > 1 and i}):
+        problems.append(("parties", f"当事者番号「{dup}」が重複しています"))
+    if parties and isinstance(parties[0], dict) and parties[0].get("role") != "borrower":
+        problems.append(("parties[0].role", "最初の当事者は借受人（borrower）です"))
+    for i, p in enumerate(parties):
+        if not isinstance(p, dict):
+            continue
+        if p.get("role") == "heir" and p.get("heir_of") not in ids:
+            problems.append((f"parties[{i}].heir_of", "相続人には、相続元の当事者番号（heir_of）が必要です"))
+    for i, h in enumerate(record.get("history") or []):
+        if not isinstance(h, dict):
+            continue
+        if h.get("party") is not None and h["party"] not in ids:
+            problems.append((f"history[{i}].party", f"当事者番号「{h['party']}」はこの記録にありません"))
+        if handler_ids is not None and h.get("by") and h["by"] not in handler_ids:
+            problems.append((f"history[{i}].by", f"取扱者「{h['by']}」は policies/handlers.yaml にいません"))
+    return problems

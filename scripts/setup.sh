@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up saiken on a fresh Debian machine: Debian packages (when missing, as root), then a venv
+# in .venv with saiken installed from this checkout.  `scripts/setup.sh --test` adds what the
+# test suite needs.  Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(age git python3-venv vim-tiny)
+[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client)
+
+missing=()
+for pkg in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "次の Debian パッケージが必要です（root で実行してください）: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Debian パッケージをインストールします: ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 \
+  | grep -v '^WARNING: Location' || true
+.venv/bin/saiken --version >/dev/null

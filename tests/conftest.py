@@ -1,0 +1,97 @@
+"""Shared fixtures: real temp repositories, real keys, real git; fictional people only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from saiken import crypto
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class RecordsRepo:
+    """A records repository in a temp dir with one active handler whose identity we hold."""
+
+    root: Path
+    env: dict[str, str]
+    identity: Path
+    public: str
+    handlers: dict[str, tuple[Path, str]] = field(default_factory=dict)
+
+    def saiken(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+               check: bool = False) -> Result:
+        """Run the real `saiken` console script in this repository."""
+        proc = subprocess.run([str(VENV_BIN / "saiken"), *args], cwd=self.root, input=input,
+                              capture_output=True, text=True, env={**self.env, **(env or {})}, timeout=120)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"saiken {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def git(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True,
+                              env=self.env, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc.stdout
+
+    def add_handler(self, handler_id: str, org: str = "乙", role: str = "取扱者") -> tuple[Path, str]:
+        """Generate a real identity and designate it as a handler."""
+        path = self.root.parent / f"{handler_id}.key"
+        secret, public = crypto.generate_identity()
+        path.write_text(crypto.identity_file_text(secret, public, "test"))
+        path.chmod(0o600)
+        self.saiken("handler", "add", "--id", handler_id, "--name", f"架空 {handler_id}", "--org", org,
+                    "--role", role, "--key", public, "--email", f"{handler_id}@example.invalid", check=True)
+        self.handlers[handler_id] = (path, public)
+        return path, public
+
+
+def _base_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAIKEN_", "GIT_"))}
+    env.update({
+        "HOME": str(tmp / "home"), "XDG_CONFIG_HOME": str(tmp / "home" / ".config"),
+        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        "GIT_AUTHOR_NAME": "架空 otsu-01", "GIT_AUTHOR_EMAIL": "otsu-01@example.invalid",
+        "GIT_COMMITTER_NAME": "架空 otsu-01", "GIT_COMMITTER_EMAIL": "otsu-01@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "LANG": "C.UTF-8", "EDITOR": "false",
+    })
+    (tmp / "home").mkdir(exist_ok=True)
+    return env
+
+
+@pytest.fixture
+def records_repo(tmp_path: Path) -> RecordsRepo:
+    root = tmp_path / "repo"
+    (root / "policies").mkdir(parents=True)
+    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml"):
+        shutil.copy(ROOT / "policies" / name, root / "policies" / name)
+    env = _base_env(tmp_path)
+    repo = RecordsRepo(root, env, Path(), "")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
+    ident, public = repo.add_handler("otsu-01", role="取扱責任者")
+    repo.identity, repo.public = ident, public
+    repo.env["SAIKEN_IDENTITY"] = str(ident)
+    return repo
+
+
+@pytest.fixture
+def fictional_case_text() -> str:
+    return (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
