@@ -44,7 +44,7 @@ def _under_records(f: FileInput) -> Iterable[Finding]:
     try:
         agefile.parse(f.data)
     except DecryptFailure as exc:
-        yield _found(f.path, None, f"records/ に暗号化されていないファイルがあります（{exc.message}）。"
+        yield _found(f.path, None, f"records/ に暗号化されていないファイルがあります（{exc.message.rstrip('。')}）。"
                      "ここには saiken が暗号化した記録だけを置けます。"
                      f"`git rm --cached {f.path}` で取り除いてファイルを `shred -u {f.path}` で消去し、"
                      "記録は `saiken case new --from ファイル` で暗号化して作り直してください。")

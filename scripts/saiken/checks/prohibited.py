@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator
 
 from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
 from saiken.checks.context import LEXICON_FILE, CheckInput
-from saiken.checks.text import fold, fold_word
+from saiken.checks.text import Folded, fold, fold_word
 from saiken.errors import SaikenError
 
 ID = "prohibited"
@@ -102,16 +102,19 @@ def _scan(path: str, case_id: str, field: str, value: str, lexicon: Lexicon,
     folded = fold(value)
     allowed = [span for e in lexicon.exceptions for span in folded.find_all(e)]
     for cat in lexicon.categories:
-        reported: set[str] = set()
-        for word, key in cat.words:
-            if word in reported:
-                continue
-            for start, end in folded.find_all(key):
-                if any(a <= start and end <= b for a, b in allowed):
-                    continue
-                reported.add(word)
-                yield _finding(path, case_id, field, cat, word, folded.window(start, end), inp)
-                break
+        hit = _first_hit(folded, cat, allowed)
+        if hit is not None:  # one finding per category and field: one place to rewrite
+            word, start, end = hit
+            yield _finding(path, case_id, field, cat, word, folded.window(start, end), inp)
+
+
+def _first_hit(folded: Folded, cat: Category,
+               allowed: list[tuple[int, int]]) -> tuple[str, int, int] | None:
+    for word, key in cat.words:
+        for start, end in folded.find_all(key):
+            if not any(a <= start and end <= b for a, b in allowed):
+                return word, start, end
+    return None
 
 
 def _finding(path: str, case_id: str, field: str, cat: Category, word: str, context: str,

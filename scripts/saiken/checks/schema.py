@@ -8,6 +8,7 @@ or whose case_id differs from its file name, is reported here too.
 
 from __future__ import annotations
 
+import copy
 from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
@@ -35,7 +36,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return  # not opened with our identities: the recipients check says why
     store = Store(inp.ctx.policy.root, inp.ctx.policy)
     try:
-        store.validate(rec.data, where=f.path)
+        store.validate(copy.deepcopy(rec.data), where=f.path)  # validate normalises in place
     except ValidationError as exc:
         for path, message in exc.problems:
             yield _found(f.path, path or None, f"{message}。{fix}")

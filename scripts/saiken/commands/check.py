@@ -49,7 +49,9 @@ def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, o
     for note in report.notes:
         click.echo(f"注意: {note}", err=True)
     if report.exit_code:
-        raise click.exceptions.Exit(report.exit_code)
+        # the error boundary prints this on stderr and exits 1
+        raise SaikenError(f"特記事項に反する箇所が {len(report.errors)} 件あります。",
+                          hint="各行の対処のとおりに直し、もう一度 `saiken check` を実行してください。")
 
 
 def _identities() -> list[crypto.LoadedIdentity]:
