@@ -97,30 +97,51 @@ def open_record(f: FileInput, identities: list[crypto.LoadedIdentity], max_bytes
 
 @dataclass
 class CheckInput:
+    """The files under check and the context, with records opened lazily and once: a check that
+    needs a record's content asks for it, so a run whose results are all cached decrypts nothing."""
+
     files: list[FileInput]
     ctx: Context
-    opened: dict[str, OpenedRecord] = field(default_factory=dict)  # records under check, by path
-    sources: list[OpenedRecord] = field(default_factory=list)      # every record opened (for PII)
+    memo: dict[str, Any] = field(default_factory=dict)  # what a check derives once per run (lexicon, names)
+    _opened: dict[str, OpenedRecord] = field(default_factory=dict)
+    _sources: list[OpenedRecord] | None = None
     _yaml: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, files: list[FileInput], ctx: Context) -> "CheckInput":
-        inp = cls(files, ctx)
-        if not ctx.identities:
-            return inp
-        max_bytes = int(ctx.policy.items.get("max_record_bytes", 1 << 20))
-        for f in files:
-            if is_record_path(f.path):
-                rec = open_record(f, ctx.identities, max_bytes)
-                inp.opened[f.path] = rec
-                if rec.data is not None:
-                    inp.sources.append(rec)
-        for f in ctx.record_sources:  # the rest of the repository, for names only
-            if is_record_path(f.path) and f.path not in inp.opened:
-                rec = open_record(f, ctx.identities, max_bytes)
-                if rec.data is not None:
-                    inp.sources.append(rec)
-        return inp
+        return cls(files, ctx)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.ctx.policy.items.get("max_record_bytes", 1 << 20))
+
+    def record(self, f: FileInput) -> OpenedRecord | None:
+        """The record in `f` opened with the runner's identities; None if `f` is not a record or
+        there is no identity. A record that did not open carries the reason in `.error`."""
+        if not self.ctx.identities or not is_record_path(f.path):
+            return None
+        if f.path not in self._opened:
+            self._opened[f.path] = open_record(f, self.ctx.identities, self.max_bytes)
+        return self._opened[f.path]
+
+    @property
+    def opened(self) -> dict[str, OpenedRecord]:
+        """Records under check opened so far, by path."""
+        return self._opened
+
+    @property
+    def sources(self) -> list[OpenedRecord]:
+        """Every record that opens – those under check and the rest of the repository (for names)."""
+        if self._sources is None:
+            out = [r for f in self.files if (r := self.record(f)) is not None and r.data is not None]
+            under_check = {f.path for f in self.files}
+            for f in self.ctx.record_sources:
+                if f.path not in under_check and is_record_path(f.path) and self.ctx.identities:
+                    rec = open_record(f, self.ctx.identities, self.max_bytes)
+                    if rec.data is not None:
+                        out.append(rec)
+            self._sources = out
+        return self._sources
 
     def file_yaml(self, rel: str) -> Any:
         """A policy or ledger file of the tree under check, parsed once; None when absent.

@@ -9,12 +9,14 @@ lifts it (the runner applies consents to every check alike); nothing written ins
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Iterator
 
 from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
 from saiken.checks.context import LEXICON_FILE, CheckInput
-from saiken.checks.text import Folded, fold, fold_word
+from saiken.checks.text import Folded, fold, fold_word, quick_fold
 from saiken.errors import SaikenError
 
 ID = "prohibited"
@@ -31,6 +33,12 @@ class Category:
     item: int | None
     severity: str
     words: tuple[tuple[str, str], ...]  # (word as written, folded)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """All folded words as one alternation: a quick yes/no over a folded text."""
+        keys = sorted({k for _, k in self.words if k}, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, keys))) if keys else None
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def _item_text(inp: CheckInput, item: int) -> str:
 
 
 def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
-    rec = inp.opened.get(f.path)
+    rec = inp.record(f)
     if rec is None or rec.data is None:
         return
     lexicon = _lexicon(inp)
@@ -93,15 +101,21 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 
 
 def _lexicon(inp: CheckInput) -> Lexicon | None:
-    data = inp.file_yaml(LEXICON_FILE)
-    return None if data is None else Lexicon.from_data(data)
+    if "lexicon" not in inp.memo:
+        data = inp.file_yaml(LEXICON_FILE)
+        inp.memo["lexicon"] = None if data is None else Lexicon.from_data(data)
+    return inp.memo["lexicon"]  # type: ignore[no-any-return]
 
 
 def _scan(path: str, case_id: str, field: str, value: str, lexicon: Lexicon,
           inp: CheckInput) -> Iterator[Finding]:
+    quick = quick_fold(value)
+    hits = [c for c in lexicon.categories if c.pattern is not None and c.pattern.search(quick)]
+    if not hits:
+        return  # the common case: no word of any category, no need to locate anything
     folded = fold(value)
     allowed = [span for e in lexicon.exceptions for span in folded.find_all(e)]
-    for cat in lexicon.categories:
+    for cat in hits:
         hit = _first_hit(folded, cat, allowed)
         if hit is not None:  # one finding per category and field: one place to rewrite
             word, start, end = hit

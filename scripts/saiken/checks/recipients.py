@@ -61,7 +61,7 @@ def _stanzas(path: str, header: agefile.Header, inp: CheckInput) -> Iterable[Fin
 
 
 def _own_stanza(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
-    rec = inp.opened.get(f.path)
+    rec = inp.record(f)
     kind = rec.failure_kind if rec is not None else None
     if rec is None or kind is None or kind == "yaml":
         return

@@ -82,7 +82,7 @@ def _notes(files: list[FileInput], ctx: Context, inp: CheckInput) -> list[str]:
     if records and not ctx.identities:
         return ["鍵が設定されていないため、記録の内容（特記事項3・5）と記録から取った氏名等の検査"
                 "（特記事項2・7）は行いませんでした。SAIKEN_IDENTITY に鍵ファイルを指定すると検査します。"]
-    unopened = sum(1 for f in records if inp.opened.get(f.path) is None or inp.opened[f.path].data is None)
+    unopened = sum(1 for rec in inp.opened.values() if rec.data is None)
     if records and unopened:
         return [f"{unopened} 件の記録はお手元の鍵で開けなかったため、内容を検査していません。"]
     return []
@@ -90,10 +90,12 @@ def _notes(files: list[FileInput], ctx: Context, inp: CheckInput) -> list[str]:
 
 # --- the work tree as input ------------------------------------------------------------------
 
-def worktree_context(root: Path, identities: list, *, commit_message: str | None = None,
-                     author: str | None = None) -> Context:
-    """Context for the work tree at `root`: its policy, and every record there as a name source."""
-    records = [_read_file(root, p) for p in _record_paths(root)]
+def worktree_context(root: Path, identities: list, files: list[FileInput], *,  # type: ignore[type-arg]
+                     commit_message: str | None = None, author: str | None = None) -> Context:
+    """Context for the work tree at `root`: its policy, and every record there as a name source
+    (the records among `files` are reused rather than read twice)."""
+    given = {f.path: f for f in files}
+    records = [given.get(p) or _read_file(root, p) for p in _record_paths(root)]
     return Context(Policy.load(root), worktree_reader(root), identities, commit_message=commit_message,
                    author=author, record_sources=[r for r in records if r is not None])
 

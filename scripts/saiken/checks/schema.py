@@ -25,7 +25,7 @@ _found = FindingMaker(ID, TERMS, SEVERITY)
 
 
 def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
-    rec = inp.opened.get(f.path)
+    rec = inp.record(f)
     if rec is None:
         return
     fix = f"`saiken case edit {rec.case_id}` で直してください。"

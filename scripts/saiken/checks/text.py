@@ -61,5 +61,15 @@ def fold(text: str) -> Folded:
     return Folded(text, "".join(chars), tuple(index))
 
 
+_TABLE = {**{c: c - 0x60 for c in range(_KATA_FIRST, _KATA_LAST + 1)}, **{ord(c): None for c in _DROP}}
+
+
+def quick_fold(text: str) -> str:
+    """The folded text without the index map: whole-string NFKC and one translate (fast path).
+
+    Used to decide whether a text matches at all; `fold` then locates the match for the message."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().translate(_TABLE).split())
+
+
 def fold_word(word: str) -> str:
-    return fold(word).text
+    return quick_fold(word)

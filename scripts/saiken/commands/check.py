@@ -42,8 +42,8 @@ def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, o
         raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
     root = find_root()
     message = _read_message(message_file) if message_file else None
-    ctx = worktree_context(root, _identities(), commit_message=message)
     inputs = worktree_files(root, None if all_files else [str(p) for p in files])
+    ctx = worktree_context(root, _identities(), inputs, commit_message=message)
     report = run(inputs, ctx, only=only or None)
     click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
     for note in report.notes:
