@@ -251,6 +251,7 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
     ("ｷﾘｽﾄ教の集会に行くと言う", "思想・信条・宗教", "【ｷﾘｽﾄ教】"),       # half-width kana
     ("キリースト教の集会", "思想・信条・宗教", "【キリースト教】"),         # long vowel mark
     ("本人の出 身地について話があった", "社会的差別の原因", "【出 身】"),   # a space inside the word
+    ("\\u524d\\u79d1があると話した", "犯罪", "【前科】"),                # YAML escapes hide nothing
     ("ぜんかについて", None, None),                                      # kana is not the kanji word
     ("システム障害で入金確認が遅れた", None, None),                       # listed exception
 ])

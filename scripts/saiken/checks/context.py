@@ -24,6 +24,8 @@ Reader = Callable[[str], "bytes | None"]
 LEXICON_FILE = "policies/prohibited-categories.yaml"
 PERSONAL_DATA_FILE = "policies/personal-data.yaml"
 CONSENTS_FILE = "ledger/consents.yaml"
+POLICY_FILES = ("policies/handlers.yaml", "policies/information-items.yaml", "policies/contract.yaml",
+                "policies/special-terms.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
 
 
 def worktree_reader(root: Path) -> Reader:
@@ -53,16 +55,6 @@ class Context:
     # Records to take party names from for pii_outside, beyond the records under check
     # (a commit message is checked against every record the runner can open).
     record_sources: list[FileInput] = field(default_factory=list)
-
-    def policy_hash(self) -> str:
-        """Hash of what a per-file finding may depend on besides the file (for a result cache)."""
-        h = hashlib.sha256()
-        for rel in ("policies/handlers.yaml", "policies/information-items.yaml", LEXICON_FILE,
-                    PERSONAL_DATA_FILE, CONSENTS_FILE):
-            h.update(rel.encode() + b"\0" + (self.read(rel) or b"") + b"\0")
-        for ident in self.identities:
-            h.update(ident.public.encode())
-        return h.hexdigest()
 
 
 @dataclass
@@ -143,17 +135,28 @@ class CheckInput:
             self._sources = out
         return self._sources
 
+    def raw(self, rel: str) -> bytes | None:
+        """A file of the tree under check: the version among the files wins over the tree's."""
+        if "by_path" not in self.memo:
+            self.memo["by_path"] = {f.path: f for f in self.files}
+        f = self.memo["by_path"].get(rel)
+        return f.data if f is not None else self.ctx.read(rel)
+
     def file_yaml(self, rel: str) -> Any:
         """A policy or ledger file of the tree under check, parsed once; None when absent.
 
         A file that is not valid YAML raises SaikenError naming it."""
         if rel not in self._yaml:
-            for f in self.files:  # the version under check wins over the tree's
-                if f.path == rel:
-                    raw: bytes | None = f.data
-                    break
-            else:
-                raw = self.ctx.read(rel)
+            raw = self.raw(rel)
             self._yaml[rel] = None if raw is None else yamlio.fast_load(
                 raw.decode("utf-8", "replace"), where=rel, allow_aliases=True)
         return self._yaml[rel]
+
+    def policy_hash(self) -> str:
+        """Hash of everything besides a file itself that a finding may depend on (cache key)."""
+        h = hashlib.sha256()
+        for rel in POLICY_FILES:
+            h.update(rel.encode() + b"\0" + (self.raw(rel) or b"") + b"\0")
+        for ident in self.ctx.identities:
+            h.update(ident.public.encode() + b"\0")
+        return h.hexdigest()

@@ -9,10 +9,12 @@ case id and the line, since findings end up in terminals and CI logs.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Iterable, Iterator
 
 from saiken.checks import ERROR, WARNING, Finding, FindingMaker
-from saiken.checks import patterns
+from saiken.checks import cache, patterns
+from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput
 from saiken.checks.pii_terms import Term, TermIndex, record_terms
 from saiken.checks.text import fold
@@ -41,6 +43,19 @@ def check(inp: CheckInput) -> Iterable[Finding]:
                 yield from _content(f.path, text, index, public)
     if inp.ctx.commit_message is not None:
         yield from _content(COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message), index, public)
+
+
+def cache_key(inp: CheckInput) -> str | None:
+    """What a clean result depends on: every path and content under check and every record's
+    ciphertext (policy and identities are in the cache's own key). A commit message is never
+    hashed into a stored key (a short message with a name could be guessed back), so a run
+    with a message is always recomputed."""
+    if inp.ctx.commit_message is not None:
+        return None
+    h = hashlib.sha256()
+    for f in sorted([*inp.files, *inp.ctx.record_sources], key=lambda f: f.path):
+        h.update(f"{f.path}\0{content_id(f)}\0".encode())
+    return cache.key(ID, h.hexdigest())
 
 
 def _index(inp: CheckInput) -> TermIndex:

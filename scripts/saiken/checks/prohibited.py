@@ -96,8 +96,19 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         yield _found(LEXICON_FILE, None, "収集禁止事項の語彙ファイルがないため、記録の内容を検査できません。"
                      "saiken に付属の policies/prohibited-categories.yaml をこの場所に置いてください。")
         return
+    if not _may_match(rec.text, lexicon):
+        return
     for field, value in strings(rec.data):
         yield from _scan(f.path, rec.case_id, field, value, lexicon, inp)
+
+
+def _may_match(text: str | None, lexicon: Lexicon) -> bool:
+    """Pre-filter on the whole decrypted text: every string value appears in it as written, so no
+    hit here means no hit in any field. Not usable when YAML escapes (\\u524d) could hide a word."""
+    if text is None or "\\" in text:
+        return True
+    quick = quick_fold(text)
+    return any(c.pattern is not None and c.pattern.search(quick) for c in lexicon.categories)
 
 
 def _lexicon(inp: CheckInput) -> Lexicon | None:

@@ -8,8 +8,7 @@ or whose case_id differs from its file name, is reported here too.
 
 from __future__ import annotations
 
-import copy
-from typing import Iterable
+from typing import Any, Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput
@@ -36,10 +35,19 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return  # not opened with our identities: the recipients check says why
     store = Store(inp.ctx.policy.root, inp.ctx.policy)
     try:
-        store.validate(copy.deepcopy(rec.data), where=f.path)  # validate normalises in place
+        store.validate(plain_copy(rec.data), where=f.path)  # validate normalises in place
     except ValidationError as exc:
         for path, message in exc.problems:
             yield _found(f.path, path or None, f"{message}。{fix}")
     if isinstance(rec.data, dict) and rec.data.get("case_id") not in (None, rec.case_id):
         yield _found(f.path, "case_id", f"記録の case_id（{rec.data.get('case_id')}）がファイル名の事案番号"
                      f"（{rec.case_id}）と違います。{fix}")
+
+
+def plain_copy(node: Any) -> Any:
+    """A copy of parsed YAML (dicts, lists, scalars): several times faster than copy.deepcopy."""
+    if isinstance(node, dict):
+        return {k: plain_copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain_copy(v) for v in node]
+    return node

@@ -9,6 +9,7 @@ import click
 
 from saiken import crypto
 from saiken.checks import registry
+from saiken.checks.cache import CACHE_DIR
 from saiken.checks.runner import Report, run, worktree_context, worktree_files
 from saiken.commands._common import to_json
 from saiken.errors import SaikenError
@@ -21,9 +22,10 @@ from saiken.records import find_root
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
 @click.option("--only", multiple=True, metavar="ID", help="この検査だけを行います（複数指定可）。")
+@click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
 def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, only: tuple[str, ...],
-          fmt: str) -> None:
+          no_cache: bool, fmt: str) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
     records/ に平文がないか、記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や
@@ -44,7 +46,7 @@ def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, o
     message = _read_message(message_file) if message_file else None
     inputs = worktree_files(root, None if all_files else [str(p) for p in files])
     ctx = worktree_context(root, _identities(), inputs, commit_message=message)
-    report = run(inputs, ctx, only=only or None)
+    report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR)
     click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
     for note in report.notes:
         click.echo(f"注意: {note}", err=True)
