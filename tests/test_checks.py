@@ -427,3 +427,37 @@ def test_json_output(records_repo: RecordsRepo) -> None:
     assert (f["check"], f["terms"], f["severity"], f["file"], f["where"]) == \
         ("prohibited", [5], "error", "records/C-JSON0001.yaml.age", "history[0].note")
     assert set(data["checks"]) == set(registry())
+
+
+# --- result cache: clean inputs only, hashes only ----------------------------------------------
+
+def test_cache_skips_clean_inputs_and_holds_no_plaintext(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CACHE001")
+    new_case(records_repo, "C-CACHE002", "前科あり")
+    first = check_all(records_repo)
+    assert first.returncode == 1 and len(lines(first.stdout, "prohibited")) == 1
+    cache_files = list((records_repo.root / ".saiken-cache").iterdir())
+    assert len(cache_files) == 1 and oct(cache_files[0].stat().st_mode)[-3:] == "600"
+    content = cache_files[0].read_bytes()
+    assert content and all(len(k) == 32 and set(k) <= set(b"0123456789abcdef") for k in content.split())
+    for secret in (FAMILY, GIVEN, "前科", "試験町", "hoshiko"):
+        assert secret.encode() not in content
+    # the finding is recomputed every time; clean results come from the cache; the cache folder
+    # itself is not an input (same file count although it now exists)
+    second = check_all(records_repo)
+    assert second.stdout == first.stdout and second.returncode == 1
+
+
+def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CACHE003", "釣りの話をした")
+    assert check_all(records_repo).returncode == 0
+    # a changed policy (the lexicon) empties the cache: the clean record is checked again
+    path = records_repo.root / "policies" / "prohibited-categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("words: []", "words: [釣り]"), encoding="utf-8")
+    r = check_all(records_repo)
+    assert r.returncode == 1 and "特記事項5(4)" in r.stdout
+    # a changed file is a new blob: checked again
+    write(records_repo, "records/C-CACHE004.yaml", "plain\n")
+    r = check_all(records_repo)
+    assert lines(r.stdout, "plaintext")
+    assert check_all(records_repo, "--no-cache").stdout == r.stdout
