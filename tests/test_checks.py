@@ -102,9 +102,11 @@ def test_finding_renders_as_one_line() -> None:
 def test_clean_repository_passes(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-CLEAN001")
     write(records_repo, "docs/手順.md", "# 督促の手順\n\n事案 C-CLEAN001 は交渉中。\n")
-    r = check_all(records_repo)
+    r = check_all(records_repo, "--as-of", "2021-06-01")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "エラー 0 件、警告 0 件" in r.stdout
+    # only the reminders that this fiscal year's training and audit are still to come
+    assert "エラー 0 件、警告 2 件" in r.stdout
+    assert len(lines(r.stdout, "evidence")) == 2
 
 
 def test_requires_files_or_all(records_repo: RecordsRepo) -> None:
@@ -405,7 +407,8 @@ def test_generic_patterns_without_any_key(records_repo: RecordsRepo) -> None:
     r = check_all(records_repo, "--format", "json", env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
     report = json.loads(r.stdout)
-    got = [(f["severity"], f["where"], f["message"].split("（")[0]) for f in report["findings"]]
+    got = [(f["severity"], f["where"], f["message"].split("（")[0]) for f in report["findings"]
+           if f["check"] == "pii_outside"]
     assert got == [("error", "1行目", "マイナンバーらしい値"), ("warning", "2行目", "電話番号らしい値"),
                    ("warning", "3行目", "郵便番号らしい値")]
     assert "1234-5678" not in r.stdout and "****-****-9018" in r.stdout
@@ -419,10 +422,10 @@ def test_my_number_check_digit() -> None:
 
 def test_json_output(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-JSON0001", "前科あり")
-    r = check_all(records_repo, "--format", "json")
+    r = records_repo.saiken("check", "records/C-JSON0001.yaml.age", "--format", "json")
     assert r.returncode == 1
     data = json.loads(r.stdout)
-    assert data["errors"] == 1 and data["warnings"] == 0
+    assert data["errors"] == 1 and data["warnings"] == 0 and data["files"] == 1
     f = data["findings"][0]
     assert (f["check"], f["terms"], f["severity"], f["file"], f["where"]) == \
         ("prohibited", [5], "error", "records/C-JSON0001.yaml.age", "history[0].note")
@@ -461,3 +464,58 @@ def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
     r = check_all(records_repo)
     assert lines(r.stdout, "plaintext")
     assert check_all(records_repo, "--no-cache").stdout == r.stdout
+
+
+# --- evidence due dates (terms 11, 12, 15–19) – repository-level, `check --all` only ------------
+
+def test_training_and_audit_due_each_fiscal_year(records_repo: RecordsRepo) -> None:
+    r = check_all(records_repo, "--as-of", "2021-06-01")
+    assert r.returncode == 0, r.stdout  # reminders, not blockers
+    found = lines(r.stdout, "evidence")
+    assert ("WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
+            "従事者教育（個人情報の適正な管理・情報セキュリティ・条例の周知）がまだ記録されていません（期限 2022-03-31）") in found[0]
+    assert "特記事項15・16・17 ledger/audits.yaml" in found[1]
+    write(records_repo, "ledger/trainings.yaml", "trainings:\n  - {date: 2021-05-20, attendees: [otsu-01], topic: 研修}\n")
+    r = check_all(records_repo, "--as-of", "2022-06-01")
+    found = lines(r.stdout, "evidence")
+    assert [x.split(" – ")[0] for x in found] == [
+        "WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和4年度（2022年度）",
+        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和3年度（2021年度）",
+        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和4年度（2022年度）"]
+    assert "令和3年度（2021年度）の甲による確認（立入り調査等）・監査の記録がありません" in found[1]
+
+
+def test_evidence_is_not_judged_on_a_list_of_files(records_repo: RecordsRepo) -> None:
+    write(records_repo, "ledger/incidents.yaml", "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01}\n")
+    r = records_repo.saiken("check", "ledger/incidents.yaml")
+    assert r.returncode == 0 and not lines(r.stdout, "evidence")
+
+
+def test_an_incident_needs_notice_and_written_report(records_repo: RecordsRepo) -> None:
+    write(records_repo, "ledger/incidents.yaml",
+          "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01, notified: 2021-07-01}\n")
+    r = check_all(records_repo, "--as-of", "2021-07-05")
+    assert r.returncode == 1
+    found = [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    assert len(found) == 1
+    assert found[0].startswith("ERROR [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故の書面による報告の提出日")
+
+
+def test_after_the_contract_ends_records_go_and_erasure_is_certified(records_repo: RecordsRepo) -> None:
+    contract = records_repo.root / "policies" / "contract.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8").replace("end: null", "end: 2022-03-31"), encoding="utf-8")
+    new_case(records_repo, "C-END00001")
+    write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05}\n")
+    assert not [x for x in lines(check_all(records_repo, "--as-of", "2022-03-31").stdout, "evidence")
+                if x.startswith("ERROR")]
+    r = check_all(records_repo, "--as-of", "2022-04-01")
+    assert r.returncode == 1
+    errors = [x.split(" – ")[0] for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    assert errors == ["ERROR [evidence] 特記事項11 records/", "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml",
+                      "ERROR [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）"]
+    (records_repo.root / "records" / "C-END00001.yaml.age").unlink()
+    write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05, returned: 2022-03-30}\n")
+    write(records_repo, "ledger/erasures.yaml",
+          "erasures:\n  - {date: 2022-04-01, scope: 全記録, method: 鍵の破棄, by: otsu-01, certificate: 2022-04-02}\n")
+    r = check_all(records_repo, "--as-of", "2022-04-05")
+    assert r.returncode == 0, r.stdout

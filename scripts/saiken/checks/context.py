@@ -8,6 +8,7 @@ for all checks: each record opened (decrypted in memory, never written anywhere)
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ class Context:
     # Records to take party names from for pii_outside, beyond the records under check
     # (a commit message is checked against every record the runner can open).
     record_sources: list[FileInput] = field(default_factory=list)
+    as_of: dt.date | None = None  # the date evidence is judged on (default: today)
 
 
 @dataclass

@@ -54,10 +54,13 @@ class Report:
 
 
 def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = None,
-        cache_dir: Path | None = None) -> Report:
-    """Run the checks (all, or `only`) over `files`; with `cache_dir`, skip what was clean before."""
+        cache_dir: Path | None = None, repository: bool = False) -> Report:
+    """Run the checks (all, or `only`) over `files`; with `cache_dir`, skip what was clean before.
+
+    `repository`: `files` is the whole repository, so repository-level checks (SCOPE) run too."""
     checks = registry()
-    wanted = list(only) if only else list(checks)
+    wanted = list(only) if only else [c for c, m in checks.items()
+                                      if repository or getattr(m, "SCOPE", "files") != "repository"]
     unknown = [c for c in wanted if c not in checks]
     if unknown:
         raise SaikenError(f"検査 ID「{', '.join(unknown)}」はありません。", hint=f"使える検査: {', '.join(checks)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from saiken import crypto
 from saiken.checks import registry
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.runner import Report, run, worktree_context, worktree_files
-from saiken.commands._common import to_json
+from saiken.commands._common import as_date, to_json, today_option
 from saiken.errors import SaikenError
 from saiken.records import find_root
 
@@ -22,22 +23,25 @@ from saiken.records import find_root
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
 @click.option("--only", multiple=True, metavar="ID", help="この検査だけを行います（複数指定可）。")
+@today_option
 @click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
 def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, only: tuple[str, ...],
-          no_cache: bool, fmt: str) -> None:
+          as_of: dt.datetime | None, no_cache: bool, fmt: str) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
     records/ に平文がないか、記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や
     収集禁止事項（思想・信条・宗教、社会的差別の原因、犯罪）が記録にないか、氏名などの個人情報が
     記録の外（ファイル名・ledger/・docs/・policies/）にないかを確かめます。記録の内容の検査には
-    鍵（SAIKEN_IDENTITY）が必要です。検査の一覧は policies/special-terms.yaml にあります。
+    鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
+    記録（ledger/）が期限までにあるかも確かめます。検査の一覧は policies/special-terms.yaml にあります。
 
     \b
     例:
       saiken check --all
       saiken check records/C-AB12CD34.yaml.age ledger/consents.yaml
       saiken check --all --format json
+      saiken check --all --as-of 2022-04-01     契約終了後の状態を確かめる
       saiken check --message-file .git/COMMIT_EDITMSG
     """
     if not files and not all_files and message_file is None:
@@ -46,7 +50,9 @@ def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, o
     message = _read_message(message_file) if message_file else None
     inputs = worktree_files(root, None if all_files else [str(p) for p in files])
     ctx = worktree_context(root, _identities(), inputs, commit_message=message)
-    report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR)
+    ctx.as_of = as_date(as_of)
+    report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR,
+                 repository=all_files)
     click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
     for note in report.notes:
         click.echo(f"注意: {note}", err=True)
