@@ -214,6 +214,26 @@ def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
                for line in lines(r.stdout, "recipients"))
 
 
+def _ssh_key(folder: Path, name: str) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fictional", "-f", str(folder / name)],
+                   check=True)
+    return (folder / f"{name}.pub").read_text().strip()
+
+
+def test_ssh_recipients_are_matched_by_key_tag(records_repo: RecordsRepo) -> None:
+    designated = _ssh_key(records_repo.root.parent, "otsu-ssh")
+    records_repo.saiken("handler", "add", "--id", "otsu-ssh", "--name", "架空 ssh", "--org", "乙", "--role", "取扱者",
+                        "--key", designated, check=True)
+    new_case(records_repo, "C-SSH00001")  # encrypted to both active handlers
+    assert not lines(check_all(records_repo).stdout, "recipients")
+    other = _ssh_key(records_repo.root.parent, "stranger-ssh")  # same kind and count, other key
+    age_encrypt(records_repo, case_yaml("C-SSH00002"), "records/C-SSH00002.yaml.age",
+                recipients=[records_repo.public, other])
+    found = lines(check_all(records_repo).stdout, "recipients")
+    assert len(found) == 2 and all("C-SSH00002" in x for x in found)
+    assert "宛先が 1 件多く" in found[0] and "1 名宛ての暗号化がありません" in found[1]
+
+
 # --- schema (term 3) -------------------------------------------------------------------------------
 
 def test_a_field_outside_the_permitted_items_is_a_term_3_error(records_repo: RecordsRepo) -> None:

@@ -74,12 +74,17 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
+def _map(party: dict[str, Any], key: str) -> dict[str, Any]:
+    value = party.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
     def term(text: Any, kind: str) -> Iterator[Term]:
         if isinstance(text, (str, int)) and str(text).strip():
             yield Term(fold_word(str(text)), kind, case_id)
 
-    name = party.get("name") if isinstance(party.get("name"), dict) else {}
+    name = _map(party, "name")
     yield from term(f"{name.get('family') or ''}{name.get('given') or ''}", NAME)
     for part in (name.get("family"), name.get("given")):
         if isinstance(part, str) and len(fold_word(part)) >= 2:
@@ -88,7 +93,7 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
     for part in (name.get("family_kana"), name.get("given_kana")):
         if isinstance(part, str) and len(fold_word(part)) >= 3:
             yield from term(part, KANA)
-    address = party.get("address") if isinstance(party.get("address"), dict) else {}
+    address = _map(party, "address")
     for line in (address.get("line"), address.get("registered_domicile")):
         if isinstance(line, str) and line.strip():
             yield from term(line, ADDRESS)
@@ -96,7 +101,7 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
             tail = line.strip()[m.end():] if m else ""
             if len(fold_word(tail)) >= 4 and any(c.isdigit() for c in fold_word(tail)):
                 yield from term(tail, ADDRESS)
-    contact = party.get("contact") if isinstance(party.get("contact"), dict) else {}
+    contact = _map(party, "contact")
     for key in ("phone", "mobile"):
         if contact.get(key):
             yield from term(contact[key], PHONE)
@@ -114,7 +119,7 @@ def record_terms(record: Any, case_id: str, handler_names: list[str]) -> list[Te
     if not isinstance(record, dict):
         return []
     staff = {fold_word(p) for n in handler_names for p in [n, *n.split()] if p.strip()}
-    out = []
+    out: list[Term] = []
     for party in record.get("parties") or []:
         if isinstance(party, dict):
             out.extend(t for t in party_terms(party, case_id)

@@ -41,9 +41,9 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 def _stanzas(path: str, header: agefile.Header, inp: CheckInput) -> Iterable[Finding]:
     active = inp.ctx.policy.active_handlers
     want_x25519 = sum(1 for h in active if h.recipient.kind == "X25519")
-    want_ssh = Counter(h.recipient.ssh_tag for h in active if h.recipient.kind == "ssh-ed25519")
+    want_ssh: Counter[str] = Counter(h.recipient.ssh_tag or "" for h in active if h.recipient.kind == "ssh-ed25519")
     got_x25519 = sum(1 for s in header.stanzas if s.type == "X25519")
-    got_ssh = Counter(s.args[0] for s in header.stanzas if s.type == "ssh-ed25519" and s.args)
+    got_ssh: Counter[str] = Counter(s.args[0] for s in header.stanzas if s.type == "ssh-ed25519" and s.args)
     others = sorted({s.describe() for s in header.stanzas
                      if s.type not in ("X25519", "ssh-ed25519") and not s.type.endswith(GREASE)})
     if others:
