@@ -539,3 +539,44 @@ def test_after_the_contract_ends_records_go_and_erasure_is_certified(records_rep
           "erasures:\n  - {date: 2022-04-01, scope: 全記録, method: 鍵の破棄, by: otsu-01, certificate: 2022-04-02}\n")
     r = check_all(records_repo, "--as-of", "2022-04-05")
     assert r.returncode == 0, r.stdout
+
+
+# --- the same runner over the index and over commits (no work tree) ----------------------------
+
+def test_staged_checks_the_index_version(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-STAGE001")
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-qm", "C-STAGE001 を登録")
+    write(records_repo, "records/C-STAGE002.yaml", case_yaml("C-STAGE002"))
+    records_repo.git("add", "records/C-STAGE002.yaml")
+    (records_repo.root / "records" / "C-STAGE002.yaml").unlink()  # gone from the work tree, still staged
+    write(records_repo, "records/C-STAGE003.yaml", "not staged\n")  # in the work tree only
+    r = records_repo.saiken("check", "--staged")
+    assert r.returncode == 1
+    found = lines(r.stdout, "plaintext")
+    assert len(found) == 1 and "records/C-STAGE002.yaml" in found[0]
+    assert "検査したファイル 1 件" in r.stdout
+
+
+def test_commit_files_in_a_bare_repository(records_repo: RecordsRepo, tmp_path: Path) -> None:
+    """What a pre-receive hook has: a bare repository and commit ids. Policies come from the commit."""
+    from saiken.checks.sources import commit_files, tree_context
+
+    new_case(records_repo, "C-BARE0001", "前科あり")
+    write(records_repo, "docs/メモ.md", f"{FAMILY}{GIVEN}\n")
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-qm", "登録")
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(records_repo.root), str(bare)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=bare, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    files, entries = commit_files(bare, commit)
+    ctx = tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files)
+    report = run(files, ctx)
+    got = sorted((f.check, f.file) for f in report.errors)
+    assert got == [("pii_outside", "docs/メモ.md"), ("prohibited", "records/C-BARE0001.yaml.age")]
+    assert all(f.blob_id and len(f.blob_id) == 40 for f in files)
+    # only the paths a commit changed, with names still taken from every record of the tree
+    files, entries = commit_files(bare, commit, paths=["docs/メモ.md"])
+    report = run(files, tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files))
+    assert [(f.check, f.file) for f in report.errors] == [("pii_outside", "docs/メモ.md")]

@@ -1,7 +1,7 @@
 """The one code path that runs the checks, wherever they are run from.
 
-    files = worktree_files(root, all_files=True)            # or the index, or a commit's blobs
-    report = run(files, Context(policy, read, identities, commit_message=..., author=...))
+    files = sources.worktree_files(root)        # or sources.index_files(root), sources.commit_files(...)
+    report = run(files, sources.worktree_context(root, identities, files), repository=True)
     report.exit_code  # 1 on any error-level finding
 
 The input is a list of FileInput (path + bytes), so the same run serves `saiken check` on the
@@ -15,21 +15,17 @@ holds only hashes of clean inputs, never plaintext and never a finding.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
-from saiken import gitio
 from saiken.checks import ERROR, WARNING, FileInput, Finding, registry
-from saiken.checks.cache import CACHE_DIR, ResultCache, content_id
+from saiken.checks.cache import ResultCache, content_id
 from saiken.checks.cache import key as cache_key
 from saiken.checks.consents import valid_consents
-from saiken.checks.context import CheckInput, Context, worktree_reader
+from saiken.checks.context import CheckInput, Context
 from saiken.errors import SaikenError
-from saiken.policy import Policy
 from saiken.records import RECORDS_DIR, SUFFIX
 
 
@@ -117,66 +113,3 @@ def _notes(files: list[FileInput], ctx: Context, inp: CheckInput) -> list[str]:
     if records and unopened:
         return [f"{unopened} 件の記録はお手元の鍵で開けなかったため、内容を検査していません。"]
     return []
-
-
-# --- the work tree as input ------------------------------------------------------------------
-
-def worktree_context(root: Path, identities: list, files: list[FileInput], *,  # type: ignore[type-arg]
-                     commit_message: str | None = None, author: str | None = None) -> Context:
-    """Context for the work tree at `root`: its policy, and every record there as a name source
-    (the records among `files` are reused rather than read twice)."""
-    given = {f.path: f for f in files}
-    records = [given.get(p) or _read_file(root, p) for p in _record_paths(root)]
-    return Context(Policy.load(root), worktree_reader(root), identities, commit_message=commit_message,
-                   author=author, record_sources=[r for r in records if r is not None])
-
-
-def worktree_files(root: Path, paths: list[str] | None = None) -> list[FileInput]:
-    """The files named (relative to root), or with paths=None every file git tracks or would add."""
-    rels = _all_paths(root) if paths is None else [_relative(root, p) for p in paths]
-    files = []
-    for rel in rels:
-        f = _read_file(root, rel)
-        if f is None and paths is not None:
-            raise SaikenError("ファイルがありません。", where=rel, hint="`saiken check --all` で全体を検査できます。")
-        if f is not None:
-            files.append(f)
-    return files
-
-
-def _relative(root: Path, path: str) -> str:
-    full = (Path.cwd() / path).resolve()
-    try:
-        return full.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        raise SaikenError("記録リポジトリの外のファイルです。", where=path) from None
-
-
-def _read_file(root: Path, rel: str) -> FileInput | None:
-    try:
-        with open(os.path.join(root, rel), "rb") as fh:  # plain open: 10,000 files, no pathlib
-            data = fh.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-    return FileInput(rel, data, blob_id=git_blob_id(data))
-
-
-def git_blob_id(data: bytes) -> str:
-    """The id git gives these bytes as a blob (so work tree, index and history share cache keys)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's own id
-
-
-def _all_paths(root: Path) -> list[str]:
-    if (root / ".git").exists():
-        out = gitio.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root)
-        return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0")
-                       if p and not p.startswith(CACHE_DIR + "/")})
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.is_file() and not {".git", CACHE_DIR} & set(p.relative_to(root).parts))
-
-
-def _record_paths(root: Path) -> list[str]:
-    folder = root / RECORDS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(f"{RECORDS_DIR}/{p.name}" for p in folder.glob(f"*{SUFFIX}"))

@@ -11,7 +11,8 @@ import click
 from saiken import crypto
 from saiken.checks import registry
 from saiken.checks.cache import CACHE_DIR
-from saiken.checks.runner import Report, run, worktree_context, worktree_files
+from saiken.checks.runner import Report, run
+from saiken.checks.sources import index_files, tree_context, worktree_context, worktree_files
 from saiken.commands._common import as_date, to_json, today_option
 from saiken.errors import SaikenError
 from saiken.records import find_root
@@ -20,13 +21,14 @@ from saiken.records import find_root
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--all", "all_files", is_flag=True, help="リポジトリのすべてのファイルを検査します。")
+@click.option("--staged", is_flag=True, help="git add 済みの（次のコミットに入る）内容を検査します。")
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
 @click.option("--only", multiple=True, metavar="ID", help="この検査だけを行います（複数指定可）。")
 @today_option
 @click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
-def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, only: tuple[str, ...],
+def check(files: tuple[Path, ...], all_files: bool, staged: bool, message_file: Path | None, only: tuple[str, ...],
           as_of: dt.datetime | None, no_cache: bool, fmt: str) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
@@ -42,14 +44,21 @@ def check(files: tuple[Path, ...], all_files: bool, message_file: Path | None, o
       saiken check records/C-AB12CD34.yaml.age ledger/consents.yaml
       saiken check --all --format json
       saiken check --all --as-of 2022-04-01     契約終了後の状態を確かめる
+      saiken check --staged                    コミットする前に、git add した内容を検査する
       saiken check --message-file .git/COMMIT_EDITMSG
     """
-    if not files and not all_files and message_file is None:
+    if sum([bool(files), all_files, staged]) > 1:
+        raise SaikenError("ファイルの指定、--all、--staged のどれか一つだけを使ってください。")
+    if not files and not all_files and not staged and message_file is None:
         raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
     root = find_root()
     message = _read_message(message_file) if message_file else None
-    inputs = worktree_files(root, None if all_files else [str(p) for p in files])
-    ctx = worktree_context(root, _identities(), inputs, commit_message=message)
+    if staged:
+        inputs, entries = index_files(root)
+        ctx = tree_context(root, entries, _identities(), inputs, commit_message=message)
+    else:
+        inputs = worktree_files(root, None if all_files else [str(p) for p in files])
+        ctx = worktree_context(root, _identities(), inputs, commit_message=message)
     ctx.as_of = as_date(as_of)
     report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR,
                  repository=all_files)
