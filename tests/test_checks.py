@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from saiken import crypto
+from saiken import agefile, crypto
 from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
@@ -459,12 +459,16 @@ def test_cache_skips_clean_inputs_and_holds_no_plaintext(records_repo: RecordsRe
     new_case(records_repo, "C-CACHE002", "前科あり")
     first = check_all(records_repo)
     assert first.returncode == 1 and len(lines(first.stdout, "prohibited")) == 1
-    cache_files = list((records_repo.root / ".saiken-cache").iterdir())
-    assert len(cache_files) == 1 and oct(cache_files[0].stat().st_mode)[-3:] == "600"
-    content = cache_files[0].read_bytes()
+    folder = records_repo.root / ".saiken-cache"
+    clean, terms = sorted(folder.glob("clean-*.txt")), sorted(folder.glob("terms-*.age"))
+    assert len(clean) == 1 and len(terms) == 1 and len(list(folder.iterdir())) == 2
+    assert all(oct(p.stat().st_mode)[-3:] == "600" for p in (*clean, *terms))
+    content = clean[0].read_bytes()
     assert content and all(len(k) == 32 and set(k) <= set(b"0123456789abcdef") for k in content.split())
-    for secret in (FAMILY, GIVEN, "前科", "試験町", "hoshiko"):
-        assert secret.encode() not in content
+    agefile.parse(terms[0].read_bytes())  # the names kept for pii_outside are age ciphertext
+    for data in (content, terms[0].read_bytes()):
+        for secret in (FAMILY, GIVEN, FAMILY_KANA, "前科", "試験町", "hoshiko"):
+            assert secret.encode() not in data
     # the finding is recomputed every time; clean results come from the cache; the cache folder
     # itself is not an input (same file count although it now exists)
     second = check_all(records_repo)
@@ -580,3 +584,12 @@ def test_commit_files_in_a_bare_repository(records_repo: RecordsRepo, tmp_path: 
     files, entries = commit_files(bare, commit, paths=["docs/メモ.md"])
     report = run(files, tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files))
     assert [(f.check, f.file) for f in report.errors] == [("pii_outside", "docs/メモ.md")]
+
+
+def test_names_kept_between_runs_follow_the_records(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-TERMS001")
+    assert check_all(records_repo).returncode == 0  # fills the encrypted term cache
+    write(records_repo, "docs/memo.md", f"{FAMILY}{GIVEN}\n")
+    assert any("C-TERMS001" in x for x in lines(check_all(records_repo).stdout, "pii_outside"))
+    (records_repo.root / "records" / "C-TERMS001.yaml.age").unlink()  # the record is gone: so is its name
+    assert not lines(check_all(records_repo).stdout, "pii_outside")

@@ -97,8 +97,8 @@ class CheckInput:
     files: list[FileInput]
     ctx: Context
     memo: dict[str, Any] = field(default_factory=dict)  # what a check derives once per run (lexicon, names)
+    cache_dir: Path | None = None  # where checks may keep what they learn between runs (no plaintext)
     _opened: dict[str, OpenedRecord] = field(default_factory=dict)
-    _sources: list[OpenedRecord] | None = None
     _yaml: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -122,20 +122,6 @@ class CheckInput:
     def opened(self) -> dict[str, OpenedRecord]:
         """Records under check opened so far, by path."""
         return self._opened
-
-    @property
-    def sources(self) -> list[OpenedRecord]:
-        """Every record that opens – those under check and the rest of the repository (for names)."""
-        if self._sources is None:
-            out = [r for f in self.files if (r := self.record(f)) is not None and r.data is not None]
-            under_check = {f.path for f in self.files}
-            for f in self.ctx.record_sources:
-                if f.path not in under_check and is_record_path(f.path) and self.ctx.identities:
-                    rec = open_record(f, self.ctx.identities, self.max_bytes)
-                    if rec.data is not None:
-                        out.append(rec)
-            self._sources = out
-        return self._sources
 
     def raw(self, rel: str) -> bytes | None:
         """A file of the tree under check: the version among the files wins over the tree's."""

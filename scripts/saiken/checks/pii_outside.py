@@ -15,8 +15,9 @@ from typing import Iterable, Iterator
 from saiken.checks import ERROR, WARNING, Finding, FindingMaker
 from saiken.checks import cache, patterns
 from saiken.checks.cache import content_id
-from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput
-from saiken.checks.pii_terms import Term, TermIndex, record_terms
+from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput, is_record_path
+from saiken.checks.pii_terms import Term, TermIndex, without_staff
+from saiken.checks.term_cache import TermCache
 from saiken.checks.text import fold
 from saiken.records import RECORDS_DIR
 
@@ -59,9 +60,16 @@ def cache_key(inp: CheckInput) -> str | None:
 
 
 def _index(inp: CheckInput) -> TermIndex:
-    staff = [h.name for h in inp.ctx.policy.handlers]
-    terms = [t for rec in inp.sources for t in record_terms(rec.data, rec.case_id, staff)]
-    return TermIndex(terms)
+    """Terms of every record the runner can open: those under check and the rest of the tree."""
+    if not inp.ctx.identities:
+        return TermIndex([])
+    under_check = {f.path for f in inp.files}
+    records = [f for f in inp.files if is_record_path(f.path)]
+    records += [f for f in inp.ctx.record_sources if f.path not in under_check and is_record_path(f.path)]
+    cache = TermCache(inp.cache_dir, inp.ctx.identities)
+    terms = cache.terms(records, inp.max_bytes)
+    cache.save()
+    return TermIndex(without_staff(terms, [h.name for h in inp.ctx.policy.handlers]))
 
 
 def _scanned(path: str, scan: list[str]) -> bool:

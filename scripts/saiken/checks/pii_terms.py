@@ -115,13 +115,18 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
             yield from term(form, BIRTH)
 
 
-def record_terms(record: Any, case_id: str, handler_names: list[str]) -> list[Term]:
+def record_terms(record: Any, case_id: str) -> list[Term]:
+    """Every term of every party of one record."""
     if not isinstance(record, dict):
         return []
-    staff = {fold_word(p) for n in handler_names for p in [n, *n.split()] if p.strip()}
     out: list[Term] = []
     for party in record.get("parties") or []:
         if isinstance(party, dict):
-            out.extend(t for t in party_terms(party, case_id)
-                       if not (t.kind in (NAME, KANA) and t.folded in staff))
+            out.extend(party_terms(party, case_id))
     return out
+
+
+def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
+    """Drop name terms that are also (part of) a designated handler's name."""
+    staff = {fold_word(p) for n in handler_names for p in [n, *n.split()] if p.strip()}
+    return [t for t in terms if not (t.kind in (NAME, KANA) and t.folded in staff)]

@@ -61,6 +61,7 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     if unknown:
         raise SaikenError(f"検査 ID「{', '.join(unknown)}」はありません。", hint=f"使える検査: {', '.join(checks)}")
     inp = CheckInput.prepare(files, ctx)
+    inp.cache_dir = cache_dir
     cache = ResultCache(cache_dir, inp.policy_hash()) if cache_dir is not None else None
     found: list[Finding] = []
     for cid in wanted:
