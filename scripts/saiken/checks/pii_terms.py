@@ -29,14 +29,16 @@ class Term:
 
 
 class TermIndex:
-    """Terms bucketed by their first two folded characters: one pass over a text finds them all."""
+    """Terms bucketed by their first two folded characters, then by length: at each place of a
+    text, one dict lookup per term length in that bucket (never a scan over all terms)."""
 
     def __init__(self, terms: list[Term]) -> None:
-        self.buckets: dict[str, list[Term]] = {}
-        for t in {t.folded: t for t in terms if len(t.folded) >= 2}.values():
-            self.buckets.setdefault(t.folded[:2], []).append(t)
-        for bucket in self.buckets.values():
-            bucket.sort(key=lambda t: -len(t.folded))  # longest first: report 氏名 over its part
+        by_prefix: dict[str, dict[int, dict[str, Term]]] = {}
+        for t in terms:
+            if len(t.folded) >= 2:
+                by_prefix.setdefault(t.folded[:2], {}).setdefault(len(t.folded), {}).setdefault(t.folded, t)
+        # longest first: report 氏名 over one of its parts
+        self.buckets = {p: sorted(lengths.items(), reverse=True) for p, lengths in by_prefix.items()}
 
     def __bool__(self) -> bool:
         return bool(self.buckets)
@@ -44,8 +46,9 @@ class TermIndex:
     def search(self, folded: str) -> Iterator[tuple[int, Term]]:
         """(position in folded text, term) for each place a term starts; longest term per place."""
         for i in range(len(folded) - 1):
-            for term in self.buckets.get(folded[i:i + 2], ()):
-                if folded.startswith(term.folded, i):
+            for length, terms in self.buckets.get(folded[i:i + 2], ()):
+                term = terms.get(folded[i:i + length])
+                if term is not None:
                     yield i, term
                     break
 
