@@ -99,7 +99,7 @@ def _summary(outcomes: list[Outcome]) -> str:
 def render_table(report: Report, parties: dict[str, dict[str, Any]], *, names: bool = False) -> list[str]:
     law = "旧法" if report.old_law else "新法"
     lines = [f"事案 {report.case_id} の消滅時効（基準日 {date_both(report.as_of)}）",
-             f"時効期間: {law}・各弁済期から{report.years}年（規則は policies/limitation.yaml）", ""]
+             f"時効期間: {law}・各弁済期から{report.years}年（規則は policies/limitation.yaml）"]
     for note in report.warnings:
         lines.append(f"注意: {note}")
     for pid in dict.fromkeys(o.party for o in report.outcomes):
