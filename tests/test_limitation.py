@@ -215,6 +215,17 @@ def test_acknowledgement_after_expiry_is_flagged_not_revived() -> None:
     assert guarantor.flags == [] and guarantor.expiry == D("2026-04-27")  # not the guarantor's act
 
 
+def test_guarantor_acknowledging_after_the_principal_expired_is_flagged() -> None:
+    # The guarantor's own debt runs to 2032-01-10 (acknowledged 2027-01-10); the principal debt
+    # completed on 2026-04-27. Whether the guarantor may still invoke it is disputed: flag it.
+    rec = record(NEW, "2021-04-27", guarantors=1,
+                 history=[ack("2023-06-15 10:00", party="p2"), ack("2027-01-10 10:00", party="p2")])
+    got = outcome(rec, "p2", as_of="2027-02-01")
+    assert got.own_expiry == D("2032-01-10") and got.expiry == D("2026-04-27")
+    assert got.flags == [limitation.ACK_AFTER_PRINCIPAL]
+    assert outcome(rec, "p1", as_of="2027-02-01").flags == []
+
+
 def test_heirs_inherit_events_before_the_death_only() -> None:
     rec = record(NEW, "2021-04-27", guarantors=1, heirs=("p3", "p4"), deceased="2024-01-10",
                  history=[ack("2023-09-01 10:00", party="p2"), demand("2024-05-01 10:00", "p2", "保証債務履行請求書送付"),
@@ -310,6 +321,8 @@ history:
 def limitation_repo(records_repo: RecordsRepo) -> RecordsRepo:
     shutil.copy(ROOT / "policies" / "limitation.yaml", records_repo.root / "policies" / "limitation.yaml")
     records_repo.saiken("case", "new", "--from", "-", input=CLI_CASE, check=True)
+    stored = (records_repo.root / "records" / "C-LIMIT001.yaml.age").read_bytes()
+    assert stored.startswith(b"age-encryption.org/v1") and "架空".encode() not in stored
     return records_repo
 
 

@@ -26,7 +26,10 @@ the two and says so.
 Periods end as 民法140条・143条 count them: the first day is not counted, and a period of years or
 months ends the day before the corresponding day (or at that month's end). Not modelled: court
 action and 支払督促 (147条), 160条 (相続財産), a 協議 agreed for less than a year, events between
-co-guarantors, a payment made by someone other than the borrower unless logged as 入金 with party.
+co-guarantors, a payment made by someone other than the borrower unless logged as 入金 with party,
+automatic acceleration (当然喪失) without a demand, and the new due dates of an installment agreement
+(installments keep the loan's due dates: expiries come out earlier, never later – the safe side for
+the creditor).
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ __all__ = ["Step", "Outcome", "Report", "assess", "assess_record", "period_end",
 
 ROLE_LABEL = {"borrower": "借受人", "guarantor": "連帯保証人", "heir": "相続人"}
 PAID, NOT_DUE, RUNNING, SOON, EXPIRED = "完済", "弁済期未到来", "進行中", "間近", "完成"
+ACK_AFTER_EXPIRY = "時効完成後の承認"
+ACK_AFTER_PRINCIPAL = "主たる債務の時効完成後の承認"
+FLAG_TEXT = {
+    ACK_AFTER_EXPIRY: "本人は時効を援用できない可能性があります（最大判昭和41年4月20日）",
+    ACK_AFTER_PRINCIPAL: "保証人が主たる債務の時効を援用できるかは争いがあります（弁護士の確認が必要）",
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,7 @@ class _Walk:
     def apply(self, ev: Event, source: str, own: bool) -> None:
         if ev.day > self.expiry:
             if ev.kind == ACKNOWLEDGE and own:
-                self.flags.append("時効完成後の承認")
+                self.flags.append(ACK_AFTER_EXPIRY)
                 self.note(ev, "完成後の承認", "最大判昭和41年4月20日（援用は信義則上許されない）", source)
             return
         old = ev.day < self.rules.cutover
@@ -243,9 +252,12 @@ def _outcome(person: dict[str, Any], standing: installments.Standing, ctx: _Cont
     out = Outcome(person["id"], person.get("role", ""), inst, standing.unpaid, start)
     if standing.unpaid > 0:
         walk = _walk(person, inst, ctx)
-        out.expiry, out.steps, out.flags = walk.expiry, walk.steps, walk.flags
+        out.expiry, out.steps, out.flags = walk.expiry, walk.steps, list(walk.flags)
         if principal is not None and principal.expiry is not None:
             out.own_expiry = walk.expiry
+            if any(ev.party == person["id"] and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day
+                   for ev in ctx.events):
+                out.flags.append(ACK_AFTER_PRINCIPAL)
             if principal.expiry < walk.expiry:
                 out.expiry = principal.expiry
                 out.steps = [*walk.steps, Step(principal.expiry, "主たる債務の時効",

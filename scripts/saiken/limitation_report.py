@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from saiken import wareki
-from saiken.limitation import EXPIRED, PAID, ROLE_LABEL, SOON, Outcome, Report, Step
+from saiken.limitation import EXPIRED, FLAG_TEXT, PAID, ROLE_LABEL, SOON, Outcome, Report, Step
 
 MARK = {EXPIRED: "✖", SOON: "！"}
 COLOUR = {EXPIRED: "red", SOON: "yellow"}
@@ -123,7 +123,7 @@ def _group_lines(g: Group) -> list[str]:
     out += [_step_line(s) for s in steps]
     if o.own_expiry is not None and o.own_expiry != o.expiry:
         out.append(f"      （本人の保証債務の時効完成日 {date_both(o.own_expiry)}）")
-    out += [f"      ※ {flag}: 本人は時効を援用できない可能性があります" for flag in o.flags]
+    out += [f"      ※ {flag}: {FLAG_TEXT.get(flag, '')}" for flag in o.flags]
     return out
 
 
