@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return installments.add_months(day, months)
 
 
+@lru_cache(maxsize=8192)  # a case asks the same few dates thousands of times
 def period_end(event_day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
     """Last day of a period counted from an event (140条: not the first day; 143条2項)."""
     start = event_day + dt.timedelta(days=1)
@@ -101,6 +103,9 @@ def period_end(event_day: dt.date, *, years: int = 0, months: int = 0) -> dt.dat
     if corresponding.day != start.day:  # no corresponding day: the period ends at that month's end
         return corresponding
     return corresponding - dt.timedelta(days=1)
+
+
+_HANDLER = {ACKNOWLEDGE: "_acknowledge", DEMAND: "_demand", TALKS: "_talks", REFUSAL: "_refusal"}
 
 
 class _Walk:
@@ -126,8 +131,7 @@ class _Walk:
                 self.note(ev, "完成後の承認", "最大判昭和41年4月20日（援用は信義則上許されない）", source)
             return
         old = ev.day < self.rules.cutover
-        {ACKNOWLEDGE: self._acknowledge, DEMAND: self._demand, TALKS: self._talks,
-         REFUSAL: self._refusal}[ev.kind](ev, source, old)
+        getattr(self, _HANDLER[ev.kind])(ev, source, old)
 
     def _acknowledge(self, ev: Event, source: str, old: bool) -> None:
         self.expiry = period_end(ev.day, years=self.years)
@@ -190,7 +194,7 @@ def _binding(person: dict[str, Any], ev: Event, ctx: "_Context") -> str | None:
     if ev.party == pid:
         return ev.source
     origin = ctx.parties.get(ev.party, {})
-    label = f"{ROLE_LABEL.get(origin.get('role', ''), '当事者')}{ev.party}の{ev.source}"
+    label = f"{ROLE_LABEL.get(origin.get('role', ''), '当事者')}{ev.party}の{ev.source}"  # once per person
     if person.get("role") == "heir" and ev.party == person.get("heir_of"):
         died = origin.get("deceased_on")
         return f"{label}（相続）" if died is None or ev.day < died else None
@@ -220,15 +224,25 @@ def _start(inst: installments.Installment, ctx: _Context) -> tuple[dt.date, str]
     return inst.due, f"第{inst.number}回の弁済期"
 
 
-def _walk(person: dict[str, Any], inst: installments.Installment, ctx: _Context) -> _Walk:
-    start, source = _start(inst, ctx)
-    walk = _Walk(start, ctx.years, ctx.rules, ctx.old_law, source)
+Bound = list[tuple[Event, str, bool]]  # (event, source text, the person's own act)
+
+
+def _bound(person: dict[str, Any], ctx: _Context) -> Bound:
+    """The events that bind `person`, worked out once for all their installments."""
+    out = []
     for ev in ctx.events:
-        if ev.day < start:
-            continue
         text = _binding(person, ev, ctx)
         if text is not None:
-            walk.apply(ev, text, own=ev.party == person["id"])
+            out.append((ev, text, ev.party == person["id"]))
+    return out
+
+
+def _walk(bound: Bound, inst: installments.Installment, ctx: _Context) -> _Walk:
+    start, source = _start(inst, ctx)
+    walk = _Walk(start, ctx.years, ctx.rules, ctx.old_law, source)
+    for ev, text, own in bound:
+        if ev.day >= start:
+            walk.apply(ev, text, own)
     return walk
 
 
@@ -245,18 +259,17 @@ def _status(outcome: Outcome, as_of: dt.date, rules: Rules) -> str:
     return RUNNING
 
 
-def _outcome(person: dict[str, Any], standing: installments.Standing, ctx: _Context,
+def _outcome(person: dict[str, Any], bound: Bound, standing: installments.Standing, ctx: _Context,
              principal: Outcome | None, as_of: dt.date) -> Outcome:
     inst = standing.installment
     start, _ = _start(inst, ctx)
     out = Outcome(person["id"], person.get("role", ""), inst, standing.unpaid, start)
     if standing.unpaid > 0:
-        walk = _walk(person, inst, ctx)
+        walk = _walk(bound, inst, ctx)
         out.expiry, out.steps, out.flags = walk.expiry, walk.steps, list(walk.flags)
         if principal is not None and principal.expiry is not None:
             out.own_expiry = walk.expiry
-            if any(ev.party == person["id"] and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day
-                   for ev in ctx.events):
+            if any(own and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day for ev, _, own in bound):
                 out.flags.append(ACK_AFTER_PRINCIPAL)
             if principal.expiry < walk.expiry:
                 out.expiry = principal.expiry
@@ -283,7 +296,8 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
     ctx = _Context(rules, borrower, parties, rules.old_law(contract), rules.years(contract),
                    demanded if isinstance(demanded, dt.date) and demanded <= as_of else None, events)
     standings = installments.standings(record, as_of)
-    principal = [_outcome(parties[borrower], s, ctx, None, as_of) for s in standings]
+    mine = _bound(parties[borrower], ctx)
+    principal = [_outcome(parties[borrower], mine, s, ctx, None, as_of) for s in standings]
     outcomes = list(principal)
     for pid, person in parties.items():
         if pid == borrower or person.get("role") not in ("guarantor", "heir"):
@@ -295,7 +309,8 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
                             + (f"相続人 {'、'.join(heirs)} について計算しています。" if heirs
                                else "相続人が記録にありません（相続人調査が必要です）。"))
             continue
-        outcomes += [_outcome(person, s, ctx, p, as_of) for s, p in zip(standings, principal)]
+        mine = _bound(person, ctx)
+        outcomes += [_outcome(person, mine, s, ctx, p, as_of) for s, p in zip(standings, principal)]
     return Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings)
 
 
