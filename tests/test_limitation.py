@@ -264,6 +264,15 @@ def test_status_against_as_of(as_of: str, status: str) -> None:
     assert outcome(record(NEW, "2021-04-27"), as_of=as_of).status == status
 
 
+def test_next_deadline_for_a_worklist() -> None:
+    rec = record(NEW, "2021-04-27", count=3, principal=30000, guarantors=1, history=[ack("2021-05-10 10:00", "p2")])
+    first = limitation.next_deadline(limitation.assess(rec, RULES, D("2026-01-01")))
+    assert first is not None and (first.party, first.installment.number, first.expiry) == ("p1", 1, D("2026-04-27"))
+    second = limitation.next_deadline(limitation.assess(rec, RULES, D("2026-05-01")))  # 第1回 has completed
+    assert second is not None and (second.installment.number, second.expiry) == (2, D("2026-05-27"))
+    assert limitation.next_deadline(limitation.assess(rec, RULES, D("2027-01-01"))) is None
+
+
 def test_paid_installment_has_no_expiry() -> None:
     got = outcome(record(NEW, "2021-04-27", count=2, principal=20000, payments=[("2021-04-27", 10000)]))
     assert got.status == limitation.PAID and got.expiry is None
@@ -292,8 +301,9 @@ def test_broken_rules_file_names_the_field(tmp_path: Any) -> None:
     with pytest.raises(SaikenError, match="periods.new_law_years"):
         load_rules(tmp_path)
     (tmp_path / "policies" / "limitation.yaml").unlink()
-    with pytest.raises(SaikenError, match="ポリシーファイルがありません"):
+    with pytest.raises(SaikenError, match="ポリシーファイル）がありません") as exc:
         load_rules(tmp_path)
+    assert "policies/limitation.yaml" in (exc.value.hint or "")
 
 
 # --- the command, on an encrypted fictional record ---------------------------------------------
@@ -369,7 +379,8 @@ def test_cli_without_rules_file_says_how_to_fix(records_repo: RecordsRepo) -> No
     records_repo.saiken("case", "new", "--from", "-", input=CLI_CASE, check=True)
     res = records_repo.saiken("case", "limitation", "C-LIMIT001")
     assert res.returncode == 1
-    assert "policies/limitation.yaml" in res.stderr and "ポリシーファイルがありません" in res.stderr
+    assert "policies/limitation.yaml" in res.stderr and "ポリシーファイル）がありません" in res.stderr
+    assert "対処: saiken のリポジトリにある policies/limitation.yaml" in res.stderr
     assert "Traceback" not in res.stderr
 
 

@@ -44,7 +44,7 @@ from saiken import installments
 from saiken.errors import SaikenError
 from saiken.limitation_events import ACKNOWLEDGE, DEMAND, REFUSAL, TALKS, Event, Rules, collect, load_rules
 
-__all__ = ["Step", "Outcome", "Report", "assess", "assess_record", "period_end", "load_rules"]
+__all__ = ["Step", "Outcome", "Report", "assess", "assess_record", "next_deadline", "period_end", "load_rules"]
 
 ROLE_LABEL = {"borrower": "借受人", "guarantor": "連帯保証人", "heir": "相続人"}
 PAID, NOT_DUE, RUNNING, SOON, EXPIRED = "完済", "弁済期未到来", "進行中", "間近", "完成"
@@ -312,6 +312,12 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
         mine = _bound(person, ctx)
         outcomes += [_outcome(person, mine, s, ctx, p, as_of) for s, p in zip(standings, principal)]
     return Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings)
+
+
+def next_deadline(report: Report) -> Outcome | None:
+    """The running limitation that completes first – what a worklist should act on."""
+    live = [o for o in report.outcomes if o.status in (SOON, RUNNING) and o.expiry is not None]
+    return min(live, key=lambda o: (o.expiry, o.installment.number)) if live else None
 
 
 def assess_record(root: Path, record: dict[str, Any], as_of: dt.date) -> Report:

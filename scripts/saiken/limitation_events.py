@@ -68,6 +68,10 @@ def _get(data: dict[str, Any], path: str, kind: type) -> Any:
 
 def load_rules(root: Path) -> Rules:
     """policies/limitation.yaml as typed rules; a clear error names the field that is wrong."""
+    if not (root / RULES_FILE).is_file():
+        raise SaikenError("消滅時効の規則のファイル（ポリシーファイル）がありません。", where=RULES_FILE,
+                          hint="saiken のリポジトリにある policies/limitation.yaml を、記録リポジトリの policies/ に"
+                               "コピーし、内容を弁護士に確認してもらってください。")
     data = load_yaml(root, RULES_FILE)
     if not isinstance(data, dict):
         raise SaikenError("内容が「キー: 値」の形ではありません。", where=RULES_FILE)
