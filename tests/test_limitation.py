@@ -226,6 +226,27 @@ def test_guarantor_acknowledging_after_the_principal_expired_is_flagged() -> Non
     assert outcome(rec, "p1", as_of="2027-02-01").flags == []
 
 
+def test_borrower_acknowledging_after_completion_passes_nothing_to_the_guarantor() -> None:
+    # The guarantor's own debt runs to 2028-06-15 (acknowledged 2023-06-15). The borrower's debt
+    # completed on 2026-04-27; the borrower's acknowledgement of 2026-08-01 renews nothing, so 457条1項
+    # has nothing to carry over: the guarantor's own debt still ends 2028-06-15, not 2031-08-01.
+    rec = record(NEW, "2021-04-27", guarantors=1,
+                 history=[ack("2023-06-15 10:00", party="p2"), ack("2026-08-01 10:00")])
+    got = outcome(rec, "p2", as_of="2026-09-01")
+    assert got.own_expiry == D("2028-06-15") and got.expiry == D("2026-04-27")
+    assert all(s.day != D("2026-08-01") for s in got.steps)
+    assert outcome(rec, "p1", as_of="2026-09-01").flags == [limitation.ACK_AFTER_EXPIRY]
+
+
+def test_guarantor_own_demand_after_the_principal_completed_still_counts_for_the_guarantor() -> None:
+    # Old contract: the borrower's debt (due 2016-04-27) completes 2026-04-27; the guarantor
+    # acknowledged on 2020-01-10 (own debt to 2030-01-10). A 催告 to the guarantor on 2029-12-01
+    # comes after the principal completed, yet holds the guarantor's own debt to 2030-06-01.
+    rec = record(OLD, "2016-04-27", guarantors=1,
+                 history=[ack("2020-01-10 10:00", party="p2"), demand("2029-12-01 10:00", "p2", "保証債務履行請求書送付")])
+    assert outcome(rec, "p2").own_expiry == D("2030-06-01")
+
+
 def test_heirs_inherit_events_before_the_death_only() -> None:
     rec = record(NEW, "2021-04-27", guarantors=1, heirs=("p3", "p4"), deceased="2024-01-10",
                  history=[ack("2023-09-01 10:00", party="p2"), demand("2024-05-01 10:00", "p2", "保証債務履行請求書送付"),

@@ -16,7 +16,8 @@ the events of limitation_events in date order:
 - Nothing revives a completed limitation. An acknowledgement by the person after completion bars
   that person from invoking it (最大判昭和41.4.20): flagged, not computed as a renewal.
 
-Who is bound: events against the borrower bind every guarantor and heir (457条1項); events
+Who is bound: events against the borrower bind every guarantor and heir (457条1項) – those the
+borrower's own limitation had already outrun excepted, since they renewed nothing to pass on; events
 against a guarantor bind the guarantor, and the heirs for events before the death; a 催告 of a
 guarantor binds the borrower only under the old law (旧458条・434条; policy
 `guarantor_demand_binds_borrower`); an acknowledgement binds only who made it. A guarantor may
@@ -79,6 +80,7 @@ class Outcome:
     status: str = RUNNING
     steps: list[Step] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    late: set[Event] = field(default_factory=set, repr=False)  # events that came after completion
 
 
 @dataclass
@@ -117,6 +119,7 @@ class _Walk:
         base = "旧民法166条1項・167条1項" if old_law else "民法166条1項1号"
         self.steps = [Step(start, "起算", start_source, f"{base}（{years}年）", self.expiry)]
         self.flags: list[str] = []
+        self.late: set[Event] = set()
         self.demand_until: dt.date | None = None  # a 催告 holds completion off until then
         self.talks_until: dt.date | None = None   # a 協議 holds completion off until then
         self.talks_base = self.expiry             # when it would complete without the 協議
@@ -126,6 +129,7 @@ class _Walk:
 
     def apply(self, ev: Event, source: str, own: bool) -> None:
         if ev.day > self.expiry:
+            self.late.add(ev)
             if ev.kind == ACKNOWLEDGE and own:
                 self.flags.append(ACK_AFTER_EXPIRY)
                 self.note(ev, "完成後の承認", "最大判昭和41年4月20日（援用は信義則上許されない）", source)
@@ -237,11 +241,11 @@ def _bound(person: dict[str, Any], ctx: _Context) -> Bound:
     return out
 
 
-def _walk(bound: Bound, inst: installments.Installment, ctx: _Context) -> _Walk:
+def _walk(bound: Bound, inst: installments.Installment, ctx: _Context, skip: set[Event]) -> _Walk:
     start, source = _start(inst, ctx)
     walk = _Walk(start, ctx.years, ctx.rules, ctx.old_law, source)
     for ev, text, own in bound:
-        if ev.day >= start:
+        if ev.day >= start and ev not in skip:
             walk.apply(ev, text, own)
     return walk
 
@@ -265,8 +269,11 @@ def _outcome(person: dict[str, Any], bound: Bound, standing: installments.Standi
     start, _ = _start(inst, ctx)
     out = Outcome(person["id"], person.get("role", ""), inst, standing.unpaid, start)
     if standing.unpaid > 0:
-        walk = _walk(bound, inst, ctx)
-        out.expiry, out.steps, out.flags = walk.expiry, walk.steps, list(walk.flags)
+        # An act of the borrower after the principal debt completed renews nothing, so it has
+        # nothing to pass on to the guarantor under 457条1項.
+        late = {ev for ev in principal.late if ev.party == ctx.borrower} if principal else set()
+        walk = _walk(bound, inst, ctx, late)
+        out.expiry, out.steps, out.flags, out.late = walk.expiry, walk.steps, list(walk.flags), walk.late
         if principal is not None and principal.expiry is not None:
             out.own_expiry = walk.expiry
             if any(own and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day for ev, _, own in bound):
