@@ -78,7 +78,7 @@ def _step_line(step: Step) -> str:
     return f"      {step.day.isoformat()} {step.kind}: {step.source}　{step.article}"
 
 
-def _party_title(report: Report, pid: str, parties: dict[str, dict[str, Any]], names: bool) -> str:
+def _party_title(pid: str, parties: dict[str, dict[str, Any]], names: bool) -> str:
     person = parties.get(pid, {})
     title = f"■ {ROLE_LABEL.get(person.get('role', ''), '当事者')} {pid}"
     if person.get("heir_of"):
@@ -104,7 +104,7 @@ def render_table(report: Report, parties: dict[str, dict[str, Any]], *, names: b
         lines.append(f"注意: {note}")
     for pid in dict.fromkeys(o.party for o in report.outcomes):
         mine = [o for o in report.outcomes if o.party == pid]
-        lines += ["", _party_title(report, pid, parties, names), _summary(mine)]
+        lines += ["", _party_title(pid, parties, names), _summary(mine)]
         for g in groups(mine):
             lines += _group_lines(g)
     return lines
