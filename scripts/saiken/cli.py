@@ -16,11 +16,12 @@ import click
 from saiken import __version__
 from saiken.errors import SaikenError
 
-# (module under saiken.commands, attribute) – one line per top-level command
-COMMANDS = [
+# (module under saiken.commands, attribute[, parent group]) – one line per command
+COMMANDS: list[tuple[str, ...]] = [
     ("keys", "keygen"),
     ("handler", "handler"),
     ("case", "case"),
+    ("limitation", "limitation_command", "case"),
 ]
 
 
@@ -45,8 +46,9 @@ def cli(directory: Path | None) -> None:
             raise SaikenError(f"フォルダに移動できません（{exc.strerror}）。", where=str(directory)) from None
 
 
-for _module, _attr in COMMANDS:
-    cli.add_command(getattr(import_module(f"saiken.commands.{_module}"), _attr))
+for _module, _attr, *_parent in COMMANDS:
+    _group = cli.commands[_parent[0]] if _parent else cli
+    _group.add_command(getattr(import_module(f"saiken.commands.{_module}"), _attr))  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
