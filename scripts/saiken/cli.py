@@ -21,6 +21,8 @@ COMMANDS = [
     ("keys", "keygen"),
     ("handler", "handler"),
     ("case", "case"),
+    ("git", "git_setup"),
+    ("git", "git_group"),
 ]
 
 
