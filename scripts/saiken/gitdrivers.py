@@ -129,7 +129,9 @@ def placeholder(data: bytes, exc: SaikenError) -> str:
     lines = ["# saiken: 暗号化された記録（お手元の鍵では開けません）"]
     try:
         header, _ = agefile.parse(data)
-        lines.append(f"# 宛先: {len(header.stanzas)} 件（" + "、".join(s.describe() for s in header.stanzas) + "）")
+        # rage adds a random "grease" stanza to every file; it names no recipient.
+        stanzas = [s for s in header.stanzas if not s.type.endswith("-grease")]
+        lines.append(f"# 宛先: {len(stanzas)} 件（" + "、".join(s.describe() for s in stanzas) + "）")
     except SaikenError:
         lines.append("# 宛先: age ヘッダが壊れています")
     lines.append(f"# 暗号文 SHA-256: {digest}…")
