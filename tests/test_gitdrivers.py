@@ -258,3 +258,34 @@ def test_both_branches_adding_the_same_case_merge_without_a_base(records_repo, f
     assert result.returncode == 0, result.stdout + result.stderr
     merged = show(repo)
     assert merged.count("kind:") == 2 and "2021-08-01 10:00:00" in merged
+
+
+def test_merge_without_a_fitting_identity_stops_and_keeps_ours(repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    branch_edit(repo, "theirs", ("status: 督促中", "status: 交渉中"))
+    branch_edit(repo, "main", ('phone: "03-0000-0001"', 'phone: "03-0000-0009"'))
+    ours = (repo.root / RECORD).read_bytes()
+    stranger = tmp_path / "stranger.key"
+    secret, public = crypto.generate_identity()
+    stranger.write_text(crypto.identity_file_text(secret, public, "test"))
+    stranger.chmod(0o600)
+    result = subprocess.run(["git", "merge", "--no-edit", "theirs"], cwd=repo.root, capture_output=True, text=True,
+                            env={**repo.env, "SAIKEN_IDENTITY": str(stranger)})
+    assert result.returncode != 0
+    assert f"事案 {CASE} の記録を読めないため、自動で統合できません" in result.stderr
+    assert "宛先に含まれていません" in result.stderr
+    assert (repo.root / RECORD).read_bytes() == ours
+
+
+def test_merge_encrypts_to_the_handlers_after_the_merge(repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo.git("checkout", "-q", "-b", "theirs")
+    new_key, _ = repo.add_handler("otsu-02")
+    write(repo, show(repo).replace("status: 督促中", "status: 交渉中"))  # encrypted to otsu-01 and otsu-02
+    repo.git("commit", "-q", "-am", "取扱者を追加")
+    repo.git("checkout", "-q", "main")
+    branch_edit(repo, "main", ('phone: "03-0000-0001"', 'phone: "03-0000-0009"'))
+    result = run_git(repo, "merge", "--no-edit", "theirs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for key in (repo.identity, new_key):
+        merged = repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(key)})
+        assert merged.returncode == 0, merged.stderr
+        assert "status: 交渉中" in merged.stdout and 'phone: "03-0000-0009"' in merged.stdout

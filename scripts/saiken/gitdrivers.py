@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import os
 import shlex
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from typing import Any, BinaryIO
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from saiken import agefile, crypto, gitio, merge3, yamlio
+from saiken import agefile, crypto, gitio, merge3, policy, yamlio
 from saiken.errors import SaikenError, ValidationError
 from saiken.records import SUFFIX, Store, atomic_write, decrypt_text
 
@@ -185,8 +186,40 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, root: Path | N
         fields = "、".join(p for p, _ in exc.problems if p) or "（記録全体）"
         raise MergeConflict(f"事案 {case_id_of(path)} の記録を統合すると、内容が記録の定義に合わなくなります。\n"
                             f"  問題のある項目: {fields}", where=path, hint=resolution_hint(path)) from None
-    atomic_write(ours, crypto.encrypt(text.encode("utf-8"), store.policy.active_recipients()))
+    atomic_write(ours, crypto.encrypt(text.encode("utf-8"), merge_recipients(store)))
     return True
+
+
+def merge_recipients(store: Store) -> list[crypto.RecipientKey]:
+    """The active handlers as they will be after this merge, not just ours'.
+
+    git runs merge drivers before it updates the work tree, so policies/handlers.yaml there is
+    still ours. During `git merge` git names the other side in GITHEAD_<oid>; if its handlers
+    differ, merge the two handler lists the same way as records and encrypt to that. Otherwise
+    (rebase, cherry-pick, a conflict in the handler lists) ours' active handlers are used, and the
+    recipients check asks for `saiken rekey` if they turn out wrong.
+    """
+    heads = [k[len("GITHEAD_"):] for k in os.environ if k.startswith("GITHEAD_")]
+    if len(heads) != 1:
+        return store.policy.active_recipients()
+    ours_bytes, theirs_bytes = gitio.file_at(store.root, ["HEAD", heads[0]], policy.HANDLERS_FILE)
+    if theirs_bytes is None or theirs_bytes == ours_bytes:
+        return store.policy.active_recipients()
+    base = gitio.merge_base(store.root, "HEAD", heads[0])
+    base_bytes = gitio.file_at(store.root, [base], policy.HANDLERS_FILE)[0] if base else None
+    lists = [_handler_list(b) for b in (base_bytes, ours_bytes, theirs_bytes)]
+    merged, conflicts = merge3.merge(*lists)
+    if conflicts or not isinstance(merged, list):
+        return store.policy.active_recipients()
+    handlers = [policy._handler(entry, n) for n, entry in enumerate(merged)]  # noqa: SLF001
+    return [h.recipient for h in handlers if h.active] or store.policy.active_recipients()
+
+
+def _handler_list(data: bytes | None) -> list[Any]:
+    if not data:
+        return []
+    loaded = yamlio.fast_load(data.decode("utf-8"), where=policy.HANDLERS_FILE, allow_aliases=True)
+    return list((loaded or {}).get("handlers") or [])
 
 
 def _decrypt(path: Path, ids: list[crypto.LoadedIdentity], store: Store, where: str) -> str | None:
