@@ -27,6 +27,7 @@ def git_setup() -> None:
     差分表示（textconv）と統合（merge）のドライバを登録します。鍵をお持ちの方には `git diff` や
     `git log -p` で復号した内容が表示されます。復号した内容は画面に出すだけで、.git には保存しません
     （cachetextconv は使いません）。
+
     pre-commit の設定ファイルがあれば、そのフックも入れます。
 
     \b
