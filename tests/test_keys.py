@@ -275,3 +275,49 @@ def test_default_identity_missing(records_repo: RecordsRepo, fictional_case_text
     assert "鍵ファイルがありません" in proc.stderr
     assert str(Path(env["XDG_CONFIG_HOME"]) / "saiken" / "identity.txt") in proc.stderr
     assert "saiken keygen" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["age-keygen", "ssh-ed25519"])
+def test_identity_protected_by_the_age_cli(records_repo: RecordsRepo, fictional_case_text: str, kind: str) -> None:
+    """An identity file encrypted with `age -p` (binary, not armored) opens with SAIKEN_PASSPHRASE_FILE."""
+    folder = records_repo.root.parent
+    if kind == "ssh-ed25519":
+        plain = _ssh_keygen(folder, "plain")
+        public = plain.with_name("plain.pub").read_text().strip()
+    else:
+        plain = folder / "plain.txt"
+        subprocess.run(["age-keygen", "-o", str(plain)], check=True, capture_output=True)
+        public = subprocess.run(["age-keygen", "-y", str(plain)], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    protected = folder / "protected.age"
+    r = ptyrun.run([shutil.which("age") or "age", "-p", "-o", str(protected), str(plain)], env=records_repo.env,
+                   cwd=folder, answers=[("Enter passphrase", PASSPHRASE), ("Confirm passphrase", PASSPHRASE)])
+    assert r.returncode == 0, r.output
+    plain.unlink()
+    protected.chmod(0o600)
+    assert protected.read_bytes().startswith(b"age-encryption.org/v1\n-> scrypt ")
+    records_repo.saiken("handler", "add", "--id", "kou-01", "--name", "架空 甲野", "--org", "甲",
+                        "--role", "取扱者", "--key", public, check=True)
+    _new_case(records_repo, fictional_case_text)
+    pf = _passphrase_file(records_repo, PASSPHRASE)
+    r2 = records_repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(protected),
+                                                        "SAIKEN_PASSPHRASE_FILE": str(pf)})
+    assert r2.returncode == 0, r2.stderr
+    assert f"case_id: {CASE}" in r2.stdout
+    shown = records_repo.saiken("keygen", "-y", str(protected), env={"SAIKEN_PASSPHRASE_FILE": str(pf)})
+    assert shown.stdout.strip() == " ".join(public.split()[:2])
+
+
+def test_identity_file_with_bom_and_crlf(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    _new_case(records_repo, fictional_case_text)
+    edited = records_repo.root.parent / "edited.txt"
+    edited.write_bytes(b"\xef\xbb\xbf" + records_repo.identity.read_bytes().replace(b"\n", b"\r\n"))
+    edited.chmod(0o600)
+    r = records_repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(edited)})
+    assert r.returncode == 0, r.stderr
+
+
+def test_keygen_inside_a_records_repo_warns(records_repo: RecordsRepo) -> None:
+    r = records_repo.saiken("keygen", "-o", str(records_repo.root / "oops.txt"))
+    assert r.returncode == 0
+    assert "記録リポジトリの中に秘密鍵を作りました" in r.stderr

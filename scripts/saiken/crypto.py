@@ -163,7 +163,7 @@ def parse_identities(path: Path, data: bytes) -> list[LoadedIdentity]:
     """Identities in one file's content (already unlocked)."""
     if sshkey.looks_like_openssh(data):
         return [_ssh_identity(path, data)]
-    text = data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")  # a BOM from Windows editors
     found: list[LoadedIdentity] = []
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()

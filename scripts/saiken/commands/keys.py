@@ -38,6 +38,11 @@ def _write_new(path: Path, data: bytes) -> None:
         raise
 
 
+def _inside_records_repo(path: Path) -> bool:
+    folder = path.absolute().parent
+    return any((f / "policies" / "handlers.yaml").is_file() for f in (folder, *folder.parents))
+
+
 def _show_public(path: Path) -> None:
     for ident in crypto.load_identity_file(path):
         click.echo(ident.public)
@@ -75,6 +80,9 @@ def keygen(output: Path | None, passphrase: bool, show: Path | None) -> None:
         data = crypto.protect_with_passphrase(data, passphrases.read(str(path), new=True))
     _write_new(path, data)
     click.echo(f"鍵ファイルを作成しました: {path}", err=True)
+    if _inside_records_repo(path):
+        click.echo("注意: 記録リポジトリの中に秘密鍵を作りました。git に追加せず、リポジトリの外へ移してください。",
+                   err=True)
     if path.absolute() not in [p.absolute() for p in crypto.identity_paths()]:
         click.echo(f"saiken にこの鍵を使わせるには: export {crypto.ENV_IDENTITY}={path.absolute()}", err=True)
     click.echo("次の公開鍵を取扱責任者に渡し、`saiken handler add --key 公開鍵 …` で登録してもらってください。", err=True)
