@@ -321,3 +321,22 @@ def test_keygen_inside_a_records_repo_warns(records_repo: RecordsRepo) -> None:
     r = records_repo.saiken("keygen", "-o", str(records_repo.root / "oops.txt"))
     assert r.returncode == 0
     assert "記録リポジトリの中に秘密鍵を作りました" in r.stderr
+
+
+def test_passphrase_file_problems(records_repo: RecordsRepo) -> None:
+    key = records_repo.root.parent / "protected.txt"
+    public = _keygen_protected(records_repo, key)
+    loose = _passphrase_file(records_repo, PASSPHRASE, "loose.txt")
+    loose.chmod(0o644)
+    empty = _passphrase_file(records_repo, "", "empty.txt")
+    for path, message in ((loose, "本人以外も読める設定"), (empty, "パスフレーズのファイルが空です"),
+                          (records_repo.root.parent / "absent.txt", "SAIKEN_PASSPHRASE_FILE のファイルがありません")):
+        r = records_repo.saiken("keygen", "-y", str(key), env={"SAIKEN_PASSPHRASE_FILE": str(path)})
+        assert r.returncode == 1 and message in r.stderr, r.stderr
+        assert str(path) in r.stderr and r.stdout == ""
+    # a pipe works: the passphrase need not be written to disk at all
+    proc = subprocess.run(["bash", "-c", f'SAIKEN_PASSPHRASE_FILE=<(printf "%s\\n" "$PW") '
+                                         f'"{VENV_BIN / "saiken"}" keygen -y "{key}"'],
+                          env={**records_repo.env, "PW": PASSPHRASE}, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == public

@@ -23,14 +23,16 @@ def _from_file(name: str) -> str:
     path = Path(name).expanduser()
     try:
         st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
+        # A pipe is fine too: SAIKEN_PASSPHRASE_FILE=<(pass show saiken) never touches the disk.
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
             raise SaikenError(f"{ENV_PASSPHRASE_FILE} が通常のファイルを指していません。", where=name)
-        if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and stat.S_ISREG(st.st_mode):
             raise SaikenError("パスフレーズのファイルを本人以外も読める設定になっています。", where=name,
                               hint=f"chmod 600 {path}")
-        if st.st_size > _MAX_FILE_BYTES:
+        with path.open("rb") as fh:
+            raw = fh.read(_MAX_FILE_BYTES + 1)
+        if len(raw) > _MAX_FILE_BYTES:
             raise SaikenError("パスフレーズのファイルが大きすぎます（1 行だけ書いてください）。", where=name)
-        raw = path.read_bytes()
     except FileNotFoundError:
         raise SaikenError(f"{ENV_PASSPHRASE_FILE} のファイルがありません。", where=name,
                           hint=f"パスを確かめるか、`unset {ENV_PASSPHRASE_FILE}` で端末から入力してください。") from None
