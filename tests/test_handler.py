@@ -70,13 +70,14 @@ def _ssh_pub(folder: Path, comment: str) -> str:
     (("--id", "Kou/../x"), "使えません"),
     (("--id", "kou-09", "--name", "   "), "氏名が空です"),
     (("--id", "kou-09", "--email", "not-an-address"), "メールアドレスの形式"),
+    (("--id", "kou-09", "--email", "OTSU-01@example.invalid"), "取扱者「otsu-01」が使っています"),
 ])
 def test_add_refuses_bad_input_and_writes_nothing(records_repo: RecordsRepo, args: tuple[str, ...],
                                                   message: str) -> None:
     before = _handlers(records_repo).read_bytes()
     _, fresh = crypto.generate_identity()
     opts = {"--id": "kou-09", "--name": "架空 花子", "--org": "甲", "--role": "取扱者", "--key": fresh}
-    opts.update(dict(zip(args[::2], args[1::2])))
+    opts.update(dict(zip(args[::2], args[1::2], strict=True)))
     if opts["--key"] == "SAME":
         opts["--key"] = records_repo.public
     flat = [x for kv in opts.items() for x in kv]

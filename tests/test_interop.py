@@ -62,7 +62,8 @@ def test_age_cli_file_opens_in_saiken(records_repo: RecordsRepo, fictional_case_
     pub = ssh_key.with_name("id_ed25519.pub")
     args = ["-e", "-r", records_repo.public, "-R", str(pub), *(["-a"] if armored else []), "-o", str(record)]
     _age(*args, input=fictional_case_text.encode("utf-8"))
-    assert record.read_bytes().startswith(b"-----BEGIN AGE ENCRYPTED FILE-----" if armored else b"age-encryption.org/v1")
+    start = b"-----BEGIN AGE ENCRYPTED FILE-----" if armored else b"age-encryption.org/v1\n"
+    assert record.read_bytes().startswith(start)
     for identity in (records_repo.identity, ssh_key):
         r = records_repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(identity)})
         assert r.returncode == 0, r.stderr

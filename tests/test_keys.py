@@ -100,7 +100,8 @@ def test_keygen_passphrase_round_trip_with_passphrase_file(records_repo: Records
                         "--role", "取扱者", "--key", public, check=True)
     _new_case(records_repo, fictional_case_text)
     pf = _passphrase_file(records_repo, PASSPHRASE, "again.txt")
-    r = records_repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(key), "SAIKEN_PASSPHRASE_FILE": str(pf)})
+    env = {"SAIKEN_IDENTITY": str(key), "SAIKEN_PASSPHRASE_FILE": str(pf)}
+    r = records_repo.saiken("case", "show", CASE, env=env)
     assert r.returncode == 0, r.stderr
     assert f"case_id: {CASE}" in r.stdout
     r = records_repo.saiken("keygen", "-y", str(key), env={"SAIKEN_PASSPHRASE_FILE": str(pf)})
@@ -114,7 +115,8 @@ def test_wrong_passphrase_is_a_clear_error(records_repo: RecordsRepo, fictional_
                         "--role", "取扱者", "--key", public, check=True)
     _new_case(records_repo, fictional_case_text)
     wrong = _passphrase_file(records_repo, "まちがい wrong horse", "wrong.txt")
-    r = records_repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(key), "SAIKEN_PASSPHRASE_FILE": str(wrong)})
+    env = {"SAIKEN_IDENTITY": str(key), "SAIKEN_PASSPHRASE_FILE": str(wrong)}
+    r = records_repo.saiken("case", "show", CASE, env=env)
     assert r.returncode != 0
     assert "パスフレーズが違います" in r.stderr and str(key) in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""

@@ -62,10 +62,14 @@ def _key_of(entry: Any) -> str:
         return " ".join(text.split()[:2])
 
 
-def _check_new(doc: Any, handler_id: str, key: crypto.RecipientKey) -> None:
+def _check_new(doc: Any, handler_id: str, key: crypto.RecipientKey, email: str | None) -> None:
     for h in doc["handlers"]:
         if not isinstance(h, dict):
             continue
+        if email and str(h.get("email", "")).lower() == email.lower():
+            # commits are matched to handlers by e-mail (特記事項13): one address, one handler
+            raise SaikenError(f"メールアドレス {email} は取扱者「{h.get('id')}」が使っています。", where=FILE,
+                              hint="取扱者ごとに別のメールアドレスを --email で指定してください。")
         if h.get("id") == handler_id:
             raise SaikenError(f"取扱者 ID「{handler_id}」は既に登録されています。", where=FILE,
                               hint="別の ID を --id で指定してください（`saiken handler list` で確認できます）。")
@@ -145,7 +149,7 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
         raise SaikenError(f"メールアドレスの形式が正しくありません: {email}", where="--email")
     key = crypto.RecipientKey.parse(public_key, where="--key")
     _root, path, doc = _load()
-    _check_new(doc, handler_id, key)
+    _check_new(doc, handler_id, key, email)
     entry: dict[str, Any] = {"id": handler_id, "name": name, "organisation": org, "role": role,
                              "public_key": key.text}
     if email:
