@@ -69,6 +69,9 @@ def keygen(output: Path | None, passphrase: bool, show: Path | None) -> None:
       saiken keygen -y ~/.ssh/id_ed25519
     """
     if show is not None:
+        if output is not None or passphrase:
+            raise SaikenError("-y は -o・--passphrase と一緒には使えません（-y は鍵を作らず表示だけします）。",
+                              hint=f"saiken keygen -y {show}")
         _show_public(show)
         return
     path = (output or crypto.identity_paths()[0]).expanduser()
