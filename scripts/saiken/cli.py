@@ -22,6 +22,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("handler", "handler"),
     ("case", "case"),
     ("limitation", "limitation_command", "case"),
+    ("init", "init"),
+    ("init", "demo"),
 ]
 
 
