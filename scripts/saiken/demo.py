@@ -162,7 +162,8 @@ class CaseMaker:
         return self._days_before(latest, 0, 365 * 8)
 
     def _claim(self, contract: dt.date) -> dict[str, Any]:
-        years = self.rng.choice([1, 2] if contract >= NEW_LAW else [2, 3, 4])
+        # 高等学校等の奨学資金: lent over the school years, repaid from a year after lending ends
+        years = self.rng.choice([1, 2, 3] if contract >= NEW_LAW else [3, 3, 4])
         monthly = self.rng.choice([18000, 30000])
         principal = monthly * 12 * years + self.rng.choice([0, 0, 300000])
         lending_end = dt.date(contract.year + years + (1 if contract.month >= 4 else 0), 3, 31)
@@ -262,7 +263,7 @@ class CaseMaker:
         contract = self._contract_date(after_new_law=n % 4 == 1)
         claim = self._claim(contract)
         self._early_payments(claim)
-        borrower = self._person("p1", "borrower", born=self._days_before(add_months(contract, -12 * 18), 0, 360))
+        borrower = self._person("p1", "borrower", born=self._days_before(add_months(contract, -12 * 15), 0, 360))
         parties = [borrower]
         family = (borrower["name"]["family"], borrower["name"]["family_kana"], "")
         if n % 3 == 0:
