@@ -116,6 +116,7 @@ class CaseMaker:
         self.fake.seed_instance(seed)
         self.as_of = as_of
         self.serial = 0
+        self.case_ids: set[str] = set()
 
     # people
 
@@ -257,8 +258,15 @@ class CaseMaker:
 
     # one case
 
+    def _case_id(self) -> str:
+        while True:
+            case_id = "C-" + "".join(self.rng.choice(_ID_ALPHABET) for _ in range(8))
+            if case_id not in self.case_ids:
+                self.case_ids.add(case_id)
+                return case_id
+
     def case(self, n: int) -> dict[str, Any]:
-        case_id = "C-" + "".join(self.rng.choice(_ID_ALPHABET) for _ in range(8))
+        case_id = self._case_id()
         status = self.STATUSES[n % len(self.STATUSES)]
         contract = self._contract_date(after_new_law=n % 4 == 1)
         claim = self._claim(contract)
