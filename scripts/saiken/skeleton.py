@@ -105,7 +105,13 @@ def setup_git_drivers(root: Path) -> bool:
     except ImportError:
         (root / ".gitattributes").write_text(GITATTRIBUTES_FALLBACK, encoding="utf-8")
         return False
-    gitdrivers.setup(root)
+    # Drivers and hooks run saiken and pre-commit: make sure they are this installation's.
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = git_env()["PATH"]
+    try:
+        gitdrivers.setup(root)
+    finally:
+        os.environ["PATH"] = saved
     return True
 
 
