@@ -17,8 +17,9 @@ from saiken.commands._common import as_date, path_arg, today_option
 def init(directory: Path) -> None:
     """新しい記録リポジトリを作成します（policies/・docs/・records/・ledger/ と git、最初のコミット）。
 
-    DIR はまだないフォルダか空のフォルダです。取扱者は未登録の状態で始まります。年度の切替えや
-    新しい受託事務所でも、ファイルを手で写さずに同じ構成を作れます。
+    DIR はまだないフォルダか空のフォルダです。取扱者は未登録の状態で始まります。
+
+    年度の切替えや新しい受託事務所でも、ファイルを手で写さずに同じ構成を作れます。
 
     \b
     例:
@@ -43,9 +44,11 @@ def init(directory: Path) -> None:
 def demo(directory: Path, seed: int, count: int, as_of: dt.datetime | None) -> None:
     """デモ用の記録リポジトリを作ります（架空の取扱者 3 人と架空の事案 20 件、暗号化してコミット済み）。
 
-    取扱者は 甲 の kou-01（取扱責任者）、乙 の otsu-01（取扱責任者）と otsu-02（取扱者）。各人の
-    秘密鍵は DIR/.identities/<取扱者ID>.txt（0600、Git の管理外）に置かれます。登場する人物・住所・
-    電話番号はすべて架空です。
+    取扱者は 甲 の kou-01（取扱責任者）、乙 の otsu-01（取扱責任者）と otsu-02（取扱者）です。
+
+    各人の秘密鍵は DIR/.identities/<取扱者ID>.txt（0600、Git の管理外）に置かれます。
+
+    登場する人物・住所・電話番号はすべて架空です。
 
     \b
     例:
