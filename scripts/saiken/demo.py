@@ -160,7 +160,7 @@ class CaseMaker:
             span = (latest_new - NEW_LAW).days
             return NEW_LAW + dt.timedelta(days=self.rng.randint(0, span))
         latest = min(NEW_LAW - dt.timedelta(days=1), add_months(self.as_of, -72))
-        return self._days_before(latest, 0, 365 * 8)
+        return self._days_before(latest, 0, 365 * 12)  # some installments old enough to be time-barred
 
     def _claim(self, contract: dt.date) -> dict[str, Any]:
         # 高等学校等の奨学資金: lent over the school years, repaid from a year after lending ends

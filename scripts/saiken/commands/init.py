@@ -72,4 +72,5 @@ def _print_next_steps(made: demo_mod.Demo) -> None:
     click.echo("  saiken case list                # 事案の一覧（氏名は出ません）")
     click.echo(f"  saiken case show {first}     # 1 件を復号して表示")
     click.echo(f"  saiken case edit {first}     # メモリ上で編集し、暗号化して保存")
+    click.echo(f"  saiken case limitation {first}  # 消滅時効の完成日")
     click.echo("  git log -p records/             # 記録の変更履歴")
