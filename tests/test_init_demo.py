@@ -349,3 +349,11 @@ def test_init_and_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     listed = saiken("case", "list", cwd=work / "demo", bin_dir=venv / "bin",
                     env={**env, "SAIKEN_IDENTITY": str(work / "demo" / ".identities" / "otsu-01.txt")})
     assert listed.returncode == 0 and "計 20 件" in listed.stdout, listed.stderr
+
+
+def test_limitation_reads_every_demo_case(demo: dict[str, Any]) -> None:
+    for case_id in sorted(demo["records"]):
+        res = saiken("case", "limitation", case_id, "--as-of", AS_OF, cwd=demo["root"],
+                     env=as_handler(demo, "otsu-02"))
+        assert res.returncode == 0, f"{case_id}: {res.stderr}"
+        assert "消滅時効" in res.stdout
