@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -169,15 +170,23 @@ class Scratch:
         raise SystemExit(SIGNAL_EXITS[signal.Signals(signum)])
 
     def _stop_child(self) -> None:
+        # Not Popen.wait(): the interrupted main thread holds its lock, so a second wait deadlocks.
         child = self.child
-        if child is None or child.poll() is not None:
+        if child is None or child.returncode is not None:
             return
-        child.terminate()
-        try:
-            child.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        for sig, patience in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.kill(child.pid, sig)
+            except ProcessLookupError:
+                return
+            end = time.monotonic() + patience
+            while time.monotonic() < end:
+                try:
+                    if os.waitpid(child.pid, os.WNOHANG)[0]:
+                        return
+                except ChildProcessError:
+                    return
+                time.sleep(0.02)
 
 
 # --- the editor command -----------------------------------------------------------------------
@@ -318,6 +327,19 @@ def _accept(st: Store, case_id: str, buffer: str) -> str:
     return strip_marks(normalised)
 
 
+def _reopened(st: Store, case_id: str, exc: SaikenError, body: str) -> str:
+    """The text to re-open: the message on top, with YAML line numbers as the user will see them."""
+    shown = error_header(exc) + body
+    try:
+        _accept(st, case_id, shown)
+    except SaikenError as located:
+        header = error_header(located)
+        if header.count("\n") == shown.count("\n") - body.count("\n"):
+            exc.message, exc.where, exc.hint = located.message, located.where, located.hint
+            return header + body
+    return shown
+
+
 def _again(exc: SaikenError) -> bool:
     """On a terminal, ask before re-opening; without one, re-open (giving up = saving no change)."""
     click.echo(exc.render(), err=True)
@@ -358,9 +380,9 @@ def edit_text(st: Store, case_id: str, text: str, *, is_new: bool, base: Path, a
             try:
                 return _accept(st, case_id, buffer)
             except SaikenError as exc:
+                shown = _reopened(st, case_id, exc, strip_error_header(buffer))
                 if not _again(exc):
                     raise _gave_up("再編集しないため、中止しました。") from None
-                shown = error_header(exc) + strip_error_header(buffer)
                 path = scratch.write(path.name, shown)
     raise _gave_up(f"{MAX_ROUNDS} 回編集しても記録が正しくならなかったため、中止しました。")
 
