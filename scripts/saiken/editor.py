@@ -412,7 +412,7 @@ def edit_case(st: Store, case_id: str, *, unsafe_tmp: bool = False) -> bool:
 
 def new_case(st: Store, case_id: str | None, *, unsafe_tmp: bool = False) -> str:
     """`saiken case new` without --from: fill in a commented template in the editor."""
-    cid = check_case_id(case_id or new_case_id())
+    cid = check_case_id(new_case_id() if case_id is None else case_id)
     if st.exists(cid):
         raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")

@@ -63,7 +63,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
         return
     text = _read_source(source)
     normalised, data = st.normalise_text(text, where=source)
-    cid = check_case_id(case_id or str(data.get("case_id") or new_case_id()))
+    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
     if data.get("case_id") != cid:
         raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source)
     if st.exists(cid):
