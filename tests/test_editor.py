@@ -8,19 +8,17 @@ import os
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from saiken import editor
 from conftest import VENV_BIN, RecordsRepo
+from saiken import plaintext
 
 CASE = "C-TEST0001"
 
@@ -95,12 +93,13 @@ def test_default_scratch_is_dev_shm_private_and_removed(repo: RecordsRepo, tmp_p
     """)
     env = {k: v for k, v in repo.env.items() if k not in ("SAIKEN_TMPDIR", "XDG_RUNTIME_DIR")}
     proc = subprocess.run([str(VENV_BIN / "saiken"), "case", "edit", CASE], cwd=repo.root, env={**env, "EDITOR": ed},
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     [seen] = calls(ed)
     path = Path(seen["path"])
     assert path.parent.parent == Path("/dev/shm") and path.parent.name.startswith("saiken-")
-    assert editor.filesystem_type(Path("/dev/shm")) == "tmpfs"
+    assert path.parent.name.split("-")[1].isdigit()  # the owner's pid, so a later run can sweep it
+    assert plaintext.filesystem_type(Path("/dev/shm")) == "tmpfs"
     assert seen["mode"] == 0o600 and seen["dir_mode"] == 0o700 and seen["uid"] == os.getuid()
     assert path.name == f"{CASE}.yaml"
     assert not path.parent.exists()
@@ -215,7 +214,7 @@ def test_empty_file_or_failing_editor_aborts(repo: RecordsRepo, shm: Path, tmp_p
 def test_disk_is_refused_unless_unsafe_tmp(repo: RecordsRepo, tmp_path: Path) -> None:
     disk = tmp_path / "disk-tmp"
     disk.mkdir()
-    assert editor.filesystem_type(disk) not in editor.MEMORY_FILESYSTEMS  # the premise of this test
+    assert plaintext.filesystem_type(disk) not in plaintext.MEMORY_FILESYSTEMS  # the premise of this test
     ed = make_editor(tmp_path, "where.py", """
         log.open("a").write(json.dumps({"path": str(target)}) + "\\n")
         target.write_text(target.read_text().replace("status: 督促中", "status: 交渉中"))
@@ -239,9 +238,22 @@ def test_mount_table_parsing(tmp_path: Path) -> None:
     mounts = tmp_path / "mounts"
     mounts.write_text("overlay / overlay rw 0 0\ntmpfs /run/user/1000 tmpfs rw 0 0\n"
                       "ramfs /mnt/my\\040ram ramfs rw 0 0\n/dev/sda1 /mnt/my disk ext4 rw 0 0\n")
-    assert editor.filesystem_type(Path("/run/user/1000/x"), mounts) == "tmpfs"
-    assert editor.filesystem_type(Path("/run/user/10000"), mounts) == "overlay"
-    assert editor.filesystem_type(Path("/mnt/my ram/a"), mounts) == "ramfs"
+    assert plaintext.filesystem_type(Path("/run/user/1000/x"), mounts) == "tmpfs"
+    assert plaintext.filesystem_type(Path("/run/user/10000"), mounts) == "overlay"
+    assert plaintext.filesystem_type(Path("/mnt/my ram/a"), mounts) == "ramfs"
+
+
+def test_folder_left_by_a_killed_saiken_is_swept(repo: RecordsRepo, shm: Path, tmp_path: Path) -> None:
+    stale = shm / "saiken-999999999-abcdefgh"  # a pid that cannot be running
+    stale.mkdir(mode=0o700)
+    (stale / f"{CASE}.yaml").write_text("架空の平文\n")
+    alive = shm / f"saiken-{os.getpid()}-abcdefgh"  # a running process's folder is left alone
+    alive.mkdir(mode=0o700)
+    ed = make_editor(tmp_path, "noop.py", "pass\n")
+    r = repo.saiken("case", "edit", CASE, env={"EDITOR": ed})
+    assert r.returncode == 0, r.stderr
+    assert f"前回強制終了された saiken の一時フォルダを削除しました: {stale}" in r.stderr
+    assert leftovers(shm) == [alive.name]
 
 
 # --- signals --------------------------------------------------------------------------------------
@@ -306,7 +318,7 @@ def test_sigterm_while_editing_removes_the_plaintext(repo: RecordsRepo, shm: Pat
     seen = _wait_for_editor(ed)
     assert Path(seen["path"]).exists()
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == code, err
     assert "中断しました。復号した一時ファイルは削除しました" in err
     assert leftovers(shm) == []
@@ -321,7 +333,7 @@ def test_ctrl_c_on_the_terminal_removes_the_plaintext(repo: RecordsRepo, shm: Pa
     proc = _start(repo, ed)
     _wait_for_editor(ed)
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert leftovers(shm) == []
 
@@ -334,7 +346,7 @@ def test_sigint_to_saiken_alone_leaves_the_editor_running(repo: RecordsRepo, shm
     time.sleep(0.5)
     assert proc.poll() is None  # the edit is not lost: the editor still has it
     Path(ed + ".log.go").touch()
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "status: 交渉中" in repo.saiken("case", "show", CASE, check=True).stdout
     assert leftovers(shm) == []

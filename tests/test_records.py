@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import RecordsRepo
 
 CASE = "C-TEST0001"

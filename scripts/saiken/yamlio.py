@@ -18,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from saiken.errors import SaikenError
 
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The C safe loader, except that an impossible date (2021-02-30) stays a string.
 
