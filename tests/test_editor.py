@@ -447,9 +447,9 @@ def test_case_new_template_needs_the_required_fields(repo: RecordsRepo, tmp_path
 # --- a real vim in tmux ------------------------------------------------------------------------------
 
 VIMRC = """\
-set swapfile undofile backup writebackup
-set directory={home}/.vim/swap// undodir={home}/.vim/undo// backupdir={home}/.vim/backup//
-set viminfo='100,<50 viminfofile={home}/.viminfo
+silent! set swapfile undofile backup writebackup
+silent! set directory={home}/.vim/swap// undodir={home}/.vim/undo// backupdir={home}/.vim/backup//
+silent! set viminfo='100,<50 viminfofile={home}/.viminfo
 """
 
 
@@ -477,9 +477,11 @@ def _traces(*folders: Path) -> list[str]:
             if p.is_file() and (p.name.endswith(bad) or p.parent.name in ("swap", "undo", "backup"))]
 
 
-@pytest.fixture
-def vim_session(repo: RecordsRepo, shm: Path, tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
-    assert shutil.which("vim") and shutil.which("tmux")
+@pytest.fixture(params=["vim", "vim.tiny"])
+def vim_session(request: pytest.FixtureRequest, repo: RecordsRepo, shm: Path,
+                tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
+    vim = request.param  # full vim (scripts/setup.sh --test) and vim-tiny, Debian's default vi
+    assert shutil.which(vim) and shutil.which("tmux")
     home = Path(repo.env["HOME"])
     for sub in ("swap", "undo", "backup"):
         (home / ".vim" / sub).mkdir(parents=True)
@@ -487,7 +489,7 @@ def vim_session(repo: RecordsRepo, shm: Path, tmp_path: Path) -> Iterator[tuple[
     rc = tmp_path / "rc"
     script = tmp_path / "run.sh"
     script.write_text(f"cd {repo.root}\n{VENV_BIN / 'saiken'} case edit {CASE}\necho $? > {rc}\nsleep 60\n")
-    tmux = Tmux(tmp_path / "tmux.sock", {**repo.env, "EDITOR": "vim", "TERM": "xterm-256color"})
+    tmux = Tmux(tmp_path / "tmux.sock", {**repo.env, "EDITOR": vim, "TERM": "xterm-256color"})
     tmux("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", f"sh {script}")
     try:
         yield tmux, rc
