@@ -536,3 +536,20 @@ def test_real_vim_error_prompt_declined_writes_nothing(vim_session: tuple[Tmux, 
     assert record_path(repo).read_bytes() == before
     assert leftovers(shm) == []
     assert _traces(Path(repo.env["HOME"]), shm) == []
+
+
+def test_real_vim_error_prompt_accepted_reopens_and_saves(vim_session: tuple[Tmux, Path], repo: RecordsRepo,
+                                                          shm: Path) -> None:
+    tmux, rc = vim_session
+    tmux.wait_for("case_id: C-TEST0001")
+    tmux("send-keys", "-t", "t", "ggOsecret_note: x", "Escape", ":wq", "Enter")
+    tmux.wait_for("再編集しますか? [Y/n]")
+    tmux("send-keys", "-t", "t", "Enter")  # the default: yes
+    screen = tmux.wait_for("#! 保存できませんでした。")
+    assert "secret_note: x" in screen  # the user's text is back, under the message
+    tmux("send-keys", "-t", "t", ":g/^secret_note/d", "Enter", ":%s/03-0000-0001/03-0000-0009/", "Enter", ":wq", "Enter")
+    assert _exit_code(rc) == 0, tmux("capture-pane", "-p", "-t", "t")
+    shown = repo.saiken("case", "show", CASE, check=True).stdout
+    assert '"03-0000-0009"' in shown and "#!" not in shown and "secret_note" not in shown
+    assert leftovers(shm) == []
+    assert _traces(Path(repo.env["HOME"]), shm) == []
