@@ -380,6 +380,14 @@ def test_other_editors_get_their_own_arguments_only(repo: RecordsRepo, tmp_path:
     assert argv[0] == "--wait" and len(argv) == 2
 
 
+def test_help_documents_the_editing_rules(repo: RecordsRepo) -> None:
+    text = repo.saiken("case", "edit", "--help", check=True).stdout
+    for needle in ("/dev/shm", "--unsafe-tmp", "再編集しますか? [Y/n]", ":q!", ":cq", "SIGTERM", "#!",
+                   "case_id", "例:"):
+        assert needle in text, needle
+    assert "#|" in repo.saiken("case", "new", "--help", check=True).stdout
+
+
 def test_missing_editor_is_a_clear_error(repo: RecordsRepo) -> None:
     r = repo.saiken("case", "edit", CASE, env={"EDITOR": "no-such-editor-xyz"})
     assert r.returncode == 1
