@@ -215,6 +215,8 @@ def test_wrong_passphrase(records_repo: RecordsRepo, fictional_case_text: str) -
     base = records_repo.root.parent
     (base / "pass-right").write_text("架空の正しいパスフレーズ\n")
     (base / "pass-wrong").write_text("架空の違うパスフレーズ\n")
+    for name in ("pass-right", "pass-wrong"):
+        (base / name).chmod(0o600)
     key = base / "protected.key"
     r = records_repo.saiken("keygen", "--passphrase", "-o", str(key),
                             env={"SAIKEN_PASSPHRASE_FILE": str(base / "pass-right")})
