@@ -234,6 +234,22 @@ def test_disk_is_refused_unless_unsafe_tmp(repo: RecordsRepo, tmp_path: Path) ->
     assert leftovers(disk) == []
 
 
+@pytest.mark.parametrize("runtime_on", ["tmpfs", "disk"])
+def test_xdg_runtime_dir_is_used_only_when_memory_backed(repo: RecordsRepo, shm: Path, tmp_path: Path,
+                                                         runtime_on: str) -> None:
+    runtime = shm if runtime_on == "tmpfs" else tmp_path
+    ed = make_editor(tmp_path, "where.py", """
+        log.open("a").write(json.dumps({"path": str(target)}) + "\\n")
+    """)
+    env = {k: v for k, v in repo.env.items() if k != "SAIKEN_TMPDIR"}
+    proc = subprocess.run([str(VENV_BIN / "saiken"), "case", "edit", CASE], cwd=repo.root, capture_output=True,
+                          text=True, timeout=60, check=False, env={**env, "EDITOR": ed, "XDG_RUNTIME_DIR": str(runtime)})
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(calls(ed)[0]["path"]).parent.parent
+    assert folder == (shm if runtime_on == "tmpfs" else Path("/dev/shm"))
+    assert "警告" not in proc.stderr
+
+
 def test_mount_table_parsing(tmp_path: Path) -> None:
     mounts = tmp_path / "mounts"
     mounts.write_text("overlay / overlay rw 0 0\ntmpfs /run/user/1000 tmpfs rw 0 0\n"
