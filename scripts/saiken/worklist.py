@@ -255,11 +255,11 @@ def render_table(worklist: Worklist, by: str) -> list[str]:
     rows = sorted_actions(worklist, by)
     names = any(a.name for a in rows)
     lines = [f"作業一覧（基準日 {date_both(worklist.as_of)}）。！は期日を過ぎたもの。"]
-    header = [_pad("期日", 30), _pad("事案番号", 14), _pad("種別", 10), "内容"]
+    header = [_pad("期日", 32), _pad("事案番号", 14), _pad("種別", 10), "内容"]
     lines.append("".join(header) + ("  氏名" if names else ""))
     for a in rows:
         mark = "！" if a.due < worklist.as_of else "  "
-        line = (_pad(mark + date_both(a.due), 30) + _pad(a.case_id, 14) + _pad(KINDS[a.kind], 10) + a.what)
+        line = (_pad(mark + date_both(a.due), 32) + _pad(a.case_id, 14) + _pad(KINDS[a.kind], 10) + a.what)
         lines.append(line + (f"  {a.name}" if a.name else ""))
     lines.append(summary(worklist))
     if worklist.unreadable:

@@ -14,14 +14,14 @@ from saiken.errors import SaikenError
 from saiken.records import check_case_id
 
 
-def _ask(value: str | None, option: str, question: str, **kw: Any) -> str:
+def _ask(value: str | None, option: str, question: str, command: str, **kw: Any) -> str:
     """`value`, or the answer to `question` at a terminal; without one, an error naming `option`."""
     if value is not None:
         return value
     if not sys.stdin.isatty():
         raise SaikenError(f"{option} が指定されていません。", where=option,
                           hint=f"{option} を付けて実行するか、端末から実行して質問に答えてください"
-                               "（`saiken case log -h` / `saiken case pay -h` で使い方を表示）。")
+                               f"（使い方は `saiken case {command} -h`）。")
     return str(click.prompt(question, **kw))
 
 
@@ -45,10 +45,11 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
                 at: str | None) -> None:
     """経過・交渉記録を 1 件追加します（電話・面談・来所・書面の送付・合意など）。
 
-    担当者（by）は、あなたの鍵に対応する取扱者が自動で入ります。--kind と --note を省くと、
-    端末では質問します。入金は `saiken case pay` で記録してください。
-    --acknowledged（承認）、督促状・催告書の送付、協議合意は消滅時効の計算に反映されます
-    （`saiken case limitation ID` で確認）。
+    担当者（by）には、あなたの鍵に対応する取扱者が自動で入ります。
+
+    --kind と --note を省くと、端末では質問します。入金は `saiken case pay` で記録します。
+
+    承認（--acknowledged）・督促状や催告書の送付・協議合意は、消滅時効の計算に反映されます。
 
     \b
     例:
@@ -60,13 +61,15 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
     st = store()
     cid = check_case_id(case_id)
     casework.require_case(st, cid)
+    ids = identities()
+    casework.current_handler(st.policy, ids)  # refuse before asking anything
     kinds = "・".join(st.policy.items.get("lists", {}).get("history_kind", []))
     entry = casework.LogEntry(
-        kind=_ask(kind, "--kind", f"種類（{kinds}）"), note=_ask(note, "--note", "内容"),
+        kind=_ask(kind, "--kind", f"種類（{kinds}）", "log"), note=_ask(note, "--note", "内容", "log"),
         at=at, counterpart=counterpart, party=party, identity_check=identity_check, registered_no=registered_no,
         acknowledged=acknowledged, promise_amount=promise_amount, promise_date=promise_date,
         next_action=next_action)
-    made = casework.log(st, cid, identities(), entry)
+    made = casework.log(st, cid, ids, entry)
     click.echo(f"記録しました: {cid} {made['at']:%Y-%m-%d %H:%M} {made['kind']}（担当 {made['by']}）")
 
 
@@ -89,8 +92,9 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     cid = check_case_id(case_id)
     casework.require_case(st, cid)
     ids = identities()
-    date_text = _ask(date, "--date", "入金日（YYYY-MM-DD）", default=dt.date.today().isoformat())
-    made, balance = casework.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）"), note)
+    casework.current_handler(st.policy, ids)
+    date_text = _ask(date, "--date", "入金日（YYYY-MM-DD）", "pay", default=dt.date.today().isoformat())
+    made, balance = casework.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note)
     today = dt.date.today()
     late = installments.arrears_total(st.load(cid, ids), today)
     click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円")
@@ -104,12 +108,17 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="出力形式。")
 @click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
 def worklist_command(as_of: dt.datetime | None, by: str, fmt: str, names: bool) -> None:
-    """作業一覧: 開けるすべての事案について、次にすべきことを 1 行ずつ期日順に表示します。
+    """作業一覧: 開けるすべての事案について、次にすべきことを 1 行ずつ表示します。
 
-    約束期日（約束の入金期日が 7 日以内か経過、その後の入金なし）、延滞（未納の割賦金）、
-    書面送付（督促状がまだ・督促状や催告書に 30 日応答なし）、時効管理（消滅時効の完成が
-    6 か月以内）。日数などの規則は policies/worklist.yaml にあり、直せます。
-    最後に種別ごとの件数を表示します。氏名は --names のときだけ表示します。
+    約束期日: 約束した入金の期日が 7 日以内か過ぎていて、約束の後に入金がないもの。
+
+    延滞: 未納の割賦金（署名済みの合意書があれば、その分割計画の未納）。
+
+    書面送付: 督促状をまだ送っていない、または督促状・催告書に 30 日応答がないもの。
+
+    時効管理: 最初に完成する消滅時効が 6 か月以内のもの。
+
+    日数などの規則は policies/worklist.yaml にあり、直せます。氏名は --names のときだけ出します。
 
     \b
     例:
