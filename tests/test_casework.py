@@ -21,7 +21,12 @@ from saiken.worklist import DEFAULTS, load_rules
 
 TODAY = dt.date.today()
 YESTERDAY, TOMORROW = (TODAY - dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=1)).isoformat()
-CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK")
+CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK", "C-AGR")
+AGREEMENT = """\
+    - {date: 2026-06-27, amount: 10000}
+agreements:
+  - {date: 2026-06-01, total: 100000, amount: 10000, day: 27, first_due: 2026-06-27, signed: true}
+"""
 COMMENTED = """\
 # 架空の人物です（テスト用）。
 # 記録の先頭のコメント（架空）
@@ -62,6 +67,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
     for cid in CASES:
         source = COMMENTED if cid == "C-CMT" else text.replace("C-TEST0001", cid)
+        if cid == "C-AGR":  # a signed 分納 agreement, paid once
+            source = source.replace("    - {date: 2016-04-27, amount: 9000}\n",
+                                    "    - {date: 2016-04-27, amount: 9000}\n" + AGREEMENT.split("agreements:")[0])
+            source = source.replace("history:", "agreements:" + AGREEMENT.split("agreements:")[1] + "history:")
         r.saiken("case", "new", "--from", "-", input=source, check=True)
     r.saiken("handler", "deactivate", "otsu-03", check=True)
     return r
@@ -168,6 +177,17 @@ def test_worklist_warns_of_a_limitation_within_six_months(repo: RecordsRepo) -> 
     assert data["counts"]["limitation"] >= 1
     later = worklist_rows(repo, "--as-of", "2030-10-01")["actions"]
     assert not [a for a in later if a["case_id"] == "C-BAD" and a["kind"] == "limitation"]
+
+
+def test_worklist_follows_the_agreement_and_the_chain_of_letters(repo: RecordsRepo) -> None:
+    agreed = [a for a in worklist_rows(repo, "--as-of", "2026-11-26")["actions"] if a["case_id"] == "C-AGR"]
+    assert [(a["kind"], a["due"], a["what"]) for a in agreed if a["kind"] == "arrears"] == [
+        ("arrears", "2026-07-27", "分納の延滞 4 回分 金40,000円（第2回〜第5回）")]
+    later = (TODAY + dt.timedelta(days=40)).isoformat()  # C-LOG got a 督促状 today and no answer since
+    letters = [a for a in worklist_rows(repo, "--as-of", later)["actions"]
+               if a["case_id"] == "C-LOG" and a["kind"] == "letter"]
+    assert [(a["due"], a["what"]) for a in letters] == [
+        ((TODAY + dt.timedelta(days=30)).isoformat(), "督促状に応答なし: 催告書を送付する")]
 
 
 LOG = ("case", "log", "C-BAD", "--kind", "電話", "--note", "架空")

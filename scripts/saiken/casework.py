@@ -184,7 +184,7 @@ def payment_entry(date_text: str, amount_text: str, note: str | None, record: di
     balance = claim.balance(record)
     if amount > balance:
         raise SaikenError(f"--amount（金{amount:,}円）が債権残高（金{balance:,}円）を超えています。",
-                          hint=f"`saiken case list` で残高を確かめ、過払いは区と協議してください。")
+                          hint="`saiken case list` で残高を確かめ、過払いは区と協議してください。")
     out: dict[str, Any] = {"date": day, "amount": amount}
     if note and _clean(note):
         out["note"] = note.strip()
