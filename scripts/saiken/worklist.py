@@ -13,7 +13,7 @@ Four kinds of action, each with a due date:
 
 The day counts and which history kinds count as an answer are office judgement, not law: they are
 data in policies/worklist.yaml (DEFAULTS below when the file is absent). Cases whose status is in
-`closed_statuses` are left out. Names appear only when asked for.
+`closed_statuses`, and cases paid in full, are left out. Names appear only when asked for.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def limitation_action(record: dict[str, Any], lrules: Rules, as_of: dt.date,
 
 def case_actions(record: dict[str, Any], as_of: dt.date, rules: dict[str, Any],
                  lrules: Rules | None) -> list[Action]:
-    if record.get("status") in rules["closed_statuses"]:
+    if record.get("status") in rules["closed_statuses"] or claim.balance(record) <= 0:
         return []
     late, plan = overdue(record, as_of)
     found = [promise_action(record, as_of, rules), arrears_action(record, late, plan),

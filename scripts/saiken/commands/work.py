@@ -99,6 +99,8 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     late = installments.arrears_total(st.load(cid, ids), today)
     click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円")
     click.echo(f"債権残高 金{balance:,}円、延滞額（{today.isoformat()} 現在）金{late:,}円")
+    if balance == 0:
+        click.echo(f"残高が 0 円になりました。処理状況（status）を「完済」に直してください: saiken case edit {cid}")
 
 
 @click.command("worklist")
