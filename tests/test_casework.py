@@ -21,7 +21,7 @@ from saiken.worklist import DEFAULTS, load_rules
 
 TODAY = dt.date.today()
 YESTERDAY, TOMORROW = (TODAY - dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=1)).isoformat()
-CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK", "C-AGR")
+CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK", "C-AGR", "C-PROM")
 AGREEMENT = """\
     - {date: 2026-06-27, amount: 10000}
 agreements:
@@ -188,6 +188,20 @@ def test_worklist_follows_the_agreement_and_the_chain_of_letters(repo: RecordsRe
                if a["case_id"] == "C-LOG" and a["kind"] == "letter"]
     assert [(a["due"], a["what"]) for a in letters] == [
         ((TODAY + dt.timedelta(days=30)).isoformat(), "督促状に応答なし: 催告書を送付する")]
+
+
+def test_a_broken_promise_stays_on_the_worklist_until_someone_follows_it_up(repo: RecordsRepo) -> None:
+    made, due = TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=5)
+    repo.saiken("case", "log", "C-PROM", "--kind", "電話", "--note", "架空", "--at", f"{made} 09:00",
+                "--promise-amount", "3000", "--promise-date", due.isoformat(), check=True)
+
+    def promises() -> list[tuple[str, str]]:
+        return [(a["due"], a["what"]) for a in worklist_rows(repo)["actions"]
+                if a["case_id"] == "C-PROM" and a["kind"] == "promise"]
+
+    assert promises() == [(due.isoformat(), "入金の約束 金3,000円（期日経過・入金なし）")]
+    repo.saiken("case", "log", "C-PROM", "--kind", "電話", "--note", "約束の確認（架空）", check=True)
+    assert promises() == []
 
 
 LOG = ("case", "log", "C-BAD", "--kind", "電話", "--note", "架空")

@@ -3,7 +3,8 @@
 Four kinds of action, each with a due date:
 
 - promise (約束期日): the latest promise in the history (promise.date) falls within `horizon_days`
-  of the reference date, or has passed, and no payment has been made since the promise was given;
+  of the reference date, or has passed, and no payment has been made since the promise was given
+  nor anything logged after the promised day (a follow-up call replaces the row);
 - arrears (延滞): installments past due and unpaid – of the latest signed 分納 agreement if there is
   one (payments from its date on), otherwise of the loan (installments.arrears);
 - letter (書面送付): for a case in arrears, the next letter in the chain 督促状 → 催告書 → 保証債務履行請求書
@@ -95,6 +96,8 @@ def promise_action(record: dict[str, Any], as_of: dt.date, rules: dict[str, Any]
     due, amount = latest["promise"]["date"], latest["promise"].get("amount")
     if _paid_since(record, _day(latest["at"])) or due > as_of + dt.timedelta(days=rules["horizon_days"]):
         return None
+    if any(_day(h["at"]) > due for h in record.get("history") or []):
+        return None  # followed up after the promised day: the next step is in that entry
     what = f"入金の約束 金{amount:,}円" if amount else "約束の期日"
     what += "（期日経過・入金なし）" if due < as_of else "（入金の確認）"
     return Action(record["case_id"], "promise", what, due)
@@ -255,11 +258,11 @@ def render_table(worklist: Worklist, by: str) -> list[str]:
     rows = sorted_actions(worklist, by)
     names = any(a.name for a in rows)
     lines = [f"作業一覧（基準日 {date_both(worklist.as_of)}）。！は期日を過ぎたもの。"]
-    header = [_pad("期日", 32), _pad("事案番号", 14), _pad("種別", 10), "内容"]
+    header = [_pad("期日", 34), _pad("事案番号", 14), _pad("種別", 10), "内容"]
     lines.append("".join(header) + ("  氏名" if names else ""))
     for a in rows:
         mark = "！" if a.due < worklist.as_of else "  "
-        line = (_pad(mark + date_both(a.due), 32) + _pad(a.case_id, 14) + _pad(KINDS[a.kind], 10) + a.what)
+        line = (_pad(mark + date_both(a.due), 34) + _pad(a.case_id, 14) + _pad(KINDS[a.kind], 10) + a.what)
         lines.append(line + (f"  {a.name}" if a.name else ""))
     lines.append(summary(worklist))
     if worklist.unreadable:

@@ -112,7 +112,7 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
 def worklist_command(as_of: dt.datetime | None, by: str, fmt: str, names: bool) -> None:
     """作業一覧: 開けるすべての事案について、次にすべきことを 1 行ずつ表示します。
 
-    約束期日: 約束した入金の期日が 7 日以内か過ぎていて、約束の後に入金がないもの。
+    約束期日: 約束した入金の期日が 7 日以内か過ぎていて、その後の入金も連絡の記録もないもの。
 
     延滞: 未納の割賦金（署名済みの合意書があれば、その分割計画の未納）。
 
