@@ -20,7 +20,6 @@ data in policies/worklist.yaml (DEFAULTS below when the file is absent). Cases w
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from saiken.errors import DecryptFailure, SaikenError
 from saiken.limitation_events import Rules
 from saiken.policy import load_yaml
 from saiken.records import Store
+from saiken.textwidth import pad
 
 RULES_FILE = "policies/worklist.yaml"
 DEFAULTS: dict[str, Any] = {
@@ -236,14 +236,6 @@ def sorted_actions(worklist: Worklist, by: str) -> list[Action]:
 
 # --- output --------------------------------------------------------------------------------------
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def date_both(day: dt.date) -> str:
     return f"{wareki.wareki(day)}（{day.isoformat()}）"
 
@@ -258,11 +250,11 @@ def render_table(worklist: Worklist, by: str) -> list[str]:
     rows = sorted_actions(worklist, by)
     names = any(a.name for a in rows)
     lines = [f"作業一覧（基準日 {date_both(worklist.as_of)}）。！は期日を過ぎたもの。"]
-    header = [_pad("期日", 34), _pad("事案番号", 14), _pad("種別", 10), "内容"]
+    header = [pad("期日", 34), pad("事案番号", 14), pad("種別", 10), "内容"]
     lines.append("".join(header) + ("  氏名" if names else ""))
     for a in rows:
         mark = "！" if a.due < worklist.as_of else "  "
-        line = (_pad(mark + date_both(a.due), 34) + _pad(a.case_id, 14) + _pad(KINDS[a.kind], 10) + a.what)
+        line = (pad(mark + date_both(a.due), 34) + pad(a.case_id, 14) + pad(KINDS[a.kind], 10) + a.what)
         lines.append(line + (f"  {a.name}" if a.name else ""))
     lines.append(summary(worklist))
     if worklist.unreadable:
