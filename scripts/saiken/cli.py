@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("handler", "handler"),
     ("case", "case"),
     ("limitation", "limitation_command", "case"),
+    ("doc", "doc"),
 ]
 
 

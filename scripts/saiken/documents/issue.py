@@ -1,0 +1,75 @@
+"""Issuing a document: check everything, render in memory, then write the PDF and log it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable
+
+from saiken import crypto
+from saiken.documents import (KINDS, Kind, agreement, demand, dunning, export, exportlog, file_name,
+                              guarantor_demand, negotiation_report, render)
+from saiken.errors import DecryptFailure
+from saiken.records import Store, check_case_id
+
+Builder = Callable[[dict[str, Any], Any, str, dt.date, str | None], dict[str, Any]]
+BUILDERS: dict[str, Builder] = {"督促状": dunning.build, "催告書": demand.build,
+                                "保証債務履行請求書": guarantor_demand.build, "合意書": agreement.build}
+NAIYO_TEMPLATE = "demand-naiyo.typ"
+
+
+def out_folder(root: Path, out: Path | None) -> Path:
+    """The output folder; one inside the repository gets a `.gitignore` of `*` so no PDF is committed."""
+    folder = (out if out is not None else root / "out").resolve()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.is_relative_to(root.resolve()) and not (folder / ".gitignore").exists():
+        (folder / ".gitignore").write_text("# saiken doc の出力（個人情報を含む PDF）はコミットしません\n*\n")
+    return folder
+
+
+def _write(st: Store, kind: Kind, handler: str, case_ids: list[str], stem: str, on: dt.date,
+           pdf: bytes, out: Path | None, purpose: str | None, now: dt.datetime) -> Path:
+    folder = out_folder(st.root, out)
+    log = exportlog.entry(handler, case_ids, kind.name, purpose or kind.purpose, Path(), pdf, now)
+    return export(st.root, folder, file_name(stem, kind, on), pdf, log)
+
+
+def letter(st: Store, ids: list[crypto.LoadedIdentity], kind_name: str, case_id: str, on: dt.date,
+           to: str | None, out: Path | None, purpose: str | None, naiyo: bool = False) -> Path:
+    kind = KINDS[kind_name]
+    handler = exportlog.handler_id(st.policy, ids)
+    record = st.load(check_case_id(case_id), ids)
+    data = BUILDERS[kind_name](record, st.policy, case_id, on, to)
+    if naiyo:
+        data = demand.naiyo(st.root, data)
+    pdf = render.compile_pdf(st.root, NAIYO_TEMPLATE if naiyo else kind.template, data)
+    return _write(st, kind, handler, [case_id], case_id, on, pdf, out, purpose, dt.datetime.now())
+
+
+def readable_records(st: Store, ids: list[crypto.LoadedIdentity]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """Every record this user can open; those encrypted to others are skipped and counted."""
+    cases, skipped = [], 0
+    for case_id in st.case_ids():
+        try:
+            cases.append((case_id, st.load(case_id, ids)))
+        except DecryptFailure as exc:
+            if exc.kind != "no match":
+                raise
+            skipped += 1
+    return cases, skipped
+
+
+def report(st: Store, ids: list[crypto.LoadedIdentity], case_id: str | None, on: dt.date,
+           start: dt.date | None, end: dt.date | None, out: Path | None, purpose: str | None) -> tuple[Path, int]:
+    kind = KINDS["交渉記録報告書"]
+    handler = exportlog.handler_id(st.policy, ids)
+    if case_id:
+        cases, skipped = [(case_id, st.load(check_case_id(case_id), ids))], 0
+        stem = case_id
+    else:
+        cases, skipped = readable_records(st, ids)
+        stem = "all"
+    data = negotiation_report.build(cases, st.policy, on, start, end)
+    pdf = render.compile_pdf(st.root, kind.template, data)
+    path = _write(st, kind, handler, [c for c, _ in cases], stem, on, pdf, out, purpose, dt.datetime.now())
+    return path, skipped
