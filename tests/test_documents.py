@@ -4,6 +4,7 @@ that writes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import shutil
@@ -295,3 +296,46 @@ def test_naiyo_shomei_wrap_keeps_numbers_and_closing_marks() -> None:
         naiyo_shomei.check(["あ" * 21], grid)
     pages = naiyo_shomei.layout("\n".join("行" for _ in range(27)), grid)
     assert [len(p) for p in pages] == [26, 1]
+
+
+def test_guarantor_demand_to_an_heir(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    heir = ("    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n"
+            "    deceased_on: 2020-01-10\n"
+            "  - id: p3\n    role: heir\n    heir_of: p2\n    share: 1/2\n    name: {family: 架空, given: 次郎}\n"
+            "    address: {postal_code: \"169-0000\", line: 東京都新宿区架空二丁目3-4}\n"
+            "claim:\n")
+    text = case_text(fictional_case_text).replace(
+        "    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\nclaim:\n", heir)
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    res = records_repo.saiken("doc", "保証債務履行請求書", "C-TEST0001")
+    assert res.returncode == 1 and "複数います（p2、p3）" in res.stderr
+    res = records_repo.saiken("doc", "保証債務履行請求書", "C-TEST0001", "--to", "p3", "--date", DATE)
+    assert res.returncode == 0, res.stderr
+    text = pdf_text(records_repo.root / "out" / "C-TEST0001_guarantor-demand_2021-06-01.pdf")
+    for s in ("架空　次郎　様", "東京都新宿区架空二丁目3-4", "連帯保証人であった亡架空　花子氏の相続人",
+              "法定相続分（1/2）の割合で承継しています"):
+        assert s in text, s
+
+
+def test_all_cases_report_with_no_readable_case(records_repo: RecordsRepo) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    res = records_repo.saiken("doc", "交渉記録報告書", "--from", "2021-04-01")
+    assert res.returncode == 1 and "開ける事案がありません" in res.stderr
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_without_mincho_falls_back_to_gothic(repo: RecordsRepo, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A machine without fonts-ipaexfont-mincho still gets a PDF, in Gothic, with a warning."""
+    from saiken.documents import dunning, render
+    from saiken.records import Store
+    monkeypatch.setattr(render, "MINCHO_DIRS", (repo.root / "no-such-font-folder",))
+    st = Store.open(repo.root)
+    record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))
+    data = dunning.build(record, st.policy, "C-TEST0001", dt.date(2021, 6, 1), None)
+    pdf = repo.root.parent / "gothic.pdf"
+    pdf.write_bytes(render.compile_pdf(repo.root, "dunning.typ", data))
+    assert "IPAex明朝（fonts-ipaexfont-mincho）がないため" in capsys.readouterr().err
+    assert {n.split("+")[-1] for n in embedded_fonts(pdf)} == {"IPAexGothic"}
+    assert "金549,000円" in pdf_text(pdf)

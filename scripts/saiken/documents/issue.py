@@ -9,7 +9,7 @@ from typing import Any, Callable
 from saiken import crypto
 from saiken.documents import (KINDS, Kind, agreement, demand, dunning, export, exportlog, file_name,
                               guarantor_demand, negotiation_report, render)
-from saiken.errors import DecryptFailure
+from saiken.errors import DecryptFailure, SaikenError
 from saiken.records import Store, check_case_id
 
 Builder = Callable[[dict[str, Any], Any, str, dt.date, str | None], dict[str, Any]]
@@ -69,6 +69,9 @@ def report(st: Store, ids: list[crypto.LoadedIdentity], case_id: str | None, on:
     else:
         cases, skipped = readable_records(st, ids)
         stem = "all"
+        if not cases:
+            raise SaikenError(f"あなたが開ける事案がありません（暗号化の宛先でない事案 {skipped} 件）。",
+                              where="records/", hint="`saiken case list` で事案を確かめてください。")
     data = negotiation_report.build(cases, st.policy, on, start, end)
     pdf = render.compile_pdf(st.root, kind.template, data)
     path = _write(st, kind, handler, [c for c, _ in cases], stem, on, pdf, out, purpose, dt.datetime.now())

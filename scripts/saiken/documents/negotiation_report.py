@@ -13,7 +13,7 @@ from typing import Any
 from saiken import claim
 from saiken.documents import common
 from saiken.policy import Policy
-from saiken.wareki import wareki, wareki_datetime, yen
+from saiken.wareki import time_ampm, wareki, wareki_datetime, yen
 
 
 def _promise(entry: dict[str, Any]) -> str:
@@ -37,7 +37,8 @@ def row(entry: dict[str, Any], parties: dict[str, dict[str, Any]], policy: Polic
     handler = policy.handler(str(entry.get("by") or ""))
     ack = entry.get("acknowledged")
     return {
-        "at": wareki_datetime(entry["at"]), "kind": str(entry.get("kind") or ""),
+        "at": wareki_datetime(entry["at"]), "at_date": wareki(entry["at"].date()),
+        "at_time": time_ampm(entry["at"]), "kind": str(entry.get("kind") or ""),
         "counterpart": _counterpart(entry, parties), "identity_check": str(entry.get("identity_check") or ""),
         "note": str(entry.get("note") or ""), "acknowledged": "有" if ack else "無",
         "promise": _promise(entry), "next_action": str(entry.get("next_action") or ""),
