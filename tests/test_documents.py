@@ -302,7 +302,7 @@ def test_guarantor_demand_to_an_heir(records_repo: RecordsRepo, fictional_case_t
     shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
     heir = ("    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n"
             "    deceased_on: 2020-01-10\n"
-            "  - id: p3\n    role: heir\n    heir_of: p2\n    share: 1/2\n    name: {family: 架空, given: 次郎}\n"
+            "  - id: p3\n    role: heir\n    heir_of: p2\n    share: 1/2\n    name: {family: 髙架, given: 次郎}\n"
             "    address: {postal_code: \"169-0000\", line: 東京都新宿区架空二丁目3-4}\n"
             "claim:\n")
     text = case_text(fictional_case_text).replace(
@@ -313,7 +313,7 @@ def test_guarantor_demand_to_an_heir(records_repo: RecordsRepo, fictional_case_t
     res = records_repo.saiken("doc", "保証債務履行請求書", "C-TEST0001", "--to", "p3", "--date", DATE)
     assert res.returncode == 0, res.stderr
     text = pdf_text(records_repo.root / "out" / "C-TEST0001_guarantor-demand_2021-06-01.pdf")
-    for s in ("架空　次郎　様", "東京都新宿区架空二丁目3-4", "連帯保証人であった亡架空　花子氏の相続人",
+    for s in ("髙架　次郎　様", "東京都新宿区架空二丁目3-4", "連帯保証人であった亡架空　花子氏の相続人",
               "法定相続分（1/2）の割合で承継しています"):
         assert s in text, s
 
@@ -339,3 +339,29 @@ def test_without_mincho_falls_back_to_gothic(repo: RecordsRepo, monkeypatch: pyt
     assert "IPAex明朝（fonts-ipaexfont-mincho）がないため" in capsys.readouterr().err
     assert {n.split("+")[-1] for n in embedded_fonts(pdf)} == {"IPAexGothic"}
     assert "金549,000円" in pdf_text(pdf)
+
+
+def test_purpose_with_a_name_is_refused(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "督促状", "C-TEST0001", "--purpose", "架空一郎さんへ送付")
+    assert res.returncode == 1 and "当事者の氏名が含まれています" in res.stderr
+    assert not list(repo.root.glob("out/*.pdf"))
+    assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_help_lists_the_kinds_in_order(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "--help")
+    assert res.returncode == 0
+    positions = [res.stdout.index(f"  {name} ") for name in ("督促状", "催告書", "保証債務履行請求書", "合意書", "交渉記録報告書")]
+    assert positions == sorted(positions)
+    assert "negotiation-report（交渉記録報告書）" in res.stdout
+
+
+def test_a_character_the_font_lacks_is_refused(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    """「𠮷」 is not in IPAex: the PDF would show a blank, so nothing is written."""
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    text = case_text(fictional_case_text, replace=("given: 一郎,", "given: 𠮷郎,"))
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    res = records_repo.saiken("doc", "督促状", "C-TEST0001")
+    assert res.returncode == 1 and "𠮷（U+20BB7）" in res.stderr and "通用字体" in res.stderr
+    assert not list(records_repo.root.glob("out/*.pdf"))
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()

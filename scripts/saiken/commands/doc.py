@@ -9,7 +9,7 @@ from typing import Any, Callable
 import click
 
 from saiken.commands._common import as_date, identities, store
-from saiken.documents import ALIASES, issue
+from saiken.documents import ALIASES, KINDS, issue
 
 
 class AliasGroup(click.Group):
@@ -18,6 +18,9 @@ class AliasGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, ALIASES.get(cmd_name, cmd_name))
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in KINDS if name in self.commands]
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)
         return (cmd.name if cmd else name), cmd, rest
@@ -25,8 +28,10 @@ class AliasGroup(click.Group):
 
 @click.group(cls=AliasGroup)
 def doc() -> None:
-    """事案の記録から文書（PDF）を作成します。出力先は out/（Git の管理外）、ファイル名は
-    事案番号・文書の種類・日付だけです。出力は ledger/exports.yaml に記録されます（特記事項7・9）。
+    """事案の記録から文書（PDF）を作成します。
+
+    出力先は out/（Git の管理外）、ファイル名は事案番号・文書の種類・日付だけです。
+    出力は ledger/exports.yaml に記録されます（特記事項7・9）。
 
     英語の別名: dunning（督促状）, demand（催告書）, guarantor-demand（保証債務履行請求書）,
     agreement（合意書）, negotiation-report（交渉記録報告書）。

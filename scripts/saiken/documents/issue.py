@@ -27,6 +27,20 @@ def out_folder(root: Path, out: Path | None) -> Path:
     return folder
 
 
+def check_purpose(purpose: str | None, records: list[dict[str, Any]]) -> None:
+    """The export log holds no names: refuse a purpose that contains a party's name (2+ characters)."""
+    if not purpose:
+        return
+    for record in records:
+        for party in record.get("parties") or []:
+            name = party.get("name") or {}
+            for part in (name.get("family"), name.get("given"), name.get("family_kana"), name.get("given_kana")):
+                if part and len(str(part)) >= 2 and str(part) in purpose:
+                    raise SaikenError("目的（--purpose）に当事者の氏名が含まれています。出力記録には氏名を書けません。",
+                                      where=exportlog.EXPORTS_FILE,
+                                      hint="氏名を除いて、例えば --purpose 書留で送付 のように書いてください。")
+
+
 def _write(st: Store, kind: Kind, handler: str, case_ids: list[str], stem: str, on: dt.date,
            pdf: bytes, out: Path | None, purpose: str | None, now: dt.datetime) -> Path:
     folder = out_folder(st.root, out)
@@ -39,6 +53,7 @@ def letter(st: Store, ids: list[crypto.LoadedIdentity], kind_name: str, case_id:
     kind = KINDS[kind_name]
     handler = exportlog.handler_id(st.policy, ids)
     record = st.load(check_case_id(case_id), ids)
+    check_purpose(purpose, [record])
     data = BUILDERS[kind_name](record, st.policy, case_id, on, to)
     if naiyo:
         data = demand.naiyo(st.root, data)
@@ -72,6 +87,7 @@ def report(st: Store, ids: list[crypto.LoadedIdentity], case_id: str | None, on:
         if not cases:
             raise SaikenError(f"あなたが開ける事案がありません（暗号化の宛先でない事案 {skipped} 件）。",
                               where="records/", hint="`saiken case list` で事案を確かめてください。")
+    check_purpose(purpose, [r for _, r in cases])
     data = negotiation_report.build(cases, st.policy, on, start, end)
     pdf = render.compile_pdf(st.root, kind.template, data)
     path = _write(st, kind, handler, [c for c, _ in cases], stem, on, pdf, out, purpose, dt.datetime.now())

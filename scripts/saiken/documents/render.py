@@ -20,8 +20,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from saiken.errors import SaikenError
 
@@ -57,6 +58,43 @@ def font_setup() -> tuple[list[str], str]:
     return folders + [str(mincho)], MINCHO
 
 
+@lru_cache(maxsize=None)
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # fonttools comes with matplotlib-fontja; ~0.15 s per font
+
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _in_jis_x_0208(ch: str) -> bool:
+    try:
+        ch.encode("shift_jis")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def missing_glyphs(data: dict[str, Any], folders: list[str]) -> list[str]:
+    """Characters of the data that a document font cannot print (they would come out blank).
+
+    Every JIS X 0208 character is in both IPAex fonts, so only the others are looked up."""
+    rare = {ch for text in _strings(data) for ch in text if not ch.isspace() and not _in_jis_x_0208(ch)}
+    if not rare:
+        return []
+    fonts = [str(p) for folder in folders for p in sorted(Path(folder).glob("ipaex*.ttf"))]
+    return sorted(ch for ch in rare if any(ord(ch) not in _cmap(f) for f in fonts))
+
+
 def template_root(repo_root: Path) -> Path:
     folder = repo_root / TEMPLATES_DIR
     if not folder.is_dir():
@@ -80,6 +118,11 @@ def compile_pdf(repo_root: Path, template: str, data: dict[str, Any]) -> bytes:
 
     source = read_template(repo_root, template)
     folders, mincho = font_setup()
+    missing = missing_glyphs(data, folders)
+    if missing:
+        shown = "、".join(f"{ch}（U+{ord(ch):04X}）" for ch in missing)
+        raise SaikenError(f"文書のフォント（IPAex）にない文字があるため、正しく印字できません: {shown}",
+                          hint="記録のその文字を通用字体に直してください（例: 𠮷→吉）。`saiken case edit ID`")
     inputs = {"data": json.dumps(data, ensure_ascii=False), "mincho": mincho, "gothic": GOTHIC}
     try:
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=folders)
