@@ -365,3 +365,11 @@ def test_a_character_the_font_lacks_is_refused(records_repo: RecordsRepo, fictio
     assert res.returncode == 1 and "𠮷（U+20BB7）" in res.stderr and "通用字体" in res.stderr
     assert not list(records_repo.root.glob("out/*.pdf"))
     assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_unwritable_output_folder_is_a_clear_error(repo: RecordsRepo) -> None:
+    blocker = repo.root.parent / "not-a-folder"
+    blocker.write_text("x")
+    res = repo.saiken("doc", "督促状", "C-TEST0001", "--out", str(blocker / "sub"))
+    assert res.returncode == 1 and "書き込めません" in res.stderr and "Traceback" not in res.stderr
+    assert not (repo.root / "ledger" / "exports.yaml").exists()

@@ -43,9 +43,14 @@ def check_purpose(purpose: str | None, records: list[dict[str, Any]]) -> None:
 
 def _write(st: Store, kind: Kind, handler: str, case_ids: list[str], stem: str, on: dt.date,
            pdf: bytes, out: Path | None, purpose: str | None, now: dt.datetime) -> Path:
-    folder = out_folder(st.root, out)
     log = exportlog.entry(handler, case_ids, kind.name, purpose or kind.purpose, Path(), pdf, now)
-    return export(st.root, folder, file_name(stem, kind, on), pdf, log)
+    try:
+        folder = out_folder(st.root, out)
+        return export(st.root, folder, file_name(stem, kind, on), pdf, log)
+    except OSError as exc:
+        raise SaikenError(f"文書または出力記録を書き込めません（{exc.strerror}）。PDF は残していません。",
+                          where=str(exc.filename or out or "out/"),
+                          hint="--out に書き込めるフォルダを指定するか、フォルダの権限を確かめてください。") from None
 
 
 def letter(st: Store, ids: list[crypto.LoadedIdentity], kind_name: str, case_id: str, on: dt.date,
