@@ -373,3 +373,19 @@ def test_unwritable_output_folder_is_a_clear_error(repo: RecordsRepo) -> None:
     res = repo.saiken("doc", "督促状", "C-TEST0001", "--out", str(blocker / "sub"))
     assert res.returncode == 1 and "書き込めません" in res.stderr and "Traceback" not in res.stderr
     assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_naiyo_shomei_text_extracts_exactly_as_laid_out(repo: RecordsRepo) -> None:
+    """Every line of the PDF equals the line saiken laid out: no missing glyph, no stray space."""
+    from saiken.documents import demand
+    from saiken.records import Store
+    path = issue(repo, "催告書", "C-TEST0001", "--naiyo-shomei")
+    st = Store.open(repo.root)
+    record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))
+    expected = demand.naiyo(st.root, demand.build(record, st.policy, "C-TEST0001", dt.date(2021, 6, 1), None))
+    for n, page in enumerate(pypdf.PdfReader(path).pages):
+        lines = page.extract_text().splitlines()
+        assert lines[-1] == f"{n + 1} / {len(expected['pages'])}"
+        assert lines[:-1] == [ln for ln in expected["pages"][n] if ln], n
+    assert expected["pages"][0][0] == "\u3000" * 8 + "催告書"
+    assert "\u3000貴殿は、平成24年3月15日付けの契約" in expected["pages"][0]
