@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # fonts-ipaexfont-mincho: the 明朝 font embedded in documents (saiken doc); IPAex Gothic comes with pip.
 debs=(age git python3-venv vim-tiny fonts-ipaexfont-mincho)
 # poppler-utils: pdftoppm renders document pages to PNG in tests/test_documents.py
-[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client poppler-utils)
+[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client poppler-utils)
 
 missing=()
 for pkg in "${debs[@]}"; do
