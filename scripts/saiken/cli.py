@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "git": ("git", "git_group"),
     "init": ("init", "init"),
     "demo": ("init", "demo"),
+    "doc": ("doc", "doc"),
 }
 
 
