@@ -21,6 +21,8 @@ COMMANDS = [
     ("keys", "keygen"),
     ("handler", "handler"),
     ("case", "case"),
+    ("rekey", "rekey"),
+    ("recipients", "recipients"),
 ]
 
 

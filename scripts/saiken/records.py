@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from saiken import crypto, schema, yamlio
+from saiken import crypto, manifest, schema, yamlio
 from saiken.errors import SaikenError, ValidationError
 from saiken.policy import Policy
 
@@ -152,8 +152,10 @@ class Store:
     def write_text(self, case_id: str, text: str) -> None:
         """Encrypt `text` (already validated) to the active handlers and write it atomically."""
         self.folder.mkdir(exist_ok=True)
-        data = crypto.encrypt(text.encode("utf-8"), self.policy.active_recipients())
+        recipients = self.policy.active_recipients()
+        data = crypto.encrypt(text.encode("utf-8"), recipients)
         atomic_write(self.path(case_id), data)
+        manifest.record_written(self.root, case_id, data, recipients)
 
 
 def decrypt_text(data: bytes, identities: list[crypto.LoadedIdentity], *, where: str | None = None,
