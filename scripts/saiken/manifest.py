@@ -37,7 +37,7 @@ _LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     sha256: str
     recipients: tuple[str, ...]

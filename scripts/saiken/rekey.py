@@ -32,7 +32,7 @@ TMP_SUFFIX = ".rekey.tmp"
 ENV_CRASH = "SAIKEN_TEST_REKEY_CRASH_AFTER"  # test hook: die after N renames, as a kill would
 MAX_LISTED = 20
 
-Progress = Callable[[list["Change"]], ContextManager[Iterable["Change"]]]
+Progress = Callable[[list[str]], ContextManager[Iterable[str]]]
 
 
 @dataclass
@@ -71,43 +71,47 @@ def rekey(store: Store, identities: list[crypto.LoadedIdentity], *,
           progress: Progress = contextlib.nullcontext) -> Outcome:  # type: ignore[assignment]
     outcome = Outcome(total=len(store.case_ids()), stale_temps=remove_stale_temps(store))
     man = manifest.load(store.root)
-    changes = list(plan(store, man))
-    if not changes:
+    todo = [change.case_id for change in plan(store, man)]  # ids only: memory stays small
+    if not todo:
         _save_manifest(store, man)
         return outcome
     new_keys = store.policy.active_recipients()
-    staged: list[tuple[str, Path, manifest.Entry]] = []
+    staged: list[tuple[str, manifest.Entry]] = []
     try:
-        failures = _stage(store, identities, new_keys, changes, staged, progress)
+        failures = _stage(store, identities, new_keys, todo, staged, progress)
         if failures:
             raise _cannot_open(store, man, identities, failures)
         os.sync()  # every staged file on disk before the first rename
         _swap(store, man, staged, outcome)
     finally:
-        for _, tmp, _ in staged:
-            tmp.unlink(missing_ok=True)  # only those not renamed still exist
+        for case_id, _ in staged:
+            _temp_path(store, case_id).unlink(missing_ok=True)  # only those not renamed still exist
     return outcome
 
 
+def _temp_path(store: Store, case_id: str) -> Path:
+    path = store.path(case_id)
+    return path.with_name(f".{path.name}{TMP_SUFFIX}")
+
+
 def _stage(store: Store, identities: list[crypto.LoadedIdentity], new_keys: list[crypto.RecipientKey],
-           changes: list[Change], staged: list[tuple[str, Path, manifest.Entry]],
+           todo: list[str], staged: list[tuple[str, manifest.Entry]],
            progress: Progress) -> list[tuple[str, DecryptFailure]]:
+    """Decrypt and re-encrypt one record at a time into its temp file; collect what cannot be opened."""
     failures: list[tuple[str, DecryptFailure]] = []
-    with progress(changes) as items:
-        for change in items:
+    with progress(todo) as items:
+        for case_id in items:
             try:
-                plain = store.decrypt(change.case_id, identities).encode("utf-8")
+                plain = store.decrypt(case_id, identities).encode("utf-8")
             except DecryptFailure as exc:
-                failures.append((change.case_id, exc))
+                failures.append((case_id, exc))
                 continue
             if failures:
                 continue  # keep checking the rest, but write nothing more
             data = crypto.encrypt(plain, new_keys)
             del plain
-            path = store.path(change.case_id)
-            tmp = path.with_name(f".{path.name}{TMP_SUFFIX}")
-            staged.append((change.case_id, tmp, manifest.entry(data, new_keys)))
-            _write_temp(tmp, data)
+            staged.append((case_id, manifest.entry(data, new_keys)))
+            _write_temp(_temp_path(store, case_id), data)
     return failures
 
 
@@ -117,12 +121,12 @@ def _write_temp(tmp: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _swap(store: Store, man: manifest.Manifest, staged: list[tuple[str, Path, manifest.Entry]],
+def _swap(store: Store, man: manifest.Manifest, staged: list[tuple[str, manifest.Entry]],
           outcome: Outcome) -> None:
     crash_after = int(os.environ.get(ENV_CRASH) or 0)
     try:
-        for n, (case_id, tmp, entry) in enumerate(staged, 1):
-            os.replace(tmp, store.path(case_id))
+        for n, (case_id, entry) in enumerate(staged, 1):
+            os.replace(_temp_path(store, case_id), store.path(case_id))
             man.set(case_id, entry)
             outcome.changed.append(case_id)
             if n == crash_after:

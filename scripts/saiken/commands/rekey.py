@@ -13,9 +13,9 @@ from saiken.commands._common import identities, store
 
 
 @contextlib.contextmanager
-def _bar(changes: list[rekeying.Change]) -> Iterator[Iterable[rekeying.Change]]:
+def _bar(case_ids: list[str]) -> Iterator[Iterable[str]]:
     # click draws the bar only on a terminal; elsewhere it prints the label once.
-    with click.progressbar(changes, label="再暗号化しています", file=sys.stderr) as bar:
+    with click.progressbar(case_ids, label="再暗号化しています", file=sys.stderr) as bar:
         yield bar
 
 
