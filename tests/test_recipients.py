@@ -126,3 +126,17 @@ def test_unreadable_manifest_lines_and_orphans_are_reported(records_repo: Record
     assert "記録のない事案 C-GONE0001 の記載があります" in result.stderr
     repo.saiken("rekey", check=True)  # rewrites the manifest from the records that exist
     assert "C-GONE0001" not in path.read_text() and "<<<" not in path.read_text()
+
+
+def test_union_merge_of_the_manifest_keeps_both_claims_until_a_write() -> None:
+    from saiken import manifest
+
+    a = manifest.Entry("a" * 64, ("1" * 16,), "2" * 16)
+    b = manifest.Entry("b" * 64, ("3" * 16,), "4" * 16)
+    merged = manifest.parse(manifest.HEADER + a.line("C-TEST0001") + "\n" + b.line("C-TEST0001") + "\n")
+    assert merged.problems == []
+    assert merged.entry_for("C-TEST0001", "a" * 64) == a  # the claim about the file as it is
+    assert merged.entry_for("C-TEST0001", "b" * 64) == b
+    assert merged.text().count("C-TEST0001:") == 2
+    merged.set("C-TEST0001", b)
+    assert merged.text().count("C-TEST0001:") == 1
