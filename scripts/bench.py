@@ -103,8 +103,8 @@ def new_identity(path: Path) -> Path:
     return path
 
 
-def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, bytes]:
-    """Run the real CLI; (seconds, peak RSS in MiB of that one process, stdout)."""
+def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float, bytes]:
+    """Run the real CLI; (wall seconds, CPU seconds, peak RSS in MiB of that one process, stdout)."""
     start = time.perf_counter()
     proc = subprocess.Popen([str(SAIKEN), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
@@ -115,7 +115,7 @@ def run_measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"saiken {' '.join(args)} failed ({proc.returncode})")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def main() -> int:
@@ -130,25 +130,27 @@ def main() -> int:
         made = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in (root / "records").glob("*.age")) / args.n
         rows = []
-        secs, rss, out = run_measured(["case", "list", "--format", "tsv"], root, env)
+        load = os.getloadavg()
+        *measured, out = run_measured(["case", "list", "--format", "tsv"], root, env)
         assert out.count(b"\n") == args.n, "case list did not list every record"
-        rows.append(("case list", secs, rss))
-        secs, rss, _ = run_measured(["recipients", "--format", "json"], root, env)
-        rows.append(("recipients", secs, rss))
+        rows.append(("case list", *measured))
+        *measured, _ = run_measured(["recipients"], root, env)
+        rows.append(("recipients", *measured))
         public = crypto.load_identities([new_identity(base / "otsu-02.key")])[0].public
         run_measured(["handler", "add", "--id", "otsu-02", "--name", "架空 花子", "--org", "乙",
                       "--role", "取扱者", "--key", public], root, env)
-        secs, rss, out = run_measured(["rekey"], root, env)
+        *measured, out = run_measured(["rekey"], root, env)
         assert f"{args.n} 件を暗号化し直しました".encode() in out, out.decode()
-        rows.append(("rekey", secs, rss))
-        secs, rss, out = run_measured(["rekey"], root, env)
-        rows.append(("rekey (nothing to do)", secs, rss))
+        rows.append(("rekey", *measured))
+        *measured, out = run_measured(["rekey"], root, env)
+        rows.append(("rekey (nothing to do)", *measured))
         print(f"records: {args.n}, mean ciphertext {size / 1024:.1f} KiB, generated in {made:.1f} s, "
               f"CPUs: {os.cpu_count()}")
-        print(f"{'command':<24}{'seconds':>9}{'peak RSS MiB':>14}{'target s':>10}")
-        for name, secs, rss in rows:
+        print(f"load average before: {load[0]:.1f}, after: {os.getloadavg()[0]:.1f}")
+        print(f"{'command':<24}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'target s':>10}")
+        for name, secs, cpu, rss in rows:
             target = TARGETS.get(name)
-            print(f"{name:<24}{secs:>9.2f}{rss:>14.1f}{(f'{target:.0f}' if target else '-'):>10}")
+            print(f"{name:<24}{secs:>9.2f}{cpu:>9.2f}{rss:>14.1f}{(f'{target:.0f}' if target else '-'):>10}")
         if args.keep:
             print(f"repository kept: {root}")
     finally:

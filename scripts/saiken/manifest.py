@@ -108,8 +108,14 @@ def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> N
     from saiken.records import atomic_write  # records imports this module for its write hook
 
     path = root / MANIFEST_FILE
-    path.parent.mkdir(exist_ok=True)
-    atomic_write(path, manifest.text(keep).encode("utf-8"))
+    data = manifest.text(keep).encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            return  # no records folder, nothing to describe
+    atomic_write(path, data)
 
 
 def record_written(root: Path, case_id: str, ciphertext: bytes, recipients: list[crypto.RecipientKey]) -> None:

@@ -84,8 +84,8 @@ def rekey(store: Store, identities: list[crypto.LoadedIdentity], *,
         os.sync()  # every staged file on disk before the first rename
         _swap(store, man, staged, outcome)
     finally:
-        for case_id, _ in staged:
-            _temp_path(store, case_id).unlink(missing_ok=True)  # only those not renamed still exist
+        for case_id, _ in staged[len(outcome.changed):]:  # staged but not renamed
+            _temp_path(store, case_id).unlink(missing_ok=True)
     return outcome
 
 
