@@ -57,3 +57,13 @@ def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes
         size = int(header.rsplit(" ", 1)[1])
         yield oid, out[pos:pos + size]
         pos += size + 1
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    out = run(["merge-base", a, b], cwd, check=False).decode().strip()
+    return out or None
+
+
+def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
+    """The content of `path` at each of `revs` (None where absent), in one git process."""
+    return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]
