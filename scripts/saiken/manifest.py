@@ -16,6 +16,7 @@ compares what the header shows (stanza count, ssh key tags) with it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -78,13 +79,20 @@ def sha256(data: bytes) -> str:
 
 
 def entry(ciphertext: bytes, recipients: list[crypto.RecipientKey]) -> Entry:
-    keys = [r.text for r in recipients]
-    return Entry(sha256(ciphertext), tuple(sorted(recipient_fingerprint(k) for k in keys)), recipients_hash(keys))
+    return Entry(sha256(ciphertext), *_recipient_set(tuple(r.text for r in recipients)))
+
+
+@functools.lru_cache(maxsize=64)
+def _recipient_set(keys: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    # One shared tuple and hash per recipient set: 10,000 entries then cost little more than their ids.
+    return tuple(sorted(recipient_fingerprint(k) for k in keys)), recipients_hash(list(keys))
 
 
 def parse(text: str) -> Manifest:
     entries: dict[str, list[Entry]] = {}
     problems: list[str] = []
+    shared_fps: dict[str, tuple[str, ...]] = {}  # equal recipient lists and hashes share one object
+    shared_policy: dict[str, str] = {}
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -92,8 +100,9 @@ def parse(text: str) -> Manifest:
         if not m:
             problems.append(f"{n} 行目を読めません（{line[:40]}）")
             continue
-        fps = tuple(m["fps"].split(", ")) if m["fps"] else ()
-        entries.setdefault(m["id"], []).append(Entry(m["sha"], fps, m["policy"]))
+        fps = shared_fps.setdefault(m["fps"] or "", tuple(m["fps"].split(", ")) if m["fps"] else ())
+        policy = shared_policy.setdefault(m["policy"], m["policy"])
+        entries.setdefault(m["id"], []).append(Entry(m["sha"], fps, policy))
     return Manifest(entries, problems)
 
 
