@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import VENV_BIN, RecordsRepo
+from saiken import manifest
 
 MANIFEST = Path("records") / "manifest.yaml"
 
@@ -129,8 +130,6 @@ def test_unreadable_manifest_lines_and_orphans_are_reported(records_repo: Record
 
 
 def test_union_merge_of_the_manifest_keeps_both_claims_until_a_write() -> None:
-    from saiken import manifest
-
     a = manifest.Entry("a" * 64, ("1" * 16,), "2" * 16)
     b = manifest.Entry("b" * 64, ("3" * 16,), "4" * 16)
     merged = manifest.parse(manifest.HEADER + a.line("C-TEST0001") + "\n" + b.line("C-TEST0001") + "\n")

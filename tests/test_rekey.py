@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 from pathlib import Path
 
@@ -128,3 +130,20 @@ def test_record_written_by_age_cli_is_brought_under_the_manifest(records_repo: R
     assert "C-AGECLI01: {sha256: " in (repo.root / "records" / "manifest.yaml").read_text()
     assert age_opens(repo, repo.identity, "C-AGECLI01")
     assert repo.saiken("recipients").returncode == 0
+
+
+def test_a_second_rekey_waits_for_the_first(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    repo = records_repo
+    add_cases(repo, fictional_case_text, CASES[:1])
+    repo.add_handler("otsu-02")
+    fd = os.open(repo.root / "records", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a running rekey holds it
+        before = snapshot(repo)
+        result = repo.saiken("rekey")
+        assert result.returncode == 1
+        assert "別の `saiken rekey` が実行中です" in result.stderr
+        assert snapshot(repo) == before
+    finally:
+        os.close(fd)
+    assert repo.saiken("rekey").returncode == 0

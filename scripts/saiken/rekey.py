@@ -18,6 +18,7 @@ Everything runs in this one process with pyrage: never an `age` or `git` process
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,31 @@ def remove_stale_temps(store: Store) -> int:
     return len(stale)
 
 
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """One rekey at a time: a lock on the records folder itself, released by the kernel if we die."""
+    if not folder.is_dir():
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SaikenError("別の `saiken rekey` が実行中です。", where="records/",
+                              hint="終わるのを待ってから、もう一度実行してください。") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def rekey(store: Store, identities: list[crypto.LoadedIdentity], *,
           progress: Progress = contextlib.nullcontext) -> Outcome:  # type: ignore[assignment]
+    with _exclusive(store.folder):
+        return _rekey(store, identities, progress)
+
+
+def _rekey(store: Store, identities: list[crypto.LoadedIdentity], progress: Progress) -> Outcome:
     outcome = Outcome(total=len(store.case_ids()), stale_temps=remove_stale_temps(store))
     man = manifest.load(store.root)
     todo = [change.case_id for change in plan(store, man)]  # ids only: memory stays small
