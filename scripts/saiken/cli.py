@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "limitation": ("limitation", "limitation_command", "case"),
     "git-setup": ("git", "git_setup"),
     "git": ("git", "git_group"),
+    "init": ("init", "init"),
+    "demo": ("init", "demo"),
     "rekey": ("rekey", "rekey"),
     "recipients": ("recipients", "recipients"),
 }
