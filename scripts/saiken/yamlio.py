@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from saiken.errors import SaikenError
@@ -26,7 +27,22 @@ try:
 except ImportError:  # a platform without its wheel: PyYAML alone, only slower
     yaml_rs = None
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C safe loader, except that an impossible date (2021-02-30) stays a string.
+
+    PyYAML raises a bare ValueError for it; as a string it reaches the schema, which names the field.
+    """
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _position(exc: Exception) -> str:
@@ -50,6 +66,8 @@ def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = Fals
     except yaml.YAMLError as exc:
         raise SaikenError(f"YAML として読めません（{_position(exc)}: {getattr(exc, 'problem', exc)}）。",
                           where=where, hint="インデントや「:」のあとの空白を確かめてください。") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # constructors fail outside YAMLError
+        raise SaikenError(f"YAML として読めません（{type(exc).__name__}）。", where=where) from None
     if not allow_aliases:
         try:
             _reject_shared(data, set())
@@ -71,8 +89,20 @@ def bulk_load(text: str, *, where: str | None = None) -> Any:
         return fast_load(text, where=where)
 
 
+class _RtConstructor(RoundTripConstructor):
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:  # an impossible date: leave it to the schema, as in fast_load
+            return self.construct_scalar(node)
+
+
+_RtConstructor.add_constructor("tag:yaml.org,2002:timestamp", _RtConstructor.construct_yaml_timestamp)
+
+
 def _rt() -> YAML:
     y = YAML(typ="rt")
+    y.Constructor = _RtConstructor
     y.preserve_quotes = True
     y.width = 4096
     y.allow_unicode = True
