@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "init": ("init", "init"),
     "demo": ("init", "demo"),
     "doc": ("doc", "doc"),
+    "rekey": ("rekey", "rekey"),
+    "recipients": ("recipients", "recipients"),
 }
 
 
