@@ -59,6 +59,16 @@ def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes
         pos += size + 1
 
 
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    out = run(["merge-base", a, b], cwd, check=False).decode().strip()
+    return out or None
+
+
+def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
+    """The content of `path` at each of `revs` (None where absent), in one git process."""
+    return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]
+
+
 def index_entries(cwd: Path) -> dict[str, str]:
     """path → blob id of every file in the index (stage 0), from one `git ls-files -s`."""
     out = run(["ls-files", "-s", "-z"], cwd)
