@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from saiken import agefile, crypto
+from saiken import agefile, crypto, manifest
 from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
@@ -59,11 +59,17 @@ def new_case(repo: RecordsRepo, case_id: str, note: str = "分納の相談あり
 
 
 def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str], armor: bool = False) -> None:
-    """Encrypt with the age CLI (plaintext through a pipe, never on disk)."""
+    """Encrypt with the age CLI (plaintext through a pipe, never on disk) and note the recipients
+    in records/manifest.yaml, as saiken does when it writes a record."""
     args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
             "-o", str(repo.root / rel)]
     (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(args, input=text.encode(), check=True)
+    if rel.endswith(".yaml.age") and rel.count("/") == 1:
+        man = manifest.load(repo.root)
+        man.set(rel[len("records/"):-len(".yaml.age")],
+                manifest.entry((repo.root / rel).read_bytes(), [crypto.RecipientKey.parse(r) for r in recipients]))
+        manifest.save(repo.root, man)
 
 
 def write(repo: RecordsRepo, rel: str, text: str) -> None:
@@ -153,7 +159,6 @@ def test_plaintext_under_records_is_an_error(records_repo: RecordsRepo) -> None:
 def test_armored_age_and_allowed_files_pass(records_repo: RecordsRepo) -> None:
     age_encrypt(records_repo, case_yaml("C-ARMOR001"), "records/C-ARMOR001.yaml.age",
                 recipients=[records_repo.public], armor=True)
-    write(records_repo, "records/manifest.yaml", "records: {}\n")
     write(records_repo, "records/.gitkeep", "")
     r = check_all(records_repo)
     assert r.returncode == 0, r.stdout
@@ -194,7 +199,8 @@ def test_an_extra_recipient_is_a_third_party(records_repo: RecordsRepo) -> None:
     r = check_all(records_repo)
     assert r.returncode == 1
     found = lines(r.stdout, "recipients")
-    assert found and "特記事項2・10" in found[0] and "宛先が 1 件多く" in found[0] and "saiken rekey" in found[0]
+    assert len(found) == 1 and "特記事項2・10・13" in found[0] and "saiken rekey" in found[0]
+    assert "X25519 の宛先が 2 件あります（有効な取扱者は 1 件）" in found[0]
 
 
 def test_a_designated_handler_missing_from_a_record(records_repo: RecordsRepo) -> None:
@@ -202,7 +208,9 @@ def test_a_designated_handler_missing_from_a_record(records_repo: RecordsRepo) -
     records_repo.add_handler("otsu-02")
     r = check_all(records_repo)
     assert r.returncode == 1
-    assert any("特記事項13" in line and "1 名宛ての暗号化がありません" in line for line in lines(r.stdout, "recipients"))
+    found = lines(r.stdout, "recipients")
+    assert len(found) == 1 and "X25519 の宛先が 1 件あります（有効な取扱者は 2 件）" in found[0]
+    assert "台帳上の宛先が現在の取扱者と違います" in found[0]  # records/manifest.yaml names the old set
 
 
 def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
@@ -212,6 +220,14 @@ def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
     assert r.returncode == 1
     assert any("あなたの鍵（取扱者 otsu-01）で記録 C-STRANGE1 を開けません" in line
                for line in lines(r.stdout, "recipients"))
+
+
+def test_a_record_missing_from_the_manifest(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-MANI0001")
+    shutil.copy(records_repo.root / "records" / "C-MANI0001.yaml.age", records_repo.root / "records" / "C-MANI0002.yaml.age")
+    found = lines(check_all(records_repo).stdout, "recipients")
+    assert len(found) == 1 and "records/C-MANI0002.yaml.age:header" in found[0]
+    assert "宛先台帳（records/manifest.yaml）に記載がありません" in found[0]
 
 
 def _ssh_key(folder: Path, name: str) -> str:
@@ -230,8 +246,8 @@ def test_ssh_recipients_are_matched_by_key_tag(records_repo: RecordsRepo) -> Non
     age_encrypt(records_repo, case_yaml("C-SSH00002"), "records/C-SSH00002.yaml.age",
                 recipients=[records_repo.public, other])
     found = lines(check_all(records_repo).stdout, "recipients")
-    assert len(found) == 2 and all("C-SSH00002" in x for x in found)
-    assert "宛先が 1 件多く" in found[0] and "1 名宛ての暗号化がありません" in found[1]
+    assert len(found) == 1 and "C-SSH00002" in found[0]
+    assert "ssh-ed25519 の宛先が有効な取扱者と違います（余分: " in found[0] and "、不足: " in found[0]
 
 
 # --- schema (term 3) -------------------------------------------------------------------------------
