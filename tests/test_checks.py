@@ -175,9 +175,11 @@ def test_a_record_named_after_a_person_is_refused(records_repo: RecordsRepo) -> 
 
 def test_a_decrypted_record_anywhere_is_refused(records_repo: RecordsRepo) -> None:
     write(records_repo, "tmp/C-LOOSE001.yaml", case_yaml("C-LOOSE001"))
+    write(records_repo, "tools/template.py", f'TEMPLATE = """\n{case_yaml("C-TEMPL001")}"""\n')  # code, not data
     r = check_all(records_repo, env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
     assert "tmp/C-LOOSE001.yaml – 復号された事案の記録" in r.stdout
+    assert len(lines(r.stdout, "plaintext")) == 1
 
 
 def test_plaintext_check_needs_no_identity(records_repo: RecordsRepo) -> None:

@@ -23,6 +23,8 @@ SEVERITY = ERROR
 TITLE = "records/ には暗号化された記録（age 形式）だけを置く"
 
 ALLOWED_NAMES = {"manifest.yaml", ".gitkeep"}
+# Program source may hold a record template (the editor's); a decrypted record is data, not code.
+SOURCE_SUFFIXES = (".py", ".sh", ".typ", ".js", ".ts", ".go", ".rs", ".c", ".h", ".toml", ".cfg", ".ini")
 _found = FindingMaker(ID, TERMS, SEVERITY)
 _RECORD_SHAPE = re.compile(rb"^case_id\s*:", re.M)
 _PARTIES = re.compile(rb"^parties\s*:", re.M)
@@ -31,7 +33,8 @@ _PARTIES = re.compile(rb"^parties\s*:", re.M)
 def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     if f.path.startswith(RECORDS_DIR + "/"):
         yield from _under_records(f)
-    elif _looks_like_decrypted_record(f.data) and not _fictional(f.path, inp):
+    elif not f.path.endswith(SOURCE_SUFFIXES) and _looks_like_decrypted_record(f.data) \
+            and not _fictional(f.path, inp):
         yield _found(f.path, None, "復号された事案の記録（case_id と parties を含む YAML）が暗号化されずに置かれています。"
                      f"`git rm --cached {f.path}` で取り除き、ファイルは `shred -u {f.path}` で消去してください。"
                      "記録の変更は `saiken case edit 事案番号` で行ってください。")
