@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "limitation": ("limitation", "limitation_command", "case"),
     "git-setup": ("git", "git_setup"),
     "git": ("git", "git_group"),
+    "council": ("council", "council_group"),
+    "site": ("site", "site_group"),
 }
 
 
