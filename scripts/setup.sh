@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(age git python3-venv vim-tiny)
-[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client)
+# chromium: screenshots of the policy site; libreoffice-writer-nogui: opens the council report's DOCX;
+# fonts-ipaexfont-gothic: Japanese glyphs for both.
+[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
 
 missing=()
 for pkg in "${debs[@]}"; do

@@ -47,6 +47,9 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
         for item in nav.items:
             if isinstance(item, Section) and item.title.lower() == site_pages.FOLDER:
                 item.title = SECTION_TITLE
+                order = list(site_pages.PAGES.values())
+                item.children.sort(key=lambda c: order.index(c.file.src_uri)
+                                   if getattr(c, "file", None) and c.file.src_uri in order else len(order))
         return nav
 
 

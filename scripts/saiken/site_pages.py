@@ -14,6 +14,7 @@ from typing import Any
 from saiken import council, policy, results, wareki
 
 FOLDER = "policy"            # generated pages live under docs' policy/ (never written to disk)
+# In this order in the site's navigation.
 PAGES = {
     "council": f"{FOLDER}/council.md",
     "terms": f"{FOLDER}/special-terms.md",
@@ -40,7 +41,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def council_page(root: Path) -> str:
     blocks = council.build(root)
-    body = council.to_markdown(blocks)
+    body = "---\ntitle: 審議会報告\n---\n\n" + council.to_markdown(blocks)
     return (body + "\n---\n\n" + GENERATED_NOTE + " 事務局に出す形（DOCX・PDF）は "
             "`saiken council export --format docx` で作れます。\n")
 
