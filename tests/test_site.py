@@ -147,9 +147,10 @@ def test_site_build_outside_a_repository_says_where(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_council_page_renders_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    page = built[0] / "site" / "policy" / "council.html"
-    png = tmp_path / "council.png"
+@pytest.mark.parametrize("name", ["council", "special-terms"])
+def test_page_renders_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path, name: str) -> None:
+    page = built[0] / "site" / "policy" / f"{name}.html"
+    png = tmp_path / f"{name}.png"
     proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                            "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
                            "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={png}", page.as_uri()],

@@ -63,21 +63,27 @@ def _last_date(entries: list[dict[str, Any]]) -> dt.date | None:
     return max(dates, default=None)
 
 
+# Status marks: coloured inline, with a character that says the same without colour (and no emoji,
+# which a ward's PC may lack a font for).
+GREEN, AMBER, RED = ('<span style="color:#2e7d32">●</span>', '<span style="color:#b26a00">▲</span>',
+                     '<span style="color:#c62828">×</span>')
+
+
 def evidence_status(root: Path, item: dict[str, Any], today: dt.date) -> str:
-    """🟢/🟡/🔴 with the last evidence date, for one evidence entry of special-terms.yaml."""
+    """Green/amber/red with the last evidence date, for one evidence entry of special-terms.yaml."""
     rel, due = str(item.get("file", "")), str(item.get("due", ""))
     if rel.startswith("policies/"):
-        return "🟢 " + rel if (root / rel).is_file() else "🔴 " + rel + " がありません"
+        return f"{GREEN} {rel}" if (root / rel).is_file() else f"{RED} {rel} がありません"
     entries = _ledger_entries(root, rel)
     last = _last_date(entries or [])
     when = f"（最終 {wareki.wareki(last)}）" if last else ""
     if due == "fiscal-year":
         this_year = wareki.fiscal_year(today)
         done = last is not None and wareki.fiscal_year(last) == this_year
-        return (f"🟢 今年度実施済み{when}" if done else f"🔴 {wareki.fiscal_year_label(this_year)}の記録なし{when}")
+        return (f"{GREEN} 今年度実施済み{when}" if done else f"{RED} {wareki.fiscal_year_label(this_year)}の記録なし{when}")
     if entries is None:
-        return f"🟡 記録ファイルなし（{DUE.get(due, due)}）"
-    return f"🟢 {len(entries)}件{when}" if entries else f"🟡 記録なし（{DUE.get(due, due)}）"
+        return f"{AMBER} 記録ファイルなし（{DUE.get(due, due)}）"
+    return f"{GREEN} {len(entries)}件{when}" if entries else f"{AMBER} 記録なし（{DUE.get(due, due)}）"
 
 
 def _upheld(root: Path, item: dict[str, Any], today: dt.date) -> tuple[str, str, str]:
@@ -87,7 +93,7 @@ def _upheld(root: Path, item: dict[str, Any], today: dt.date) -> tuple[str, str,
     status = "<br>".join(evidence_status(root, e, today) for e in item.get("evidence") or [])
     if item.get("contract-only"):
         evidence, status = "契約の文言のみ", "－"
-    return checks, evidence or "－", status or ("🟢 検査で確認" if item.get("checks") else "－")
+    return checks, evidence or "－", status or (f"{GREEN} 検査で確認" if item.get("checks") else "－")
 
 
 def terms_page(root: Path, today: dt.date | None = None) -> str:
@@ -107,7 +113,7 @@ def terms_page(root: Path, today: dt.date | None = None) -> str:
     for m in data.get("measures") or []:
         kind = "運用上" if m.get("kind") == "operational" else "システム上"
         mrows.append([f"{m.get('party')} {kind} {m.get('number')}", _md(m.get("text", "")), *_upheld(root, m, today)])
-    legend = ("🟢 記録・検査あり　🟡 記録がまだない（そのつど必要なもの）　🔴 期限のある記録が欠けている。"
+    legend = (f"{GREEN} 記録・検査あり　{AMBER} 記録がまだない（そのつど必要なもの）　{RED} 期限のある記録が欠けている。"
               f"基準日: {wareki.wareki(today)}（サイトを作った日）。")
     return "\n".join(head + [legend, "", _table(header, rows), "", "## 情報保護対策", "",
                              _table(["対策", "内容", "検査（機械）", "記録（ledger/）", "状況"], mrows),
