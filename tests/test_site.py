@@ -3,11 +3,15 @@ fictional case; no page carries any of that person's data; the council page rend
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.server
 import json
 import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +165,40 @@ def test_page_renders_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: 
     dark = sum(1 for v in image.get_flattened_data() if v < 128)
     assert dark > 0.01 * 1280 * 1600, "the page should show text, not a blank screen"
     assert len(set(Image.open(png).convert("RGB").get_flattened_data())) > 50
+
+
+class _SlowLoadHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site; /__wait answers after a few seconds so the page's load event (which ends
+    chromium's --dump-dom) comes only after the search worker has answered."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/__wait"):
+            time.sleep(4)
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.timeout(120)
+def test_japanese_search_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built[0] / "site", site)
+    index = site / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("</body>", '<img src="/__wait" alt=""></body>'),
+                     encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_SlowLoadHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html?q=消去証明書"
+        proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                               "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--dump-dom", url], capture_output=True, text=True, timeout=100)
+    finally:
+        server.shutdown()
+    found = re.search(r'md-search-result__meta">(\d+)件見つかりました', proc.stdout)
+    assert found and int(found.group(1)) >= 1, proc.stdout[-2000:]
+    assert re.search(r'md-search-result__item"><a href="[^"]*/policy/council\.html"', proc.stdout)
