@@ -188,3 +188,20 @@ def test_docx_converts_with_libreoffice(exported: dict[str, Path], tmp_path: Pat
     pdf = tmp_path / "council-report-2021.pdf"
     assert pdf.is_file(), proc.stderr
     assert_seed_in(pdf_text(pdf))
+
+
+def test_measures_agree_with_special_terms(tmp_path: Path) -> None:
+    from saiken import council
+
+    root = make_repo(tmp_path)
+    data = council.load(root)
+    items = [m for side in data["measures"].values() for group in side for m in group["items"]]
+    assert len(items) == 13
+    if (ROOT / "policies" / "special-terms.yaml").is_file():
+        assert council.measure_mismatches(ROOT) == []
+    lines = ["measures:"] + [f"  - {{id: {m['id']}, text: \"{m['text']}\"}}" for m in items]
+    (root / "policies" / "special-terms.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert council.measure_mismatches(root) == []
+    path = root / "policies" / "special-terms.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("ログ管理を徹底させる", "ログを残させる"), encoding="utf-8")
+    assert council.measure_mismatches(root) == ["contractor-system-5"]

@@ -99,3 +99,16 @@ def test_threshold_is_a_policy_value(repo: Path) -> None:
 def test_results_page_without_aggregates(repo: Path) -> None:
     assert "ledger/aggregates.yaml がまだないため" in site_pages.results_page(repo)
     assert site_pages.CHART not in site_pages.generate(repo)
+
+
+def test_terms_page_flags_a_measure_worded_unlike_the_report(repo: Path) -> None:
+    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    warning = next(line for line in page.splitlines() if "文言が違います" in line)
+    assert "contractor-system-4" in warning and "ward-system-1" in warning   # shortened, and missing
+    items = [m for side in council.load(repo)["measures"].values() for g in side for m in g["items"]]
+    path = repo / council.TERMS_FILE
+    text = path.read_text(encoding="utf-8").split("measures:")[0]
+    path.write_text(text + "measures:\n" + "".join(
+        f"  - {{id: {m['id']}, party: 乙, kind: system, number: 1, text: \"{m['text']}\"}}\n" for m in items),
+        encoding="utf-8")
+    assert "文言が違います" not in site_pages.terms_page(repo, dt.date(2026, 1, 15))

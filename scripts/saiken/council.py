@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -75,6 +76,21 @@ def load_terms(root: Path) -> list[dict[str, Any]] | None:
     if not isinstance(terms, list):
         raise SaikenError("「terms」がありません。", where=TERMS_FILE)
     return terms
+
+
+def measure_mismatches(root: Path) -> list[str]:
+    """Ids of protective measures whose text differs between the report and special-terms.yaml.
+
+    Both files hold the measures: the report as filed with the council, special-terms.yaml with how
+    each is upheld. Whitespace aside, they must say the same thing.
+    """
+    if not (root / TERMS_FILE).is_file():
+        return []
+    terms = policy.load_yaml(root, TERMS_FILE) or {}
+    upheld = {m.get("id"): re.sub(r"\s+", "", str(m.get("text", ""))) for m in terms.get("measures") or []}
+    reported = {m["id"]: re.sub(r"\s+", "", str(m["text"])) for side in (load(root).get("measures") or {}).values()
+                for group in side for m in group.get("items") or []}
+    return sorted(i for i in reported.keys() | upheld.keys() if reported.get(i) != upheld.get(i))
 
 
 def legal_basis(data: dict[str, Any], fy: int) -> dict[str, Any]:

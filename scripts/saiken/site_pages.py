@@ -115,6 +115,10 @@ def terms_page(root: Path, today: dt.date | None = None) -> str:
         mrows.append([f"{m.get('party')} {kind} {m.get('number')}", _md(m.get("text", "")), *_upheld(root, m, today)])
     legend = (f"{GREEN} 記録・検査あり　{AMBER} 記録がまだない（そのつど必要なもの）　{RED} 期限のある記録が欠けている。"
               f"基準日: {wareki.wareki(today)}（サイトを作った日）。")
+    differ = council.measure_mismatches(root)
+    if differ:
+        legend += (f"<br>{RED} 次の情報保護対策は、審議会報告（{council.REPORT_FILE}）と文言が違います: "
+                   + "、".join(differ))
     return "\n".join(head + [legend, "", _table(header, rows), "", "## 情報保護対策", "",
                              _table(["対策", "内容", "検査（機械）", "記録（ledger/）", "状況"], mrows),
                              "", GENERATED_NOTE, ""])

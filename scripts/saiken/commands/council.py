@@ -47,3 +47,7 @@ def export_command(fmt: str, fy: int | None, out: Path, with_results: bool) -> N
     out_dir = out if out.is_absolute() else Path.cwd() / out
     path = council.export(root, fmt, fy, out_dir, with_results=with_results)
     click.echo(f"審議会報告を書き出しました: {path}")
+    differ = council.measure_mismatches(root)
+    if differ:
+        click.echo(f"警告: 情報保護対策の文言が {council.REPORT_FILE} と {council.TERMS_FILE} で違います: "
+                   f"{'、'.join(differ)}（審議会に報告した文言にそろえてください）", err=True)
