@@ -202,3 +202,15 @@ def test_japanese_search_in_chromium(built: tuple[Path, dict[str, str]], tmp_pat
     found = re.search(r'md-search-result__meta">(\d+)件見つかりました', proc.stdout)
     assert found and int(found.group(1)) >= 1, proc.stdout[-2000:]
     assert re.search(r'md-search-result__item"><a href="[^"]*/policy/council\.html"', proc.stdout)
+
+
+def test_site_build_without_the_plugin_says_how_to_add_it(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(built[0] / "policies", root / "policies")
+    shutil.copytree(built[0] / "docs", root / "docs")
+    config = (built[0] / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("  - saiken ", "  # saiken "), encoding="utf-8")
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], root, built[1])
+    assert proc.returncode == 1
+    assert "plugins に saiken がない" in proc.stderr and "「  - saiken」" in proc.stderr
+    assert not (root / "site").exists()

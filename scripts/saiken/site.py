@@ -9,6 +9,7 @@ The pages exist only in memory during the build: nothing generated is kept in do
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,10 +54,17 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
         return nav
 
 
+PLUGIN_LINE = re.compile(r"^\s*-\s*saiken\s*(:.*)?(#.*)?$", re.MULTILINE)
+
+
 def _mkdocs(root: Path, *args: str) -> int:
-    if not (root / CONFIG).is_file():
-        raise SaikenError("mkdocs.yml がありません。", where=str(root / CONFIG),
+    config = root / CONFIG
+    if not config.is_file():
+        raise SaikenError("mkdocs.yml がありません。", where=str(config),
                           hint="saiken のチェックアウトの mkdocs.yml をコピーしてください（saiken init で作ったリポジトリにはあります）。")
+    if not PLUGIN_LINE.search(config.read_text(encoding="utf-8")):
+        raise SaikenError("plugins に saiken がないため、審議会報告などのページが作られません。", where=CONFIG,
+                          hint="mkdocs.yml の plugins: に「  - saiken」の 1 行を加えてください。")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     return subprocess.run([sys.executable, "-m", "mkdocs", *args, "-f", str(root / CONFIG)], cwd=root,
                           env=env).returncode
