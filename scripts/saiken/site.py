@@ -44,6 +44,14 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
             files.append(File.generated(config, rel, content=content))
         return files
 
+    def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
+        """`mkdocs serve` rebuilds when policies/ or ledger/ change, not only docs/."""
+        root = Path(config.config_file_path).resolve().parent
+        for folder in ("policies", "ledger"):
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))
+        return server
+
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         for item in nav.items:
             if isinstance(item, Section) and item.title.lower() == site_pages.FOLDER:
