@@ -16,6 +16,7 @@ from docx.shared import Mm, Pt
 from saiken.council import Block, Cell
 
 EAST_ASIAN_FONT = "ＭＳ 明朝"
+WIDTHS = (Mm(45), Mm(125))
 
 
 def _set_fonts(doc: Document) -> None:  # type: ignore[valid-type]
@@ -43,8 +44,13 @@ def _table(doc: Document, rows: list[tuple[str, Cell]]) -> None:  # type: ignore
         cells = table.add_row().cells
         cells[0].text = label
         _fill(cells[1], parts)
+    # Word reads the cells' widths, LibreOffice the grid's: set both.
+    table.autofit = False
+    for column, width in zip(table.columns, WIDTHS):
+        column.width = width
     for row in table.rows:
-        row.cells[0].width, row.cells[1].width = Mm(45), Mm(125)
+        for cell, width in zip(row.cells, WIDTHS):
+            cell.width = width
 
 
 def to_docx(blocks: list[Block]) -> bytes:
@@ -55,7 +61,9 @@ def to_docx(blocks: list[Block]) -> bytes:
     _set_fonts(doc)
     for b in blocks:
         if b.kind == "title":
-            doc.add_paragraph(b.text, style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title = doc.add_paragraph()
+            title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title.add_run(b.text).font.size = Pt(15)
         elif b.kind == "heading":
             doc.add_heading(b.text, level=2)
         elif b.kind == "para" and b.text:
