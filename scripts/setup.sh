@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 debs=(age git python3-venv vim-tiny)
 # chromium: screenshots of the policy site; libreoffice-writer-nogui: opens the council report's DOCX;
 # fonts-ipaexfont-gothic: Japanese glyphs for both.
-[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
+[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
 
 missing=()
 for pkg in "${debs[@]}"; do
