@@ -24,9 +24,9 @@ from saiken import crypto
 # come from the record: every personal datum below, as a site could leak it.
 RENAME = {"family: 架空": "family: 鷺ノ宮", "given: 一郎": "given: 蒼之介", "given: 花子": "given: 澪音",
           "family_kana: カクウ": "family_kana: サギノミヤ", "given_kana: イチロウ": "given_kana: ソウノスケ",
-          "東京都新宿区架空町1-2-3": "東京都新宿区霞草町9-8-7"}
+          "東京都新宿区架空町1-2-3": "東京都新宿区霞草町9-8-7", "note: 分納の相談あり": "note: 夕凪橋で面談を希望"}
 FICTIONAL = ["鷺ノ宮", "蒼之介", "澪音", "サギノミヤ", "ソウノスケ", "霞草町", "9-8-7", "160-0000", "03-0000-0001",
-             "ichiro@example.invalid", "1995-04-02", "平成7年4月2日", "C-TEST0001", "分納の相談"]
+             "ichiro@example.invalid", "1995-04-02", "平成7年4月2日", "C-TEST0001", "夕凪橋"]
 HANDLER_NAME = "担当 乙一"     # staff, published on the handlers page
 AGGREGATES = """\
 fiscal_years:
