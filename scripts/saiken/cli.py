@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "doc": ("doc", "doc"),
     "rekey": ("rekey", "rekey"),
     "recipients": ("recipients", "recipients"),
+    "council": ("council", "council_group"),
+    "site": ("site", "site_group"),
 }
 
 
