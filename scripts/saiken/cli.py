@@ -21,6 +21,7 @@ COMMANDS = [
     ("keys", "keygen"),
     ("handler", "handler"),
     ("case", "case"),
+    ("ledger", "ledger"),
 ]
 
 

@@ -5,9 +5,11 @@ Errors carry the command and git's stderr, in a SaikenError the CLI can print.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from saiken.errors import SaikenError
 
@@ -57,3 +59,107 @@ def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes
         size = int(header.rsplit(" ", 1)[1])
         yield oid, out[pos:pos + size]
         pos += size + 1
+
+
+# --- history: one `git log` for many commits ---------------------------------------------------
+
+ZERO_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One line of `git log --raw`: status A/M/D (T and others kept as given) and both blob ids."""
+
+    status: str
+    old: str  # ZERO_OID when added
+    new: str  # ZERO_OID when deleted
+    path: str
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    oid: str
+    parents: tuple[str, ...]
+    committed: dt.datetime  # committer date, in the committer's own UTC offset
+    author_name: str
+    author_email: str
+    changes: tuple[FileChange, ...]
+
+
+_LOG_FORMAT = "%x1e%H %P%x00%cI%x00%an%x00%ae"
+
+
+def log_changes(cwd: Path, pathspecs: Sequence[str], revs: Sequence[str] = ("HEAD",), *,
+                extra: Sequence[str] = ()) -> list[LogCommit]:
+    """Every commit touching `pathspecs`, oldest first, with its raw file changes – one git process.
+
+    Merges are listed without changes (git's default for --raw); the commits they bring in are
+    listed themselves. Renames are shown as a delete and an add.
+    """
+    args = ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--reverse", "--topo-order",
+            f"--format={_LOG_FORMAT}", *extra, *revs, "--", *pathspecs]
+    out = run(args, cwd)
+    commits: list[LogCommit] = []
+    for chunk in out.split(b"\x1e")[1:]:
+        fields = chunk.split(b"\x00")
+        head, date, name, email = (f.decode("utf-8", "replace") for f in fields[:4])
+        oid, *parents = head.split(" ")
+        changes: list[FileChange] = []
+        rest = iter(fields[4:])
+        for field_ in rest:  # ":<mode> <mode> <old> <new> <status>" NUL "<path>" NUL, repeated
+            meta = field_.strip().decode()
+            if meta.startswith(":"):
+                _, _, old, new, status = meta[1:].split(" ")
+                changes.append(FileChange(status[:1], old, new, next(rest).decode("utf-8", "replace")))
+        commits.append(LogCommit(oid, tuple(p for p in parents if p), dt.datetime.fromisoformat(date),
+                                 name, email, tuple(changes)))
+    return commits
+
+
+def object_ids(cwd: Path, names: Iterable[str]) -> dict[str, str | None]:
+    """Resolve many object names (`<commit>:<path>` and the like) in one `git cat-file --batch-check`."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    out = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd,
+              input="".join(f"{n}\n" for n in wanted).encode()).decode("utf-8", "replace")
+    found: dict[str, str | None] = {}
+    for name, line in zip(wanted, out.splitlines()):
+        parts = line.split(" ")
+        found[name] = parts[0] if len(parts) == 2 and parts[1] in ("blob", "tree", "commit", "tag") else None
+    return found
+
+
+def resolve_commit(cwd: Path, rev: str) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                          cwd=cwd, capture_output=True)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    proc = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True)
+    value = proc.stdout.decode("utf-8", "replace").strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def committer_email(cwd: Path) -> str | None:
+    """The e-mail git will record as committer (config or GIT_COMMITTER_EMAIL), or None if unset."""
+    proc = subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=cwd, capture_output=True)
+    if proc.returncode != 0:
+        return None
+    ident = proc.stdout.decode("utf-8", "replace")
+    start, end = ident.find("<"), ident.find(">")
+    return ident[start + 1:end].strip() or None if 0 <= start < end else None
+
+
+def commit_paths(cwd: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
+    """Stage and commit exactly `paths` (other staged changes stay staged); returns the new commit id."""
+    run(["add", "--", *paths], cwd)
+    run(["commit", "-q", *(["-S"] if sign else []), "-m", message, "--", *paths], cwd)
+    return text(["rev-parse", "HEAD"], cwd).strip()
+
+
+def is_ancestor(cwd: Path, ancestor: str, descendant: str = "HEAD") -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=cwd,
+                          capture_output=True)
+    return proc.returncode == 0

@@ -1,0 +1,343 @@
+"""The handover record (個人情報データの受渡し確認書) read from git history.
+
+Every commit that adds, changes or removes `records/<case-id>.yaml.age` is a handover: the author
+hands the records of that commit to their recipients. One row per such commit says
+  when     the committer date, in the committer's own time zone;
+  from     the author (git name and e-mail) and, when the e-mail belongs to a handler in
+           policies/handlers.yaml *as of that commit*, the handler id and organisation (甲/乙);
+  to       the recipients of each record at that commit, as far as they can be known without a
+           key: the age header's stanzas (count, types, ssh key tags – ssh tags are matched to
+           handlers' ssh-ed25519 keys), and, when records/manifest.yaml exists at that commit,
+           its recipient fingerprints mapped to handler ids through the handlers file of that
+           commit. Anonymous X25519 stanzas cannot be attributed otherwise (age hides them);
+  what     case ids from the file names only – never anything from inside a record;
+  kind     新規 (added), 更新 (changed), 削除 (removed), or 再暗号化 (re-encrypted), see `kind_of`;
+  receipt  the other party's acknowledgement in ledger/receipts.yaml (`saiken ledger receive`).
+
+History is read with one `git log --raw` and one `git cat-file --batch-check` / `--batch` pair,
+never one process per commit. Merge commits are not rows: the commits they bring in are.
+
+records/manifest.yaml is read tolerantly; the shapes understood are
+    policy_hash: <hash>                      (or recipients_hash)
+    records:
+      <case-id>: {recipients: [<fingerprint>, ...], policy_hash: <hash>}
+or `records:` as a list of mappings with `case_id`; a recipient may be a fingerprint string or a
+mapping with `fingerprint`. Fingerprints are `policy.recipient_fingerprint(public key)`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from saiken import agefile, gitio, policy, yamlio
+from saiken.errors import DecryptFailure, SaikenError
+
+RECORDS_PREFIX = "records/"
+RECORD_SUFFIX = ".yaml.age"
+MANIFEST = "records/manifest.yaml"
+RECEIPTS_FILE = "ledger/receipts.yaml"
+
+NEW, UPDATE, DELETE, REKEY = "新規", "更新", "削除", "再暗号化"
+_STATUS_KIND = {"A": NEW, "M": UPDATE, "T": UPDATE, "D": DELETE}
+# A commit changing at least this many records after the handler set changed is a re-encryption
+# even when other records exist (a rekey may be split over several commits).
+REKEY_MIN_RECORDS = 2
+
+
+# --- the handlers file and the manifest as they were at one commit ---------------------------
+
+@dataclass(frozen=True)
+class HandlerView:
+    """policies/handlers.yaml at one commit, reduced to what the handover record needs (no names)."""
+
+    by_email: dict[str, str] = field(default_factory=dict)          # e-mail (lower case) -> id
+    organisation: dict[str, str] = field(default_factory=dict)      # id -> 甲/乙
+    by_fingerprint: dict[str, str] = field(default_factory=dict)    # key fingerprint -> id
+    by_ssh_tag: dict[str, str] = field(default_factory=dict)        # age ssh stanza tag -> id
+    active_keys: frozenset[str] = frozenset()
+
+    def label(self, handler_id: str) -> str:
+        org = self.organisation.get(handler_id)
+        return f"{handler_id}（{org}）" if org else handler_id
+
+
+def _key_text(raw: Any) -> str:
+    words = " ".join(str(raw or "").split()).split(" ")
+    return " ".join(words[:2]) if words[0].startswith("ssh-") else words[0]
+
+
+def handler_view(blob: bytes | None) -> HandlerView:
+    """Parse a historical handlers file leniently: a broken old file must not stop the report."""
+    if blob is None:
+        return HandlerView()
+    try:
+        data = yamlio.fast_load(blob.decode("utf-8", "replace"), allow_aliases=True)
+    except SaikenError:
+        return HandlerView()
+    entries = data.get("handlers") if isinstance(data, dict) else None
+    by_email: dict[str, str] = {}
+    organisation: dict[str, str] = {}
+    by_fingerprint: dict[str, str] = {}
+    by_ssh_tag: dict[str, str] = {}
+    active: set[str] = set()
+    for e in entries if isinstance(entries, list) else []:
+        if not isinstance(e, dict) or not e.get("id"):
+            continue
+        hid, key = str(e["id"]), _key_text(e.get("public_key"))
+        organisation[hid] = str(e.get("organisation") or "")
+        if e.get("email"):
+            by_email[str(e["email"]).strip().lower()] = hid
+        if not key:
+            continue
+        by_fingerprint[policy.recipient_fingerprint(key)] = hid
+        tag = _ssh_tag(key)
+        if tag:
+            by_ssh_tag[tag] = hid
+        if e.get("active", True):
+            active.add(key)
+    return HandlerView(by_email, organisation, by_fingerprint, by_ssh_tag, frozenset(active))
+
+
+def _ssh_tag(key: str) -> str | None:
+    if not key.startswith("ssh-ed25519 "):
+        return None
+    try:
+        return agefile.ssh_key_tag(base64.b64decode(key.split(" ")[1], validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    policy_hash: str | None
+    recipients: dict[str, tuple[str, ...]]  # case id -> fingerprints
+
+
+def manifest_of(blob: bytes | None) -> Manifest | None:
+    if blob is None:
+        return None
+    try:
+        data = yamlio.fast_load(blob.decode("utf-8", "replace"), allow_aliases=True)
+    except SaikenError:
+        return Manifest(None, {})
+    if not isinstance(data, dict):
+        return Manifest(None, {})
+    records = data.get("records") or {}
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(records, dict):
+        items = records.items()
+    elif isinstance(records, list):
+        items = ((r.get("case_id"), r) for r in records if isinstance(r, dict))
+    else:
+        items = ()
+    per_record: dict[str, tuple[str, ...]] = {}
+    hashes: set[str] = set()
+    for case_id, entry in items:
+        if not case_id or not isinstance(entry, dict):
+            continue
+        fps = entry.get("recipients") or entry.get("fingerprints") or []
+        per_record[str(case_id)] = tuple(
+            str(f.get("fingerprint") if isinstance(f, dict) else f) for f in fps if f)
+        h = entry.get("policy_hash") or entry.get("recipients_hash")
+        if h:
+            hashes.add(str(h))
+    top = data.get("policy_hash") or data.get("recipients_hash")
+    return Manifest(str(top) if top else (",".join(sorted(hashes)) or None), per_record)
+
+
+# --- recipients of one record -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recipients:
+    """What can be known about one record's recipients without decrypting it."""
+
+    stanzas: tuple[str, ...]        # agefile.Stanza.describe() of each stanza
+    handler_ids: tuple[str, ...]    # attributed through the manifest or ssh key tags
+    manifest_count: int | None      # recipients listed in the manifest, if it lists this record
+    error: str | None = None
+
+    def describe(self, handlers: HandlerView) -> str:
+        if self.error:
+            return f"（{self.error}）"
+        parts = [handlers.label(h) for h in self.handler_ids]
+        counts: dict[str, int] = {}
+        for s in self.stanzas:
+            counts[s.split("(")[0]] = counts.get(s.split("(")[0], 0) + 1
+        stanza_text = "・".join(f"{t}×{n}" for t, n in counts.items())
+        text = "、".join(parts) if parts else "宛先の取扱者は暗号文からは特定できません"
+        text += f" ［{stanza_text}］"
+        if self.manifest_count is not None and self.manifest_count != len(self.stanzas):
+            text += " ※マニフェストと宛先数が一致しません"
+        return text
+
+
+def recipients_of(blob: bytes | None, case_id: str, handlers: HandlerView,
+                  manifest: Manifest | None) -> Recipients:
+    if blob is None:
+        return Recipients((), (), None, "暗号文を読めません")
+    try:
+        header, _ = agefile.parse(blob)
+    except DecryptFailure:
+        return Recipients((), (), None, "age 形式ではありません")
+    ids: list[str] = []
+    listed = manifest.recipients.get(case_id) if manifest else None
+    for fp in listed or ():
+        ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
+    for s in header.stanzas:
+        if s.type == "ssh-ed25519" and s.args and s.args[0] in handlers.by_ssh_tag:
+            ids.append(handlers.by_ssh_tag[s.args[0]])
+    # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
+    real = [s for s in header.stanzas if not s.type.endswith("-grease")]
+    return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
+                      None if listed is None else len(listed))
+
+
+# --- the handover rows ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Receipt:
+    commit: str
+    receiver: str
+    date: dt.date
+    method: str
+    signed: bool | None = None
+
+
+@dataclass
+class Handover:
+    commit: str
+    when: dt.datetime
+    author_name: str
+    author_email: str
+    author_handler: str | None
+    author_org: str | None
+    changes: list[tuple[str, str]]            # (case id, 新規/更新/削除), in path order
+    kind: str
+    recipients: dict[str, Recipients]         # case id -> recipients, for added/changed records
+    handlers: HandlerView
+    receipts: list[Receipt] = field(default_factory=list)
+
+    @property
+    def case_ids(self) -> list[str]:
+        return [c for c, _ in self.changes]
+
+    @property
+    def received(self) -> bool:
+        return bool(self.receipts)
+
+
+def case_id_of(path: str) -> str | None:
+    """`records/<case-id>.yaml.age` -> case id; anything else (manifest, sub-folders) -> None."""
+    if not path.startswith(RECORDS_PREFIX) or not path.endswith(RECORD_SUFFIX):
+        return None
+    name = path[len(RECORDS_PREFIX):-len(RECORD_SUFFIX)]
+    return name if name and "/" not in name else None
+
+
+def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_hash_changed: bool,
+            records_present: int) -> str:
+    """What happened in one commit.
+
+    再暗号化 when the commit only changes existing records (none added or removed) and either
+      (a) records/manifest.yaml changed in the same commit and its policy hash differs from the
+          parent's (or the manifest is new), or
+      (b) the set of active handlers' public keys at this commit differs from the set at the
+          previous handover row, and the commit changes at least REKEY_MIN_RECORDS records or
+          every record present.
+    Otherwise 新規 / 更新 / 削除, joined with 「・」 when a commit mixes them (新規・削除 is a rename).
+    """
+    kinds = [k for k in (NEW, UPDATE, DELETE) if any(kind == k for _, kind in changes)]
+    if kinds == [UPDATE]:
+        many = len(changes) >= REKEY_MIN_RECORDS or len(changes) >= records_present
+        if policy_hash_changed or (handlers_changed and many):
+            return REKEY
+    return "・".join(kinds)
+
+
+def _changes_of(commit: gitio.LogCommit) -> list[tuple[str, str, str]]:
+    out = []
+    for ch in commit.changes:
+        cid = case_id_of(ch.path)
+        if cid is not None:
+            out.append((cid, _STATUS_KIND.get(ch.status, UPDATE), ch.new))
+    return out
+
+
+def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover]:
+    """All handovers reachable from `revs`, oldest first (three git processes in all)."""
+    if gitio.resolve_commit(root, revs[0]) is None:
+        return []  # a repository without commits has no handovers yet
+    commits = [c for c in gitio.log_changes(root, [RECORDS_PREFIX], revs) if _changes_of(c)]
+    names = [f"{c.oid}:{n}" for c in commits for n in (policy.HANDLERS_FILE, MANIFEST)]
+    oids = gitio.object_ids(root, names)
+    wanted: set[str] = {o for o in oids.values() if o}
+    for c in commits:
+        wanted.update(new for _, kind, new in _changes_of(c) if kind != DELETE)
+        wanted.update(ch.old for ch in c.changes if ch.path == MANIFEST and ch.old != gitio.ZERO_OID)
+    blobs = dict(gitio.cat_blobs(root, sorted(wanted)))
+    views: dict[str | None, HandlerView] = {}
+    manifests: dict[str | None, Manifest | None] = {}
+
+    def view(oid: str | None) -> HandlerView:
+        if oid not in views:
+            views[oid] = handler_view(blobs.get(oid) if oid else None)
+        return views[oid]
+
+    def manifest(oid: str | None) -> Manifest | None:
+        if oid not in manifests:
+            manifests[oid] = manifest_of(blobs.get(oid) if oid else None)
+        return manifests[oid]
+
+    rows: list[Handover] = []
+    present: set[str] = set()
+    previous_keys: frozenset[str] | None = None
+    for c in commits:
+        handlers = view(oids.get(f"{c.oid}:{policy.HANDLERS_FILE}"))
+        man = manifest(oids.get(f"{c.oid}:{MANIFEST}"))
+        changes = _changes_of(c)
+        for cid, kind, _ in changes:
+            (present.discard if kind == DELETE else present.add)(cid)
+        man_change = next((ch for ch in c.changes if ch.path == MANIFEST), None)
+        hash_changed = man_change is not None and man is not None and man.policy_hash is not None and (
+            man_change.old == gitio.ZERO_OID or (manifest(man_change.old) or Manifest(None, {})).policy_hash
+            != man.policy_hash)
+        handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
+        previous_keys = handlers.active_keys
+        pairs = [(cid, kind) for cid, kind, _ in changes]
+        author = handlers.by_email.get(c.author_email.strip().lower())
+        rows.append(Handover(
+            commit=c.oid, when=c.committed, author_name=c.author_name, author_email=c.author_email,
+            author_handler=author, author_org=handlers.organisation.get(author) if author else None,
+            changes=pairs,
+            kind=kind_of(pairs, handlers_changed=handlers_changed, policy_hash_changed=hash_changed,
+                         records_present=len(present)),
+            recipients={cid: recipients_of(blobs.get(new), cid, handlers, man)
+                        for cid, kind, new in changes if kind != DELETE},
+            handlers=handlers))
+    return rows
+
+
+# --- period ------------------------------------------------------------------------------------
+
+def fiscal_year_range(year: int) -> tuple[dt.date, dt.date]:
+    """年度: April of `year` to March of the next year."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def fiscal_year_label(year: int) -> str:
+    if year >= 2019:
+        n = year - 2018
+        return f"{year}年度（令和{'元' if n == 1 else n}年度）"
+    n = year - 1988
+    return f"{year}年度（平成{'元' if n == 1 else n}年度）"
+
+
+def within(rows: list[Handover], start: dt.date | None, end: dt.date | None) -> list[Handover]:
+    """Rows whose commit date (in the committer's time zone) lies in [start, end]."""
+    return [r for r in rows if (start is None or r.when.date() >= start) and (end is None or r.when.date() <= end)]
+
