@@ -176,23 +176,43 @@ class Recipients:
         return text
 
 
+def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
+    """The stanzas' types and arguments, read quickly from a binary header (bodies left out).
+
+    The ledger only reports: strict validation of every header is agefile.parse's job in the
+    checks. Stanza bodies are base64, so a line starting with "-> " is always a stanza line.
+    Armored files go through agefile.parse.
+    """
+    if agefile.looks_armored(blob):
+        return agefile.parse(blob)[0].stanzas
+    end = blob.find(b"\n--- ")
+    if not blob.startswith(agefile.VERSION_LINE + b"\n") or end < 0:
+        raise DecryptFailure("header", "age 形式ではありません。")
+    out = []
+    for line in blob[:end].split(b"\n"):
+        if line.startswith(b"-> "):
+            kind, *args = line[3:].decode("ascii", "replace").split(" ")
+            out.append(agefile.Stanza(kind, tuple(args), b""))
+    return tuple(out)
+
+
 def recipients_of(blob: bytes | None, case_id: str, handlers: HandlerView,
                   manifest: Manifest | None) -> Recipients:
     if blob is None:
         return Recipients((), (), None, "暗号文を読めません")
     try:
-        header, _ = agefile.parse(blob)
+        stanzas = stanzas_of(blob)
     except DecryptFailure:
         return Recipients((), (), None, "age 形式ではありません")
     ids: list[str] = []
     listed = manifest.recipients.get(case_id) if manifest else None
     for fp in listed or ():
         ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
-    for s in header.stanzas:
+    for s in stanzas:
         if s.type == "ssh-ed25519" and s.args and s.args[0] in handlers.by_ssh_tag:
             ids.append(handlers.by_ssh_tag[s.args[0]])
     # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
-    real = [s for s in header.stanzas if not s.type.endswith("-grease")]
+    real = [s for s in stanzas if not s.type.endswith("-grease")]
     return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
                       None if listed is None else len(listed))
 
@@ -268,17 +288,42 @@ def _changes_of(commit: gitio.LogCommit) -> list[tuple[str, str, str]]:
     return out
 
 
+def _follow(state: tuple[str | None, str | None], commit: gitio.LogCommit) -> tuple[str | None, str | None]:
+    """(handlers blob, manifest blob) after `commit`, from its first parent's and its own changes."""
+    handlers, manifest = state
+    for ch in commit.changes:
+        if ch.path == policy.HANDLERS_FILE:
+            handlers = None if ch.new == gitio.ZERO_OID else ch.new
+        elif ch.path == MANIFEST:
+            manifest = None if ch.new == gitio.ZERO_OID else ch.new
+    return handlers, manifest
+
+
 def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover]:
-    """All handovers reachable from `revs`, oldest first (three git processes in all)."""
+    """All handovers reachable from `revs`, oldest first – one `git log` and one `git cat-file`.
+
+    The log covers records/ and the handlers file with parent rewriting, so the handlers file and
+    the manifest as of any listed commit follow from its (rewritten) first parent plus its own
+    changes; merges are diffed against their first parent for that, but are not rows themselves.
+    """
     if gitio.resolve_commit(root, revs[0]) is None:
         return []  # a repository without commits has no handovers yet
-    commits = [c for c in gitio.log_changes(root, [RECORDS_PREFIX], revs) if _changes_of(c)]
-    names = [f"{c.oid}:{n}" for c in commits for n in (policy.HANDLERS_FILE, MANIFEST)]
-    oids = gitio.object_ids(root, names)
-    wanted: set[str] = {o for o in oids.values() if o}
+    commits = gitio.log_changes(root, [RECORDS_PREFIX, policy.HANDLERS_FILE], revs,
+                                extra=["--parents", "--diff-merges=first-parent"])
+    state: dict[str, tuple[str | None, str | None]] = {}
+    work: list[tuple[gitio.LogCommit, list[tuple[str, str, str]], tuple[str | None, str | None]]] = []
+    wanted: set[str] = set()
     for c in commits:
-        wanted.update(new for _, kind, new in _changes_of(c) if kind != DELETE)
-        wanted.update(ch.old for ch in c.changes if ch.path == MANIFEST and ch.old != gitio.ZERO_OID)
+        before = state.get(c.parents[0], (None, None)) if c.parents else (None, None)
+        after = state[c.oid] = _follow(before, c)
+        changes = _changes_of(c)
+        if not changes or len(c.parents) > 1:
+            continue
+        work.append((c, changes, after))
+        wanted.update(o for o in after if o)
+        wanted.update(new for _, kind, new in changes if kind != DELETE)
+        if before[1] and before[1] != after[1]:
+            wanted.add(before[1])
     blobs = dict(gitio.cat_blobs(root, sorted(wanted)))
     views: dict[str | None, HandlerView] = {}
     manifests: dict[str | None, Manifest | None] = {}
@@ -296,16 +341,13 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover
     rows: list[Handover] = []
     present: set[str] = set()
     previous_keys: frozenset[str] | None = None
-    for c in commits:
-        handlers = view(oids.get(f"{c.oid}:{policy.HANDLERS_FILE}"))
-        man = manifest(oids.get(f"{c.oid}:{MANIFEST}"))
-        changes = _changes_of(c)
+    for c, changes, (handlers_oid, manifest_oid) in work:
+        handlers, man = view(handlers_oid), manifest(manifest_oid)
         for cid, kind, _ in changes:
             (present.discard if kind == DELETE else present.add)(cid)
-        man_change = next((ch for ch in c.changes if ch.path == MANIFEST), None)
-        hash_changed = man_change is not None and man is not None and man.policy_hash is not None and (
-            man_change.old == gitio.ZERO_OID or (manifest(man_change.old) or Manifest(None, {})).policy_hash
-            != man.policy_hash)
+        before = state.get(c.parents[0], (None, None))[1] if c.parents else None
+        hash_changed = man is not None and man.policy_hash is not None and before != manifest_oid and (
+            before is None or (manifest(before) or Manifest(None, {})).policy_hash != man.policy_hash)
         handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
         previous_keys = handlers.active_keys
         pairs = [(cid, kind) for cid, kind, _ in changes]
