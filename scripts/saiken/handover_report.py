@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 
-from saiken.handovers import Handover
+from saiken.handovers import Handover, HandlerView, Recipients
 
 TITLE = "個人情報データの受渡し確認書（Git 履歴より）"
 COLUMNS = ("日時", "渡した者（所属）", "受け取る者（宛先）", "事案番号", "内容", "受領確認")
@@ -43,10 +43,21 @@ def _from_cell(row: Handover) -> str:
 def _to_cell(row: Handover) -> str:
     if not row.recipients:
         return "—（削除のみ）"
-    texts = {cid: r.describe(row.handlers) for cid, r in row.recipients.items()}
+    texts = {cid: _describe(r, row.handlers) for cid, r in row.recipients.items()}
     if len(set(texts.values())) == 1:
         return next(iter(texts.values()))
     return "；".join(f"{cid}: {t}" for cid, t in texts.items())
+
+
+_described: dict[tuple[Recipients, int], str] = {}
+
+
+def _describe(recipients: Recipients, handlers: HandlerView) -> str:
+    # Most rows share a recipient set: describe each (set, handlers file) once.
+    key = (recipients, id(handlers))
+    if key not in _described:
+        _described[key] = recipients.describe(handlers)
+    return _described[key]
 
 
 def _cases_cell(row: Handover) -> str:

@@ -189,10 +189,12 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     if not blob.startswith(agefile.VERSION_LINE + b"\n") or end < 0:
         raise DecryptFailure("header", "age 形式ではありません。")
     out = []
-    for line in blob[:end].split(b"\n"):
-        if line.startswith(b"-> "):
-            kind, *args = line[3:].decode("ascii", "replace").split(" ")
-            out.append(agefile.Stanza(kind, tuple(args), b""))
+    pos = blob.find(b"\n-> ", 0, end + 1)
+    while pos >= 0:
+        eol = blob.find(b"\n", pos + 4)
+        kind, *args = blob[pos + 4:eol].decode("ascii", "replace").split(" ")
+        out.append(agefile.Stanza(kind, tuple(args), b""))
+        pos = blob.find(b"\n-> ", eol, end + 1)
     return tuple(out)
 
 
