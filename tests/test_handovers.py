@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordsRepo
+from saiken.policy import recipient_fingerprint
 from saiken.records import Store
 
 # The fictional people in tests/fixtures/case-fictional.yaml: none of this may appear in any output.
@@ -212,3 +213,62 @@ def test_an_empty_repository_has_an_empty_record(records_repo: RecordsRepo) -> N
     res = records_repo.saiken("ledger", "handovers")
     assert res.returncode == 0, res.stderr
     assert "- 受渡し 0 件（うち受領確認済 0 件、未確認 0 件）" in res.stdout
+
+
+def _manifest(repo: RecordsRepo, case_ids: list[str], policy_hash: str) -> None:
+    fps = ", ".join(recipient_fingerprint(public) for _, public in repo.handlers.values())
+    body = "".join(f"  {c}: {{recipients: [{fps}], policy_hash: {policy_hash}}}\n" for c in case_ids)
+    (repo.root / "records" / "manifest.yaml").write_text(f"policy_hash: {policy_hash}\nrecords:\n{body}")
+
+
+def test_manifest_names_the_recipients_and_a_new_policy_hash_is_a_rekey(records_repo: RecordsRepo,
+                                                                        fictional_case_text: str) -> None:
+    repo, text = records_repo, fictional_case_text
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    new_case(repo, text, "C-TEST0001")
+    _manifest(repo, ["C-TEST0001"], "aaaa1111")
+    first = commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    edit_case(repo, text, "C-TEST0001", "電話で分納を再確認")
+    _manifest(repo, ["C-TEST0001"], "bbbb2222")
+    rekeyed = commit(repo, "kou-01", "2021-04-06T10:00:00+09:00", "再暗号化")
+    edit_case(repo, text, "C-TEST0001", "入金を確認")
+    edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
+    rows = {r[0].split(" / ")[1]: r for r in
+            table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)}
+    assert rows[first[:12]][2] == "kou-01（甲）、otsu-01（乙） ［X25519×2］"
+    assert rows[rekeyed[:12]][4] == "再暗号化"  # one record, but the manifest's policy hash changed
+    assert rows[edited[:12]][4] == "更新"
+
+
+def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fictional_case_text: str,
+                                                   tmp_path: Path) -> None:
+    key = tmp_path / "kou-ssh"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kou-ssh", "-f", str(key)], check=True)
+    records_repo.saiken("handler", "add", "--id", "kou-ssh", "--name", "架空 kou-ssh", "--org", "甲",
+                        "--role", "取扱者", "--key", (tmp_path / "kou-ssh.pub").read_text().strip(),
+                        "--email", "kou-ssh@example.invalid", check=True)
+    new_case(records_repo, fictional_case_text, "C-TEST0001")
+    commit(records_repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    row = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
+    assert row[2] == "kou-ssh（甲） ほか特定できない宛先 1 件 ［X25519×1・ssh-ed25519×1］"
+
+
+def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: RecordsRepo,
+                                                               fictional_case_text: str) -> None:
+    repo, text = records_repo, fictional_case_text
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    new_case(repo, text, "C-TEST0001")
+    commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    repo.git("checkout", "-q", "-b", "ward")
+    new_case(repo, text, "C-TEST0002")
+    on_branch = commit(repo, "kou-01", "2021-04-06T10:00:00+09:00", "事案を追加")
+    repo.git("checkout", "-q", "main")
+    edit_case(repo, text, "C-TEST0001", "電話で分納を再確認")
+    on_main = commit(repo, "otsu-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
+    env = {**repo.env, **who("otsu-01", "2021-04-08T10:00:00+09:00")}
+    subprocess.run(["git", "merge", "-q", "--no-edit", "ward"], cwd=repo.root, env=env, check=True)
+    rows = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
+    assert len(rows) == 3
+    by_commit = {r[0].split(" / ")[1]: r for r in rows}
+    assert by_commit[on_branch[:12]][1].endswith("（kou-01・甲）") and by_commit[on_branch[:12]][4] == "新規"
+    assert by_commit[on_main[:12]][4] == "更新"

@@ -170,6 +170,8 @@ class Recipients:
             counts[s.split("(")[0]] = counts.get(s.split("(")[0], 0) + 1
         stanza_text = "・".join(f"{t}×{n}" for t, n in counts.items())
         text = "、".join(parts) if parts else "宛先の取扱者は暗号文からは特定できません"
+        if parts and len(self.stanzas) > len(parts):
+            text += f" ほか特定できない宛先 {len(self.stanzas) - len(parts)} 件"
         text += f" ［{stanza_text}］"
         if self.manifest_count is not None and self.manifest_count != len(self.stanzas):
             text += " ※マニフェストと宛先数が一致しません"
