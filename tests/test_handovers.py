@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordsRepo
+from saiken import crypto
 from saiken.policy import recipient_fingerprint
 from saiken.records import Store
 
@@ -87,9 +88,9 @@ def test_each_kind_of_change_is_one_row(records_repo: RecordsRepo, history: dict
     assert new[0].startswith("2021-04-05 10:00")
     assert new[1] == "架空 otsu-01 <otsu-01@example.invalid>（otsu-01・乙）"
     assert new[3] == "C-TEST0001"
-    assert new[2].endswith("［X25519×2］")  # otsu-01 and kou-01, anonymous without a manifest
+    assert new[2] == "暗号文からは特定不可 ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"  # no manifest
     assert by_commit[history["edit"][:12]][1].endswith("（kou-01・甲）")
-    assert by_commit[history["rekey"][:12]][2].endswith("［X25519×3］")
+    assert by_commit[history["rekey"][:12]][2].endswith("［X25519×3、宛先数は当時の有効な取扱者 3 名と一致］")
     assert by_commit[history["rekey"][:12]][3] == "C-TEST0001、C-TEST0002"
     assert by_commit[history["delete"][:12]][2] == "—（削除のみ）"
     assert all(r[5] == "未確認" for r in rows)
@@ -107,7 +108,7 @@ def test_a_single_edit_after_a_designation_is_not_a_rekey(records_repo: RecordsR
     rows = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
     row = next(r for r in rows if edited[:12] in r[0])
     assert row[4] == "更新"  # one of two records changed: an edit, not a re-encryption
-    assert row[2].endswith("［X25519×4］")  # encrypted to otsu-02 too, without a rekey
+    assert row[2].endswith("［X25519×4、宛先数は当時の有効な取扱者 4 名と一致］")  # otsu-02 too, no rekey
 
 
 def test_fiscal_year_runs_april_to_march(records_repo: RecordsRepo, history: dict[str, str]) -> None:
@@ -235,7 +236,7 @@ def test_manifest_names_the_recipients_and_a_new_policy_hash_is_a_rekey(records_
     edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
     rows = {r[0].split(" / ")[1]: r for r in
             table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)}
-    assert rows[first[:12]][2] == "kou-01（甲）、otsu-01（乙） ［X25519×2］"
+    assert rows[first[:12]][2] == "kou-01（甲）、otsu-01（乙） ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
     assert rows[rekeyed[:12]][4] == "再暗号化"  # one record, but the manifest's policy hash changed
     assert rows[edited[:12]][4] == "更新"
 
@@ -250,7 +251,7 @@ def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fi
     new_case(records_repo, fictional_case_text, "C-TEST0001")
     commit(records_repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
-    assert row[2] == "kou-ssh（甲） ほか特定できない宛先 1 件 ［X25519×1・ssh-ed25519×1］"
+    assert row[2] == "kou-ssh（甲） ほか特定できない宛先 1 件 ［X25519×1・ssh-ed25519×1、宛先数は当時の有効な取扱者 2 名と一致］"
 
 
 def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: RecordsRepo,
@@ -272,3 +273,14 @@ def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: Rec
     by_commit = {r[0].split(" / ")[1]: r for r in rows}
     assert by_commit[on_branch[:12]][1].endswith("（kou-01・甲）") and by_commit[on_branch[:12]][4] == "新規"
     assert by_commit[on_main[:12]][4] == "更新"
+
+
+def test_a_record_not_encrypted_to_every_active_handler_shows_a_mismatch(records_repo: RecordsRepo) -> None:
+    repo = records_repo
+    only_otsu = crypto.encrypt("case_id: C-TEST0009\n".encode(), [crypto.RecipientKey.parse(repo.public)])
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    (repo.root / "records").mkdir()
+    (repo.root / "records" / "C-TEST0009.yaml.age").write_bytes(only_otsu)
+    commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    row = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
+    assert row[2] == "暗号文からは特定不可 ［X25519×1、宛先数は当時の有効な取扱者 2 名と不一致］"

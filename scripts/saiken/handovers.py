@@ -169,10 +169,12 @@ class Recipients:
         for s in self.stanzas:
             counts[s.split("(")[0]] = counts.get(s.split("(")[0], 0) + 1
         stanza_text = "・".join(f"{t}×{n}" for t, n in counts.items())
-        text = "、".join(parts) if parts else "宛先の取扱者は暗号文からは特定できません"
+        text = "、".join(parts) if parts else "暗号文からは特定不可"
         if parts and len(self.stanzas) > len(parts):
             text += f" ほか特定できない宛先 {len(self.stanzas) - len(parts)} 件"
-        text += f" ［{stanza_text}］"
+        active = len(handlers.active_keys)
+        same = "一致" if active == len(self.stanzas) else "不一致"
+        text += f" ［{stanza_text}、宛先数は当時の有効な取扱者 {active} 名と{same}］"
         if self.manifest_count is not None and self.manifest_count != len(self.stanzas):
             text += " ※マニフェストと宛先数が一致しません"
         return text
