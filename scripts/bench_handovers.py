@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -123,16 +124,20 @@ def make_repo(path: Path, commits: int, records: int) -> float:
     return time.perf_counter() - start
 
 
-def time_command(path: Path, args: list[str], runs: int) -> list[float]:
+def time_command(path: Path, args: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU (user+sys of saiken and its git processes) seconds of each run."""
     saiken = Path(sys.executable).parent / "saiken"
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run([str(saiken), "-C", str(path), *args], capture_output=True)
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(proc.stderr.decode())
-    return times
+    return walls, cpus
 
 
 def main() -> int:
@@ -150,12 +155,11 @@ def main() -> int:
     built = make_repo(repo, opts.commits, opts.records)
     count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
     print(f"repository: {repo} ({count.strip()} commits, built in {built:.1f} s)")
-    for fmt in ("csv", "md"):
-        times = time_command(repo, ["ledger", "handovers", "--format", fmt], opts.runs)
-        print(f"saiken ledger handovers --format {fmt}: median {statistics.median(times):.2f} s, "
-              f"best {min(times):.2f} s over {len(times)} runs")
-    times = time_command(repo, ["ledger", "handovers", "--fy", "2023", "--format", "csv"], opts.runs)
-    print(f"saiken ledger handovers --fy 2023 --format csv: median {statistics.median(times):.2f} s")
+    print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for args in (["--format", "csv"], ["--format", "md"], ["--fy", "2023", "--format", "csv"]):
+        walls, cpus = time_command(repo, ["ledger", "handovers", *args], opts.runs)
+        print(f"saiken ledger handovers {' '.join(args)}: wall median {statistics.median(walls):.2f} s "
+              f"(best {min(walls):.2f} s), CPU median {statistics.median(cpus):.2f} s, {len(walls)} runs")
     if opts.keep is None:
         shutil.rmtree(base)
     return 0

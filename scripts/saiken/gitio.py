@@ -97,7 +97,7 @@ def log_changes(cwd: Path, pathspecs: Sequence[str], revs: Sequence[str] = ("HEA
     listed themselves. Renames are shown as a delete and an add.
     """
     args = ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--reverse", "--topo-order",
-            f"--format={_LOG_FORMAT}", *extra, *revs, "--", *pathspecs]
+            f"--format={_LOG_FORMAT}", *extra, *revs, "--", *pathspecs]  # no pathspec: all commits
     out = run(args, cwd)
     commits: list[LogCommit] = []
     for chunk in out.split(b"\x1e")[1:]:
