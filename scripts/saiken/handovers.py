@@ -305,14 +305,26 @@ def _follow(state: tuple[str | None, str | None], commit: gitio.LogCommit) -> tu
     return handlers, manifest
 
 
-def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover]:
-    """All handovers reachable from `revs`, oldest first – one `git log` and one `git cat-file`.
+def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.date | None = None,
+                 end: dt.date | None = None) -> list[Handover]:
+    """Handovers reachable from `revs` dated in [start, end], oldest first – one `git log` and one
+    `git cat-file`. Dates are commit dates in the committer's time zone.
+
+    Earlier commits are still read (what counts as 再暗号化 depends on them), but only the records
+    of rows in the period are fetched and read.
 
     The handlers file and the manifest as of any commit follow from its first parent's plus its
     own changes (parents come first in the log); merges are diffed against their first parent for
     that, but are not rows themselves.
     """
+    def inside(c: gitio.LogCommit) -> bool:
+        day = c.committed.date()
+        return (start is None or day >= start) and (end is None or day <= end)
+
     if gitio.resolve_commit(root, revs[0]) is None:
+        if gitio.run(["rev-parse", "--git-dir"], root, check=False) == b"":
+            raise SaikenError("Git リポジトリではないため、受渡しの履歴がありません。", where=str(root),
+                              hint="記録リポジトリ（git clone したフォルダ）で実行してください。")
         return []  # a repository without commits has no handovers yet
     # The whole history, not path-limited: git then diffs each commit once instead of twice
     # (path limiting diffs for simplification, then again for --raw), about half the time.
@@ -327,10 +339,12 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover
         if not changes or len(c.parents) > 1:
             continue
         work.append((c, changes, after))
-        wanted.update(o for o in after if o)
+        if after[0]:
+            wanted.add(after[0])
+        if not inside(c):
+            continue
         wanted.update(new for _, kind, new in changes if kind != DELETE)
-        if before[1] and before[1] != after[1]:
-            wanted.add(before[1])
+        wanted.update(o for o in (after[1], before[1]) if o)
     blobs = dict(gitio.cat_blobs(root, sorted(wanted)))
     views: dict[str | None, HandlerView] = {}
     manifests: dict[str | None, Manifest | None] = {}
@@ -349,14 +363,17 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",)) -> list[Handover
     present: set[str] = set()
     previous_keys: frozenset[str] | None = None
     for c, changes, (handlers_oid, manifest_oid) in work:
-        handlers, man = view(handlers_oid), manifest(manifest_oid)
+        handlers = view(handlers_oid)
         for cid, kind, _ in changes:
             (present.discard if kind == DELETE else present.add)(cid)
+        handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
+        previous_keys = handlers.active_keys
+        if not inside(c):
+            continue
+        man = manifest(manifest_oid)
         before = state.get(c.parents[0], (None, None))[1] if c.parents else None
         hash_changed = man is not None and man.policy_hash is not None and before != manifest_oid and (
             before is None or (manifest(before) or Manifest(None, {})).policy_hash != man.policy_hash)
-        handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
-        previous_keys = handlers.active_keys
         pairs = [(cid, kind) for cid, kind, _ in changes]
         author = handlers.by_email.get(c.author_email.strip().lower())
         rows.append(Handover(
@@ -384,9 +401,3 @@ def fiscal_year_label(year: int) -> str:
         return f"{year}年度（令和{'元' if n == 1 else n}年度）"
     n = year - 1988
     return f"{year}年度（平成{'元' if n == 1 else n}年度）"
-
-
-def within(rows: list[Handover], start: dt.date | None, end: dt.date | None) -> list[Handover]:
-    """Rows whose commit date (in the committer's time zone) lies in [start, end]."""
-    return [r for r in rows if (start is None or r.when.date() >= start) and (end is None or r.when.date() <= end)]
-

@@ -59,7 +59,7 @@ class Outcome:
 
 
 def _handover(root: Path, commit: str) -> Handover:
-    rows = [r for r in read_history(root) if r.commit == commit]
+    rows = [r for r in read_history(root, (commit,)) if r.commit == commit]
     if not rows:
         raise SaikenError(f"コミット {commit[:12]} は記録（records/）の受渡しではありません。",
                           hint="受渡しの一覧は `saiken ledger handovers` で確認できます。")

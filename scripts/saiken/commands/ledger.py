@@ -64,9 +64,8 @@ def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | Non
     """
     root = find_root()
     s, e, label = _period(fy, start, end)
-    rows = handovers.read_history(root)
+    rows = handovers.read_history(root, start=s, end=e)
     receipts.attach(rows, receipts.load(root))
-    rows = handovers.within(rows, s, e)
     if fmt == "csv":
         text = handover_report.render_csv(rows)
     else:
