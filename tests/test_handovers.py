@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import subprocess
 from pathlib import Path
@@ -216,29 +217,42 @@ def test_an_empty_repository_has_an_empty_record(records_repo: RecordsRepo) -> N
     assert "- 受渡し 0 件（うち受領確認済 0 件、未確認 0 件）" in res.stdout
 
 
-def _manifest(repo: RecordsRepo, case_ids: list[str], policy_hash: str) -> None:
-    fps = ", ".join(recipient_fingerprint(public) for _, public in repo.handlers.values())
-    body = "".join(f"  {c}: {{recipients: [{fps}], policy_hash: {policy_hash}}}\n" for c in case_ids)
-    (repo.root / "records" / "manifest.yaml").write_text(f"policy_hash: {policy_hash}\nrecords:\n{body}")
+def _manifest(repo: RecordsRepo, case_ids: list[str], policy_hash: str, *, sha: str | None = None) -> None:
+    """records/manifest.yaml as `saiken rekey` writes it: one line per record."""
+    fps = ", ".join(sorted(recipient_fingerprint(public) for _, public in repo.handlers.values()))
+    lines = []
+    for c in case_ids:
+        digest = sha or hashlib.sha256((repo.root / "records" / f"{c}.yaml.age").read_bytes()).hexdigest()
+        lines.append(f"{c}: {{sha256: {digest}, recipients: [{fps}], policy: {policy_hash}}}\n")
+    (repo.root / "records" / "manifest.yaml").write_text("# 宛先台帳（テスト）\n" + "".join(lines))
 
 
-def test_manifest_names_the_recipients_and_a_new_policy_hash_is_a_rekey(records_repo: RecordsRepo,
-                                                                        fictional_case_text: str) -> None:
+def test_manifest_names_the_recipients_and_a_new_policy_is_a_rekey(records_repo: RecordsRepo,
+                                                                   fictional_case_text: str) -> None:
     repo, text = records_repo, fictional_case_text
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
     new_case(repo, text, "C-TEST0001")
-    _manifest(repo, ["C-TEST0001"], "aaaa1111")
+    new_case(repo, text, "C-TEST0002")
+    _manifest(repo, ["C-TEST0001", "C-TEST0002"], "aaaa1111aaaa1111")
     first = commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     edit_case(repo, text, "C-TEST0001", "電話で分納を再確認")
-    _manifest(repo, ["C-TEST0001"], "bbbb2222")
+    _manifest(repo, ["C-TEST0001", "C-TEST0002"], "bbbb2222bbbb2222")
     rekeyed = commit(repo, "kou-01", "2021-04-06T10:00:00+09:00", "再暗号化")
     edit_case(repo, text, "C-TEST0001", "入金を確認")
+    _manifest(repo, ["C-TEST0001", "C-TEST0002"], "bbbb2222bbbb2222")
     edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
+    edit_case(repo, text, "C-TEST0002", "督促状を送付")
+    unlisted = commit(repo, "kou-01", "2021-04-08T10:00:00+09:00", "交渉記録を追記")
+    edit_case(repo, text, "C-TEST0002", "来所")
+    _manifest(repo, ["C-TEST0002"], "bbbb2222bbbb2222", sha="0" * 64)
+    stale = commit(repo, "kou-01", "2021-04-09T10:00:00+09:00", "交渉記録を追記")
     rows = {r[0].split(" / ")[1]: r for r in
             table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)}
     assert rows[first[:12]][2] == "kou-01（甲）、otsu-01（乙） ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
-    assert rows[rekeyed[:12]][4] == "再暗号化"  # one record, but the manifest's policy hash changed
+    assert rows[rekeyed[:12]][4] == "再暗号化"  # one record, but its manifest line has a new policy
     assert rows[edited[:12]][4] == "更新"
+    assert rows[unlisted[:12]][2].startswith("暗号文からは特定不可")  # no manifest line written with it
+    assert rows[stale[:12]][2].endswith("※マニフェストの sha256 がこの暗号文と一致しません")
 
 
 def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fictional_case_text: str,

@@ -163,3 +163,31 @@ def is_ancestor(cwd: Path, ancestor: str, descendant: str = "HEAD") -> bool:
     proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=cwd,
                           capture_output=True)
     return proc.returncode == 0
+
+
+def log_patches(cwd: Path, path: str, revs: Sequence[str] = ("HEAD",), *,
+                extra: Sequence[str] = ()) -> dict[str, tuple[list[str], list[str]]]:
+    """For every commit changing the text file `path`: the lines it added and removed – one process.
+
+    Only changed lines are transferred (`-U0`), so a file rewritten in every commit costs its
+    diff, not its size. No textconv or external diff: the file's stored text is what counts.
+    """
+    out = text(["log", "-p", "-U0", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
+                "--format=%x1e%H", *extra, *revs, "--", path], cwd)
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for chunk in out.split("\x1e")[1:]:
+        oid, _, body = chunk.partition("\n")
+        added: list[str] = []
+        removed: list[str] = []
+        in_hunk = False
+        for line in body.split("\n"):
+            if line.startswith("diff --git "):
+                in_hunk = False
+            elif line.startswith("@@"):
+                in_hunk = True
+            elif in_hunk and line.startswith("+"):
+                added.append(line[1:])
+            elif in_hunk and line.startswith("-"):
+                removed.append(line[1:])
+        found[oid.strip()] = (added, removed)
+    return found

@@ -7,22 +7,23 @@ hands the records of that commit to their recipients. One row per such commit sa
            policies/handlers.yaml *as of that commit*, the handler id and organisation (甲/乙);
   to       the recipients of each record at that commit, as far as they can be known without a
            key: the age header's stanzas (count, types, ssh key tags – ssh tags are matched to
-           handlers' ssh-ed25519 keys), and, when records/manifest.yaml exists at that commit,
-           its recipient fingerprints mapped to handler ids through the handlers file of that
-           commit. Anonymous X25519 stanzas cannot be attributed otherwise (age hides them);
+           handlers' ssh-ed25519 keys), and the lines of records/manifest.yaml written in that
+           commit (recipient fingerprints, mapped to handler ids through the handlers file of
+           that commit; the line's sha256 says whether it describes this very ciphertext).
+           Anonymous X25519 stanzas cannot be attributed otherwise (age hides them);
   what     case ids from the file names only – never anything from inside a record;
   kind     新規 (added), 更新 (changed), 削除 (removed), or 再暗号化 (re-encrypted), see `kind_of`;
   receipt  the other party's acknowledgement in ledger/receipts.yaml (`saiken ledger receive`).
 
-History is read with one `git log --raw` and one `git cat-file --batch-check` / `--batch` pair,
-never one process per commit. Merge commits are not rows: the commits they bring in are.
+History is read with one `git log --raw` over all commits, one `git log -p` of the manifest, and
+one `git cat-file --batch` for the blobs – never one process per commit. Merge commits are not
+rows: the commits they bring in are.
 
-records/manifest.yaml is read tolerantly; the shapes understood are
-    policy_hash: <hash>                      (or recipients_hash)
-    records:
-      <case-id>: {recipients: [<fingerprint>, ...], policy_hash: <hash>}
-or `records:` as a list of mappings with `case_id`; a recipient may be a fingerprint string or a
-mapping with `fingerprint`. Fingerprints are `policy.recipient_fingerprint(public key)`.
+records/manifest.yaml (written with every record, see `saiken rekey`) has one line per record:
+    C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
+Fingerprints are `policy.recipient_fingerprint(public key)`, policy is the recipient-set hash.
+Only the lines a commit adds or removes are read, so a manifest rewritten in every commit costs
+its changed lines, not its whole size.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -112,42 +115,41 @@ def _ssh_tag(key: str) -> str | None:
         return None
 
 
+# --- records/manifest.yaml lines --------------------------------------------------------------
+
 @dataclass(frozen=True)
-class Manifest:
-    policy_hash: str | None
-    recipients: dict[str, tuple[str, ...]]  # case id -> fingerprints
+class ManifestEntry:
+    sha256: str | None
+    recipients: tuple[str, ...]
+    policy: str | None
 
 
-def manifest_of(blob: bytes | None) -> Manifest | None:
-    if blob is None:
-        return None
-    try:
-        data = yamlio.fast_load(blob.decode("utf-8", "replace"), allow_aliases=True)
-    except SaikenError:
-        return Manifest(None, {})
-    if not isinstance(data, dict):
-        return Manifest(None, {})
-    records = data.get("records") or {}
-    items: Iterable[tuple[Any, Any]]
-    if isinstance(records, dict):
-        items = records.items()
-    elif isinstance(records, list):
-        items = ((r.get("case_id"), r) for r in records if isinstance(r, dict))
-    else:
-        items = ()
-    per_record: dict[str, tuple[str, ...]] = {}
-    hashes: set[str] = set()
-    for case_id, entry in items:
-        if not case_id or not isinstance(entry, dict):
+_MANIFEST_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): \{(.*)\}\s*$")
+_SHA = re.compile(r"\bsha256: ([0-9a-f]{64})")
+_FPS = re.compile(r"\brecipients: \[([^\]]*)\]")
+_POLICY = re.compile(r"\bpolicy: ([0-9A-Za-z]+)")
+
+
+def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
+    """Manifest lines by case id (a union merge can leave two lines for one id; both kept)."""
+    out: dict[str, list[ManifestEntry]] = {}
+    for line in lines:
+        m = _MANIFEST_LINE.match(line)
+        if not m:
             continue
-        fps = entry.get("recipients") or entry.get("fingerprints") or []
-        per_record[str(case_id)] = tuple(
-            str(f.get("fingerprint") if isinstance(f, dict) else f) for f in fps if f)
-        h = entry.get("policy_hash") or entry.get("recipients_hash")
-        if h:
-            hashes.add(str(h))
-    top = data.get("policy_hash") or data.get("recipients_hash")
-    return Manifest(str(top) if top else (",".join(sorted(hashes)) or None), per_record)
+        body = m[2]
+        sha, fps, pol = _SHA.search(body), _FPS.search(body), _POLICY.search(body)
+        recipients = tuple(f.strip() for f in fps[1].split(",") if f.strip()) if fps else ()
+        out.setdefault(m[1], []).append(ManifestEntry(sha[1] if sha else None, recipients,
+                                                      pol[1] if pol else None))
+    return out
+
+
+def pick_entry(entries: list[ManifestEntry] | None, sha256: str) -> ManifestEntry | None:
+    """The entry describing this ciphertext if there is one, else the last one written."""
+    if not entries:
+        return None
+    return next((e for e in entries if e.sha256 == sha256), entries[-1])
 
 
 # --- recipients of one record -----------------------------------------------------------------
@@ -158,7 +160,8 @@ class Recipients:
 
     stanzas: tuple[str, ...]        # agefile.Stanza.describe() of each stanza
     handler_ids: tuple[str, ...]    # attributed through the manifest or ssh key tags
-    manifest_count: int | None      # recipients listed in the manifest, if it lists this record
+    manifest_count: int | None      # recipients in the manifest line written with this record
+    manifest_matches: bool | None   # whether that line's sha256 is this ciphertext's
     error: str | None = None
 
     def describe(self, handlers: HandlerView) -> str:
@@ -175,7 +178,9 @@ class Recipients:
         active = len(handlers.active_keys)
         same = "一致" if active == len(self.stanzas) else "不一致"
         text += f" ［{stanza_text}、宛先数は当時の有効な取扱者 {active} 名と{same}］"
-        if self.manifest_count is not None and self.manifest_count != len(self.stanzas):
+        if self.manifest_matches is False:
+            text += " ※マニフェストの sha256 がこの暗号文と一致しません"
+        elif self.manifest_count is not None and self.manifest_count != len(self.stanzas):
             text += " ※マニフェストと宛先数が一致しません"
         return text
 
@@ -202,16 +207,18 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     return tuple(out)
 
 
-def recipients_of(blob: bytes | None, case_id: str, handlers: HandlerView,
-                  manifest: Manifest | None) -> Recipients:
+def recipients_of(blob: bytes | None, handlers: HandlerView,
+                  written: list[ManifestEntry] | None) -> Recipients:
+    """`written`: the manifest lines for this record that the same commit added."""
     if blob is None:
-        return Recipients((), (), None, "暗号文を読めません")
+        return Recipients((), (), None, None, "暗号文を読めません")
     try:
         stanzas = stanzas_of(blob)
     except DecryptFailure:
-        return Recipients((), (), None, "age 形式ではありません")
+        return Recipients((), (), None, None, "age 形式ではありません")
     ids: list[str] = []
-    listed = manifest.recipients.get(case_id) if manifest else None
+    entry = pick_entry(written, hashlib.sha256(blob).hexdigest()) if written else None
+    listed = entry.recipients if entry else None
     for fp in listed or ():
         ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
     for s in stanzas:
@@ -220,7 +227,9 @@ def recipients_of(blob: bytes | None, case_id: str, handlers: HandlerView,
     # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
     real = [s for s in stanzas if not s.type.endswith("-grease")]
     return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
-                      None if listed is None else len(listed))
+                      None if listed is None else len(listed),
+                      None if entry is None or entry.sha256 is None
+                      else entry.sha256 == hashlib.sha256(blob).hexdigest())
 
 
 # --- the handover rows ------------------------------------------------------------------------
@@ -265,13 +274,13 @@ def case_id_of(path: str) -> str | None:
     return name if name and "/" not in name else None
 
 
-def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_hash_changed: bool,
+def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_changed: bool,
             records_present: int) -> str:
     """What happened in one commit.
 
     再暗号化 when the commit only changes existing records (none added or removed) and either
-      (a) records/manifest.yaml changed in the same commit and its policy hash differs from the
-          parent's (or the manifest is new), or
+      (a) for every changed record, the commit replaces its records/manifest.yaml line and the
+          new line's policy (recipient-set hash) differs from the old line's, or
       (b) the set of active handlers' public keys at this commit differs from the set at the
           previous handover row, and the commit changes at least REKEY_MIN_RECORDS records or
           every record present.
@@ -280,7 +289,7 @@ def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_ha
     kinds = [k for k in (NEW, UPDATE, DELETE) if any(kind == k for _, kind in changes)]
     if kinds == [UPDATE]:
         many = len(changes) >= REKEY_MIN_RECORDS or len(changes) >= records_present
-        if policy_hash_changed or (handlers_changed and many):
+        if policy_changed or (handlers_changed and many):
             return REKEY
     return "・".join(kinds)
 
@@ -294,28 +303,34 @@ def _changes_of(commit: gitio.LogCommit) -> list[tuple[str, str, str]]:
     return out
 
 
-def _follow(state: tuple[str | None, str | None], commit: gitio.LogCommit) -> tuple[str | None, str | None]:
-    """(handlers blob, manifest blob) after `commit`, from its first parent's and its own changes."""
-    handlers, manifest = state
+def _follow(handlers: str | None, commit: gitio.LogCommit) -> str | None:
+    """The handlers file's blob after `commit`, from its first parent's and its own changes."""
     for ch in commit.changes:
         if ch.path == policy.HANDLERS_FILE:
             handlers = None if ch.new == gitio.ZERO_OID else ch.new
-        elif ch.path == MANIFEST:
-            manifest = None if ch.new == gitio.ZERO_OID else ch.new
-    return handlers, manifest
+    return handlers
+
+
+def _policy_changed(changes: list[tuple[str, str, str]], added: dict[str, list[ManifestEntry]],
+                    removed: dict[str, list[ManifestEntry]]) -> bool:
+    """Every changed record got a manifest line whose policy differs from the line it replaced."""
+    def policies(entries: dict[str, list[ManifestEntry]], cid: str) -> set[str]:
+        return {e.policy for e in entries.get(cid, []) if e.policy}
+
+    return bool(changes) and all(
+        policies(added, cid) and policies(removed, cid) and not policies(added, cid) & policies(removed, cid)
+        for cid, _, _ in changes)
 
 
 def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.date | None = None,
                  end: dt.date | None = None) -> list[Handover]:
-    """Handovers reachable from `revs` dated in [start, end], oldest first – one `git log` and one
-    `git cat-file`. Dates are commit dates in the committer's time zone.
+    """Handovers reachable from `revs` dated in [start, end], oldest first. Dates are commit
+    dates in the committer's time zone.
 
     Earlier commits are still read (what counts as 再暗号化 depends on them), but only the records
-    of rows in the period are fetched and read.
-
-    The handlers file and the manifest as of any commit follow from its first parent's plus its
-    own changes (parents come first in the log); merges are diffed against their first parent for
-    that, but are not rows themselves.
+    of rows in the period are fetched. The handlers file as of any commit follows from its first
+    parent's plus its own changes (parents come first in the log); merges are diffed against
+    their first parent for that, but are not rows themselves.
     """
     def inside(c: gitio.LogCommit) -> bool:
         day = c.committed.date()
@@ -329,63 +344,54 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.dat
     # The whole history, not path-limited: git then diffs each commit once instead of twice
     # (path limiting diffs for simplification, then again for --raw), about half the time.
     commits = gitio.log_changes(root, [], revs, extra=["--diff-merges=first-parent"])
-    state: dict[str, tuple[str | None, str | None]] = {}
-    work: list[tuple[gitio.LogCommit, list[tuple[str, str, str]], tuple[str | None, str | None]]] = []
+    patches = gitio.log_patches(root, MANIFEST, revs, extra=["--diff-merges=first-parent"])
+    state: dict[str, str | None] = {}
+    work: list[tuple[gitio.LogCommit, list[tuple[str, str, str]], str | None]] = []
     wanted: set[str] = set()
     for c in commits:
-        before = state.get(c.parents[0], (None, None)) if c.parents else (None, None)
-        after = state[c.oid] = _follow(before, c)
+        after = state[c.oid] = _follow(state.get(c.parents[0]) if c.parents else None, c)
         changes = _changes_of(c)
         if not changes or len(c.parents) > 1:
             continue
         work.append((c, changes, after))
-        if after[0]:
-            wanted.add(after[0])
-        if not inside(c):
-            continue
-        wanted.update(new for _, kind, new in changes if kind != DELETE)
-        wanted.update(o for o in (after[1], before[1]) if o)
+        if after:
+            wanted.add(after)
+        if inside(c):
+            wanted.update(new for _, kind, new in changes if kind != DELETE)
     blobs = dict(gitio.cat_blobs(root, sorted(wanted)))
     views: dict[str | None, HandlerView] = {}
-    manifests: dict[str | None, Manifest | None] = {}
-
-    def view(oid: str | None) -> HandlerView:
-        if oid not in views:
-            views[oid] = handler_view(blobs.get(oid) if oid else None)
-        return views[oid]
-
-    def manifest(oid: str | None) -> Manifest | None:
-        if oid not in manifests:
-            manifests[oid] = manifest_of(blobs.get(oid) if oid else None)
-        return manifests[oid]
-
     rows: list[Handover] = []
     present: set[str] = set()
     previous_keys: frozenset[str] | None = None
-    for c, changes, (handlers_oid, manifest_oid) in work:
-        handlers = view(handlers_oid)
+    for c, changes, handlers_oid in work:
+        if handlers_oid not in views:
+            views[handlers_oid] = handler_view(blobs.get(handlers_oid) if handlers_oid else None)
+        handlers = views[handlers_oid]
         for cid, kind, _ in changes:
             (present.discard if kind == DELETE else present.add)(cid)
         handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
         previous_keys = handlers.active_keys
-        if not inside(c):
-            continue
-        man = manifest(manifest_oid)
-        before = state.get(c.parents[0], (None, None))[1] if c.parents else None
-        hash_changed = man is not None and man.policy_hash is not None and before != manifest_oid and (
-            before is None or (manifest(before) or Manifest(None, {})).policy_hash != man.policy_hash)
-        pairs = [(cid, kind) for cid, kind, _ in changes]
-        author = handlers.by_email.get(c.author_email.strip().lower())
-        rows.append(Handover(
-            commit=c.oid, when=c.committed, author_name=c.author_name, author_email=c.author_email,
-            author_handler=author, author_org=handlers.organisation.get(author) if author else None,
-            changes=pairs,
-            kind=kind_of(pairs, handlers_changed=handlers_changed, policy_hash_changed=hash_changed,
-                         records_present=len(present)),
-            recipients={cid: recipients_of(blobs.get(new), cid, handlers, man)
-                        for cid, kind, new in changes if kind != DELETE},
-            handlers=handlers))
+        if inside(c):
+            rows.append(_row(c, changes, handlers, patches.get(c.oid, ([], [])), blobs,
+                             handlers_changed=handlers_changed, present=len(present)))
     return rows
+
+
+def _row(c: gitio.LogCommit, changes: list[tuple[str, str, str]], handlers: HandlerView,
+         patch: tuple[list[str], list[str]], blobs: dict[str, bytes | None], *,
+         handlers_changed: bool, present: int) -> Handover:
+    added, removed = manifest_entries(patch[0]), manifest_entries(patch[1])
+    pairs = [(cid, kind) for cid, kind, _ in changes]
+    author = handlers.by_email.get(c.author_email.strip().lower())
+    return Handover(
+        commit=c.oid, when=c.committed, author_name=c.author_name, author_email=c.author_email,
+        author_handler=author, author_org=handlers.organisation.get(author) if author else None,
+        changes=pairs,
+        kind=kind_of(pairs, handlers_changed=handlers_changed,
+                     policy_changed=_policy_changed(changes, added, removed), records_present=present),
+        recipients={cid: recipients_of(blobs.get(new), handlers, added.get(cid))
+                    for cid, kind, new in changes if kind != DELETE},
+        handlers=handlers)
 
 
 # --- period ------------------------------------------------------------------------------------
