@@ -4,7 +4,8 @@
 The history is written in one `git fast-import` stream: records are tiny fake age files – a real
 age header made once by pyrage for each recipient set, followed by unique filler bytes (the ledger
 never decrypts, so the payload need not open). Authors alternate between a 乙 and a 甲 handler;
-every 2,000 commits a handler is designated and every record re-encrypted with a manifest.
+every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
+is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
 
     .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--keep DIR]
 """
@@ -12,6 +13,7 @@ every 2,000 commits a handler is designated and every record re-encrypted with a
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import shutil
@@ -48,19 +50,25 @@ def age_header(publics: list[str]) -> bytes:
     return data[: data.index(b"\n", end) + 1]
 
 
-def manifest(case_ids: list[str], publics: list[str]) -> bytes:
-    fps = ", ".join(recipient_fingerprint(p) for p in publics)
-    policy = recipients_hash(publics)
-    body = "".join(f"  {c}: {{recipients: [{fps}], policy_hash: {policy}}}\n" for c in case_ids)
-    return f"policy_hash: {policy}\nrecords:\n{body}".encode()
+def manifest_text(lines: dict[str, str]) -> bytes:
+    """records/manifest.yaml as the rekey branch writes it: one sorted line per record."""
+    return ("# 宛先台帳（ベンチマーク用）\n" + "".join(lines[c] + "\n" for c in sorted(lines))).encode()
+
+
+def manifest_line(case_id: str, blob: bytes, publics: list[str]) -> str:
+    fps = ", ".join(sorted(recipient_fingerprint(p) for p in publics))
+    return (f"{case_id}: {{sha256: {hashlib.sha256(blob).hexdigest()}, recipients: [{fps}], "
+            f"policy: {recipients_hash(publics)}}}")
 
 
 def stream(out, commits: int, records: int) -> None:  # type: ignore[no-untyped-def]
     idents = {hid: x25519.Identity.generate() for hid, _, _ in HANDLERS}
     keys = {hid: str(i.to_public()) for hid, i in idents.items()}
     active = 2
-    header = age_header([keys[h] for h, _, _ in HANDLERS[:active]])
+    publics = [keys[h] for h, _, _ in HANDLERS[:active]]
+    header = age_header(publics)
     present: list[str] = []
+    lines: dict[str, str] = {}
     counter = 0
 
     def w(text: str) -> None:
@@ -70,10 +78,13 @@ def stream(out, commits: int, records: int) -> None:  # type: ignore[no-untyped-
         w(f"data {len(blob)}\n")
         out.write(blob + b"\n")
 
-    def record_blob() -> bytes:
+    def write_record(cid: str) -> None:
         nonlocal counter
         counter += 1
-        return header + counter.to_bytes(16, "big") + os.urandom(16)
+        blob = header + counter.to_bytes(16, "big") + os.urandom(16)
+        w(f"M 100644 inline records/{cid}.yaml.age\n")
+        data(blob)
+        lines[cid] = manifest_line(cid, blob, publics)
 
     for n in range(1, commits + 1):
         hid = HANDLERS[n % 2][0]
@@ -88,26 +99,25 @@ def stream(out, commits: int, records: int) -> None:  # type: ignore[no-untyped-
             w("M 100644 inline policies/handlers.yaml\n")
             data(handlers_yaml(keys, active))
         elif n % 2000 == 0 and active < len(HANDLERS):
-            active += 1  # designate one more handler and re-encrypt everything, with a manifest
-            header = age_header([keys[h] for h, _, _ in HANDLERS[:active]])
+            active += 1  # designate one more handler and re-encrypt everything
+            publics = [keys[h] for h, _, _ in HANDLERS[:active]]
+            header = age_header(publics)
             w("M 100644 inline policies/handlers.yaml\n")
             data(handlers_yaml(keys, active))
             for cid in present:
-                w(f"M 100644 inline records/{cid}.yaml.age\n")
-                data(record_blob())
-            w("M 100644 inline records/manifest.yaml\n")
-            data(manifest(present, [keys[h] for h, _, _ in HANDLERS[:active]]))
+                write_record(cid)
         elif len(present) < records and (n % 3 == 0 or not present):
-            cid = f"C-B{n:07d}"
-            present.append(cid)
-            w(f"M 100644 inline records/{cid}.yaml.age\n")
-            data(record_blob())
+            present.append(f"C-B{n:07d}")
+            write_record(present[-1])
         elif n % 97 == 0 and len(present) > 10:
-            w(f"D records/{present.pop(n % len(present))}.yaml.age\n")
+            gone = present.pop(n % len(present))
+            del lines[gone]
+            w(f"D records/{gone}.yaml.age\n")
         else:
-            cid = present[n % len(present)]
-            w(f"M 100644 inline records/{cid}.yaml.age\n")
-            data(record_blob())
+            write_record(present[n % len(present)])
+        if n > 1:  # the manifest is rewritten with every record write
+            w("M 100644 inline records/manifest.yaml\n")
+            data(manifest_text(lines))
         w("\n")
 
 

@@ -251,8 +251,10 @@ def test_manifest_names_the_recipients_and_a_new_policy_is_a_rekey(records_repo:
     assert rows[first[:12]][2] == "kou-01（甲）、otsu-01（乙） ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
     assert rows[rekeyed[:12]][4] == "再暗号化"  # one record, but its manifest line has a new policy
     assert rows[edited[:12]][4] == "更新"
-    assert rows[unlisted[:12]][2].startswith("暗号文からは特定不可")  # no manifest line written with it
-    assert rows[stale[:12]][2].endswith("※マニフェストの sha256 がこの暗号文と一致しません")
+    # A record committed without its manifest line: the line left describes the old ciphertext.
+    stale_text = "暗号文からは特定不可 ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］ ※マニフェストの sha256 がこの暗号文と一致しません"
+    assert rows[unlisted[:12]][2] == stale_text
+    assert rows[stale[:12]][2] == stale_text
 
 
 def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fictional_case_text: str,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -165,29 +166,39 @@ def is_ancestor(cwd: Path, ancestor: str, descendant: str = "HEAD") -> bool:
     return proc.returncode == 0
 
 
-def log_patches(cwd: Path, path: str, revs: Sequence[str] = ("HEAD",), *,
-                extra: Sequence[str] = ()) -> dict[str, tuple[list[str], list[str]]]:
-    """For every commit changing the text file `path`: the lines it added and removed – one process.
+def stream_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Like cat_blobs, but yields each object as git writes it, so a caller that keeps only what
+    it needs from each blob never holds them all (every version of a file rewritten per commit)."""
+    ids = list(object_ids)
+    if not ids:
+        return
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
 
-    Only changed lines are transferred (`-U0`), so a file rewritten in every commit costs its
-    diff, not its size. No textconv or external diff: the file's stored text is what counts.
-    """
-    out = text(["log", "-p", "-U0", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
-                "--format=%x1e%H", *extra, *revs, "--", path], cwd)
-    found: dict[str, tuple[list[str], list[str]]] = {}
-    for chunk in out.split("\x1e")[1:]:
-        oid, _, body = chunk.partition("\n")
-        added: list[str] = []
-        removed: list[str] = []
-        in_hunk = False
-        for line in body.split("\n"):
-            if line.startswith("diff --git "):
-                in_hunk = False
-            elif line.startswith("@@"):
-                in_hunk = True
-            elif in_hunk and line.startswith("+"):
-                added.append(line[1:])
-            elif in_hunk and line.startswith("-"):
-                removed.append(line[1:])
-        found[oid.strip()] = (added, removed)
-    return found
+    def feed() -> None:  # a thread, so a full stdout pipe can never block our writes
+        try:
+            proc.stdin.write("".join(f"{i}\n" for i in ids).encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for oid in ids:
+            header = proc.stdout.readline().split()
+            if not header:
+                break
+            if header[-1] == b"missing":
+                yield oid, None
+                continue
+            data = proc.stdout.read(int(header[-1]))
+            proc.stdout.read(1)
+            yield oid, data
+    finally:
+        proc.stdout.close()
+        writer.join()
+        stderr = proc.stderr.read() if proc.stderr else b""  # type: ignore[union-attr]
+        if proc.wait() != 0 and stderr:
+            raise GitError(["cat-file", "--batch"], proc.returncode, stderr.decode("utf-8", "replace"))

@@ -145,6 +145,23 @@ def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
     return out
 
 
+def manifest_lines(blob: bytes, case_ids: Iterable[str]) -> dict[str, list[ManifestEntry]]:
+    """The lines of these case ids in one manifest version, found without reading the rest."""
+    lines: list[str] = []
+    for cid in case_ids:
+        key = cid.encode() + b": "
+        pos = 0 if blob.startswith(key) else blob.find(b"\n" + key) + 1
+        while pos > 0 or (pos == 0 and blob.startswith(key)):
+            eol = blob.find(b"\n", pos)
+            lines.append(blob[pos:eol if eol >= 0 else len(blob)].decode("utf-8", "replace"))
+            if eol < 0:
+                break
+            pos = blob.find(b"\n" + key, eol) + 1
+            if pos == 0:
+                break
+    return manifest_entries(lines)
+
+
 def pick_entry(entries: list[ManifestEntry] | None, sha256: str) -> ManifestEntry | None:
     """The entry describing this ciphertext if there is one, else the last one written."""
     if not entries:
@@ -207,29 +224,42 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     return tuple(out)
 
 
-def recipients_of(blob: bytes | None, handlers: HandlerView,
-                  written: list[ManifestEntry] | None) -> Recipients:
-    """`written`: the manifest lines for this record that the same commit added."""
-    if blob is None:
-        return Recipients((), (), None, None, "暗号文を読めません")
+@dataclass(frozen=True)
+class Sealed:
+    """What the ledger keeps of one record blob: its stanzas (None if not age) and its sha256."""
+
+    stanzas: tuple[agefile.Stanza, ...] | None
+    sha256: str
+
+
+def sealed(blob: bytes) -> Sealed:
     try:
-        stanzas = stanzas_of(blob)
+        stanzas: tuple[agefile.Stanza, ...] | None = stanzas_of(blob)
     except DecryptFailure:
+        stanzas = None
+    return Sealed(stanzas, hashlib.sha256(blob).hexdigest())
+
+
+def recipients_of(record: Sealed | None, handlers: HandlerView,
+                  written: list[ManifestEntry] | None) -> Recipients:
+    """`written`: the record's lines in the manifest of the same commit."""
+    if record is None:
+        return Recipients((), (), None, None, "暗号文を読めません")
+    if record.stanzas is None:
         return Recipients((), (), None, None, "age 形式ではありません")
     ids: list[str] = []
-    entry = pick_entry(written, hashlib.sha256(blob).hexdigest()) if written else None
-    listed = entry.recipients if entry else None
+    entry = pick_entry(written, record.sha256)
+    matches = None if entry is None or entry.sha256 is None else entry.sha256 == record.sha256
+    listed = entry.recipients if entry and matches is not False else None  # a stale line names nobody
     for fp in listed or ():
         ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
-    for s in stanzas:
+    for s in record.stanzas:
         if s.type == "ssh-ed25519" and s.args and s.args[0] in handlers.by_ssh_tag:
             ids.append(handlers.by_ssh_tag[s.args[0]])
     # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
-    real = [s for s in stanzas if not s.type.endswith("-grease")]
+    real = [s for s in record.stanzas if not s.type.endswith("-grease")]
     return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
-                      None if listed is None else len(listed),
-                      None if entry is None or entry.sha256 is None
-                      else entry.sha256 == hashlib.sha256(blob).hexdigest())
+                      None if listed is None else len(listed), matches)
 
 
 # --- the handover rows ------------------------------------------------------------------------
@@ -303,23 +333,38 @@ def _changes_of(commit: gitio.LogCommit) -> list[tuple[str, str, str]]:
     return out
 
 
-def _follow(handlers: str | None, commit: gitio.LogCommit) -> str | None:
-    """The handlers file's blob after `commit`, from its first parent's and its own changes."""
+State = tuple[str | None, str | None]  # (handlers file blob, manifest blob) as of a commit
+
+
+def _follow(state: State, commit: gitio.LogCommit) -> State:
+    """The state after `commit`, from its first parent's and its own changes."""
+    handlers, manifest = state
     for ch in commit.changes:
         if ch.path == policy.HANDLERS_FILE:
             handlers = None if ch.new == gitio.ZERO_OID else ch.new
-    return handlers
+        elif ch.path == MANIFEST:
+            manifest = None if ch.new == gitio.ZERO_OID else ch.new
+    return handlers, manifest
 
 
-def _policy_changed(changes: list[tuple[str, str, str]], added: dict[str, list[ManifestEntry]],
-                    removed: dict[str, list[ManifestEntry]]) -> bool:
-    """Every changed record got a manifest line whose policy differs from the line it replaced."""
+def _policy_changed(changes: list[tuple[str, str, str]], now: dict[str, list[ManifestEntry]],
+                    before: dict[str, list[ManifestEntry]]) -> bool:
+    """Every changed record's manifest line names a policy different from its line before."""
     def policies(entries: dict[str, list[ManifestEntry]], cid: str) -> set[str]:
         return {e.policy for e in entries.get(cid, []) if e.policy}
 
     return bool(changes) and all(
-        policies(added, cid) and policies(removed, cid) and not policies(added, cid) & policies(removed, cid)
+        policies(now, cid) and policies(before, cid) and not policies(now, cid) & policies(before, cid)
         for cid, _, _ in changes)
+
+
+@dataclass
+class _Step:
+    commit: gitio.LogCommit
+    changes: list[tuple[str, str, str]]
+    state: State
+    manifest_before: str | None
+    inside: bool
 
 
 def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.date | None = None,
@@ -327,60 +372,88 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.dat
     """Handovers reachable from `revs` dated in [start, end], oldest first. Dates are commit
     dates in the committer's time zone.
 
-    Earlier commits are still read (what counts as 再暗号化 depends on them), but only the records
-    of rows in the period are fetched. The handlers file as of any commit follows from its first
-    parent's plus its own changes (parents come first in the log); merges are diffed against
-    their first parent for that, but are not rows themselves.
+    One `git log --raw` over all commits, then one `git cat-file --batch` streaming the blobs the
+    rows in the period need: each record's new version, and the manifest before and after the
+    commit, of which only the changed records' lines are kept. Earlier commits are still read
+    (what counts as 再暗号化 depends on them). The handlers file and manifest as of any commit
+    follow from its first parent's plus its own changes (parents come first in the log); merges
+    are diffed against their first parent for that, but are not rows themselves.
     """
-    def inside(c: gitio.LogCommit) -> bool:
-        day = c.committed.date()
-        return (start is None or day >= start) and (end is None or day <= end)
-
     if gitio.resolve_commit(root, revs[0]) is None:
         if gitio.run(["rev-parse", "--git-dir"], root, check=False) == b"":
             raise SaikenError("Git リポジトリではないため、受渡しの履歴がありません。", where=str(root),
                               hint="記録リポジトリ（git clone したフォルダ）で実行してください。")
         return []  # a repository without commits has no handovers yet
-    # The whole history, not path-limited: git then diffs each commit once instead of twice
-    # (path limiting diffs for simplification, then again for --raw), about half the time.
-    commits = gitio.log_changes(root, [], revs, extra=["--diff-merges=first-parent"])
-    patches = gitio.log_patches(root, MANIFEST, revs, extra=["--diff-merges=first-parent"])
-    state: dict[str, str | None] = {}
-    work: list[tuple[gitio.LogCommit, list[tuple[str, str, str]], str | None]] = []
-    wanted: set[str] = set()
-    for c in commits:
-        after = state[c.oid] = _follow(state.get(c.parents[0]) if c.parents else None, c)
-        changes = _changes_of(c)
-        if not changes or len(c.parents) > 1:
-            continue
-        work.append((c, changes, after))
-        if after:
-            wanted.add(after)
-        if inside(c):
-            wanted.update(new for _, kind, new in changes if kind != DELETE)
-    blobs = dict(gitio.cat_blobs(root, sorted(wanted)))
-    views: dict[str | None, HandlerView] = {}
+    steps = _steps(root, revs, start, end)
+    handler_blobs, records, manifests = _read_blobs(root, steps)
+    views: dict[str | None, HandlerView] = {None: HandlerView()}
     rows: list[Handover] = []
     present: set[str] = set()
     previous_keys: frozenset[str] | None = None
-    for c, changes, handlers_oid in work:
+    for step in steps:
+        handlers_oid, manifest_oid = step.state
         if handlers_oid not in views:
-            views[handlers_oid] = handler_view(blobs.get(handlers_oid) if handlers_oid else None)
+            views[handlers_oid] = handler_view(handler_blobs.get(handlers_oid))
         handlers = views[handlers_oid]
-        for cid, kind, _ in changes:
+        for cid, kind, _ in step.changes:
             (present.discard if kind == DELETE else present.add)(cid)
         handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
         previous_keys = handlers.active_keys
-        if inside(c):
-            rows.append(_row(c, changes, handlers, patches.get(c.oid, ([], [])), blobs,
-                             handlers_changed=handlers_changed, present=len(present)))
+        if step.inside:
+            now = manifests.get(manifest_oid, {}) if manifest_oid else {}
+            before = manifests.get(step.manifest_before, {}) if step.manifest_before else {}
+            rows.append(_row(step, handlers, records, now, before, handlers_changed=handlers_changed,
+                             present=len(present)))
     return rows
 
 
-def _row(c: gitio.LogCommit, changes: list[tuple[str, str, str]], handlers: HandlerView,
-         patch: tuple[list[str], list[str]], blobs: dict[str, bytes | None], *,
+def _steps(root: Path, revs: tuple[str, ...], start: dt.date | None, end: dt.date | None) -> list[_Step]:
+    # The whole history, not path-limited: git then diffs each commit once instead of twice
+    # (path limiting diffs for simplification, then again for --raw), about half the time.
+    state: dict[str, State] = {}
+    steps: list[_Step] = []
+    for c in gitio.log_changes(root, [], revs, extra=["--diff-merges=first-parent"]):
+        before = state.get(c.parents[0], (None, None)) if c.parents else (None, None)
+        after = state[c.oid] = _follow(before, c)
+        changes = _changes_of(c)
+        if changes and len(c.parents) <= 1:
+            day = c.committed.date()
+            inside = (start is None or day >= start) and (end is None or day <= end)
+            steps.append(_Step(c, changes, after, before[1], inside))
+    return steps
+
+
+def _read_blobs(root: Path, steps: list[_Step]) -> tuple[
+        dict[str, bytes | None], dict[str, Sealed], dict[str, dict[str, list[ManifestEntry]]]]:
+    """Handlers files whole; records as Sealed; manifests as the lines of the cases wanted."""
+    handler_ids = {s.state[0] for s in steps if s.state[0]}
+    record_ids: set[str] = set()
+    manifest_cases: dict[str, set[str]] = {}
+    for s in steps:
+        if not s.inside:
+            continue
+        record_ids.update(new for _, kind, new in s.changes if kind != DELETE)
+        for oid in (s.state[1], s.manifest_before):
+            if oid:
+                manifest_cases.setdefault(oid, set()).update(cid for cid, _, _ in s.changes)
+    handler_blobs: dict[str, bytes | None] = {}
+    records: dict[str, Sealed] = {}
+    manifests: dict[str, dict[str, list[ManifestEntry]]] = {}
+    wanted = sorted(handler_ids | record_ids | set(manifest_cases))
+    for oid, blob in gitio.stream_blobs(root, wanted):
+        if oid in handler_ids:
+            handler_blobs[oid] = blob
+        if blob is not None and oid in record_ids:
+            records[oid] = sealed(blob)
+        if blob is not None and oid in manifest_cases:
+            manifests[oid] = manifest_lines(blob, manifest_cases[oid])
+    return handler_blobs, records, manifests
+
+
+def _row(step: _Step, handlers: HandlerView, records: dict[str, Sealed],
+         now: dict[str, list[ManifestEntry]], before: dict[str, list[ManifestEntry]], *,
          handlers_changed: bool, present: int) -> Handover:
-    added, removed = manifest_entries(patch[0]), manifest_entries(patch[1])
+    c, changes = step.commit, step.changes
     pairs = [(cid, kind) for cid, kind, _ in changes]
     author = handlers.by_email.get(c.author_email.strip().lower())
     return Handover(
@@ -388,8 +461,8 @@ def _row(c: gitio.LogCommit, changes: list[tuple[str, str, str]], handlers: Hand
         author_handler=author, author_org=handlers.organisation.get(author) if author else None,
         changes=pairs,
         kind=kind_of(pairs, handlers_changed=handlers_changed,
-                     policy_changed=_policy_changed(changes, added, removed), records_present=present),
-        recipients={cid: recipients_of(blobs.get(new), handlers, added.get(cid))
+                     policy_changed=_policy_changed(changes, now, before), records_present=present),
+        recipients={cid: recipients_of(records.get(new), handlers, now.get(cid))
                     for cid, kind, new in changes if kind != DELETE},
         handlers=handlers)
 
