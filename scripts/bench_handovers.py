@@ -7,7 +7,7 @@ never decrypts, so the payload need not open). Authors alternate between a 乙 a
 every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
 is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
 
-    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--keep DIR]
+    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def manifest_line(case_id: str, blob: bytes, publics: list[str]) -> str:
             f"policy: {recipients_hash(publics)}}}")
 
 
-def stream(out, commits: int, records: int) -> None:  # type: ignore[no-untyped-def]
+def stream(out, commits: int, records: int, with_manifest: bool) -> None:  # type: ignore[no-untyped-def]
     idents = {hid: x25519.Identity.generate() for hid, _, _ in HANDLERS}
     keys = {hid: str(i.to_public()) for hid, i in idents.items()}
     active = 2
@@ -115,18 +115,18 @@ def stream(out, commits: int, records: int) -> None:  # type: ignore[no-untyped-
             w(f"D records/{gone}.yaml.age\n")
         else:
             write_record(present[n % len(present)])
-        if n > 1:  # the manifest is rewritten with every record write
+        if n > 1 and with_manifest:  # the manifest is rewritten with every record write
             w("M 100644 inline records/manifest.yaml\n")
             data(manifest_text(lines))
         w("\n")
 
 
-def make_repo(path: Path, commits: int, records: int) -> float:
+def make_repo(path: Path, commits: int, records: int, with_manifest: bool) -> float:
     start = time.perf_counter()
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
     assert proc.stdin is not None
-    stream(proc.stdin, commits, records)
+    stream(proc.stdin, commits, records, with_manifest)
     proc.stdin.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
@@ -155,6 +155,7 @@ def main() -> int:
     ap.add_argument("--commits", type=int, default=10_000)
     ap.add_argument("--records", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-manifest", action="store_true", help="no records/manifest.yaml in the history")
     ap.add_argument("--keep", type=Path, default=None, help="build the repository here and keep it")
     opts = ap.parse_args()
     base = opts.keep or Path(tempfile.mkdtemp(prefix="saiken-bench-"))
@@ -162,9 +163,10 @@ def main() -> int:
     if repo.exists():
         shutil.rmtree(repo)
     base.mkdir(parents=True, exist_ok=True)
-    built = make_repo(repo, opts.commits, opts.records)
+    built = make_repo(repo, opts.commits, opts.records, not opts.no_manifest)
     count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
-    print(f"repository: {repo} ({count.strip()} commits, built in {built:.1f} s)")
+    kind = "without a manifest" if opts.no_manifest else "manifest rewritten in every commit"
+    print(f"repository: {repo} ({count.strip()} commits, {kind}, built in {built:.1f} s)")
     print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for args in (["--format", "csv"], ["--format", "md"], ["--fy", "2023", "--format", "csv"]):
         walls, cpus = time_command(repo, ["ledger", "handovers", *args], opts.runs)

@@ -117,20 +117,6 @@ def log_changes(cwd: Path, pathspecs: Sequence[str], revs: Sequence[str] = ("HEA
     return commits
 
 
-def object_ids(cwd: Path, names: Iterable[str]) -> dict[str, str | None]:
-    """Resolve many object names (`<commit>:<path>` and the like) in one `git cat-file --batch-check`."""
-    wanted = list(dict.fromkeys(names))
-    if not wanted:
-        return {}
-    out = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd,
-              input="".join(f"{n}\n" for n in wanted).encode()).decode("utf-8", "replace")
-    found: dict[str, str | None] = {}
-    for name, line in zip(wanted, out.splitlines()):
-        parts = line.split(" ")
-        found[name] = parts[0] if len(parts) == 2 and parts[1] in ("blob", "tree", "commit", "tag") else None
-    return found
-
-
 def resolve_commit(cwd: Path, rev: str) -> str | None:
     proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
                           cwd=cwd, capture_output=True)

@@ -9,7 +9,8 @@ import csv
 import datetime as dt
 import io
 
-from saiken.handovers import Handover, HandlerView, Recipients
+from saiken.handover_recipients import HandlerView, Recipients
+from saiken.handovers import Handover
 
 TITLE = "個人情報データの受渡し確認書（Git 履歴より）"
 COLUMNS = ("日時", "渡した者（所属）", "受け取る者（宛先）", "事案番号", "内容", "受領確認")
