@@ -95,6 +95,10 @@ class ManifestEntry:
     policy: str | None
 
 
+_BINARY_START = agefile.VERSION_LINE + b"\n"
+# The line as `saiken rekey` writes it; anything else is read field by field below.
+_CANONICAL = re.compile(r"^([A-Z0-9][A-Z0-9-]*): \{sha256: ([0-9a-f]{64}), "
+                        r"recipients: \[([0-9a-f, ]*)\], policy: ([0-9a-f]+)\}$")
 _MANIFEST_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*): \{(.*)\}\s*$")
 _SHA = re.compile(r"\bsha256: ([0-9a-f]{64})")
 _FPS = re.compile(r"\brecipients: \[([^\]]*)\]")
@@ -105,6 +109,11 @@ def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
     """Manifest lines by case id (a union merge can leave two lines for one id; both kept)."""
     out: dict[str, list[ManifestEntry]] = {}
     for line in lines:
+        c = _CANONICAL.match(line)
+        if c:
+            fps = tuple(f for f in c[3].split(", ") if f)
+            out.setdefault(c[1], []).append(ManifestEntry(c[2], fps, c[4]))
+            continue
         m = _MANIFEST_LINE.match(line)
         if not m:
             continue
@@ -180,10 +189,12 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     checks. Stanza bodies are base64, so a line starting with "-> " is always a stanza line.
     Armored files go through agefile.parse.
     """
-    if agefile.looks_armored(blob):
-        return agefile.parse(blob)[0].stanzas
+    if not blob.startswith(_BINARY_START):
+        if agefile.looks_armored(blob):
+            return agefile.parse(blob)[0].stanzas
+        raise DecryptFailure("header", "age 形式ではありません。")
     end = blob.find(b"\n--- ")
-    if not blob.startswith(agefile.VERSION_LINE + b"\n") or end < 0:
+    if end < 0:
         raise DecryptFailure("header", "age 形式ではありません。")
     out = []
     pos = blob.find(b"\n-> ", 0, end + 1)
