@@ -66,7 +66,8 @@ def _handover(root: Path, commit: str) -> Handover:
     return rows[0]
 
 
-def _receiver(root: Path, handover: Handover) -> policy.Handler:
+def _receiver(root: Path) -> policy.Handler:
+    """The active handler whose e-mail git will record as committer."""
     email = gitio.committer_email(root)
     if not email:
         raise SaikenError("git のメールアドレスが設定されていません。",
@@ -79,6 +80,10 @@ def _receiver(root: Path, handover: Handover) -> policy.Handler:
                                "`saiken handler list` で登録を確かめてください。")
     if not me.active:
         raise SaikenError(f"取扱者「{me.id}」は指定を解除されているため、受領確認できません。", where=policy.HANDLERS_FILE)
+    return me
+
+
+def _check_other_party(me: policy.Handler, handover: Handover) -> None:
     if handover.author_org is None:
         raise SaikenError(f"コミット {handover.commit[:12]} の作成者は、その時点で取扱者として登録されていません。"
                           "受領確認できるのは取扱者からの受渡しだけです。",
@@ -86,7 +91,6 @@ def _receiver(root: Path, handover: Handover) -> policy.Handler:
     if me.organisation == handover.author_org:
         raise SaikenError(f"このコミットは同じ{me.organisation}の取扱者（{handover.author_handler}）が作成したものです。"
                           f"受領確認は相手方（{'乙' if me.organisation == '甲' else '甲'}）の取扱者が行います。")
-    return me
 
 
 def receive(root: Path, rev: str, on: dt.date) -> Outcome:
@@ -96,8 +100,9 @@ def receive(root: Path, rev: str, on: dt.date) -> Outcome:
     if not gitio.is_ancestor(root, commit):
         raise SaikenError(f"コミット {commit[:12]} は現在のブランチの履歴にありません。",
                           hint="`git pull` で相手方の変更を取り込んでから実行してください。")
+    me = _receiver(root)
     handover = _handover(root, commit)
-    me = _receiver(root, handover)
+    _check_other_party(me, handover)
     done = [r for r in load(root) if r.commit == commit and r.receiver == me.id]
     if done:
         raise SaikenError(f"コミット {commit[:12]} は {me.id} が {done[0].date.isoformat()} に受領確認済みです。")
