@@ -300,3 +300,23 @@ def test_a_record_not_encrypted_to_every_active_handler_shows_a_mismatch(records
     commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
     assert row[2] == "暗号文からは特定不可 ［X25519×1、宛先数は当時の有効な取扱者 2 名と不一致］"
+
+
+def test_armored_records_and_deactivated_receivers(records_repo: RecordsRepo) -> None:
+    repo = records_repo
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    keys = [crypto.RecipientKey.parse(public) for _, public in repo.handlers.values()]
+    (repo.root / "records").mkdir()
+    (repo.root / "records" / "C-TEST0009.yaml.age").write_bytes(
+        crypto.encrypt(b"case_id: C-TEST0009\n", keys, armored=True))
+    handed = commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    row = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
+    assert row[2] == "暗号文からは特定不可 ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
+    repo.add_handler("kou-02", org="甲")
+    repo.saiken("handler", "deactivate", "kou-01", check=True)
+    commit(repo, "kou-02", "2021-04-06T10:00:00+09:00", "取扱者の解除", "policies")
+    res = repo.saiken("ledger", "receive", handed, env=who("kou-01", "2021-04-07T10:00:00+09:00"))
+    assert res.returncode != 0 and "指定を解除されているため、受領確認できません" in res.stderr
+    ok = repo.saiken("ledger", "receive", handed, env=who("kou-02", "2021-04-07T10:00:00+09:00"))
+    assert ok.returncode == 0, ok.stderr
+    assert "receiver: kou-02" in (repo.root / "ledger" / "receipts.yaml").read_text(encoding="utf-8")
