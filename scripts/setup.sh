@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(age git python3-venv vim-tiny)
-[ "${1:-}" = "--test" ] && debs+=(tmux openssh-client)
+[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client)
 
 missing=()
 for pkg in "${debs[@]}"; do

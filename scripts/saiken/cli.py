@@ -16,16 +16,42 @@ import click
 from saiken import __version__
 from saiken.errors import SaikenError
 
-# (module under saiken.commands, attribute) – one line per top-level command
-COMMANDS = [
-    ("keys", "keygen"),
-    ("handler", "handler"),
-    ("case", "case"),
-    ("ledger", "ledger"),
-]
+# name -> (module under saiken.commands, attribute[, parent group]) – one line per command.
+# Modules are imported only when their command runs, so `saiken git textconv` and the commit
+# hooks don't pay for importing every command.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "keygen": ("keys", "keygen"),
+    "handler": ("handler", "handler"),
+    "case": ("case", "case"),
+    "limitation": ("limitation", "limitation_command", "case"),
+    "git-setup": ("git", "git_setup"),
+    "git": ("git", "git_group"),
+    "init": ("init", "init"),
+    "demo": ("init", "demo"),
+    "ledger": ("ledger", "ledger"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _load(name: str) -> click.Command:
+    module, attr, *_ = COMMANDS[name]
+    command: click.Command = getattr(import_module(f"saiken.commands.{module}"), attr)
+    if isinstance(command, click.Group):
+        for child, (cmod, cattr, *parent) in COMMANDS.items():
+            if parent and parent[0] == name and child not in command.commands:
+                command.add_command(getattr(import_module(f"saiken.commands.{cmod}"), cattr), child)
+    return command
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n, entry in COMMANDS.items() if len(entry) == 2)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        return _load(cmd_name) if entry and len(entry) == 2 else None
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="saiken")
 @click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="このフォルダ（記録リポジトリ）で実行します。")
@@ -44,10 +70,6 @@ def cli(directory: Path | None) -> None:
             os.chdir(directory)
         except OSError as exc:
             raise SaikenError(f"フォルダに移動できません（{exc.strerror}）。", where=str(directory)) from None
-
-
-for _module, _attr in COMMANDS:
-    cli.add_command(getattr(import_module(f"saiken.commands.{_module}"), _attr))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ an OpenSSH ed25519 private key, or either of those encrypted with a passphrase (
 from __future__ import annotations
 
 import base64
-import getpass
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -26,14 +26,14 @@ from pyrage import passphrase as age_passphrase
 from pyrage import ssh as age_ssh
 from pyrage import x25519 as age_x25519
 
-from saiken import agefile
+from saiken import agefile, passphrases, sshkey
 from saiken.errors import DecryptFailure, SaikenError
 
 Identity = Union[age_x25519.Identity, age_ssh.Identity]
 Recipient = Union[age_x25519.Recipient, age_ssh.Recipient]
 
 ENV_IDENTITY = "SAIKEN_IDENTITY"
-ENV_PASSPHRASE_FILE = "SAIKEN_PASSPHRASE_FILE"
+ENV_PASSPHRASE_FILE = passphrases.ENV_PASSPHRASE_FILE
 PQ_PREFIX = "AGE-SECRET-KEY-PQ-1"
 PLUGIN_PREFIX = "AGE-PLUGIN-"
 
@@ -55,23 +55,43 @@ class RecipientKey:
 
     @classmethod
     def parse(cls, text: str, *, where: str | None = None) -> "RecipientKey":
-        text = " ".join(text.split())
+        text = " ".join(str(text).split())
+        if text.startswith(("age1pq1", "age1tag1", "age1tagpq1")):
+            raise SaikenError("ポスト量子・ハードウェア鍵の age 公開鍵には saiken はまだ対応していません。", where=where,
+                              hint="`saiken keygen` で作った X25519 の公開鍵（age1…）を使ってください。")
         if text.startswith("age1"):
-            try:
-                return cls(text, "X25519", age_x25519.Recipient.from_str(text))
-            except Exception:
-                raise SaikenError(f"age 公開鍵として読めません: {text[:16]}…", where=where,
-                                  hint="`saiken keygen` が表示した age1… の公開鍵をそのまま貼ってください。") from None
+            return cls._parse_x25519(text, where)
         if text.startswith("ssh-ed25519 "):
-            parts = text.split(" ")
-            try:
-                wire = base64.b64decode(parts[1], validate=True)
-                key = " ".join(parts[:2])  # comments are not part of the key
-                return cls(key, "ssh-ed25519", age_ssh.Recipient.from_str(key), agefile.ssh_key_tag(wire))
-            except Exception:
-                raise SaikenError("ssh-ed25519 公開鍵として読めません。", where=where,
-                                  hint="~/.ssh/id_ed25519.pub の 1 行をそのまま貼ってください。") from None
+            return cls._parse_ssh(text, where)
+        if text.startswith(("ssh-rsa ", "ecdsa-sha2-", "sk-ssh-", "ssh-dss ")):
+            raise SaikenError(f"{text.split(' ')[0]} の SSH 鍵には対応していません（ssh-ed25519 のみ）。", where=where,
+                              hint="`ssh-keygen -t ed25519` で鍵を作るか、`saiken keygen` を使ってください。")
+        if text.startswith(("AGE-SECRET-KEY-", "-----BEGIN")):
+            raise SaikenError("秘密鍵が渡されています。公開鍵だけを渡してください（秘密鍵は誰にも渡さないこと）。",
+                              where=where, hint="`saiken keygen` が表示した age1… の公開鍵を使ってください。")
         raise SaikenError("対応していない公開鍵の形式です（age1… または ssh-ed25519 のみ）。", where=where)
+
+    @classmethod
+    def _parse_x25519(cls, text: str, where: str | None) -> "RecipientKey":
+        try:
+            if " " in text:
+                raise ValueError("more than one word")
+            return cls(text, "X25519", age_x25519.Recipient.from_str(text))
+        except Exception:
+            raise SaikenError(f"age 公開鍵として読めません: {text[:16]}…", where=where,
+                              hint="`saiken keygen` が表示した age1… の公開鍵を 1 つだけ、そのまま貼ってください。") from None
+
+    @classmethod
+    def _parse_ssh(cls, text: str, where: str | None) -> "RecipientKey":
+        parts = text.split(" ")
+        key = " ".join(parts[:2])  # the comment is not part of the key
+        try:
+            wire = base64.b64decode(parts[1], validate=True)
+            sshkey.check_ed25519_blob(wire)
+            return cls(key, "ssh-ed25519", age_ssh.Recipient.from_str(key), agefile.ssh_key_tag(wire))
+        except Exception:
+            raise SaikenError("ssh-ed25519 公開鍵として読めません。", where=where,
+                              hint="~/.ssh/id_ed25519.pub の 1 行をそのまま貼ってください。") from None
 
 
 # --- identities ---------------------------------------------------------------------------------
@@ -83,50 +103,67 @@ class LoadedIdentity:
     public: str  # recipient string, for matching against policies/handlers.yaml
 
 
+MAX_IDENTITY_FILE_BYTES = 64 * 1024
+
+
 def _read_passphrase(path: Path, *, confirm: bool = False) -> str:
-    pf = os.environ.get(ENV_PASSPHRASE_FILE)
-    if pf:
-        try:
-            return Path(pf).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise SaikenError(f"{ENV_PASSPHRASE_FILE} のファイルを読めません（{exc.strerror}）。", where=pf) from None
-    try:
-        first = getpass.getpass(f"{path} のパスフレーズ: ")
-        if confirm and getpass.getpass("もう一度入力してください: ") != first:
-            raise SaikenError("パスフレーズが一致しません。", hint="もう一度やり直してください。")
-    except (EOFError, OSError):
-        raise SaikenError("パスフレーズを入力できません（端末がありません）。", where=str(path),
-                          hint=f"{ENV_PASSPHRASE_FILE} にパスフレーズを書いたファイルを指定してください。") from None
-    if not first:
-        raise SaikenError("パスフレーズが空です。")
-    return first
+    """Kept for callers of the first version; see saiken.passphrases.read."""
+    return passphrases.read(str(path), new=confirm)
 
 
 def _unlock(path: Path, data: bytes) -> bytes:
-    """Decrypt a passphrase-protected identity file (an age scrypt file)."""
-    header, binary = agefile.parse(data)
-    if header.types != ["scrypt"]:
-        raise SaikenError("鍵ファイルが age で暗号化されていますが、パスフレーズ形式ではありません。", where=str(path))
-    secret = _read_passphrase(path)
+    """Decrypt a passphrase-protected identity file (an age scrypt file, as `age -p` writes it)."""
     try:
-        return age_passphrase.decrypt(binary, secret)
-    except pyrage.DecryptError:
-        raise SaikenError("パスフレーズが違います。", where=str(path),
-                          hint=f"正しいパスフレーズを入力するか、{ENV_PASSPHRASE_FILE} の内容を確かめてください。") from None
+        header, _ = agefile.parse(data)
+    except DecryptFailure as exc:
+        raise SaikenError(f"鍵ファイルが壊れています: {exc.message}", where=str(path)) from None
+    if header.types != ["scrypt"]:
+        raise SaikenError("鍵ファイルが age で暗号化されていますが、パスフレーズ形式ではありません。", where=str(path),
+                          hint="`saiken keygen --passphrase` で作った鍵ファイルを指定してください。")
+    try:
+        return decrypt_with_passphrase(data, passphrases.read(str(path)), where=str(path))
+    except DecryptFailure as exc:
+        if exc.kind == "no match":
+            raise SaikenError("パスフレーズが違います。", where=str(path),
+                              hint=f"正しいパスフレーズを入力するか、{ENV_PASSPHRASE_FILE} の内容を確かめてください。") from None
+        raise SaikenError(f"鍵ファイルが壊れています: {exc.message}", where=str(path)) from None
+
+
+def _ssh_identity(path: Path, data: bytes) -> LoadedIdentity:
+    """An OpenSSH ed25519 private key; its public key is read from the key file itself."""
+    try:
+        info = sshkey.read_private_key_info(data)
+    except sshkey.SSHKeyFormatError:
+        raise SaikenError("SSH 秘密鍵のファイルが壊れています。", where=str(path)) from None
+    if info.key_type != sshkey.ED25519:
+        raise SaikenError(f"{info.key_type} の SSH 鍵には対応していません（ssh-ed25519 のみ）。", where=str(path),
+                          hint="`ssh-keygen -t ed25519` で作った鍵か、`saiken keygen` の鍵を使ってください。")
+    if info.encrypted:
+        raise SaikenError("パスフレーズ付きの SSH 鍵には対応していません。", where=str(path),
+                          hint="`saiken keygen --passphrase` でパスフレーズ付きの age の鍵を作って使ってください。")
+    try:
+        ident = age_ssh.Identity.from_buffer(data)
+    except Exception:
+        raise SaikenError("SSH 秘密鍵を読めません。", where=str(path)) from None
+    return LoadedIdentity(path, ident, info.public_text)
+
+
+def _not_a_secret_key(line: str) -> str | None:
+    """A hint when a line is something people mistake for a secret key."""
+    if line.startswith("age1"):
+        return "公開鍵（age1…）が書かれています。秘密鍵（AGE-SECRET-KEY-1…）のファイルを指定してください。"
+    if line.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-")):
+        return "SSH の公開鍵（.pub）が書かれています。.pub の付かない秘密鍵のファイルを指定してください。"
+    if line.startswith("-----BEGIN") and "PRIVATE KEY" in line:
+        return "この形式の秘密鍵には対応していません（OpenSSH 形式の ssh-ed25519 か age の鍵のみ）。"
+    return None
 
 
 def parse_identities(path: Path, data: bytes) -> list[LoadedIdentity]:
     """Identities in one file's content (already unlocked)."""
-    text = data.decode("utf-8", errors="replace")
-    if "-----BEGIN OPENSSH PRIVATE KEY-----" in text:
-        try:
-            ident = age_ssh.Identity.from_buffer(data)
-        except Exception:
-            raise SaikenError("SSH 秘密鍵を読めません（パスフレーズ付きの SSH 鍵には未対応です）。", where=str(path),
-                              hint="`ssh-keygen -p -N '' -f 鍵` で外すか、`saiken keygen --passphrase` の鍵を使ってください。") from None
-        pub_path = path.with_name(path.name + ".pub")
-        public = pub_path.read_text().strip() if pub_path.exists() else ""
-        return [LoadedIdentity(path, ident, " ".join(public.split(" ")[:2]))]
+    if sshkey.looks_like_openssh(data):
+        return [_ssh_identity(path, data)]
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")  # a BOM from Windows editors
     found: list[LoadedIdentity] = []
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -137,39 +174,64 @@ def parse_identities(path: Path, data: bytes) -> list[LoadedIdentity]:
                               where=f"{path}:{n}", hint="`saiken keygen` で X25519 の鍵を作ってください。")
         if line.startswith(PLUGIN_PREFIX):
             raise SaikenError("age プラグインの鍵には対応していません。", where=f"{path}:{n}")
+        mistake = _not_a_secret_key(line)
+        if mistake:
+            raise SaikenError(mistake, where=f"{path}:{n}")
         try:
             ident = age_x25519.Identity.from_str(line)
         except Exception:
+            # The line itself is never shown: it may be most of a secret key.
             raise SaikenError("age の秘密鍵として読めない行があります。", where=f"{path}:{n}",
                               hint="`saiken keygen` で作った鍵ファイルを指定してください。") from None
         found.append(LoadedIdentity(path, ident, str(ident.to_public())))
     if not found:
-        raise SaikenError("鍵ファイルに秘密鍵がありません。", where=str(path))
+        raise SaikenError("鍵ファイルに秘密鍵がありません。", where=str(path),
+                          hint="`saiken keygen` で作った鍵ファイルを指定してください。")
     return found
 
 
-def load_identity_file(path: Path) -> list[LoadedIdentity]:
+_OS_ERRORS = {
+    errno.EACCES: "読む権限がありません",
+    errno.EPERM: "読む権限がありません",
+    errno.EISDIR: "フォルダです",
+    errno.ENOTDIR: "途中がフォルダではありません",
+    errno.ELOOP: "シンボリックリンクが循環しています",
+}
+
+
+def _read_identity_file(path: Path) -> bytes:
+    where = str(path)
     try:
         st = path.stat()
-        data = path.read_bytes()
+        if stat.S_ISDIR(st.st_mode):
+            raise SaikenError("鍵ファイルではなくフォルダが指定されています。", where=where,
+                              hint=f"{ENV_IDENTITY} に鍵ファイルそのもののパスを指定してください。")
+        if not stat.S_ISREG(st.st_mode):
+            raise SaikenError("鍵ファイルが通常のファイルではありません。", where=where)
+        if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise SaikenError("鍵ファイルを本人以外も読める設定になっています。", where=where, hint=f"chmod 600 {path}")
+        if st.st_size > MAX_IDENTITY_FILE_BYTES:
+            raise SaikenError("鍵ファイルとしては大きすぎます。別のファイルを指定していませんか。", where=where)
+        return path.read_bytes()
     except FileNotFoundError:
-        raise SaikenError("鍵ファイルがありません。", where=str(path),
+        raise SaikenError("鍵ファイルがありません。", where=where,
                           hint=f"`saiken keygen` で作るか、{ENV_IDENTITY} に鍵ファイルのパスを指定してください。") from None
     except OSError as exc:
-        raise SaikenError(f"鍵ファイルを読めません（{exc.strerror}）。", where=str(path)) from None
-    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and os.name == "posix":
-        raise SaikenError("鍵ファイルを本人以外も読める設定になっています。", where=str(path),
-                          hint=f"chmod 600 {path}")
+        reason = _OS_ERRORS.get(exc.errno or 0, exc.strerror or "原因不明")
+        raise SaikenError(f"鍵ファイルを読めません（{reason}）。", where=where) from None
+
+
+def load_identity_file(path: Path) -> list[LoadedIdentity]:
+    data = _read_identity_file(path)
     if agefile.looks_like_age(data):
         data = _unlock(path, data)
     return parse_identities(path, data)
 
 
 def identity_paths() -> list[Path]:
-    env = os.environ.get(ENV_IDENTITY)
-    if env:
-        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
-    return [default_identity_path()]
+    """SAIKEN_IDENTITY (paths joined by ':'), or the default file under the user's config dir."""
+    paths = [Path(p).expanduser() for p in os.environ.get(ENV_IDENTITY, "").split(os.pathsep) if p.strip()]
+    return paths or [default_identity_path()]
 
 
 def load_identities(paths: list[Path] | None = None) -> list[LoadedIdentity]:
@@ -186,10 +248,12 @@ def generate_identity() -> tuple[str, str]:
 
 
 def identity_file_text(secret: str, public: str, created: str) -> str:
+    """The identity file in age-keygen's layout, which the age CLI reads as it is."""
     return f"# created: {created}\n# public key: {public}\n{secret}\n"
 
 
 def protect_with_passphrase(text: bytes, secret: str) -> bytes:
+    """`text` encrypted with a passphrase (age scrypt, armored), as `age -p -a` writes it."""
     return age_passphrase.encrypt(text, secret, armored=True)
 
 

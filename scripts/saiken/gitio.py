@@ -188,3 +188,13 @@ def stream_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, by
         stderr = proc.stderr.read() if proc.stderr else b""  # type: ignore[union-attr]
         if proc.wait() != 0 and stderr:
             raise GitError(["cat-file", "--batch"], proc.returncode, stderr.decode("utf-8", "replace"))
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    out = run(["merge-base", a, b], cwd, check=False).decode().strip()
+    return out or None
+
+
+def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
+    """The content of `path` at each of `revs` (None where absent), in one git process."""
+    return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]

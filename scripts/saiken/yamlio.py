@@ -13,11 +13,27 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from saiken.errors import SaikenError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C safe loader, except that an impossible date (2021-02-30) stays a string.
+
+    PyYAML raises a bare ValueError for it; as a string it reaches the schema, which names the field.
+    """
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _position(exc: Exception) -> str:
@@ -41,6 +57,8 @@ def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = Fals
     except yaml.YAMLError as exc:
         raise SaikenError(f"YAML として読めません（{_position(exc)}: {getattr(exc, 'problem', exc)}）。",
                           where=where, hint="インデントや「:」のあとの空白を確かめてください。") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # constructors fail outside YAMLError
+        raise SaikenError(f"YAML として読めません（{type(exc).__name__}）。", where=where) from None
     if not allow_aliases:
         try:
             _reject_shared(data, set())
@@ -50,8 +68,20 @@ def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = Fals
     return data
 
 
+class _RtConstructor(RoundTripConstructor):
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:  # an impossible date: leave it to the schema, as in fast_load
+            return self.construct_scalar(node)
+
+
+_RtConstructor.add_constructor("tag:yaml.org,2002:timestamp", _RtConstructor.construct_yaml_timestamp)
+
+
 def _rt() -> YAML:
     y = YAML(typ="rt")
+    y.Constructor = _RtConstructor
     y.preserve_quotes = True
     y.width = 4096
     y.allow_unicode = True

@@ -44,6 +44,12 @@ def _read_source(source: str) -> str:
 def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     """新しい事案の記録を作成し、有効な取扱者宛てに暗号化して保存します。
 
+    \b
+    --from を省略すると、説明付きのひな形をエディタ（$VISUAL、$EDITOR、既定は vi）で開きます。
+    編集の流れと一時ファイルの扱いは `saiken case edit --help` と同じです。
+    ひな形の「#|」で始まる説明の行は保存しません。ひな形を変えずに終了すると、何も保存せずに
+    中止します。
+
     平文のファイルから作った場合、元のファイルは自分で安全に削除してください（shred -u など）。
 
     \b
@@ -59,7 +65,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
         return
     text = _read_source(source)
     normalised, data = st.normalise_text(text, where=source)
-    cid = check_case_id(case_id or str(data.get("case_id") or new_case_id()))
+    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
     if data.get("case_id") != cid:
         raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source)
     if st.exists(cid):
@@ -67,6 +73,45 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")
     st.write_text(cid, normalised)
     click.echo(cid)
+
+
+@case.command()
+@click.argument("case_id")
+@click.option("--unsafe-tmp", is_flag=True, help="メモリ上の一時領域がない場合にディスクの一時ファイルを許可します（非推奨）。")
+def edit(case_id: str, unsafe_tmp: bool) -> None:
+    """事案の記録をエディタで編集し、検証してから暗号化して保存します。
+
+    \b
+    復号した記録は、メモリ上の一時領域（tmpfs: $SAIKEN_TMPDIR、$XDG_RUNTIME_DIR、/dev/shm）
+    にだけ、本人専用のフォルダ（0700）とファイル（0600）として書き出します。ディスクしか
+    ない場合は中止します（--unsafe-tmp で許可、非推奨）。エディタは $VISUAL、$EDITOR の順に
+    探し、既定は vi です。vi・vim・nvim は、スワップ・アンドゥ・バックアップ・viminfo
+    （shada）のファイルを作らない設定で起動します。
+
+    \b
+    保存してエディタを終了すると、内容を検証します。誤りがあれば、そのメッセージを先頭に
+    「#!」のコメント行として付け、入力した内容のまま、もう一度エディタを開きます（端末では
+    先に「再編集しますか? [Y/n]」と尋ね、n で中止。端末がなければ尋ねずに開きます）。
+    「#!」で始まる行は保存しません。
+    内容が元と同じなら、記録のファイルは書き換えません。事案番号（case_id）は変更できません。
+
+    \b
+    次の場合は何も書き換えずに中止し、終了コード 1 で終わります:
+      - 誤りの表示後、何も変えずにエディタを終了した（vim なら :q!）
+      - ファイルを空（またはコメントだけ）にした
+      - エディタが 0 以外で終了した（vim なら :cq）
+
+    \b
+    一時ファイルは、正常終了・エラー・Ctrl-C・SIGTERM・SIGHUP のいずれでも削除します
+    （編集中の Ctrl-C はエディタに渡します）。中止した場合、入力した内容はどこにも残りません。
+
+    \b
+    例:
+      saiken case edit C-AB12CD34
+      EDITOR=nano saiken case edit C-AB12CD34
+    """
+    from saiken import editor
+    editor.edit_case(store(), case_id, unsafe_tmp=unsafe_tmp)
 
 
 @case.command()

@@ -1,9 +1,17 @@
-"""saiken handler add|deactivate|list – the designated handlers (特記事項13)."""
+"""saiken handler add|deactivate|list – the designated handlers (特記事項13).
+
+policies/handlers.yaml is edited with ruamel.yaml round-trip, so the comments and layout a ward
+wrote by hand survive every `add` and `deactivate`. The new file is checked the same way every
+other command reads it before it replaces the old one, so a bad edit never lands on disk.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,15 +20,72 @@ from saiken.errors import SaikenError
 from saiken.records import atomic_write, find_root
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FILE = policy.HANDLERS_FILE
 
 
-def _load():  # type: ignore[no-untyped-def]
+def _load() -> tuple[Path, Path, Any]:
     root = find_root()
-    path = root / policy.HANDLERS_FILE
-    doc = yamlio.rt_load(path.read_text(encoding="utf-8"), where=policy.HANDLERS_FILE)
+    path = root / FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SaikenError(f"取扱者の一覧を読めません（{exc}）。", where=FILE) from None
+    doc = yamlio.rt_load(text, where=FILE)
+    if doc is None:
+        raise SaikenError("取扱者の一覧が空です（「handlers:」がありません）。", where=FILE,
+                          hint="`saiken init` で作り直すか、「handlers: []」と書いてください。")
+    if not isinstance(doc, dict):
+        raise SaikenError("取扱者の一覧の形式が正しくありません（最上位は「handlers:」です）。", where=FILE)
     if doc.get("handlers") is None:
         doc["handlers"] = []
+    if not isinstance(doc["handlers"], list):
+        raise SaikenError("「handlers」は取扱者の並び（- で始まる項目）でなければなりません。", where=FILE)
     return root, path, doc
+
+
+def _save(path: Path, doc: Any) -> None:
+    """Check the edited list as every command reads it, then replace the file atomically."""
+    text = yamlio.rt_dump(doc)
+    data = yamlio.fast_load(text, where=FILE, allow_aliases=True) or {}
+    handlers = [policy._handler(e, n) for n, e in enumerate(data.get("handlers") or [])]
+    for h in handlers:
+        h.recipient  # noqa: B018 - raises a clear error for a key we could not encrypt to
+    atomic_write(path, text.encode("utf-8"))
+
+
+def _key_of(entry: Any) -> str:
+    text = str(entry.get("public_key", "")) if isinstance(entry, dict) else ""
+    try:
+        return crypto.RecipientKey.parse(text).text
+    except SaikenError:
+        return " ".join(text.split()[:2])
+
+
+def _check_new(doc: Any, handler_id: str, key: crypto.RecipientKey, email: str | None) -> None:
+    for h in doc["handlers"]:
+        if not isinstance(h, dict):
+            continue
+        if email and str(h.get("email", "")).lower() == email.lower():
+            # commits are matched to handlers by e-mail (特記事項13): one address, one handler
+            raise SaikenError(f"メールアドレス {email} は取扱者「{h.get('id')}」が使っています。", where=FILE,
+                              hint="取扱者ごとに別のメールアドレスを --email で指定してください。")
+        if h.get("id") == handler_id:
+            raise SaikenError(f"取扱者 ID「{handler_id}」は既に登録されています。", where=FILE,
+                              hint="別の ID を --id で指定してください（`saiken handler list` で確認できます）。")
+        if _key_of(h) == key.text:
+            state = "" if h.get("active", True) else "（指定解除済み）"
+            raise SaikenError(f"この公開鍵は取扱者「{h.get('id')}」{state}として登録済みです。", where=FILE,
+                              hint="1 人 1 つの鍵を使います。新しく `saiken keygen` で作った公開鍵を指定してください。")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not name:
+        raise SaikenError("氏名が空です。", where="--name")
+    if len(name) > 64:
+        raise SaikenError("氏名が長すぎます（64 文字まで）。", where="--name")
+    return name
 
 
 @click.group()
@@ -36,14 +101,18 @@ def handler() -> None:
 
 
 @handler.command("list")
-def list_() -> None:
-    """指定されている取扱者の一覧を表示します。
+@click.option("--active", "active_only", is_flag=True, help="有効な取扱者だけを表示します。")
+def list_(active_only: bool) -> None:
+    """指定されている取扱者の一覧を表示します（ID・甲乙・役割・状態・氏名・鍵の種類・鍵の指紋）。
 
     \b
     例:
       saiken handler list
+      saiken handler list --active
     """
     for h in policy.load_handlers(find_root()):
+        if active_only and not h.active:
+            continue
         state = "有効" if h.active else "解除"
         click.echo(f"{h.id}\t{h.organisation}\t{h.role}\t{state}\t{h.name}\t{h.recipient.kind}\t"
                    f"{policy.recipient_fingerprint(h.recipient.text)}")
@@ -61,31 +130,45 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
         designated: dt.datetime | None) -> None:
     """取扱者を指定し、policies/handlers.yaml に登録します。
 
+    公開鍵は本人が `saiken keygen` で作って渡したもの（age1…）か、ssh-ed25519 の公開鍵
+    （~/.ssh/id_ed25519.pub の 1 行）です。秘密鍵は受け取らないでください。
     登録後は `saiken rekey` で全記録をこの取扱者にも読めるよう暗号化し直してください。
 
     \b
     例:
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 \\
           --key age1... --email hanako@example.jp
+      saiken handler add --id kou-01 --name "甲野 太郎" --org 甲 --role 取扱責任者 \\
+          --key "$(cat ~/.ssh/id_ed25519.pub)"
     """
     if not _ID.match(handler_id):
-        raise SaikenError(f"取扱者 ID「{handler_id}」は使えません（英小文字・数字・ハイフン、2〜32 文字）。")
+        raise SaikenError(f"取扱者 ID「{handler_id}」は使えません（英小文字・数字・ハイフン、2〜32 文字）。",
+                          where="--id", hint="例: --id otsu-02")
+    name = _clean_name(name)
+    if email is not None and not _EMAIL.match(email):
+        raise SaikenError(f"メールアドレスの形式が正しくありません: {email}", where="--email")
     key = crypto.RecipientKey.parse(public_key, where="--key")
-    root, path, doc = _load()
-    for h in doc["handlers"]:
-        if h.get("id") == handler_id:
-            raise SaikenError(f"取扱者 ID「{handler_id}」は既に登録されています。", where=policy.HANDLERS_FILE)
-        if " ".join(str(h.get("public_key", "")).split()[:2]) == key.text:
-            raise SaikenError(f"この公開鍵は取扱者「{h.get('id')}」として登録済みです。", where=policy.HANDLERS_FILE)
-    entry = {"id": handler_id, "name": name, "organisation": org, "role": role, "public_key": key.text}
+    _root, path, doc = _load()
+    _check_new(doc, handler_id, key, email)
+    entry: dict[str, Any] = {"id": handler_id, "name": name, "organisation": org, "role": role,
+                             "public_key": key.text}
     if email:
         entry["email"] = email
-    entry.update({"designated": (designated.date() if designated else dt.date.today()), "reported": None,
+    entry.update({"designated": designated.date() if designated else dt.date.today(), "reported": None,
                   "active": True})
     doc["handlers"].append(entry)
-    atomic_write(path, yamlio.rt_dump(doc).encode())
-    policy.load_handlers(root)  # refuse to leave a file we cannot read back
-    click.echo(f"取扱者「{handler_id}」を登録しました。`saiken rekey` で全記録を暗号化し直してください。")
+    _save(path, doc)
+    click.echo(f"取扱者「{handler_id}」（{org}・{role}・{key.kind}）を登録しました。"
+               "`saiken rekey` で全記録を暗号化し直してください。")
+
+
+def _find(doc: Any, handler_id: str) -> Any:
+    for h in doc["handlers"]:
+        if isinstance(h, dict) and h.get("id") == handler_id:
+            return h
+    known = ", ".join(str(h.get("id")) for h in doc["handlers"] if isinstance(h, dict)) or "（なし）"
+    raise SaikenError(f"取扱者「{handler_id}」は登録されていません（登録済み: {known}）。", where=FILE,
+                      hint="saiken handler list")
 
 
 @handler.command()
@@ -95,24 +178,30 @@ def deactivate(handler_id: str, on: dt.datetime | None) -> None:
     """取扱者の指定を解除します（記録はその人宛てには暗号化されなくなります）。
 
     解除後は必ず `saiken rekey` を実行してください。過去のコミットに残る暗号文は、解除された
-    取扱者の鍵でも開けるままです（docs/keys.md 参照）。
+    取扱者の鍵でも開けるままです（docs/handlers.md 参照）。最後の有効な取扱者は解除できません。
 
     \b
     例:
       saiken handler deactivate otsu-02
+      saiken handler deactivate otsu-02 --on 2022-03-31
     """
-    root, path, doc = _load()
-    for h in doc["handlers"]:
-        if h.get("id") == handler_id:
-            if not h.get("active", True):
-                raise SaikenError(f"取扱者「{handler_id}」は既に解除されています。")
-            h["active"] = False
-            h["deactivated"] = on.date() if on else dt.date.today()
-            break
-    else:
-        raise SaikenError(f"取扱者「{handler_id}」は登録されていません。", hint="saiken handler list")
-    remaining = [h for h in doc["handlers"] if h.get("active", True)]
-    if not remaining:
-        raise SaikenError("有効な取扱者がいなくなるため解除できません。", hint="先に後任を `saiken handler add` で登録してください。")
-    atomic_write(path, yamlio.rt_dump(doc).encode())
+    _root, path, doc = _load()
+    entry = _find(doc, handler_id)
+    if not entry.get("active", True):
+        raise SaikenError(f"取扱者「{handler_id}」は既に解除されています。", where=FILE)
+    when = on.date() if on else dt.date.today()
+    designated = entry.get("designated")
+    if isinstance(designated, dt.date) and when < designated:
+        raise SaikenError(f"解除日 {when} が指定日 {designated} より前です。", where="--on")
+    others = [h for h in doc["handlers"] if isinstance(h, dict) and h is not entry and h.get("active", True)]
+    if not others:
+        raise SaikenError("有効な取扱者がいなくなるため解除できません（記録を誰にも暗号化できなくなります）。",
+                          where=FILE, hint="先に後任を `saiken handler add` で登録してください。")
+    entry["active"] = False
+    entry["deactivated"] = when
+    _save(path, doc)
+    if entry.get("role") == "取扱責任者" and not any(
+            h.get("role") == "取扱責任者" and h.get("organisation") == entry.get("organisation") for h in others):
+        click.echo(f"注意: {entry.get('organisation')} の有効な取扱責任者がいなくなりました。"
+                   "後任を `saiken handler add --role 取扱責任者 …` で指定してください。", err=True)
     click.echo(f"取扱者「{handler_id}」の指定を解除しました。`saiken rekey` で全記録を暗号化し直してください。")

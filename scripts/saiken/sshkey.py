@@ -1,0 +1,108 @@
+"""Reading OpenSSH key files without decrypting them.
+
+pyrage opens an ssh-ed25519 private key but cannot say what its public key is, and a handler's
+`.pub` file may be missing or belong to another key. The OpenSSH private key format
+(openssh-key-v1, see PROTOCOL.key in OpenSSH) keeps the public key in clear in its header, so saiken
+reads it from there. The same header says whether the private part is passphrase-protected, which
+pyrage cannot open, so saiken can say so plainly instead of passing on a library error.
+
+    "openssh-key-v1\\0"
+    string ciphername      "none" unless protected
+    string kdfname
+    string kdfoptions
+    uint32 number of keys  (1 in practice)
+    string public key      SSH wire format: string key type, then type-specific fields
+    string private part    (encrypted unless ciphername is "none")
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+from dataclasses import dataclass
+
+BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+END = b"-----END OPENSSH PRIVATE KEY-----"
+MAGIC = b"openssh-key-v1\x00"
+ED25519 = "ssh-ed25519"
+
+
+class SSHKeyFormatError(ValueError):
+    """The data is not a well-formed OpenSSH private key file."""
+
+
+@dataclass(frozen=True)
+class PrivateKeyInfo:
+    key_type: str       # "ssh-ed25519", "ssh-rsa", ...
+    public_blob: bytes  # SSH wire format of the public key
+    encrypted: bool     # protected by an ssh passphrase (ciphername other than "none")
+
+    @property
+    def public_text(self) -> str:
+        """The key as an authorized_keys / .pub line, without a comment."""
+        return f"{self.key_type} {base64.b64encode(self.public_blob).decode()}"
+
+
+def looks_like_openssh(data: bytes) -> bool:
+    return BEGIN in data[:4096]
+
+
+def _string(buf: bytes, pos: int) -> tuple[bytes, int]:
+    if pos + 4 > len(buf):
+        raise SSHKeyFormatError("truncated length")
+    (n,) = struct.unpack(">I", buf[pos:pos + 4])
+    pos += 4
+    if pos + n > len(buf):
+        raise SSHKeyFormatError("truncated string")
+    return buf[pos:pos + n], pos + n
+
+
+def _unarmor(data: bytes) -> bytes:
+    start = data.find(BEGIN)
+    end = data.find(END, start)
+    if start < 0 or end < 0:
+        raise SSHKeyFormatError("missing BEGIN/END lines")
+    body = b"".join(data[start + len(BEGIN):end].split())
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SSHKeyFormatError("bad base64") from exc
+
+
+def public_key_type(blob: bytes) -> str:
+    """The key type named at the start of an SSH wire-format public key."""
+    name, _ = _string(blob, 0)
+    try:
+        return name.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise SSHKeyFormatError("bad key type") from exc
+
+
+def check_ed25519_blob(blob: bytes) -> None:
+    """An ssh-ed25519 public key in wire format: the type, then exactly one 32-byte string."""
+    name, pos = _string(blob, 0)
+    key, pos = _string(blob, pos)
+    if name != ED25519.encode() or len(key) != 32 or pos != len(blob):
+        raise SSHKeyFormatError("not an ssh-ed25519 public key")
+
+
+def read_private_key_info(data: bytes) -> PrivateKeyInfo:
+    """Key type, public key and protection of an OpenSSH private key file (nothing is decrypted)."""
+    raw = _unarmor(data)
+    if not raw.startswith(MAGIC):
+        raise SSHKeyFormatError("not openssh-key-v1")
+    pos = len(MAGIC)
+    cipher, pos = _string(raw, pos)
+    _kdf, pos = _string(raw, pos)
+    _kdf_options, pos = _string(raw, pos)
+    if pos + 4 > len(raw):
+        raise SSHKeyFormatError("truncated key count")
+    (count,) = struct.unpack(">I", raw[pos:pos + 4])
+    if count != 1:
+        raise SSHKeyFormatError("expected exactly one key")
+    blob, pos = _string(raw, pos + 4)
+    key_type = public_key_type(blob)
+    if key_type == ED25519:
+        check_ed25519_blob(blob)
+    return PrivateKeyInfo(key_type, blob, cipher != b"none")
