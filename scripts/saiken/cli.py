@@ -24,10 +24,16 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "handler": ("handler", "handler"),
     "case": ("case", "case"),
     "limitation": ("limitation", "limitation_command", "case"),
+    "log": ("work", "log_command", "case"),
+    "pay": ("work", "pay_command", "case"),
+    "worklist": ("work", "worklist_command"),
     "git-setup": ("git", "git_setup"),
     "git": ("git", "git_group"),
     "init": ("init", "init"),
     "demo": ("init", "demo"),
+    "doc": ("doc", "doc"),
+    "rekey": ("rekey", "rekey"),
+    "recipients": ("recipients", "recipients"),
     "ledger": ("ledger", "ledger"),
 }
 
