@@ -89,7 +89,8 @@ def test_each_kind_of_change_is_one_row(records_repo: RecordsRepo, history: dict
     assert new[0].startswith("2021-04-05 10:00")
     assert new[1] == "架空 otsu-01 <otsu-01@example.invalid>（otsu-01・乙）"
     assert new[3] == "C-TEST0001"
-    assert new[2] == "暗号文からは特定不可 ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"  # no manifest
+    # saiken writes records/manifest.yaml with every record: its line names the recipients
+    assert new[2] == "kou-01（甲）、otsu-01（乙） ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
     assert by_commit[history["edit"][:12]][1].endswith("（kou-01・甲）")
     assert by_commit[history["rekey"][:12]][2].endswith("［X25519×3、宛先数は当時の有効な取扱者 3 名と一致］")
     assert by_commit[history["rekey"][:12]][3] == "C-TEST0001、C-TEST0002"
@@ -97,7 +98,7 @@ def test_each_kind_of_change_is_one_row(records_repo: RecordsRepo, history: dict
     assert all(r[5] == "未確認" for r in rows)
 
 
-def test_a_single_edit_after_a_designation_is_not_a_rekey(records_repo: RecordsRepo,
+def test_a_single_edit_to_a_new_handler_set_is_a_rekey_by_the_manifest(records_repo: RecordsRepo,
                                                           history: dict[str, str],
                                                           fictional_case_text: str) -> None:
     new_case(records_repo, fictional_case_text, "C-TEST0003")
@@ -108,8 +109,36 @@ def test_a_single_edit_after_a_designation_is_not_a_rekey(records_repo: RecordsR
     edited = commit(records_repo, "otsu-01", "2022-04-04T10:00:00+09:00", "交渉記録を追記")
     rows = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
     row = next(r for r in rows if edited[:12] in r[0])
-    assert row[4] == "更新"  # one of two records changed: an edit, not a re-encryption
-    assert row[2].endswith("［X25519×4、宛先数は当時の有効な取扱者 4 名と一致］")  # otsu-02 too, no rekey
+    assert row[4] == "再暗号化"  # its manifest line names a new recipient set (policy)
+    assert row[2] == ("kou-01（甲）、kou-02（甲）、otsu-01（乙）、otsu-02（乙） "
+                      "［X25519×4、宛先数は当時の有効な取扱者 4 名と一致］")
+
+
+def _raw_record(repo: RecordsRepo, case_id: str, note: str) -> None:
+    """A record written without saiken (so without a manifest line), to every active handler."""
+    keys = [crypto.RecipientKey.parse(public) for _, public in repo.handlers.values()]
+    (repo.root / "records").mkdir(exist_ok=True)
+    (repo.root / "records" / f"{case_id}.yaml.age").write_bytes(
+        crypto.encrypt(f"case_id: {case_id}\nnote: {note}\n".encode(), keys))
+
+
+def test_without_a_manifest_many_records_after_a_designation_are_a_rekey(records_repo: RecordsRepo) -> None:
+    repo = records_repo
+    for cid in ("C-TEST0001", "C-TEST0002", "C-TEST0003"):
+        _raw_record(repo, cid, "a")
+    commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    for cid in ("C-TEST0001", "C-TEST0002"):
+        _raw_record(repo, cid, "a")
+    rekeyed = commit(repo, "kou-01", "2021-04-06T10:00:00+09:00", "再暗号化（2 件ずつ）")
+    repo.add_handler("kou-02", org="甲")
+    _raw_record(repo, "C-TEST0003", "b")
+    edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
+    rows = {r[0].split(" / ")[1]: r for r in
+            table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)}
+    assert rows[rekeyed[:12]][4] == "再暗号化（2 件）"
+    assert rows[edited[:12]][4] == "更新"  # one record of three: an edit, not a re-encryption
+    assert rows[edited[:12]][2] == "暗号文からは特定不可 ［X25519×3、宛先数は当時の有効な取扱者 3 名と一致］"
 
 
 def test_fiscal_year_runs_april_to_march(records_repo: RecordsRepo, history: dict[str, str]) -> None:
@@ -242,6 +271,7 @@ def test_manifest_names_the_recipients_and_a_new_policy_is_a_rekey(records_repo:
     _manifest(repo, ["C-TEST0001", "C-TEST0002"], "bbbb2222bbbb2222")
     edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
     edit_case(repo, text, "C-TEST0002", "督促状を送付")
+    repo.git("checkout", "--", "records/manifest.yaml")  # committed without its manifest line
     unlisted = commit(repo, "kou-01", "2021-04-08T10:00:00+09:00", "交渉記録を追記")
     edit_case(repo, text, "C-TEST0002", "来所")
     _manifest(repo, ["C-TEST0002"], "bbbb2222bbbb2222", sha="0" * 64)
@@ -265,6 +295,7 @@ def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fi
                         "--role", "取扱者", "--key", (tmp_path / "kou-ssh.pub").read_text().strip(),
                         "--email", "kou-ssh@example.invalid", check=True)
     new_case(records_repo, fictional_case_text, "C-TEST0001")
+    (records_repo.root / "records" / "manifest.yaml").unlink()  # the ssh key tag alone names kou-ssh
     commit(records_repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
     assert row[2] == "kou-ssh（甲） ほか特定できない宛先 1 件 ［X25519×1・ssh-ed25519×1、宛先数は当時の有効な取扱者 2 名と一致］"
@@ -274,6 +305,7 @@ def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: Rec
                                                                fictional_case_text: str) -> None:
     repo, text = records_repo, fictional_case_text
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    (repo.root / ".gitattributes").write_text("records/manifest.yaml merge=union\n")  # as git-setup does
     new_case(repo, text, "C-TEST0001")
     commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     repo.git("checkout", "-q", "-b", "ward")
