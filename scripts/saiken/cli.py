@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "recipients": ("recipients", "recipients"),
     "council": ("council", "council_group"),
     "site": ("site", "site_group"),
+    "ledger": ("ledger", "ledger"),
 }
 
 
