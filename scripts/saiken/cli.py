@@ -28,6 +28,17 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "git": ("git", "git_group"),
     "init": ("init", "init"),
     "demo": ("init", "demo"),
+    "ledger": ("evidence", "ledger_group"),  # the `ledger` branch brings its own group: keep one
+    "handover": ("evidence", "handover", "ledger"),
+    "return": ("evidence", "return_", "ledger"),
+    "audit": ("evidence", "audit", "ledger"),
+    "training": ("evidence", "training", "ledger"),
+    "consent": ("evidence", "consent", "ledger"),
+    "report": ("report", "report"),
+    "incident": ("incident", "incident"),
+    "erase": ("erase", "erase"),
+    "export": ("export_medium", "export"),
+    "access-log": ("access_log", "access_log"),
 }
 
 

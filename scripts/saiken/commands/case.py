@@ -110,8 +110,10 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
       saiken case edit C-AB12CD34
       EDITOR=nano saiken case edit C-AB12CD34
     """
-    from saiken import editor
-    editor.edit_case(store(), case_id, unsafe_tmp=unsafe_tmp)
+    from saiken import accesslog, editor
+    st = store()
+    accesslog.append(st.root, accesslog.who(st.root), check_case_id(case_id), "edit")
+    editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
 
 
 @case.command()
@@ -125,8 +127,10 @@ def show(case_id: str, fmt: str) -> None:
       saiken case show C-AB12CD34
       saiken case show C-AB12CD34 --format json
     """
-    st = store()
-    text = st.decrypt(check_case_id(case_id), identities())
+    from saiken import accesslog
+    st, ids = store(), identities()
+    text = st.decrypt(check_case_id(case_id), ids)
+    accesslog.append(st.root, accesslog.who(st.root, ids), case_id, "show")
     if fmt == "yaml":
         st.parse(text, where=st.rel(case_id))
         click.echo(text, nl=False)
