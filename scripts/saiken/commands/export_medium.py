@@ -28,7 +28,9 @@ def export() -> None:
               help="受渡しの方法。")
 @click.option("--medium", default=None, help="媒体番号（省略時は M-年-連番）。")
 @click.option("--storage", default=None, help="保管場所。")
-def medium(cases: tuple[str, ...], out: Path, method: str, medium: str | None, storage: str | None) -> None:
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="受渡し日（既定は今日）。")
+def medium(cases: tuple[str, ...], out: Path, method: str, medium: str | None, storage: str | None,
+           on: dt.datetime | None) -> None:
     """選んだ記録をメモリ上で復号し、パスフレーズで暗号化した 1 つのファイル（age、scrypt）に
     まとめて書き出し、受渡しを ledger/media.yaml に記録します。
 
@@ -43,7 +45,7 @@ def medium(cases: tuple[str, ...], out: Path, method: str, medium: str | None, s
     """
     st = store()
     chosen = media.parse_cases(cases)
-    day = dt.date.today()
+    day = on.date() if on else dt.date.today()
     medium_id = medium or evidence.next_id(st.root, "media", "M", day)
     secret = passphrases.read(str(out / f"{medium_id}.yaml.age"), new=True)
     path, digest = media.export_package(st, chosen, out, identities(), secret, medium_id)
