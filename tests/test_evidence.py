@@ -91,6 +91,9 @@ def test_registered_mail_handover_and_return(repo: RecordsRepo) -> None:
 
 
 def test_audit_clears_the_audit_point(repo: RecordsRepo) -> None:
+    r = repo.saiken("ledger", "audit", "--date", "2021-11-10", "--by", "otsu-01", "--method", "立入り調査",
+                    "--result", "適正")
+    assert r.returncode == 1 and "「by」は甲の取扱者です（otsu-01 は乙）" in r.stderr
     repo.saiken("ledger", "audit", "--date", "2021-11-10", "--by", "kou-01", "--method", "立入り調査",
                 "--result", "適正", check=True)
     report = handling(repo, "2021-11-30")
@@ -111,10 +114,13 @@ def test_incident_report_deadlines(repo: RecordsRepo) -> None:
     todo = open_points(handling(repo, "2021-10-05"))
     assert "事故 I-2021-001 の甲への速報（通知）が期限（2021-09-06）" in todo
     assert "書面による事故報告が期限（2021-10-01）を過ぎても" in todo
+    report_md = repo.root / "ledger" / "incidents" / "I-2021-001.md"
+    report_md.write_text(written.replace("## 再発防止策\n\n（記入してください。）", "## 再発防止策\n\n媒体の持出簿を二重確認する。"),
+                         encoding="utf-8")
     repo.saiken("incident", "report", "I-2021-001", "--notified", "2021-09-01", "--report", "2021-09-20", check=True)
     assert "特記事項19" not in open_points(handling(repo, "2021-10-05"))
     written = (repo.root / "ledger" / "incidents" / "I-2021-001.md").read_text(encoding="utf-8")
-    assert "令和3年9月20日" in written
+    assert "令和3年9月20日" in written and "媒体の持出簿を二重確認する。" in written
     assert "| 事故 | 1 件（I-2021-001） |" in handling(repo, "2022-03-31")
 
 
@@ -152,3 +158,14 @@ def test_no_personal_data_anywhere_in_ledger(repo: RecordsRepo) -> None:
     names = [p.name for p in (repo.root / "ledger").rglob("*")]
     assert all(not any(w in n for w in PERSONAL) for n in names)
     assert all(oct(os.stat(p).st_mode)[-3:] in ("644", "600", "755", "700") for p in (repo.root / "ledger").rglob("*"))
+
+
+def test_consent_of_kou_is_recorded(repo: RecordsRepo) -> None:
+    r = repo.saiken("ledger", "consent", "--case", "c/../x", "--category", "犯罪", "--term", "5", "--by", "kou-01")
+    assert r.returncode == 1 and "事案番号「c/../x」の形式が正しくありません" in r.stderr
+    repo.saiken("ledger", "consent", "--case", CASES[1], "--category", "犯罪", "--term", "5", "--by", "kou-01",
+                "--date", "2021-07-02", check=True)
+    consents = yamlio.fast_load((repo.root / "ledger" / "consents.yaml").read_text(encoding="utf-8"))["consents"]
+    assert consents == [{"id": "A-2021-001", "case_id": CASES[1], "category": "犯罪", "term": 5,
+                         "date": consents[0]["date"], "by": "kou-01"}]
+    assert str(consents[0]["date"]) == "2021-07-02"

@@ -34,6 +34,8 @@ FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 DATE_FIELDS = {"date", "occurred", "notified", "report", "handed_over", "returned", "requested",
                "reported", "certificate", "discovered", "prelim_due", "final_due"}
 HANDLER_FIELDS = {"by", "receiver"}
+# Whose act each file records: 甲 audits and consents; 乙 erases and reports (terms 12, 14-17).
+BY_ORGANISATION = {"audits": "甲", "consents": "甲", "erasures": "乙", "reports": "乙"}
 HANDOVER_METHODS = ("書留", "手渡し(鍵付きケース)", "メール(パスワード付き)", "CD-R")
 # Free-text fields: short, and checked for what looks like a name or an address (term 2, 7).
 TEXT_FIELDS = {"topic", "method", "result", "findings", "summary", "scope", "storage", "kind", "category", "purpose"}
@@ -68,8 +70,12 @@ def entries(root: Path, name: str) -> list[dict[str, Any]]:
 def validate(root: Path, name: str, entry: dict[str, Any]) -> None:
     """Refuse an entry with a missing field, a bad date, an unknown handler or personal-looking text."""
     where = rel(name)
-    handlers = {h.id for h in Policy.load(root).handlers}
+    orgs = {h.id: h.organisation for h in Policy.load(root).handlers}
+    handlers = set(orgs)
     problems: list[str] = []
+    need = BY_ORGANISATION.get(name)
+    if need and entry.get("by") in orgs and orgs[entry["by"]] != need:
+        problems.append(f"「by」は{need}の取扱者です（{entry['by']} は{orgs[entry['by']]}）")
     for field in FILES[name][2]:
         if entry.get(field) in (None, "", []):
             problems.append(f"「{field}」がありません")

@@ -112,8 +112,8 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
     """
     from saiken import accesslog, editor
     st = store()
-    accesslog.append(st.root, accesslog.who(st.root), check_case_id(case_id), "edit")
     editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
+    accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
 
 
 @case.command()
@@ -130,12 +130,9 @@ def show(case_id: str, fmt: str) -> None:
     from saiken import accesslog
     st, ids = store(), identities()
     text = st.decrypt(check_case_id(case_id), ids)
+    data = st.parse(text, where=st.rel(case_id))
     accesslog.append(st.root, accesslog.who(st.root, ids), case_id, "show")
-    if fmt == "yaml":
-        st.parse(text, where=st.rel(case_id))
-        click.echo(text, nl=False)
-    else:
-        click.echo(to_json(st.parse(text, where=st.rel(case_id))))
+    click.echo(text if fmt == "yaml" else to_json(data) + "\n", nl=False)
 
 
 @case.command("list")
