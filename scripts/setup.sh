@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(age git python3-venv vim-tiny)
-[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client)
+# fonts-ipaexfont-mincho: the 明朝 font embedded in documents (saiken doc); IPAex Gothic comes with pip.
+debs=(age git python3-venv vim-tiny fonts-ipaexfont-mincho)
+# poppler-utils: pdftoppm renders document pages to PNG in tests/test_documents.py
+[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client poppler-utils)
 
 missing=()
 for pkg in "${debs[@]}"; do

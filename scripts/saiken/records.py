@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from saiken import crypto, schema, yamlio
+from saiken import crypto, manifest, schema, yamlio
 from saiken.errors import SaikenError, ValidationError
 from saiken.policy import Policy
 
@@ -108,14 +108,14 @@ class Store:
         return decrypt_text(self.read_bytes(case_id), identities, where=self.rel(case_id),
                             max_size=self.max_bytes)
 
-    def load(self, case_id: str, identities: list[crypto.LoadedIdentity]) -> dict[str, Any]:
+    def load(self, case_id: str, identities: list[crypto.LoadedIdentity], *, bulk: bool = False) -> dict[str, Any]:
         text = self.decrypt(case_id, identities)
-        return self.parse(text, where=self.rel(case_id))
+        return self.parse(text, where=self.rel(case_id), bulk=bulk)
 
     def iter_records(self, identities: list[crypto.LoadedIdentity]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Bulk read on the fast path: one process, C YAML loader, no round-trip."""
         for case_id in self.case_ids():
-            yield case_id, self.load(case_id, identities)
+            yield case_id, self.load(case_id, identities, bulk=True)
 
     # --- validating ------------------------------------------------------------------------
 
@@ -123,11 +123,11 @@ class Store:
     def max_bytes(self) -> int:
         return int(self.policy.items.get("max_record_bytes", 1 << 20))
 
-    def parse(self, text: str, *, where: str | None = None) -> dict[str, Any]:
+    def parse(self, text: str, *, where: str | None = None, bulk: bool = False) -> dict[str, Any]:
         """Fast parse + validate; raises ValidationError listing every problem."""
         if len(text.encode()) > self.max_bytes:
             raise SaikenError(f"記録が大きすぎます（上限 {self.max_bytes} バイト）。", where=where)
-        data = yamlio.fast_load(text, where=where)
+        data = (yamlio.bulk_load if bulk else yamlio.fast_load)(text, where=where)
         self.validate(data, where=where)
         return data
 
@@ -152,8 +152,10 @@ class Store:
     def write_text(self, case_id: str, text: str) -> None:
         """Encrypt `text` (already validated) to the active handlers and write it atomically."""
         self.folder.mkdir(exist_ok=True)
-        data = crypto.encrypt(text.encode("utf-8"), self.policy.active_recipients())
+        recipients = self.policy.active_recipients()
+        data = crypto.encrypt(text.encode("utf-8"), recipients)
         atomic_write(self.path(case_id), data)
+        manifest.record_written(self.root, case_id, data, recipients)
 
 
 def decrypt_text(data: bytes, identities: list[crypto.LoadedIdentity], *, where: str | None = None,

@@ -19,6 +19,7 @@ HANDLER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 POSTAL = re.compile(r"^\d{3}-\d{4}$")
 PHONE = re.compile(r"^(\+81[- ]?)?0?\d{1,4}-?\d{1,4}-?\d{3,4}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc except \t and \n
 KANA = re.compile(r"^[\u30a0-\u30ff\u3040-\u309f\u30fc\s・]+$")
 
 Problems = list[tuple[str, str]]
@@ -38,7 +39,7 @@ def _text(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> str:
     s = nfkc(str(v)).strip()
     if len(s) > limits["max_text_length"]:
         raise _Invalid(f"長すぎます（{len(s)} 文字、上限 {limits['max_text_length']}）")
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in s):
+    if _CONTROL.search(s):
         raise _Invalid("制御文字が含まれています")
     return s
 

@@ -11,6 +11,7 @@ from saiken import claim, yamlio
 from saiken.commands._common import identities, store, to_json
 from saiken.errors import SaikenError
 from saiken.records import check_case_id, new_case_id
+from saiken.textwidth import pad, rpad
 
 
 @click.group()
@@ -162,9 +163,8 @@ def list_(names: bool, fmt: str) -> None:
         for r in rows:
             click.echo("\t".join(str(v) for v in r.values()))
         return
-    header = f"{'事案番号':<12}{'処理状況':<8}{'債権残高':>14}" + ("  氏名" if names else "")
-    click.echo(header)
+    click.echo(pad("事案番号", 14) + pad("処理状況", 10) + rpad("債権残高", 16) + ("  氏名" if names else ""))
     for r in rows:
-        line = f"{r['case_id']:<16}{r['status']:<8}{'金' + format(r['balance'], ',') + '円':>14}"
+        line = pad(r["case_id"], 14) + pad(str(r["status"]), 10) + rpad(f"金{r['balance']:,}円", 16)
         click.echo(line + (f"  {r['name']}" if names else ""))
     click.echo(f"計 {len(rows)} 件、債権残高合計 金{sum(r['balance'] for r in rows):,}円")

@@ -1,0 +1,46 @@
+"""The bulk-read fast path (yaml-rs) reads records exactly as the PyYAML path does, or refuses them."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import ROOT, RecordsRepo
+from saiken import schema, yamlio
+from saiken.errors import SaikenError
+from saiken.policy import Policy
+
+
+def test_same_validated_record_from_both_parsers(fictional_case_text: str) -> None:
+    validator = schema.Validator(Policy.load(ROOT).items)
+    slow = yamlio.fast_load(fictional_case_text)
+    fast = yamlio.bulk_load(fictional_case_text)
+    assert validator.validate(slow) == [] and validator.validate(fast) == []
+    assert fast == slow
+    assert fast["claim"]["principal"] == 1080000  # 全角数字, normalised by the schema either way
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: &x [1, 2]\nb: *x\n", "エイリアス"),
+    ("a: [1\n", "YAML として読めません"),
+    ("a: !!python/object:os.system x\n", "YAML として読めません"),
+])
+def test_refused_with_the_same_japanese_message(text: str, message: str) -> None:
+    with pytest.raises(SaikenError, match=message):
+        yamlio.bulk_load(text, where="records/C-X.yaml.age")
+
+
+def test_case_list_refuses_a_record_with_an_alias(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    repo = records_repo
+    repo.saiken("case", "new", "--from", "-", input=fictional_case_text, check=True)
+    bomb = fictional_case_text.replace("C-TEST0001", "C-ALIAS001").replace(
+        "    address: {postal_code", "    address: &a {postal_code", 1).replace(
+        "  - id: p2\n    role: guarantor\n", "  - id: p2\n    role: guarantor\n    contact: *a\n")
+    assert "*a" in bomb
+    subprocess.run(["age", "-r", repo.public, "-o", str(repo.root / "records" / "C-ALIAS001.yaml.age")],
+                   input=bomb.encode(), check=True)
+    result = repo.saiken("case", "list")
+    assert result.returncode == 1
+    assert "records/C-ALIAS001.yaml.age" in result.stderr and "エイリアス" in result.stderr
+    assert "Traceback" not in result.stderr

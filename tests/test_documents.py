@@ -1,0 +1,391 @@
+"""saiken doc – every document from an encrypted fictional record (架空の人物) through the real CLI,
+read back with pypdf: the exact Japanese text, embedded fonts, the export ledger, and bad input
+that writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+
+from conftest import ROOT, RecordsRepo
+from saiken import crypto
+from saiken.documents import naiyo_shomei
+from saiken.errors import SaikenError
+
+DATE = "2021-06-01"
+AGREEMENT = ("agreements:\n"
+             "  - {date: 2021-06-01, total: 1071000, day: 27, amount: 10000, first_due: 2021-06-27,"
+             " parties: [p1, p2], signed: true}\n")
+VISIT = ("  - {at: 2021-05-20 14:30, kind: 来所, by: otsu-01, party: p1, counterpart: 本人,"
+         " identity_check: 運転免許証, note: 毎月1万円の分納を希望, acknowledged: true,"
+         " promise: {amount: 10000, date: 2021-06-27}, next_action: 合意書を送付}\n"
+         "  - {at: 2022-05-01 09:00, kind: 電話, by: otsu-01, party: p1, note: 期間外の記録}\n")
+NAMES = ("架空", "一郎", "花子")
+
+
+def case_text(base: str, *, agreement: bool = True, replace: tuple[str, str] | None = None) -> str:
+    text = base.replace("history:\n", (AGREEMENT if agreement else "") + "history:\n") + VISIT
+    if replace:
+        assert replace[0] in text
+        text = text.replace(*replace)
+    return text
+
+
+@pytest.fixture
+def repo(records_repo: RecordsRepo, fictional_case_text: str) -> RecordsRepo:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    records_repo.saiken("case", "new", "--from", "-", input=case_text(fictional_case_text), check=True)
+    return records_repo
+
+
+def pdf_text(path: Path) -> str:
+    """All pages' text with line breaks removed (a table cell or a paragraph may wrap anywhere)."""
+    reader = pypdf.PdfReader(path)
+    return "".join(page.extract_text().replace("\n", "") for page in reader.pages)
+
+
+def in_table(cell_texts: tuple[str, ...], text: str) -> None:
+    """Table cells: pypdf puts a space between some cells and not others, so compare without spaces."""
+    squashed = text.replace(" ", "")
+    for s in cell_texts:
+        assert s.replace(" ", "") in squashed, s
+
+
+def issue(repo: RecordsRepo, *args: str) -> Path:
+    res = repo.saiken("doc", *args, "--date", DATE)
+    assert res.returncode == 0, res.stderr
+    assert "作成しました" in res.stdout
+    path = Path(res.stdout.split("作成しました: ")[1].splitlines()[0])
+    assert path.parent == repo.root / "out" and path.is_file()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not any(n in path.name for n in NAMES)
+    return path
+
+
+def ledger(repo: RecordsRepo) -> list[dict]:
+    return yaml.safe_load((repo.root / "ledger" / "exports.yaml").read_text(encoding="utf-8"))["exports"]
+
+
+def assert_logged(repo: RecordsRepo, path: Path, kind: str, cases: list[str]) -> None:
+    entry = ledger(repo)[-1]
+    assert entry["handler"] == "otsu-01"
+    assert entry["kind"] == kind and entry["cases"] == cases and entry["file"] == path.name
+    assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert entry["purpose"] and entry["at"]
+    text = (repo.root / "ledger" / "exports.yaml").read_text(encoding="utf-8")
+    assert not any(n in text for n in NAMES)
+
+
+def embedded_fonts(path: Path) -> set[str]:
+    names = set()
+    for page in pypdf.PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for desc in font.get("/DescendantFonts") or [font]:
+                fd = desc.get_object().get("/FontDescriptor")
+                if fd is not None and "/FontFile2" in fd.get_object():
+                    names.add(str(fd.get_object()["/FontName"]))
+    return names
+
+
+def test_dunning(repo: RecordsRepo) -> None:
+    path = issue(repo, "督促状", "C-TEST0001")
+    assert path.name == "C-TEST0001_dunning_2021-06-01.pdf"
+    text = pdf_text(path)
+    for s in ("督促状", "令和3年6月1日", "〒160-0000", "東京都新宿区架空町1-2-3", "架空　一郎　様",
+              "平成24年3月15日付けの契約", "金1,080,000円", "月賦（全120回）", "金9,000円",
+              "平成28年5月27日から令和3年5月27日までの61回分", "金549,000円", "金1,071,000円",
+              "令和3年6月15日までに", "新宿区長代理人", "架空法律事務所（仮）"):
+        assert s in text, s
+    assert {n.split("+")[-1] for n in embedded_fonts(path)} >= {"IPAexMincho", "IPAexGothic"}
+    assert_logged(repo, path, "督促状", ["C-TEST0001"])
+
+
+def test_english_alias_and_purpose(repo: RecordsRepo) -> None:
+    path = issue(repo, "dunning", "C-TEST0001", "--purpose", "再送")
+    assert "督促状" in pdf_text(path)
+    assert ledger(repo)[-1]["purpose"] == "再送"
+    second = issue(repo, "dunning", "C-TEST0001")
+    assert second != path and path.exists()  # an earlier copy is never overwritten
+    assert len(ledger(repo)) == 2
+
+
+def test_demand(repo: RecordsRepo) -> None:
+    text = pdf_text(issue(repo, "催告書", "C-TEST0001"))
+    for s in ("催告書", "次のとおり催告します", "合計金549,000円", "本書到達後14日以内に", "債権残額金1,071,000円"):
+        assert s in text, s
+
+
+def test_demand_naiyo_shomei_lines_fit_20_by_26(repo: RecordsRepo) -> None:
+    path = issue(repo, "demand", "C-TEST0001", "--naiyo-shomei")
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        lines = [ln for ln in page.extract_text().splitlines() if not re.fullmatch(r"\d+ / \d+", ln)]
+        assert 0 < len(lines) <= 26
+        assert all(naiyo_shomei.count(ln) <= 20 for ln in lines), lines
+    text = pdf_text(path)
+    for s in ("催告書", "合計金549,000円", "令和3年6月1日", "架空　一郎　殿"):
+        assert s in text, s
+    assert_logged(repo, path, "催告書", ["C-TEST0001"])
+
+
+def test_guarantor_demand_goes_to_the_only_guarantor(repo: RecordsRepo) -> None:
+    text = pdf_text(issue(repo, "保証債務履行請求書", "C-TEST0001"))
+    for s in ("保証債務履行請求書", "架空　花子　様", "架空　一郎氏（借受人）", "連帯保証人となっています",
+              "連帯保証債務の履行として", "金549,000円", "令和3年6月15日までに"):
+        assert s in text, s
+
+
+def test_guarantor_demand_refuses_the_borrower(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "guarantor-demand", "C-TEST0001", "--to", "p1")
+    assert res.returncode == 1 and "連帯保証人（または相続人）宛ての文書です" in res.stderr
+    assert not (repo.root / "out").exists() or not list((repo.root / "out").glob("*.pdf"))
+
+
+def test_agreement(repo: RecordsRepo) -> None:
+    path = issue(repo, "合意書", "C-TEST0001")
+    text = pdf_text(path)
+    for s in ("債務承認及び分割弁済合意書", "新宿区長（以下「甲」という。）", "借受人架空　一郎（以下「乙」という。）",
+              "連帯保証人架空　花子（以下「丙」という。）", "平成24年3月15日付け奨学資金貸付契約（貸付額金1,080,000円）",
+              "令和3年6月1日現在、金1,071,000円（金壱百七萬壱千円）の支払義務があることを認める",
+              "108回に分割して", "第1回　令和3年6月27日限り金10,000円",
+              "第2回から第107回まで　令和3年7月から令和12年4月まで毎月27日限り金10,000円ずつ",
+              "第108回（最終回）　令和12年5月27日限り金1,000円",
+              "2回以上怠ったときは、甲からの通知催告がなくても当然に期限の利益を失い", "年5パーセント",
+              "丙は、第1条の債務を承認し", "住所、氏名、勤務先又は連絡先を変更したときは",
+              "東京地方裁判所又は東京簡易裁判所", "本書2通作成", "平成7年4月2日生",
+              "別紙　支払予定表"):
+        assert s in text, s
+    in_table(("第1回令和3年6月27日限り金10,000円", "第107回令和12年4月27日限り金10,000円",
+              "第108回令和12年5月27日限り金1,000円"), text)
+    assert "吉日" not in text
+    assert {n.split("+")[-1] for n in embedded_fonts(path)} >= {"IPAexMincho", "IPAexGothic"}
+    assert_logged(repo, path, "合意書", ["C-TEST0001"])
+
+
+HISTORY = ("令和3年5月10日午前10時", "電話", "本人（架空　一郎）", "分納の相談あり",
+           "令和3年5月20日午後2時30分", "来所", "運転免許証", "毎月1万円の分納を希望",
+           "令和3年6月27日までに金10,000円を支払う", "合意書を送付", "架空 otsu-01")
+
+
+def test_negotiation_report_one_case(repo: RecordsRepo) -> None:
+    path = issue(repo, "交渉記録報告書", "C-TEST0001")
+    text = pdf_text(path)
+    for s in ("交渉記録報告書", "教育委員会事務局教育調整課　御中", "全期間", "事案番号　C-TEST0001"):
+        assert s in text, s
+    in_table(("日時方法相手方本人確認内容承認の有無約束次の対応担当", *HISTORY, "期間外の記録"), text)
+    assert_logged(repo, path, "交渉記録報告書", ["C-TEST0001"])
+
+
+def test_negotiation_report_all_cases_over_a_period(repo: RecordsRepo, fictional_case_text: str) -> None:
+    second = case_text(fictional_case_text, agreement=False).replace("C-TEST0001", "C-TEST0002")
+    repo.saiken("case", "new", "--from", "-", input=second, check=True)
+    # a record encrypted to someone else: left out, and said so
+    _, other = crypto.generate_identity()
+    (repo.root / "records" / "C-TEST0003.yaml.age").write_bytes(
+        crypto.encrypt(b"case_id: C-TEST0003\n", [crypto.RecipientKey.parse(other)]))
+    res = repo.saiken("doc", "negotiation-report", "--from", "2021-04-01", "--to", "2022-03-31", "--date", DATE)
+    assert res.returncode == 0, res.stderr
+    assert "1 件の事案は含めていません" in res.stderr
+    path = repo.root / "out" / "all_negotiation-report_2021-06-01.pdf"
+    text = pdf_text(path)
+    for s in ("令和3年4月1日から令和4年3月31日まで", "対象2件、記録4件", "事案番号　C-TEST0001",
+              "事案番号　C-TEST0002"):
+        assert s in text, s
+    in_table(HISTORY, text)
+    assert text.count("令和3年5月20日午後2時30分") == 2
+    assert "期間外の記録" not in text
+    assert_logged(repo, path, "交渉記録報告書", ["C-TEST0001", "C-TEST0002"])
+
+
+def test_pages_render_to_non_blank_png(repo: RecordsRepo, tmp_path: Path) -> None:
+    from PIL import Image
+    for kind in ("dunning", "demand", "guarantor-demand", "agreement", "negotiation-report"):
+        pdf = issue(repo, kind, "C-TEST0001")
+        prefix = tmp_path / kind
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)],
+                       check=True)
+        image = Image.open(f"{prefix}.png").convert("L")
+        histogram = image.histogram()
+        dark = sum(histogram[:128]) / (image.width * image.height)
+        assert 0.005 < dark < 0.3, (kind, dark)
+
+
+BAD = [
+    ("no address", ("    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n    contact",
+                    "    contact"), ("督促状", "C-TEST0001"), "住所（address.line）がないため"),
+    ("宛所不明", ("    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n    contact",
+                 "    address: {unknown: true}\n    contact"), ("催告書", "C-TEST0001"), "宛所不明"),
+    ("unknown party", None, ("督促状", "C-TEST0001", "--to", "p9"), "当事者「p9」はこの事案にいません"),
+    ("guarantor without address", ("  - id: p2\n    role: guarantor\n    name: {family: 架空, given: 花子}\n"
+                                   "    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n",
+                                   "  - id: p2\n    role: guarantor\n    name: {family: 架空, given: 花子}\n"
+                                   "    address: {unknown: true}\n"), ("合意書", "C-TEST0001"), "宛所不明"),
+]
+
+
+@pytest.mark.parametrize("label,change,args,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_writes_nothing(records_repo: RecordsRepo, fictional_case_text: str, label: str,
+                                  change: tuple[str, str] | None, args: tuple[str, ...], message: str) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    records_repo.saiken("case", "new", "--from", "-", input=case_text(fictional_case_text, replace=change), check=True)
+    res = records_repo.saiken("doc", *args, "--date", DATE)
+    assert res.returncode == 1
+    assert message in res.stderr and "エラー:" in res.stderr and "Traceback" not in res.stderr
+    assert not list(records_repo.root.glob("out/*.pdf"))
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_agreement_without_an_agreement_entry(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    records_repo.saiken("case", "new", "--from", "-", input=case_text(fictional_case_text, agreement=False), check=True)
+    res = records_repo.saiken("doc", "agreement", "C-TEST0001")
+    assert res.returncode == 1 and "合意（agreements）の記録がないため" in res.stderr
+    assert "saiken case edit C-TEST0001" in res.stderr
+    assert not list(records_repo.root.glob("out/*.pdf"))
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_naiyo_shomei_refuses_a_line_it_cannot_fit(repo: RecordsRepo) -> None:
+    template = repo.root / "policies" / "templates" / "demand-naiyo.txt"
+    template.write_text(template.read_text(encoding="utf-8") + "書留番号ABCDEFGHIJKLMNOPQRSTUVWXYZ\n", encoding="utf-8")
+    res = repo.saiken("doc", "催告書", "C-TEST0001", "--naiyo-shomei")
+    assert res.returncode == 1
+    assert "内容証明郵便の字数制限（1行20字・1枚26行）を超える行があります" in res.stderr
+    assert "2枚目" in res.stderr and "26字（上限20字）「ABCDEFGHIJKLMNOPQRSTUVWXYZ」" in res.stderr
+    assert not list(repo.root.glob("out/*.pdf"))
+    assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_unregistered_identity_cannot_export(repo: RecordsRepo, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.key"
+    secret, public = crypto.generate_identity()
+    stranger.write_text(crypto.identity_file_text(secret, public, "test"))
+    stranger.chmod(0o600)
+    # the stranger also holds the handler's key file? No: only their own – the record cannot even be read
+    res = repo.saiken("doc", "督促状", "C-TEST0001", env={"SAIKEN_IDENTITY": str(stranger)})
+    assert res.returncode == 1 and "有効な取扱者として登録されていない" in res.stderr
+    assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+@pytest.mark.parametrize("text,cells", [
+    ("あいう", 3), ("、。", 2), ("「架空」", 3), ("（仮）", 2), ("金1,080,000円", 11), ("」", 1), ("　", 1),
+])
+def test_naiyo_shomei_counting(text: str, cells: int) -> None:
+    assert naiyo_shomei.count(text) == cells
+
+
+def test_naiyo_shomei_wrap_keeps_numbers_and_closing_marks() -> None:
+    grid = naiyo_shomei.Layout.named("20x26")
+    lines = naiyo_shomei.wrap("あ" * 17 + "金1,080,000円を支払え。", 20)
+    assert lines == ["あ" * 17 + "金", "1,080,000円を支払え。"]
+    lines = naiyo_shomei.wrap("あ" * 20 + "。次", 20)
+    assert lines == ["あ" * 19, "あ。次"]
+    naiyo_shomei.check(lines, grid)
+    with pytest.raises(SaikenError, match="1枚目1行目: 21字"):
+        naiyo_shomei.check(["あ" * 21], grid)
+    pages = naiyo_shomei.layout("\n".join("行" for _ in range(27)), grid)
+    assert [len(p) for p in pages] == [26, 1]
+
+
+def test_guarantor_demand_to_an_heir(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    heir = ("    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\n"
+            "    deceased_on: 2020-01-10\n"
+            "  - id: p3\n    role: heir\n    heir_of: p2\n    share: 1/2\n    name: {family: 髙架, given: 次郎}\n"
+            "    address: {postal_code: \"169-0000\", line: 東京都新宿区架空二丁目3-4}\n"
+            "claim:\n")
+    text = case_text(fictional_case_text).replace(
+        "    address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}\nclaim:\n", heir)
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    res = records_repo.saiken("doc", "保証債務履行請求書", "C-TEST0001")
+    assert res.returncode == 1 and "複数います（p2、p3）" in res.stderr
+    res = records_repo.saiken("doc", "保証債務履行請求書", "C-TEST0001", "--to", "p3", "--date", DATE)
+    assert res.returncode == 0, res.stderr
+    text = pdf_text(records_repo.root / "out" / "C-TEST0001_guarantor-demand_2021-06-01.pdf")
+    for s in ("髙架　次郎　様", "東京都新宿区架空二丁目3-4", "連帯保証人であった亡架空　花子氏の相続人",
+              "法定相続分（1/2）の割合で承継しています"):
+        assert s in text, s
+
+
+def test_all_cases_report_with_no_readable_case(records_repo: RecordsRepo) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    res = records_repo.saiken("doc", "交渉記録報告書", "--from", "2021-04-01")
+    assert res.returncode == 1 and "開ける事案がありません" in res.stderr
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_without_mincho_falls_back_to_gothic(repo: RecordsRepo, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A machine without fonts-ipaexfont-mincho still gets a PDF, in Gothic, with a warning."""
+    from saiken.documents import dunning, render
+    from saiken.records import Store
+    monkeypatch.setattr(render, "MINCHO_DIRS", (repo.root / "no-such-font-folder",))
+    st = Store.open(repo.root)
+    record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))
+    data = dunning.build(record, st.policy, "C-TEST0001", dt.date(2021, 6, 1), None)
+    pdf = repo.root.parent / "gothic.pdf"
+    pdf.write_bytes(render.compile_pdf(repo.root, "dunning.typ", data))
+    assert "IPAex明朝（fonts-ipaexfont-mincho）がないため" in capsys.readouterr().err
+    assert {n.split("+")[-1] for n in embedded_fonts(pdf)} == {"IPAexGothic"}
+    assert "金549,000円" in pdf_text(pdf)
+
+
+def test_purpose_with_a_name_is_refused(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "督促状", "C-TEST0001", "--purpose", "架空一郎さんへ送付")
+    assert res.returncode == 1 and "当事者の氏名が含まれています" in res.stderr
+    assert not list(repo.root.glob("out/*.pdf"))
+    assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_help_lists_the_kinds_in_order(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "--help")
+    assert res.returncode == 0
+    positions = [res.stdout.index(f"  {name} ") for name in ("督促状", "催告書", "保証債務履行請求書", "合意書", "交渉記録報告書")]
+    assert positions == sorted(positions)
+    assert "negotiation-report（交渉記録報告書）" in res.stdout
+
+
+def test_a_character_the_font_lacks_is_refused(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    """「𠮷」 is not in IPAex: the PDF would show a blank, so nothing is written."""
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    text = case_text(fictional_case_text, replace=("given: 一郎,", "given: 𠮷郎,"))
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    res = records_repo.saiken("doc", "督促状", "C-TEST0001")
+    assert res.returncode == 1 and "𠮷（U+20BB7）" in res.stderr and "通用字体" in res.stderr
+    assert not list(records_repo.root.glob("out/*.pdf"))
+    assert not (records_repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_unwritable_output_folder_is_a_clear_error(repo: RecordsRepo) -> None:
+    blocker = repo.root.parent / "not-a-folder"
+    blocker.write_text("x")
+    res = repo.saiken("doc", "督促状", "C-TEST0001", "--out", str(blocker / "sub"))
+    assert res.returncode == 1 and "書き込めません" in res.stderr and "Traceback" not in res.stderr
+    assert not (repo.root / "ledger" / "exports.yaml").exists()
+
+
+def test_naiyo_shomei_text_extracts_exactly_as_laid_out(repo: RecordsRepo) -> None:
+    """Every line of the PDF equals the line saiken laid out: no missing glyph, no stray space."""
+    from saiken.documents import demand
+    from saiken.records import Store
+    path = issue(repo, "催告書", "C-TEST0001", "--naiyo-shomei")
+    st = Store.open(repo.root)
+    record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))
+    expected = demand.naiyo(st.root, demand.build(record, st.policy, "C-TEST0001", dt.date(2021, 6, 1), None))
+    for n, page in enumerate(pypdf.PdfReader(path).pages):
+        lines = page.extract_text().splitlines()
+        assert lines[-1] == f"{n + 1} / {len(expected['pages'])}"
+        assert lines[:-1] == [ln for ln in expected["pages"][n] if ln], n
+    assert expected["pages"][0][0] == "\u3000" * 8 + "催告書"
+    assert "\u3000貴殿は、平成24年3月15日付けの契約" in expected["pages"][0]
