@@ -9,6 +9,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, ROOT, RecordsRepo, _base_env
 
+from pypdf import PdfReader
+
 from saiken import crypto
 
 CASES = ("C-TEST0001", "C-TEST0002", "C-TEST0003")
@@ -41,6 +43,7 @@ def make_repo(tmp: Path) -> RecordsRepo:
     for name in ("handlers.yaml", "information-items.yaml", "incidents.yaml"):
         shutil.copy(ROOT / "policies" / name, root / "policies" / name)
     (root / "policies" / "contract.yaml").write_text(CONTRACT, encoding="utf-8")
+    shutil.copytree(ROOT / "policies" / "templates", root / "policies" / "templates")
     env = _base_env(tmp)
     repo = RecordsRepo(root, env, Path(), "")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
@@ -57,8 +60,14 @@ def make_repo(tmp: Path) -> RecordsRepo:
     return repo
 
 
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
 def ledger_text(root: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((root / "ledger").rglob("*")) if p.is_file())
+    """Every file under ledger/ as text (PDFs through a PDF reader)."""
+    files = sorted(p for p in (root / "ledger").rglob("*") if p.is_file())
+    return "\n".join(pdf_text(p) if p.suffix == ".pdf" else p.read_text(encoding="utf-8") for p in files)
 
 
 def set_contract_end(repo: RecordsRepo, end: str) -> None:

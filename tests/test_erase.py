@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RecordsRepo
-from evidence_story import CASES, PERSONAL, ledger_text, make_repo, set_contract_end
+from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
 
 from saiken import yamlio
 
@@ -39,7 +39,7 @@ def test_refused_before_the_end(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
     _, otsu = clone
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-03-30", "--yes")
     assert r.returncode == 1 and "契約期間中（終了日 2022-03-31）は消去できません" in r.stderr
-    assert otsu.identity.exists() and len(list((otsu.root / "records").iterdir())) == 3
+    assert otsu.identity.exists() and len(list((otsu.root / "records").glob("*.age"))) == 3
 
 
 def test_refused_while_a_medium_is_out(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -55,7 +55,7 @@ def test_refuses_to_destroy_a_key_of_kou(clone: tuple[RecordsRepo, RecordsRepo])
     kou_key = otsu.handlers["kou-01"][0]
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes", env={"SAIKEN_IDENTITY": str(kou_key)})
     assert r.returncode == 1 and "甲の鍵や不明な鍵は破棄しません" in r.stderr
-    assert kou_key.exists() and len(list((otsu.root / "records").iterdir())) == 3
+    assert kou_key.exists() and len(list((otsu.root / "records").glob("*.age"))) == 3
 
 
 def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -75,6 +75,8 @@ def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo,
     for cid in CASES:
         assert f"| {cid} | `{blobs[f'records/{cid}.yaml.age']}` |" in text
     assert "Git の履歴には、これらの記録の暗号文が残ります" in text and "甲が保有する複製" in text
+    printed = pdf_text(cert.with_suffix(".pdf"))
+    assert "個人情報消去証明書" in printed and CASES[2] in printed and "乙はこれを開くことができません" in printed
     entry = yamlio.fast_load((otsu.root / "ledger" / "erasures.yaml").read_text(encoding="utf-8"))["erasures"][0]
     assert entry["by"] == "otsu-01" and entry["cases"] == list(CASES) and str(entry["certificate"]) == "2022-04-01"
     assert entry["certificate_file"] == "ledger/certificates/erasure-2022-04-01-otsu-01.md"
@@ -87,5 +89,16 @@ def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo,
     todo = kou.saiken("report", "handling", "--as-of", "2022-04-01", check=True).stdout.split("## 未対応の事項")[1]
     assert "消去証明書が記録されていません" not in todo and "返還されていません" not in todo
     assert "乙の取扱者が有効です" in todo and "saiken rekey" in todo
-    assert kou.saiken("case", "show", CASES[0], env={"SAIKEN_IDENTITY": str(kou.handlers["kou-01"][0])}).returncode == 0
-    assert len(list((kou.root / "records").glob("*.age"))) == 3
+    as_kou = {"SAIKEN_IDENTITY": str(kou.handlers["kou-01"][0])}
+    r = kou.saiken("erase", "--as", "甲", "--as-of", "2022-04-01", env=as_kou)
+    assert r.returncode == 1 and "乙の取扱者が有効のままです: otsu-01, otsu-02" in r.stderr
+    assert "saiken handler deactivate otsu-01 --on 2022-03-31" in r.stderr
+    for hid in ("otsu-01", "otsu-02"):
+        kou.saiken("handler", "deactivate", hid, "--on", "2022-03-31", check=True)
+    r = kou.saiken("erase", "--as", "甲", "--as-of", "2022-04-01", env=as_kou)
+    assert r.returncode == 0 and "全 3 件中 3 件を甲の取扱者だけに暗号化し直しました" in r.stdout, r.stderr
+    todo = kou.saiken("report", "handling", "--as-of", "2022-04-01", check=True).stdout.split("## 未対応の事項")[1]
+    assert "特記事項11" not in todo and "特記事項18" in todo  # the end is settled; FY2021 had no training here
+    assert kou.saiken("case", "show", CASES[0], env=as_kou).returncode == 0
+    r = kou.saiken("case", "show", CASES[0], env={"SAIKEN_IDENTITY": str(kou.identity)})  # 乙's old key
+    assert r.returncode == 1 and "お手元の鍵ではこのファイルを開けません" in r.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RecordsRepo
-from evidence_story import CASES, PERSONAL, ledger_text, make_repo, set_contract_end
+from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
 
 from saiken import crypto, yamlio
 
@@ -121,6 +121,9 @@ def test_incident_report_deadlines(repo: RecordsRepo) -> None:
     assert "特記事項19" not in open_points(handling(repo, "2021-10-05"))
     written = (repo.root / "ledger" / "incidents" / "I-2021-001.md").read_text(encoding="utf-8")
     assert "令和3年9月20日" in written and "媒体の持出簿を二重確認する。" in written
+    repo.saiken("report", "pdf", "ledger/incidents/I-2021-001.md", check=True)
+    printed = pdf_text(repo.root / "ledger" / "incidents" / "I-2021-001.pdf")
+    assert "事故報告書" in printed and CASES[0] in printed and "媒体の持出簿を二重確認する。" in printed
     assert "| 事故 | 1 件（I-2021-001） |" in handling(repo, "2022-03-31")
 
 
@@ -146,6 +149,9 @@ def test_handlers_report_and_reports_ledger(repo: RecordsRepo) -> None:
     out = repo.root / "out" / "report.md"
     repo.saiken("report", "handling", "--as-of", "2021-12-01", "--requested", "2021-11-25", "--out", str(out), check=True)
     assert out.read_text(encoding="utf-8").startswith("# 個人情報の取扱状況報告")
+    repo.saiken("report", "handling", "--as-of", "2021-12-01", "--out", str(out.with_suffix(".pdf")), check=True)
+    printed = pdf_text(out.with_suffix(".pdf"))
+    assert "個人情報の取扱状況報告" in printed and "令和3年12月1日" in printed and "M-2021-001" in printed
     reports = yamlio.fast_load((repo.root / "ledger" / "reports.yaml").read_text(encoding="utf-8"))["reports"]
     assert reports == [{"requested": reports[0]["requested"], "reported": reports[0]["reported"], "by": "otsu-01"}]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +37,7 @@ class Erased:
     entry: dict[str, object]
 
 
-def _ready(root: Path, org: str, as_of: dt.date) -> Policy:
-    if org != "乙":
-        raise SaikenError("消去は乙（受託者）の手元の複製について行います。", where="--as", hint="saiken erase --as 乙")
+def _ended(root: Path, as_of: dt.date) -> dt.date:
     end = evidence.Contract.load(root).end
     if end is None:
         raise SaikenError("契約の終了日が決まっていないため、消去できません。", where="policies/contract.yaml",
@@ -46,6 +45,11 @@ def _ready(root: Path, org: str, as_of: dt.date) -> Policy:
     if as_of < end:
         raise SaikenError(f"契約期間中（終了日 {end.isoformat()}）は消去できません。記録は契約終了後に消去します。",
                           hint=f"終了日以降に `saiken erase --as 乙 --as-of {end.isoformat()}` を実行してください。")
+    return end
+
+
+def _ready(root: Path, as_of: dt.date) -> Policy:
+    _ended(root, as_of)
     out = evidence.media_out(root)
     if out:
         raise SaikenError("返還されていない媒体があるため、消去できません: " + ", ".join(str(m.get("id")) for m in out) + "。",
@@ -98,8 +102,9 @@ def _remove_working_copy(root: Path) -> None:
             path.unlink()
 
 
-def erase(root: Path, *, org: str, as_of: dt.date) -> Erased:
-    policy = _ready(root, org, as_of)
+def erase(root: Path, *, as_of: dt.date) -> Erased:
+    """乙's side: remove the working copy, destroy 乙's keys, record and certify."""
+    policy = _ready(root, as_of)
     cases = _records(root)
     keys = _keys(policy)
     _remove_working_copy(root)
@@ -116,6 +121,26 @@ def erase(root: Path, *, org: str, as_of: dt.date) -> Erased:
     cert.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(cert, certificate_markdown(erased, as_of, by).encode("utf-8"))
     return erased
+
+
+def rekey_for_kou(root: Path, as_of: dt.date) -> tuple[int, int]:
+    """甲's side after 乙's erasure: every record re-encrypted to 甲's handlers alone (saiken rekey).
+
+    Returns (records rekeyed, records in all). Refuses while a 乙 handler is still active."""
+    from saiken import rekey
+    from saiken.records import Store
+
+    end = _ended(root, as_of)
+    store = Store.open(root)
+    otsu = [h.id for h in store.policy.active_handlers if h.organisation == "乙"]
+    if otsu:
+        raise SaikenError(f"乙の取扱者が有効のままです: {', '.join(otsu)}。", where="policies/handlers.yaml",
+                          hint="; ".join(f"saiken handler deactivate {h} --on {end.isoformat()}" for h in otsu))
+    if not any(isinstance(e.get("certificate"), dt.date) for e in evidence.entries(root, "erasures")):
+        print("注意: 乙の消去証明書がまだ ledger/erasures.yaml にありません（乙が `saiken erase --as 乙` を実行します）。",
+              file=sys.stderr)
+    outcome = rekey.rekey(store, crypto.load_identities())
+    return len(outcome.changed), outcome.total
 
 
 def certificate_markdown(erased: Erased, on: dt.date, by: str) -> str:

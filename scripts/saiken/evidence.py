@@ -28,7 +28,7 @@ FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "incidents": ("incidents", "事故（漏えい等）の記録", ("id", "occurred", "summary")),
     "media": ("media", "媒体・書類の受渡し、保管、返還の記録", ("id", "kind", "handed_over", "method", "encrypted")),
     "receipts": ("receipts", "受渡しの確認書（受領確認）", ("commit", "receiver", "date", "method")),
-    "exports": ("exports", "個人情報を含む書類の出力・送付の記録", ("date", "case_id", "document", "by")),
+    "exports": ("exports", "個人情報を含む書類の出力の記録（saiken doc が追記）", ("at", "handler", "cases", "kind")),
     "reports": ("reports", "甲の求めによる取扱い状況の報告の記録", ("requested", "reported", "by")),
 }
 DATE_FIELDS = {"date", "occurred", "notified", "report", "handed_over", "returned", "requested",
@@ -217,13 +217,19 @@ def _incidents(root: Path, as_of: dt.date) -> list[Finding]:
     return out
 
 
-def media_out(root: Path) -> list[dict[str, Any]]:
-    return [m for m in entries(root, "media") if not isinstance(m.get("returned"), dt.date)]
+def media_out(root: Path, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Media handed over and not back (on `as_of`, if given)."""
+    def out(m: dict[str, Any]) -> bool:
+        back, given = m.get("returned"), m.get("handed_over")
+        if as_of is not None and isinstance(given, dt.date) and given > as_of:
+            return False
+        return not isinstance(back, dt.date) or (as_of is not None and back > as_of)
+    return [m for m in entries(root, "media") if out(m)]
 
 
-def _media(root: Path, end: dt.date) -> list[Finding]:
+def _media(root: Path, end: dt.date, as_of: dt.date) -> list[Finding]:
     return [((11,), rel("media"), f"媒体 {m.get('id')}（{m.get('kind')}）が契約終了日（{end.isoformat()}）を過ぎても返還されていません。"
-             f"返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。") for m in media_out(root)]
+             f"返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。") for m in media_out(root, as_of)]
 
 
 def records_for_otsu(root: Path, policy: Policy) -> list[str]:
@@ -235,13 +241,14 @@ def records_for_otsu(root: Path, policy: Policy) -> list[str]:
             header, _ = agefile.parse(path.read_bytes())
         except SaikenError:
             continue
-        if len(header.stanzas) > kou:
+        real = [t for t in header.types if t == "X25519" or t.startswith("ssh-")]  # rage adds grease stanzas
+        if len(real) > kou:
             out.append(path.name[: -len(SUFFIX)])
     return out
 
 
-def _after_end(root: Path, policy: Policy, end: dt.date) -> list[Finding]:
-    out = _media(root, end)
+def _after_end(root: Path, policy: Policy, end: dt.date, as_of: dt.date) -> list[Finding]:
+    out = _media(root, end, as_of)
     otsu = [h.id for h in policy.active_handlers if h.organisation == "乙"]
     if otsu:
         out.append(((11, 12), "policies/handlers.yaml", f"契約終了（{end.isoformat()}）後も乙の取扱者が有効です: {', '.join(otsu)}。"
@@ -263,5 +270,5 @@ def findings(root: Path, as_of: dt.date) -> list[Finding]:
     years = contract.fiscal_years(as_of)
     out = _training(root, policy, years, as_of) + _audits(root, years, as_of) + _incidents(root, as_of)
     if contract.end is not None and contract.ended(as_of):
-        out += _after_end(root, policy, contract.end)
+        out += _after_end(root, policy, contract.end, as_of)
     return out

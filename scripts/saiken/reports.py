@@ -19,6 +19,12 @@ def _d(value: object) -> str:
     return wareki(value) if isinstance(value, dt.date) else "—"
 
 
+def _day_of(export: dict[str, object]) -> str:
+    """ledger/exports.yaml entries carry `at` (ISO time, saiken doc) or `date`."""
+    value = export.get("date") or export.get("at") or ""
+    return value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else str(value)[:10]
+
+
 def handlers_report(root: Path, as_of: dt.date) -> str:
     policy = Policy.load(root)
     contract = policy.contract or {}
@@ -54,12 +60,12 @@ def handling_report(root: Path, as_of: dt.date) -> str:
     handovers = _handovers(root, since, as_of)
     media = evidence.entries(root, "media")
     in_year = [m for m in media if isinstance(m.get("handed_over"), dt.date) and since <= m["handed_over"] <= as_of]
-    out = evidence.media_out(root)
+    out = evidence.media_out(root, as_of)
     incidents = [i for i in evidence.entries(root, "incidents")
                  if isinstance(i.get("occurred"), dt.date) and since <= i["occurred"] <= as_of]
     trainings = [t for t in evidence.entries(root, "trainings") if isinstance(t.get("date"), dt.date) and since <= t["date"] <= as_of]
     audits = [a for a in evidence.entries(root, "audits") if isinstance(a.get("date"), dt.date) and since <= a["date"] <= as_of]
-    exports = [e for e in evidence.entries(root, "exports") if isinstance(e.get("date"), dt.date) and since <= e["date"] <= as_of]
+    exports = [e for e in evidence.entries(root, "exports") if since.isoformat() <= _day_of(e) <= as_of.isoformat()]
     findings = evidence.findings(root, as_of)
     lines = [
         "# 個人情報の取扱状況報告", "",

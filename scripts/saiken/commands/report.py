@@ -17,6 +17,11 @@ def _emit(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
+    if out.suffix.lower() == ".pdf":
+        from saiken import evidence_pdf
+        evidence_pdf.write_pdf(find_root(), text, out)
+        click.echo(f"{out} に書き出しました（PDF）。", err=True)
+        return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, text.encode("utf-8"))
@@ -26,7 +31,7 @@ def _emit(text: str, out: Path | None) -> None:
 
 
 _OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                    help="書き出す Markdown ファイル（省略時は画面に表示）。")
+                    help="書き出すファイル（.pdf なら PDF、それ以外は Markdown。省略時は画面に表示）。")
 
 
 @click.group()
@@ -49,7 +54,7 @@ def handlers(as_of: dt.datetime | None, out: Path | None) -> None:
     \b
     例:
       saiken report handlers
-      saiken report handlers --out out/取扱者指定報告.md
+      saiken report handlers --out out/取扱者指定報告.pdf
     """
     _emit(reports.handlers_report(find_root(), as_date(as_of)), out)
 
@@ -73,3 +78,21 @@ def handling(as_of: dt.datetime | None, out: Path | None, requested: dt.datetime
     if requested is not None:
         evidence.append(root, "reports", {"requested": requested.date(), "reported": day, "by": accesslog.who(root)})
         click.echo("ledger/reports.yaml に報告を記録しました。", err=True)
+
+
+@report.command("pdf")
+@click.argument("markdown", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF の出力先（既定は同じ場所・同じ名前の .pdf）。")
+def pdf(markdown: Path, out: Path | None) -> None:
+    """saiken が作った報告書の Markdown（事故報告書・消去証明書など）を PDF にします。
+
+    \b
+    例:
+      saiken report pdf ledger/incidents/I-2021-001.md
+      saiken report pdf ledger/certificates/erasure-2022-04-01-otsu-01.md --out out/消去証明書.pdf
+    """
+    from saiken import evidence_pdf
+    text = markdown.read_text(encoding="utf-8")
+    target = evidence_pdf.write_pdf(find_root(), text, out or markdown.with_suffix(".pdf"))
+    click.echo(f"{target} に書き出しました（PDF）。", err=True)
