@@ -17,13 +17,16 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 
 @click.group()
 def ledger() -> None:
-    """証跡台帳（ledger/）: 受渡し確認書と受領確認。個人情報は載せません。
+    """証跡台帳（ledger/）: 受渡し確認書・受領確認と、特記事項が求める証跡。個人情報は載せません。
 
     \b
     例:
       saiken ledger handovers --fy 2021
       saiken ledger handovers --from 2021-04-01 --to 2021-09-30 --format csv --out 確認書.csv
       saiken ledger receive 1a2b3c4d
+      saiken ledger handover --method CD-R --cases C-AB12CD34
+      saiken ledger return --medium M-2021-001
+      saiken ledger training --attendees otsu-01,otsu-02 --topic 個人情報の適正な管理
     """
 
 
