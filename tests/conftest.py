@@ -81,7 +81,8 @@ def _base_env(tmp: Path) -> dict[str, str]:
 def records_repo(tmp_path: Path) -> RecordsRepo:
     root = tmp_path / "repo"
     (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml"):
+    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
+                 "prohibited-categories.yaml", "personal-data.yaml"):
         shutil.copy(ROOT / "policies" / name, root / "policies" / name)
     env = _base_env(tmp_path)
     repo = RecordsRepo(root, env, Path(), "")

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "doc": ("doc", "doc"),
     "rekey": ("rekey", "rekey"),
     "recipients": ("recipients", "recipients"),
+    "check": ("check", "check"),
     "council": ("council", "council_group"),
     "site": ("site", "site_group"),
     "ledger": ("ledger", "ledger"),

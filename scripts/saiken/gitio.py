@@ -198,3 +198,35 @@ def merge_base(cwd: Path, a: str, b: str) -> str | None:
 def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
     """The content of `path` at each of `revs` (None where absent), in one git process."""
     return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]
+
+
+def index_entries(cwd: Path) -> dict[str, str]:
+    """path → blob id of every file in the index (stage 0), from one `git ls-files -s`."""
+    out = run(["ls-files", "-s", "-z"], cwd)
+    entries: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, oid, stage = meta.split(" ")
+            if stage == "0" and mode != "160000":
+                entries[path] = oid
+    return entries
+
+
+def staged_paths(cwd: Path) -> list[str]:
+    """Paths added or modified in the index relative to HEAD (deletions excluded)."""
+    out = run(["diff", "--cached", "--name-only", "--no-renames", "-z", "--diff-filter=AMT"], cwd)
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def tree_entries(cwd: Path, treeish: str) -> dict[str, str]:
+    """path → blob id of every file in a commit's tree, from one `git ls-tree -r`."""
+    out = run(["ls-tree", "-r", "-z", "--full-tree", treeish], cwd)
+    entries: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, kind, oid = meta.split(" ")
+            if kind == "blob":
+                entries[path] = oid
+    return entries

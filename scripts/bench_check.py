@@ -1,0 +1,128 @@
+"""Benchmark `saiken check --all` on N fictional records (架空, Faker ja_JP), cold and warm.
+
+    .venv/bin/python scripts/bench_check.py 10000            # repository in a temp dir, removed after
+    .venv/bin/python scripts/bench_check.py 10000 --keep DIR
+
+Records are encrypted in-process (pyrage) and never exist as plaintext files. Prints wall and CPU
+(user+sys of the child) seconds for: the cold run (--no-cache), a warm run (no changes), a run
+after one record changed, and `age -d` per file on a sample, scaled to N, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyrage
+from faker import Faker
+from pyrage import x25519
+
+from saiken import crypto
+
+ROOT = Path(__file__).resolve().parent.parent
+SAIKEN = Path(sys.executable).parent / "saiken"
+NOTES = ["分納の相談あり", "不在のため再度架電予定", "来月末までに入金すると回答", "督促状を送付した",
+         "保証人に状況を説明した", "合意書の案を郵送した", "住所変更の届出を依頼した"]
+
+
+def record_text(i: int, fake: Faker) -> str:
+    history = "\n".join(f"  - {{at: 2021-05-{d:02d} 10:00, kind: 電話, by: otsu-01, party: p1, note: {random.choice(NOTES)}}}"
+                        for d in range(1, 1 + random.randint(3, 25)))
+    return f"""case_id: C-B{i:07d}
+status: 督促中
+parties:
+  - id: p1
+    role: borrower
+    name: {{family: {fake.last_name()}, given: {fake.first_name()}}}
+    birth_date: 1995-04-02
+    address: {{postal_code: "160-0000", line: {fake.address()}}}
+    contact: {{phone: "03-5555-{i % 10000:04d}"}}
+  - id: p2
+    role: guarantor
+    name: {{family: {fake.last_name()}, given: {fake.first_name()}}}
+claim:
+  contract_date: 2012-03-15
+  principal: 1080000
+  repayment: {{method: 月賦, first_due: 2016-04-27, count: 120}}
+history:
+{history}
+"""
+
+
+def make_repo(root: Path, n: int) -> Path:
+    (root / "policies").mkdir(parents=True)
+    (root / "records").mkdir()
+    for p in (ROOT / "policies").glob("*.yaml"):
+        shutil.copy(p, root / "policies" / p.name)
+    secret, public = crypto.generate_identity()
+    key = root.parent / "bench.key"
+    key.write_text(crypto.identity_file_text(secret, public, "bench"))
+    key.chmod(0o600)
+    (root / "policies" / "handlers.yaml").write_text(
+        f"handlers:\n  - {{id: otsu-01, name: 架空 太郎, organisation: 乙, role: 取扱責任者, public_key: {public},"
+        " designated: 2021-04-01, active: true}\n", encoding="utf-8")
+    (root / ".gitignore").write_text(".saiken-cache/\n")
+    fake = Faker("ja_JP")
+    Faker.seed(1)
+    random.seed(1)
+    recipient = x25519.Recipient.from_str(public)
+    for i in range(n):
+        (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(pyrage.encrypt(record_text(i, fake).encode(), [recipient]))
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    return key
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--age-sample", type=int, default=200)
+    a = ap.parse_args()
+    base = a.keep or Path(tempfile.mkdtemp(prefix="saiken-bench-"))
+    root = base / "repo"
+    try:
+        key = make_repo(root, a.n)
+        env = {"SAIKEN_IDENTITY": str(key), "PATH": f"{SAIKEN.parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+               "HOME": str(base)}
+        check = [str(SAIKEN), "check", "--all"]
+        for label, args in (("cold (--no-cache)", [*check, "--no-cache"]), ("cold, filling the cache", check),
+                            ("warm (no change)", check)):
+            wall, cpu, rc = timed(args, root, env)
+            print(f"{label:<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
+        victim = root / "records" / "C-B0000001.yaml.age"
+        victim.write_bytes(pyrage.encrypt(b"case_id: C-B0000001\nstatus: x\n", [x25519.Recipient.from_str(
+            crypto.load_identities([key])[0].public)]))
+        wall, cpu, rc = timed(check, root, env)
+        print(f"{'warm, one record changed':<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
+        sample = sorted((root / "records").glob("*.age"))[: a.age_sample]
+        start = time.perf_counter()
+        for path in sample:
+            subprocess.run(["age", "-d", "-i", str(key), str(path)], capture_output=True, check=True)
+        per_file = (time.perf_counter() - start) / len(sample)
+        print(f"{'age -d per file (scaled)':<28} {per_file * a.n:7.2f} s wall  ({per_file * 1000:.1f} ms/file)")
+    finally:
+        if a.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

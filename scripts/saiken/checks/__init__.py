@@ -1,0 +1,109 @@
+"""Checks: one module per check, each holding the repository to named special terms (特記事項).
+
+A check module declares
+    ID        the check id used in policies/special-terms.yaml and in every finding
+    TERMS     the special-term numbers it enforces (the policy file must list the same)
+    SEVERITY  its usual severity ("error" or "warning"; a finding may carry its own)
+    TITLE     one Japanese line for staff
+and one of two functions over the common input (`saiken.checks.context.CheckInput`):
+    check_file(file, inp) -> Iterable[Finding]   looks at one file only; the runner may cache its
+                                                 result by (check id, git blob id, policy hash)
+    check(inp) -> Iterable[Finding]              looks at the whole set (commit message, names
+                                                 from every record, ...)
+A check with SCOPE = "repository" judges the repository's state on a date rather than the files of
+a change (evidence due dates); the runner runs it only when asked to (`saiken check --all`).
+The runner (`saiken.checks.runner`) is the one code path that every place – `saiken check`,
+pre-commit, commit-msg, pre-push, pre-receive – calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+
+# Order is the order findings are reported in.
+CHECK_MODULES = ("plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "evidence")
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """One file as the checks see it: repository-relative POSIX path and its bytes.
+
+    The bytes come from the work tree, the index or a commit's blob alike; `blob_id` is the git
+    object id when known (the cache key for per-file checks)."""
+
+    path: str
+    data: bytes
+    blob_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong: which check, which terms, where, and what to do about it (Japanese)."""
+
+    check: str
+    terms: tuple[int, ...]
+    severity: str
+    file: str
+    where: str | None
+    message: str
+    # (case id, category) when a recorded consent of 甲 may lift this finding; None when nothing can
+    consent_key: tuple[str, str] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}: {self.severity}")
+
+    @property
+    def terms_label(self) -> str:
+        return "特記事項" + "・".join(str(t) for t in self.terms)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.where}" if self.where else self.file
+
+    def render(self) -> str:
+        return f"{self.severity.upper()} [{self.check}] {self.terms_label} {self.location} – {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"check": self.check, "terms": list(self.terms), "severity": self.severity,
+                "file": self.file, "where": self.where, "message": self.message}
+
+
+_REGISTRY: dict[str, ModuleType] | None = None
+
+
+def registry() -> dict[str, ModuleType]:
+    """Every check module by its ID (imported on first use, so check modules may import this one)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        found: dict[str, ModuleType] = {}
+        for name in CHECK_MODULES:
+            module = import_module(f"saiken.checks.{name}")
+            if module.ID in found:
+                raise RuntimeError(f"duplicate check id {module.ID}")
+            if not (hasattr(module, "check") or hasattr(module, "check_file")):
+                raise RuntimeError(f"check {module.ID} has neither check() nor check_file()")
+            found[module.ID] = module
+        _REGISTRY = found
+    return _REGISTRY
+
+
+@dataclass(frozen=True)
+class FindingMaker:
+    """Bound to one check: fills in its id, terms and default severity."""
+
+    check: str
+    terms: tuple[int, ...]
+    severity: str
+
+    def __call__(self, file: str, where: str | None, message: str, *, severity: str | None = None,
+                 terms: tuple[int, ...] | None = None,
+                 consent_key: tuple[str, str] | None = None) -> Finding:
+        return Finding(self.check, tuple(terms or self.terms), severity or self.severity, file, where,
+                       message, consent_key)

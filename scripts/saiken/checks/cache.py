@@ -1,0 +1,74 @@
+"""Remembering which inputs were clean, so an unchanged repository is checked in well under a second.
+
+Only clean results are kept: "check C found nothing in content X under policy hash P". A finding
+is always recomputed (its message may quote a record, and a cache must hold no plaintext). Keys are
+SHA-256 over the check id and the file's content id (its git blob id when known, else a hash of its
+bytes – ciphertext for records), so the cache file holds hashes and nothing else. One file per policy
+hash (`Context.policy_hash`, which covers the policies, the consents, the identities and saiken's
+version): a change to any of them starts from an empty cache.
+
+The file lives in `.saiken-cache/` (ignored by git), mode 0600.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from saiken import __version__
+from saiken.checks import FileInput
+
+CACHE_DIR = ".saiken-cache"
+FORMAT = "1"
+_KEEP_FILES = 4  # older policy hashes are removed
+
+
+def content_id(f: FileInput) -> str:
+    return f.blob_id or hashlib.sha256(f.data).hexdigest()
+
+
+def key(check_id: str, *parts: str) -> str:
+    h = hashlib.sha256(check_id.encode())
+    for part in parts:
+        h.update(b"\0" + part.encode())
+    return h.hexdigest()[:32]
+
+
+class ResultCache:
+    def __init__(self, folder: Path, policy_hash: str) -> None:
+        self.folder = folder
+        name = hashlib.sha256(f"{FORMAT}\0{__version__}\0{policy_hash}".encode()).hexdigest()[:24]
+        self.path = folder / f"clean-{name}.txt"
+        self.clean: set[str] = set()
+        self.new: list[str] = []
+        try:
+            self.clean = set(self.path.read_text(encoding="ascii").split())
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
+
+    def is_clean(self, k: str) -> bool:
+        return k in self.clean
+
+    def mark_clean(self, k: str) -> None:
+        if k not in self.clean:
+            self.clean.add(k)
+            self.new.append(k)
+
+    def save(self) -> None:
+        if not self.new:
+            return
+        try:
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="ascii") as fh:
+                fh.write("".join(k + "\n" for k in self.new))
+            self.new = []
+            self._prune()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("clean-*.txt"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[_KEEP_FILES:]:
+            old.unlink(missing_ok=True)

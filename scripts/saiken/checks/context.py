@@ -1,0 +1,150 @@
+"""What every check sees: the files under check, the policy, and the records the runner can open.
+
+`Context` describes where the files come from (a reader for policies/ and ledger/ of the same
+tree – the work tree, the index or a pushed commit), whose identities may open records, and the
+commit message and author when a hook has them. `CheckInput` adds what the runner prepares once
+for all checks: each record opened (decrypted in memory, never written anywhere) and parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from saiken import crypto, yamlio
+from saiken.checks import FileInput
+from saiken.errors import DecryptFailure, SaikenError
+from saiken.policy import Policy
+from saiken.records import RECORDS_DIR, SUFFIX
+
+Reader = Callable[[str], "bytes | None"]
+
+LEXICON_FILE = "policies/prohibited-categories.yaml"
+PERSONAL_DATA_FILE = "policies/personal-data.yaml"
+CONSENTS_FILE = "ledger/consents.yaml"
+POLICY_FILES = ("policies/handlers.yaml", "policies/information-items.yaml", "policies/contract.yaml",
+                "policies/special-terms.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
+
+
+def worktree_reader(root: Path) -> Reader:
+    def read(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+    return read
+
+
+def is_record_path(path: str) -> bool:
+    return path.startswith(RECORDS_DIR + "/") and path.endswith(SUFFIX)
+
+
+def case_id_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1][: -len(SUFFIX)]
+
+
+@dataclass
+class Context:
+    policy: Policy
+    read: Reader
+    identities: list[crypto.LoadedIdentity] = field(default_factory=list)
+    commit_message: str | None = None
+    author: str | None = None
+    # Records to take party names from for pii_outside, beyond the records under check
+    # (a commit message is checked against every record the runner can open).
+    record_sources: list[FileInput] = field(default_factory=list)
+    as_of: dt.date | None = None  # the date evidence is judged on (default: today)
+
+
+@dataclass
+class OpenedRecord:
+    """A record file the runner tried to open: its data in memory, or why it did not open."""
+
+    file: FileInput
+    case_id: str
+    data: Any = None
+    text: str | None = None
+    error: SaikenError | None = None
+
+    @property
+    def failure_kind(self) -> str | None:
+        if isinstance(self.error, DecryptFailure):
+            return self.error.kind
+        return "yaml" if self.error is not None else None
+
+
+def open_record(f: FileInput, identities: list[crypto.LoadedIdentity], max_bytes: int) -> OpenedRecord:
+    rec = OpenedRecord(f, case_id_of(f.path))
+    try:
+        plain = crypto.decrypt(f.data, identities, where=f.path, max_size=max_bytes * 2 + 4096)
+        rec.text = plain.decode("utf-8")
+        rec.data = yamlio.fast_load(rec.text, where=f.path)
+    except UnicodeDecodeError:
+        rec.error = SaikenError("記録が UTF-8 のテキストではありません。", where=f.path)
+    except SaikenError as exc:
+        rec.error = exc
+    return rec
+
+
+@dataclass
+class CheckInput:
+    """The files under check and the context, with records opened lazily and once: a check that
+    needs a record's content asks for it, so a run whose results are all cached decrypts nothing."""
+
+    files: list[FileInput]
+    ctx: Context
+    memo: dict[str, Any] = field(default_factory=dict)  # what a check derives once per run (lexicon, names)
+    cache_dir: Path | None = None  # where checks may keep what they learn between runs (no plaintext)
+    _opened: dict[str, OpenedRecord] = field(default_factory=dict)
+    _yaml: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def prepare(cls, files: list[FileInput], ctx: Context) -> "CheckInput":
+        return cls(files, ctx)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.ctx.policy.items.get("max_record_bytes", 1 << 20))
+
+    def record(self, f: FileInput) -> OpenedRecord | None:
+        """The record in `f` opened with the runner's identities; None if `f` is not a record or
+        there is no identity. A record that did not open carries the reason in `.error`."""
+        if not self.ctx.identities or not is_record_path(f.path):
+            return None
+        if f.path not in self._opened:
+            self._opened[f.path] = open_record(f, self.ctx.identities, self.max_bytes)
+        return self._opened[f.path]
+
+    @property
+    def opened(self) -> dict[str, OpenedRecord]:
+        """Records under check opened so far, by path."""
+        return self._opened
+
+    def raw(self, rel: str) -> bytes | None:
+        """A file of the tree under check: the version among the files wins over the tree's."""
+        if "by_path" not in self.memo:
+            self.memo["by_path"] = {f.path: f for f in self.files}
+        f = self.memo["by_path"].get(rel)
+        return f.data if f is not None else self.ctx.read(rel)
+
+    def file_yaml(self, rel: str) -> Any:
+        """A policy or ledger file of the tree under check, parsed once; None when absent.
+
+        A file that is not valid YAML raises SaikenError naming it."""
+        if rel not in self._yaml:
+            raw = self.raw(rel)
+            self._yaml[rel] = None if raw is None else yamlio.fast_load(
+                raw.decode("utf-8", "replace"), where=rel, allow_aliases=True)
+        return self._yaml[rel]
+
+    def policy_hash(self) -> str:
+        """Hash of everything besides a file itself that a finding may depend on (cache key)."""
+        h = hashlib.sha256()
+        for rel in POLICY_FILES:
+            h.update(rel.encode() + b"\0" + (self.raw(rel) or b"") + b"\0")
+        for ident in self.ctx.identities:
+            h.update(ident.public.encode() + b"\0")
+        return h.hexdigest()

@@ -1,0 +1,143 @@
+"""Personal data outside the encrypted records (terms 2, 7).
+
+File names, the commit message and the plain files listed in policies/personal-data.yaml (ledger/,
+docs/, policies/ …) must not hold a party's name, kana, address, phone, e-mail or birth date. The
+terms come from every record the runner can open (pii_terms); without an identity only the generic
+patterns apply (patterns). Messages never repeat the personal data itself: they name the kind, the
+case id and the line, since findings end up in terminals and CI logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Iterator
+
+from saiken.checks import ERROR, WARNING, Finding, FindingMaker
+from saiken.checks import cache, patterns
+from saiken.checks.cache import content_id
+from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput, is_record_path
+from saiken.checks.pii_terms import Term, TermIndex, without_staff
+from saiken.checks.term_cache import TermCache
+from saiken.checks.text import fold
+from saiken.records import RECORDS_DIR
+
+ID = "pii_outside"
+TERMS = (2, 7)
+SEVERITY = ERROR
+TITLE = "氏名・住所などの個人情報を、記録の外（ファイル名・コミットメッセージ・ledger/ など）に書かない"
+
+COMMIT_MESSAGE = "(コミットメッセージ)"
+DEFAULT_SCAN = ["ledger/", "docs/", "policies/"]
+_found = FindingMaker(ID, TERMS, SEVERITY)
+
+
+def check(inp: CheckInput) -> Iterable[Finding]:
+    conf = inp.file_yaml(PERSONAL_DATA_FILE) or {}
+    scan = [str(p) for p in conf.get("scan") or DEFAULT_SCAN]
+    public = patterns.public_numbers(list(conf.get("public") or []))
+    index = _index(inp)
+    for f in inp.files:
+        yield from _names(f.path, index)
+        if _scanned(f.path, scan):
+            text = _text(f.data)
+            if text is not None:
+                yield from _content(f.path, text, index, public)
+    if inp.ctx.commit_message is not None:
+        yield from _content(COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message), index, public)
+
+
+def cache_key(inp: CheckInput) -> str | None:
+    """What a clean result depends on: every path and content under check and every record's
+    ciphertext (policy and identities are in the cache's own key). A commit message is never
+    hashed into a stored key (a short message with a name could be guessed back), so a run
+    with a message is always recomputed."""
+    if inp.ctx.commit_message is not None:
+        return None
+    h = hashlib.sha256()
+    for f in sorted([*inp.files, *inp.ctx.record_sources], key=lambda f: f.path):
+        h.update(f"{f.path}\0{content_id(f)}\0".encode())
+    return cache.key(ID, h.hexdigest())
+
+
+def _index(inp: CheckInput) -> TermIndex:
+    """Terms of every record the runner can open: those under check and the rest of the tree."""
+    if not inp.ctx.identities:
+        return TermIndex([])
+    under_check = {f.path for f in inp.files}
+    records = [f for f in inp.files if is_record_path(f.path)]
+    records += [f for f in inp.ctx.record_sources if f.path not in under_check and is_record_path(f.path)]
+    cache = TermCache(inp.cache_dir, inp.ctx.identities)
+    terms = cache.terms(records, inp.max_bytes)
+    cache.save()
+    return TermIndex(without_staff(terms, [h.name for h in inp.ctx.policy.handlers]))
+
+
+def _scanned(path: str, scan: list[str]) -> bool:
+    if path.startswith(RECORDS_DIR + "/"):
+        return False
+    return any(path.startswith(p) if p.endswith("/") else path == p for p in scan)
+
+
+def _text(data: bytes) -> str | None:
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _strip_comments(message: str) -> str:
+    # git drops '#' lines from the message it stores; keep line numbers by blanking them
+    return "\n".join("" if line.startswith("#") else line for line in message.splitlines())
+
+
+def _names(path: str, index: TermIndex) -> Iterator[Finding]:
+    for _, term in _first_per_kind(index.search(fold(path).text)):
+        what = f"{term.kind}の一部（姓または名）と同じ語" if term.part else term.kind
+        yield _found(path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
+                     "ファイル名は暗号化されません。"
+                     f"`git mv {path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。",
+                     severity=WARNING if term.part else ERROR)
+
+
+def _content(path: str, text: str, index: TermIndex, public: set[str]) -> Iterator[Finding]:
+    is_message = path == COMMIT_MESSAGE
+    fix = ("`git commit --amend` でメッセージを書き直し、氏名の代わりに事案番号を使ってください。" if is_message
+           else f"{path} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。")
+    if index:
+        folded = fold(text)
+        for pos, term in _first_per_kind(index.search(folded.text)):
+            line = text.count("\n", 0, folded.index[pos]) + 1
+            if term.part:
+                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}の一部（姓または名）と同じ語が"
+                             f"あります。その人のことであれば{fix}その人と関係のない語であれば、そのままで構いません。",
+                             severity=WARNING)
+            else:
+                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}が記録の外に書かれています"
+                             f"（個人情報は暗号化された記録の中だけに置きます）。{fix}")
+    for m in patterns.find(text, public):
+        line = text.count("\n", 0, m.start) + 1
+        severity = ERROR if m.kind == patterns.MY_NUMBER else WARNING
+        why = ("マイナンバー（個人番号）は収集も記録もしません" if m.kind == patterns.MY_NUMBER
+               else f"個人の{m.kind}であれば記録の外に書いてはいけません。区や事務所の公開の番号なら "
+                    f"{PERSONAL_DATA_FILE} の public に追加してください")
+        yield _found(path, f"{line}行目", f"{m.kind}らしい値（{m.masked}）があります。{why}。{fix}",
+                     severity=severity)
+
+
+def _first_per_kind(hits: Iterable[tuple[int, Term]]) -> list[tuple[int, Term]]:
+    """One finding per (case, kind): a name written five times is one thing to fix. A part of a
+    name inside a full match (星子 in 試験谷星子) is that match, not a second finding."""
+    hits = list(hits)
+    spans = [(pos, pos + len(t.folded)) for pos, t in hits if not t.part]
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for pos, term in hits:
+        if term.part and any(a <= pos < b for a, b in spans):
+            continue
+        key = (term.case_id, term.kind + ("part" if term.part else ""))
+        if key not in seen:
+            seen.add(key)
+            out.append((pos, term))
+    return out

@@ -1,0 +1,141 @@
+"""The personal data of the records the runner can open, as folded search terms.
+
+For pii_outside: each party's name (full, and each part alone when it is 2+ characters; kana parts
+alone when 3+, since short hiragana runs occur in ordinary words), address line and 本籍 (whole,
+and the part after the municipality), phone numbers (as written and digits only), e-mail, and birth
+date (ISO, slashes, 年月日, 和暦). The terms live only in memory. A name part that is also part of a
+designated handler's name is dropped: a handler's own name may stand in ledger/ and policies/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from saiken.checks.text import fold_word
+
+NAME, KANA, ADDRESS, PHONE, EMAIL, BIRTH = "氏名", "氏名（カナ）", "住所", "電話番号", "メールアドレス", "生年月日"
+_MUNICIPALITY = re.compile(r"^(?:.{2,3}?[都道府県])?.*?[市区郡]")
+_ERAS = ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成"), (dt.date(1926, 12, 25), "昭和"))
+
+
+@dataclass(frozen=True)
+class Term:
+    folded: str
+    kind: str
+    case_id: str
+    part: bool = False  # a family or given name alone: common words too (太郎), so weaker evidence
+
+
+class TermIndex:
+    """Terms bucketed by their first two folded characters, then by length: at each place of a
+    text, one dict lookup per term length in that bucket (never a scan over all terms)."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        by_prefix: dict[str, dict[int, dict[str, Term]]] = {}
+        for t in terms:
+            if len(t.folded) >= 2:
+                by_prefix.setdefault(t.folded[:2], {}).setdefault(len(t.folded), {}).setdefault(t.folded, t)
+        # longest first: report 氏名 over one of its parts
+        self.buckets = {p: sorted(lengths.items(), reverse=True) for p, lengths in by_prefix.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self.buckets)
+
+    def search(self, folded: str) -> Iterator[tuple[int, Term]]:
+        """(position in folded text, term) for each place a term starts; longest term per place."""
+        for i in range(len(folded) - 1):
+            for length, terms in self.buckets.get(folded[i:i + 2], ()):
+                term = terms.get(folded[i:i + length])
+                if term is not None:
+                    yield i, term
+                    break
+
+
+def wareki(d: dt.date) -> str | None:
+    for start, era in _ERAS:
+        if d >= start:
+            year = d.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"
+    return None
+
+
+def _date_forms(d: dt.date) -> list[str]:
+    forms = [d.isoformat(), f"{d.year}/{d.month:02d}/{d.day:02d}", f"{d.year}/{d.month}/{d.day}",
+             f"{d.year}年{d.month}月{d.day}日", f"{d.year}年{d.month:02d}月{d.day:02d}日", f"{d.year}.{d.month}.{d.day}"]
+    jp = wareki(d)
+    return forms + ([jp] if jp else [])
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _map(party: dict[str, Any], key: str) -> dict[str, Any]:
+    value = party.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
+    def term(text: Any, kind: str, part: bool = False) -> Iterator[Term]:
+        if isinstance(text, (str, int)) and str(text).strip():
+            yield Term(fold_word(str(text)), kind, case_id, part)
+
+    name = _map(party, "name")
+    yield from term(f"{name.get('family') or ''}{name.get('given') or ''}", NAME)
+    for part in (name.get("family"), name.get("given")):
+        if isinstance(part, str) and len(fold_word(part)) >= 2:
+            yield from term(part, NAME, True)
+    yield from term(f"{name.get('family_kana') or ''}{name.get('given_kana') or ''}", KANA)
+    for part in (name.get("family_kana"), name.get("given_kana")):
+        if isinstance(part, str) and len(fold_word(part)) >= 3:
+            yield from term(part, KANA, True)
+    address = _map(party, "address")
+    for line in (address.get("line"), address.get("registered_domicile")):
+        if isinstance(line, str) and line.strip():
+            yield from term(line, ADDRESS)
+            m = _MUNICIPALITY.match(line.strip())
+            tail = line.strip()[m.end():] if m else ""
+            if len(fold_word(tail)) >= 4 and any(c.isdigit() for c in fold_word(tail)):
+                yield from term(tail, ADDRESS)
+    contact = _map(party, "contact")
+    for key in ("phone", "mobile"):
+        if contact.get(key):
+            yield from term(contact[key], PHONE)
+            digits = re.sub(r"\D", "", fold_word(str(contact[key])))
+            if len(digits) >= 10:
+                yield Term(digits, PHONE, case_id)
+    yield from term(contact.get("email"), EMAIL)
+    born = _parse_date(party.get("birth_date"))
+    if born is not None:
+        for form in _date_forms(born):
+            yield from term(form, BIRTH)
+
+
+def record_terms(record: Any, case_id: str) -> list[Term]:
+    """Every term of every party of one record."""
+    if not isinstance(record, dict):
+        return []
+    out: list[Term] = []
+    for party in record.get("parties") or []:
+        if isinstance(party, dict):
+            out.extend(party_terms(party, case_id))
+    return out
+
+
+def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
+    """Drop name terms that are a designated handler's name or, for a lone part, inside one
+    (a guarantor named 太郎 and a handler named 甲太郎)."""
+    staff = [fold_word(n) for n in handler_names if n.strip()]
+    parts = {fold_word(p) for n in handler_names for p in n.split() if p.strip()}
+
+    def staff_name(t: Term) -> bool:
+        return t.folded in parts or t.folded in staff or (t.part and any(t.folded in n for n in staff))
+    return [t for t in terms if not (t.kind in (NAME, KANA) and staff_name(t))]

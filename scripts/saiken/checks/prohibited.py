@@ -1,0 +1,158 @@
+"""Prohibited categories in the free text of records (term 5: 収集禁止事項).
+
+Every string field of every record the runner can open is folded (NFKC, katakana → hiragana, long
+vowels and spaces dropped) and searched for the words of policies/prohibited-categories.yaml. A
+finding names the field and quotes a short window of the text, so the handler can find and rewrite
+it. Only a consent of 甲 recorded in ledger/consents.yaml for exactly this case id and category
+lifts it (the runner applies consents to every check alike); nothing written inside a record can.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterable, Iterator
+
+from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
+from saiken.checks.context import LEXICON_FILE, CheckInput
+from saiken.checks.text import Folded, fold, fold_word, quick_fold
+from saiken.errors import SaikenError
+
+ID = "prohibited"
+TERMS = (5,)
+SEVERITY = ERROR
+TITLE = "思想・信条・宗教、社会的差別の原因、犯罪に関する事項を記録しない"
+
+_found = FindingMaker(ID, TERMS, SEVERITY)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    item: int | None
+    severity: str
+    words: tuple[tuple[str, str], ...]  # (word as written, folded)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """All folded words as one alternation: a quick yes/no over a folded text."""
+        keys = sorted({k for _, k in self.words if k}, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, keys))) if keys else None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: tuple[Category, ...]
+    exceptions: tuple[str, ...]  # folded
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Lexicon":
+        def bad(why: str) -> SaikenError:
+            return SaikenError(f"収集禁止事項の語彙の書き方が正しくありません（{why}）。", where=LEXICON_FILE,
+                               hint="ファイル先頭の説明のとおりに直してください。")
+        if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
+            raise bad("categories がありません")
+        cats = []
+        for n, c in enumerate(data["categories"]):
+            if not isinstance(c, dict) or not c.get("id") or c.get("severity") not in SEVERITIES:
+                raise bad(f"categories[{n}] には id と severity（error か warning）が必要です")
+            words = c.get("words") or []
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                raise bad(f"categories[{n}].words は語の一覧です")
+            cats.append(Category(str(c["id"]), c.get("item"), c["severity"],
+                                 tuple((w, fold_word(w)) for w in words)))
+        return cls(tuple(cats), tuple(fold_word(str(e)) for e in data.get("exceptions") or []))
+
+
+def strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string value in a record with its field path (parties[0].name.family)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from strings(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+def _item_text(inp: CheckInput, item: int) -> str:
+    terms = (inp.file_yaml("policies/special-terms.yaml") or {}).get("terms") or []
+    for term in terms:
+        if term.get("number") == 5:
+            for it in term.get("items") or []:
+                if it.get("number") == item:
+                    return f"「{it.get('text')}」"
+    return ""
+
+
+def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
+    rec = inp.record(f)
+    if rec is None or rec.data is None:
+        return
+    lexicon = _lexicon(inp)
+    if lexicon is None:
+        yield _found(LEXICON_FILE, None, "収集禁止事項の語彙ファイルがないため、記録の内容を検査できません。"
+                     "saiken に付属の policies/prohibited-categories.yaml をこの場所に置いてください。")
+        return
+    if not _may_match(rec.text, lexicon):
+        return
+    for field, value in strings(rec.data):
+        yield from _scan(f.path, rec.case_id, field, value, lexicon, inp)
+
+
+def _may_match(text: str | None, lexicon: Lexicon) -> bool:
+    """Pre-filter on the whole decrypted text: every string value appears in it as written, so no
+    hit here means no hit in any field. Not usable when YAML escapes (\\u524d) could hide a word."""
+    if text is None or "\\" in text:
+        return True
+    quick = quick_fold(text)
+    return any(c.pattern is not None and c.pattern.search(quick) for c in lexicon.categories)
+
+
+def _lexicon(inp: CheckInput) -> Lexicon | None:
+    if "lexicon" not in inp.memo:
+        data = inp.file_yaml(LEXICON_FILE)
+        inp.memo["lexicon"] = None if data is None else Lexicon.from_data(data)
+    return inp.memo["lexicon"]  # type: ignore[no-any-return]
+
+
+def _scan(path: str, case_id: str, field: str, value: str, lexicon: Lexicon,
+          inp: CheckInput) -> Iterator[Finding]:
+    quick = quick_fold(value)
+    hits = [c for c in lexicon.categories if c.pattern is not None and c.pattern.search(quick)]
+    if not hits:
+        return  # the common case: no word of any category, no need to locate anything
+    folded = fold(value)
+    allowed = [span for e in lexicon.exceptions for span in folded.find_all(e)]
+    for cat in hits:
+        hit = _first_hit(folded, cat, allowed)
+        if hit is not None:  # one finding per category and field: one place to rewrite
+            word, start, end = hit
+            yield _finding(path, case_id, field, cat, word, folded.window(start, end), inp)
+
+
+def _first_hit(folded: Folded, cat: Category,
+               allowed: list[tuple[int, int]]) -> tuple[str, int, int] | None:
+    for word, key in cat.words:
+        for start, end in folded.find_all(key):
+            if not any(a <= start and end <= b for a, b in allowed):
+                return word, start, end
+    return None
+
+
+def _finding(path: str, case_id: str, field: str, cat: Category, word: str, context: str,
+             inp: CheckInput) -> Finding:
+    consent = (f"甲の承諾を得ている場合は、ledger/consents.yaml に承諾（事案番号 {case_id}、"
+               f"区分 {cat.id}）を記録してください。")
+    if cat.severity == ERROR:
+        which = f"特記事項5({cat.item}){_item_text(inp, cat.item)}" if cat.item else "特記事項5"
+        message = (f"「{context}」に「{cat.id}」に当たる語「{word}」があります。{which}に当たり、甲の承諾が"
+                   f"ない限り収集してはならない事項です。この記述を削除し `saiken case edit {case_id}` で"
+                   f"保存し直してください。{consent}")
+    else:
+        message = (f"「{context}」に{cat.id}に関する語「{word}」があります（要配慮個人情報）。"
+                   f"交渉に必要な最小限の書き方（例「体調不良のため」）にできないか確かめ、"
+                   f"`saiken case edit {case_id}` で直してください。")
+    return _found(path, field, message, severity=cat.severity, consent_key=(case_id, cat.id))

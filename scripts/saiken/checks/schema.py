@@ -1,0 +1,53 @@
+"""Only the permitted information items, with valid types (term 3: 必要最小限の範囲内で収集).
+
+Runs on every record the runner's identities open: the record is validated against
+policies/information-items.yaml exactly as `saiken case new/edit` does (records.Store.validate), so
+a field the policy does not name is an error, never a warning. A record that opens but is not YAML,
+or whose case_id differs from its file name, is reported here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from saiken.checks import ERROR, FileInput, Finding, FindingMaker
+from saiken.checks.context import CheckInput
+from saiken.errors import ValidationError
+from saiken.records import Store
+
+ID = "schema"
+TERMS = (3,)
+SEVERITY = ERROR
+TITLE = "記録には情報項目の定義にある項目だけを、正しい形で書く"
+
+_found = FindingMaker(ID, TERMS, SEVERITY)
+
+
+def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
+    rec = inp.record(f)
+    if rec is None:
+        return
+    fix = f"`saiken case edit {rec.case_id}` で直してください。"
+    if rec.failure_kind == "yaml":
+        yield _found(f.path, None, f"記録を YAML として読めません（{rec.error.message if rec.error else ''}）。{fix}")
+        return
+    if rec.data is None:
+        return  # not opened with our identities: the recipients check says why
+    store = Store(inp.ctx.policy.root, inp.ctx.policy)
+    try:
+        store.validate(plain_copy(rec.data), where=f.path)  # validate normalises in place
+    except ValidationError as exc:
+        for path, message in exc.problems:
+            yield _found(f.path, path or None, f"{message}。{fix}")
+    if isinstance(rec.data, dict) and rec.data.get("case_id") not in (None, rec.case_id):
+        yield _found(f.path, "case_id", f"記録の case_id（{rec.data.get('case_id')}）がファイル名の事案番号"
+                     f"（{rec.case_id}）と違います。{fix}")
+
+
+def plain_copy(node: Any) -> Any:
+    """A copy of parsed YAML (dicts, lists, scalars): several times faster than copy.deepcopy."""
+    if isinstance(node, dict):
+        return {k: plain_copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain_copy(v) for v in node]
+    return node

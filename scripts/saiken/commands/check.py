@@ -1,0 +1,105 @@
+"""saiken check – hold the work tree to the special terms (the same checks as the Git hooks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from saiken import crypto
+from saiken.checks import registry
+from saiken.checks.cache import CACHE_DIR
+from saiken.checks.runner import Report, run
+from saiken.checks.sources import index_files, tree_context, worktree_context, worktree_files
+from saiken.commands._common import as_date, to_json, today_option
+from saiken.errors import SaikenError
+from saiken.records import find_root
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--all", "all_files", is_flag=True, help="リポジトリのすべてのファイルを検査します。")
+@click.option("--staged", is_flag=True, help="git add 済みの（次のコミットに入る）内容を検査します。")
+@click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
+@click.option("--only", multiple=True, metavar="ID", help="この検査だけを行います（複数指定可）。")
+@today_option
+@click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
+def check(files: tuple[Path, ...], all_files: bool, staged: bool, message_file: Path | None, only: tuple[str, ...],
+          as_of: dt.datetime | None, no_cache: bool, fmt: str) -> None:
+    """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
+
+    records/ に平文がないか、記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や
+    収集禁止事項（思想・信条・宗教、社会的差別の原因、犯罪）が記録にないか、氏名などの個人情報が
+    記録の外（ファイル名・ledger/・docs/・policies/）にないかを確かめます。記録の内容の検査には
+    鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
+    記録（ledger/）が期限までにあるかも確かめます。検査の一覧は policies/special-terms.yaml にあります。
+
+    \b
+    例:
+      saiken check --all
+      saiken check records/C-AB12CD34.yaml.age ledger/consents.yaml
+      saiken check --all --format json
+      saiken check --all --as-of 2022-04-01     契約終了後の状態を確かめる
+      saiken check --staged                    コミットする前に、git add した内容を検査する
+      saiken check --message-file .git/COMMIT_EDITMSG
+    """
+    if sum([bool(files), all_files, staged]) > 1:
+        raise SaikenError("ファイルの指定、--all、--staged のどれか一つだけを使ってください。")
+    if not files and not all_files and not staged and message_file is None:
+        raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
+    root = find_root()
+    message = _read_message(message_file) if message_file else None
+    if staged:
+        inputs, entries = index_files(root)
+        ctx = tree_context(root, entries, _identities(), inputs, commit_message=message)
+    else:
+        inputs = worktree_files(root, None if all_files else [str(p) for p in files])
+        ctx = worktree_context(root, _identities(), inputs, commit_message=message)
+    ctx.as_of = as_date(as_of)
+    report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR,
+                 repository=all_files)
+    click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
+    for note in report.notes:
+        click.echo(f"注意: {note}", err=True)
+    if report.exit_code:
+        # the error boundary prints this on stderr and exits 1
+        raise SaikenError(f"特記事項に反する箇所が {len(report.errors)} 件あります。",
+                          hint="各行の対処のとおりに直し、もう一度 `saiken check` を実行してください。")
+
+
+def _identities() -> list[crypto.LoadedIdentity]:
+    """The user's identities when there are any; checks without them still look at what they can."""
+    if not os.environ.get(crypto.ENV_IDENTITY) and not crypto.default_identity_path().exists():
+        return []
+    return crypto.load_identities()
+
+
+def _read_message(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(path)) from None
+
+
+def _as_text(report: Report) -> str:
+    lines = [f.render() for f in report.findings]
+    lines += [f"承諾済み（{consent}）: {f.render()}" for f, consent in report.lifted]
+    lines.append(f"検査したファイル {report.files} 件: エラー {len(report.errors)} 件、警告 {len(report.warnings)} 件"
+                 + (f"、甲の承諾により解除 {len(report.lifted)} 件" if report.lifted else ""))
+    return "\n".join(lines)
+
+
+def _as_json(report: Report) -> dict[str, object]:
+    return {
+        "files": report.files,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "findings": [f.as_dict() for f in report.findings],
+        "lifted": [{**f.as_dict(), "consent": consent} for f, consent in report.lifted],
+        "notes": report.notes,
+        "checks": {cid: list(m.TERMS) for cid, m in registry().items()},
+    }

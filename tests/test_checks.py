@@ -1,0 +1,623 @@
+"""Each check: a violating input gives its finding and message, a compliant one passes.
+
+Real encrypted records (pyrage through `saiken case new`, and the Debian age CLI for armored files
+and for records saiken itself would refuse to write), real git, the real `saiken` console script.
+Every person here is fictional (架空).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from saiken import agefile, crypto, manifest
+from saiken.checks import FileInput, Finding, registry
+from saiken.checks.context import Context
+from saiken.checks.patterns import my_number_valid
+from saiken.checks.runner import run
+from saiken.policy import Policy
+
+from conftest import RecordsRepo
+
+SEED = next(p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt" for p in Path(__file__).resolve().parents
+            if (p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt").is_file())
+
+# 架空の人物（テスト用）
+FAMILY, GIVEN, FAMILY_KANA, GIVEN_KANA = "試験谷", "星子", "シケンダニ", "ホシコ"
+
+
+def case_yaml(case_id: str, note: str = "分納の相談あり", extra: str = "") -> str:
+    return f"""# 架空の人物です（テスト用）
+case_id: {case_id}
+status: 交渉中
+parties:
+  - id: p1
+    role: borrower
+    name: {{family: {FAMILY}, given: {GIVEN}, family_kana: {FAMILY_KANA}, given_kana: {GIVEN_KANA}}}
+    birth_date: 1996-07-15
+    address: {{postal_code: "169-0000", line: 東京都新宿区試験町9-8-7}}
+    contact: {{phone: "03-0000-0009", email: hoshiko@example.invalid}}
+{extra}claim:
+  contract_date: 2013-03-15
+  principal: 720000
+  repayment: {{method: 月賦, first_due: 2017-04-27, count: 120}}
+history:
+  - at: 2021-05-10 10:00
+    kind: 電話
+    by: otsu-01
+    party: p1
+    note: "{note}"
+"""
+
+
+def new_case(repo: RecordsRepo, case_id: str, note: str = "分納の相談あり") -> None:
+    repo.saiken("case", "new", "--from", "-", input=case_yaml(case_id, note), check=True)
+
+
+def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str], armor: bool = False) -> None:
+    """Encrypt with the age CLI (plaintext through a pipe, never on disk) and note the recipients
+    in records/manifest.yaml, as saiken does when it writes a record."""
+    args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
+            "-o", str(repo.root / rel)]
+    (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(args, input=text.encode(), check=True)
+    if rel.endswith(".yaml.age") and rel.count("/") == 1:
+        man = manifest.load(repo.root)
+        man.set(rel[len("records/"):-len(".yaml.age")],
+                manifest.entry((repo.root / rel).read_bytes(), [crypto.RecipientKey.parse(r) for r in recipients]))
+        manifest.save(repo.root, man)
+
+
+def write(repo: RecordsRepo, rel: str, text: str) -> None:
+    path = repo.root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def lines(out: str, check: str) -> list[str]:
+    return [line for line in out.splitlines() if f"[{check}]" in line]
+
+
+def check_all(repo: RecordsRepo, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return repo.saiken("check", "--all", *extra, env=env)
+
+
+# --- framework -----------------------------------------------------------------------------------
+
+def test_every_check_declares_id_terms_severity_and_title() -> None:
+    for cid, module in registry().items():
+        assert module.ID == cid
+        assert module.TERMS and all(1 <= t <= 21 for t in module.TERMS)
+        assert module.SEVERITY in ("error", "warning")
+        assert any("\u3040" <= c <= "\u9fff" for c in module.TITLE)
+
+
+def test_finding_renders_as_one_line() -> None:
+    f = Finding("plaintext", (2, 8), "error", "records/x", None, "直してください。")
+    assert f.render() == "ERROR [plaintext] 特記事項2・8 records/x – 直してください。"
+    g = Finding("schema", (3,), "warning", "records/x", "parties[0].hobby", "m")
+    assert g.render() == "WARNING [schema] 特記事項3 records/x:parties[0].hobby – m"
+    with pytest.raises(ValueError):
+        Finding("schema", (3,), "info", "f", None, "m")
+
+
+def test_clean_repository_passes(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CLEAN001")
+    write(records_repo, "docs/手順.md", "# 督促の手順\n\n事案 C-CLEAN001 は交渉中。\n")
+    r = check_all(records_repo, "--as-of", "2021-06-01")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # only the reminders that this fiscal year's training and audit are still to come
+    assert "エラー 0 件、警告 2 件" in r.stdout
+    assert len(lines(r.stdout, "evidence")) == 2
+
+
+def test_requires_files_or_all(records_repo: RecordsRepo) -> None:
+    r = records_repo.saiken("check")
+    assert r.returncode == 1
+    assert "--all" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_runner_takes_blobs_not_only_the_work_tree(records_repo: RecordsRepo) -> None:
+    """The runner checks bytes it is given (index, commits): nothing here is on disk."""
+    root = records_repo.root
+    policy = Policy.load(root)
+    tree = {rel: (root / rel).read_bytes() for rel in ("policies/prohibited-categories.yaml",
+                                                        "policies/personal-data.yaml")}
+    ctx = Context(policy, tree.get, crypto.load_identities([records_repo.identity]),
+                  commit_message=f"{FAMILY}{GIVEN} の件")
+    record = crypto.encrypt(case_yaml("C-BLOB0001", "前科あり").encode(), policy.active_recipients())
+    files = [FileInput("records/C-BLOB0001.yaml.age", record, blob_id="0" * 40),
+             FileInput("records/leak.yaml", b"case_id: C-BLOB0002\nparties: []\n")]
+    report = run(files, ctx)
+    got = {(f.check, f.file, f.where) for f in report.findings}
+    assert ("prohibited", "records/C-BLOB0001.yaml.age", "history[0].note") in got
+    assert ("plaintext", "records/leak.yaml", None) in got
+    assert ("pii_outside", "(コミットメッセージ)", "1行目") in got
+    assert report.exit_code == 1
+
+
+# --- plaintext (terms 2, 8) ----------------------------------------------------------------------
+
+def test_plaintext_under_records_is_an_error(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PLAIN001")
+    write(records_repo, "records/C-PLAIN002.yaml", case_yaml("C-PLAIN002"))
+    write(records_repo, "records/C-PLAIN003.yaml.age", "not really age\n")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "plaintext")
+    assert len(found) == 2, r.stdout
+    assert found[0].startswith("ERROR [plaintext] 特記事項2・8 records/C-PLAIN002.yaml – records/ に暗号化されていないファイル")
+    assert "shred -u records/C-PLAIN002.yaml" in found[0]
+    assert "records/C-PLAIN003.yaml.age" in found[1]
+    assert "特記事項に反する箇所が" in r.stderr
+
+
+def test_armored_age_and_allowed_files_pass(records_repo: RecordsRepo) -> None:
+    age_encrypt(records_repo, case_yaml("C-ARMOR001"), "records/C-ARMOR001.yaml.age",
+                recipients=[records_repo.public], armor=True)
+    write(records_repo, "records/.gitkeep", "")
+    r = check_all(records_repo)
+    assert r.returncode == 0, r.stdout
+    assert not lines(r.stdout, "plaintext")
+
+
+def test_a_record_named_after_a_person_is_refused(records_repo: RecordsRepo) -> None:
+    age_encrypt(records_repo, case_yaml("C-NAME0001"), f"records/{FAMILY}.yaml.age",
+                recipients=[records_repo.public])
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert any("ファイル名は「事案番号.yaml.age」" in line for line in lines(r.stdout, "plaintext"))
+
+
+def test_a_decrypted_record_anywhere_is_refused(records_repo: RecordsRepo) -> None:
+    write(records_repo, "tmp/C-LOOSE001.yaml", case_yaml("C-LOOSE001"))
+    write(records_repo, "tools/template.py", f'TEMPLATE = """\n{case_yaml("C-TEMPL001")}"""\n')  # code, not data
+    r = check_all(records_repo, env={"SAIKEN_IDENTITY": ""})
+    assert r.returncode == 1
+    assert "tmp/C-LOOSE001.yaml – 復号された事案の記録" in r.stdout
+    assert len(lines(r.stdout, "plaintext")) == 1
+
+
+def test_plaintext_check_needs_no_identity(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-NOKEY001")
+    write(records_repo, "records/C-NOKEY002.yaml", "x: 1\n")
+    r = records_repo.saiken("check", "records/C-NOKEY001.yaml.age", "records/C-NOKEY002.yaml",
+                            env={"SAIKEN_IDENTITY": ""})
+    assert r.returncode == 1
+    assert len(lines(r.stdout, "plaintext")) == 1
+    assert "鍵が設定されていないため" in r.stderr
+
+
+# --- recipients (terms 2, 10, 13) --------------------------------------------------------------
+
+def test_an_extra_recipient_is_a_third_party(records_repo: RecordsRepo) -> None:
+    _, outsider = crypto.generate_identity()
+    age_encrypt(records_repo, case_yaml("C-EXTRA001"), "records/C-EXTRA001.yaml.age",
+                recipients=[records_repo.public, outsider])
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "recipients")
+    assert len(found) == 1 and "特記事項2・10・13" in found[0] and "saiken rekey" in found[0]
+    assert "X25519 の宛先が 2 件あります（有効な取扱者は 1 件）" in found[0]
+
+
+def test_a_designated_handler_missing_from_a_record(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-MISS0001")
+    records_repo.add_handler("otsu-02")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "recipients")
+    assert len(found) == 1 and "X25519 の宛先が 1 件あります（有効な取扱者は 2 件）" in found[0]
+    assert "台帳上の宛先が現在の取扱者と違います" in found[0]  # records/manifest.yaml names the old set
+
+
+def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
+    _, stranger = crypto.generate_identity()  # same count of recipients, but not our key
+    age_encrypt(records_repo, case_yaml("C-STRANGE1"), "records/C-STRANGE1.yaml.age", recipients=[stranger])
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert any("あなたの鍵（取扱者 otsu-01）で記録 C-STRANGE1 を開けません" in line
+               for line in lines(r.stdout, "recipients"))
+
+
+def test_a_record_missing_from_the_manifest(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-MANI0001")
+    shutil.copy(records_repo.root / "records" / "C-MANI0001.yaml.age", records_repo.root / "records" / "C-MANI0002.yaml.age")
+    found = lines(check_all(records_repo).stdout, "recipients")
+    assert len(found) == 1 and "records/C-MANI0002.yaml.age:header" in found[0]
+    assert "宛先台帳（records/manifest.yaml）に記載がありません" in found[0]
+
+
+def _ssh_key(folder: Path, name: str) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fictional", "-f", str(folder / name)],
+                   check=True)
+    return (folder / f"{name}.pub").read_text().strip()
+
+
+def test_ssh_recipients_are_matched_by_key_tag(records_repo: RecordsRepo) -> None:
+    designated = _ssh_key(records_repo.root.parent, "otsu-ssh")
+    records_repo.saiken("handler", "add", "--id", "otsu-ssh", "--name", "架空 ssh", "--org", "乙", "--role", "取扱者",
+                        "--key", designated, check=True)
+    new_case(records_repo, "C-SSH00001")  # encrypted to both active handlers
+    assert not lines(check_all(records_repo).stdout, "recipients")
+    other = _ssh_key(records_repo.root.parent, "stranger-ssh")  # same kind and count, other key
+    age_encrypt(records_repo, case_yaml("C-SSH00002"), "records/C-SSH00002.yaml.age",
+                recipients=[records_repo.public, other])
+    found = lines(check_all(records_repo).stdout, "recipients")
+    assert len(found) == 1 and "C-SSH00002" in found[0]
+    assert "ssh-ed25519 の宛先が有効な取扱者と違います（余分: " in found[0] and "、不足: " in found[0]
+
+
+# --- schema (term 3) -------------------------------------------------------------------------------
+
+def test_a_field_outside_the_permitted_items_is_a_term_3_error(records_repo: RecordsRepo) -> None:
+    text = case_yaml("C-SCHEMA01", extra="    hobby: 釣り\n")  # fictional; saiken case new would refuse it
+    age_encrypt(records_repo, text, "records/C-SCHEMA01.yaml.age", recipients=[records_repo.public])
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "schema")
+    assert len(found) == 1
+    assert found[0].startswith("ERROR [schema] 特記事項3 records/C-SCHEMA01.yaml.age:parties[0].hobby – 情報項目の定義にない項目")
+    assert "saiken case edit C-SCHEMA01" in found[0]
+
+
+def test_case_id_must_match_the_file_name(records_repo: RecordsRepo) -> None:
+    age_encrypt(records_repo, case_yaml("C-OTHER001"), "records/C-FILE0001.yaml.age", recipients=[records_repo.public])
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert any(":case_id – 記録の case_id（C-OTHER001）" in line for line in lines(r.stdout, "schema"))
+
+
+# --- prohibited (term 5) ---------------------------------------------------------------------------
+
+def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CRIME001", "本人は以前に逮捕されたことがあると話した")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "prohibited")
+    assert len(found) == 1
+    line = found[0]
+    assert line.startswith("ERROR [prohibited] 特記事項5 records/C-CRIME001.yaml.age:history[0].note – ")
+    assert "以前に【逮捕】されたこと" in line
+    assert "特記事項5(3)「犯罪に関する事項」" in line
+    assert "saiken case edit C-CRIME001" in line and "ledger/consents.yaml" in line
+
+
+@pytest.mark.parametrize("note, category, shown", [
+    ("ｷﾘｽﾄ教の集会に行くと言う", "思想・信条・宗教", "【ｷﾘｽﾄ教】"),       # half-width kana
+    ("キリースト教の集会", "思想・信条・宗教", "【キリースト教】"),         # long vowel mark
+    ("本人の出 身地について話があった", "社会的差別の原因", "【出 身】"),   # a space inside the word
+    ("\\u524d\\u79d1があると話した", "犯罪", "【前科】"),                # YAML escapes hide nothing
+    ("ぜんかについて", None, None),                                      # kana is not the kanji word
+    ("システム障害で入金確認が遅れた", None, None),                       # listed exception
+])
+def test_folding_of_the_lexicon(records_repo: RecordsRepo, note: str, category: str | None,
+                                shown: str | None) -> None:
+    # written with the age CLI: `saiken case new` would already have normalised the text (NFKC)
+    age_encrypt(records_repo, case_yaml("C-FOLD0001", note), "records/C-FOLD0001.yaml.age",
+                recipients=[records_repo.public])
+    r = check_all(records_repo)
+    found = lines(r.stdout, "prohibited")
+    if category is None:
+        assert r.returncode == 0 and not found, r.stdout
+    else:
+        assert r.returncode == 1 and len(found) == 1, r.stdout
+        assert f"「{category}」に当たる語" in found[0] and shown in found[0]
+
+
+def test_medical_words_are_a_warning_for_minimal_wording(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-MED00001", "入院中のため支払いが遅れると話した")
+    r = check_all(records_repo)
+    assert r.returncode == 0, r.stdout
+    found = lines(r.stdout, "prohibited")
+    assert len(found) == 1 and found[0].startswith("WARNING [prohibited]")
+    assert "要配慮個人情報" in found[0] and "最小限" in found[0]
+
+
+def test_an_inline_ignore_does_nothing(records_repo: RecordsRepo) -> None:
+    text = case_yaml("C-IGNORE01", "前科あり # saiken: ignore").replace(
+        "case_id: C-IGNORE01", "# saiken: ignore\ncase_id: C-IGNORE01  # saiken: ignore")
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert len(lines(r.stdout, "prohibited")) == 1
+
+
+def test_a_lexicon_word_added_by_staff_is_used(records_repo: RecordsRepo) -> None:
+    path = records_repo.root / "policies" / "prohibited-categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - id: 甲が認めた事項\n    item: 4\n    severity: error\n    words: []",
+        "  - id: 甲が認めた事項\n    item: 4\n    severity: error\n    words: [宝くじ]"), encoding="utf-8")
+    new_case(records_repo, "C-LEX00001", "宝くじが当たったと言う")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert "特記事項5(4)" in lines(r.stdout, "prohibited")[0]
+
+
+# --- consents: only a recorded consent of 甲 lifts exactly what it names ------------------------
+
+def _kou(repo: RecordsRepo) -> None:
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    repo.saiken("handler", "deactivate", "kou-01", check=True)  # 甲's approver need not read records
+
+
+def test_consent_lifts_exactly_the_named_case_and_category(records_repo: RecordsRepo) -> None:
+    _kou(records_repo)
+    new_case(records_repo, "C-CONS0001", "前科がある。信仰する宗教の話もあった")
+    new_case(records_repo, "C-CONS0002", "前科がある")
+    write(records_repo, "ledger/consents.yaml", """consents:
+  - {id: SHODAKU-001, case_id: C-CONS0001, category: 犯罪, term: 5, date: 2021-06-01, by: kou-01}
+""")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    remaining = lines(r.stdout.split("承諾済み")[0], "prohibited")
+    assert [("C-CONS0001" in x, "思想・信条・宗教" in x) for x in remaining] == [(True, True), (False, False)]
+    assert "C-CONS0002" in remaining[1] and "「犯罪」" in remaining[1]
+    assert "承諾済み（SHODAKU-001）: ERROR [prohibited] 特記事項5 records/C-CONS0001.yaml.age" in r.stdout
+    assert "甲の承諾により解除 1 件" in r.stdout
+
+
+def test_consent_must_come_from_a_handler_of_kou(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CONS0003", "前科がある")
+    write(records_repo, "ledger/consents.yaml", """consents:
+  - {id: SHODAKU-002, case_id: C-CONS0003, category: 犯罪, term: 5, date: 2021-06-01, by: otsu-01}
+  - {id: SHODAKU-003, case_id: C-CONS0003, category: 前科の話, term: 5, date: 2021-06-01, by: otsu-01}
+""")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert len(lines(r.stdout, "prohibited")) == 1
+    bad = lines(r.stdout, "consents")
+    assert any("ledger/consents.yaml:consents[0]" in x and "甲の取扱者 ID ではありません" in x for x in bad)
+    assert any("consents[1]" in x and "区分 id ではありません" in x for x in bad)
+    assert "承諾済み" not in r.stdout
+
+
+# --- pii_outside (terms 2, 7) ----------------------------------------------------------------------
+
+def test_a_debtors_name_in_docs_and_ledger_is_refused(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PII00001")
+    write(records_repo, "docs/メモ.md", f"# メモ\n\n{FAMILY} {GIVEN}さんから電話あり。\n")
+    write(records_repo, "ledger/exports.yaml", f"exports:\n  - {{case_id: C-PII00001, note: {GIVEN_KANA}様宛て}}\n")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    found = lines(r.stdout, "pii_outside")
+    assert "ERROR [pii_outside] 特記事項2・7 docs/メモ.md:3行目 – 事案 C-PII00001 の当事者の氏名が記録の外に書かれています" in found[0]
+    assert "ledger/exports.yaml:2行目" in found[1] and "氏名（カナ）" in found[1]
+    assert FAMILY not in r.stdout and GIVEN not in r.stdout  # the message never repeats the data
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("住所は試験町9-8-7", "住所"),
+    ("電話 03 0000 0009", "電話番号"),
+    ("hoshiko@EXAMPLE.invalid へ送付", "メールアドレス"),
+    ("生年月日 平成8年7月15日", "生年月日"),
+    ("生年月日 1996/07/15", "生年月日"),
+])
+def test_other_personal_data_in_ledger(records_repo: RecordsRepo, text: str, kind: str) -> None:
+    new_case(records_repo, "C-PII00002")
+    write(records_repo, "ledger/incidents.yaml", f"incidents:\n  - summary: {text}\n")
+    r = check_all(records_repo)
+    assert r.returncode == 1
+    assert any(f"の当事者の{kind}が記録の外" in x for x in lines(r.stdout, "pii_outside")), r.stdout
+
+
+def test_a_name_in_a_file_name_and_in_the_commit_message(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PII00003")
+    write(records_repo, f"docs/{FAMILY}{GIVEN}.md", "# 交渉の段取り\n")
+    msg = records_repo.root.parent / "COMMIT_EDITMSG"
+    msg.write_text(f"{FAMILY}さんの分納を記録\n\n# Please enter the commit message\n", encoding="utf-8")
+    r = records_repo.saiken("check", f"docs/{FAMILY}{GIVEN}.md", "--message-file", str(msg))
+    assert r.returncode == 1
+    found = lines(r.stdout, "pii_outside")
+    assert any(f":ファイル名 – ファイル名に事案 C-PII00003 の当事者の氏名" in x for x in found)
+    assert any("(コミットメッセージ):1行目" in x and "git commit --amend" in x for x in found)
+
+
+def test_the_seed_and_policies_raise_no_false_positive(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PII00004")
+    shutil.copy(SEED, records_repo.root / "docs.txt")
+    (records_repo.root / "docs").mkdir()
+    shutil.copy(SEED, records_repo.root / "docs" / "seed.txt")
+    r = check_all(records_repo)
+    assert r.returncode == 0, r.stdout
+    assert not lines(r.stdout, "pii_outside")
+
+
+def test_a_handlers_own_name_is_not_a_debtors(records_repo: RecordsRepo) -> None:
+    # conftest's handlers are named 「架空 <id>」: a debtor with the same family name must not make
+    # policies/handlers.yaml an error, while the debtor's full name still is one
+    text = case_yaml("C-PII00005").replace(f"family: {FAMILY}", "family: 架空")
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    assert check_all(records_repo).returncode == 0
+    write(records_repo, "docs/x.md", f"架空 {GIVEN}\n")
+    assert check_all(records_repo).returncode == 1
+
+
+def test_generic_patterns_without_any_key(records_repo: RecordsRepo) -> None:
+    write(records_repo, "docs/memo.md", "マイナンバー: 1234-5678-9018\n連絡は TEL 090-0000-1234\n"
+          "〒169-0000\n区の代表 電話 03-0000-0000\n受付番号 1234-5678-9012\n")
+    write(records_repo, "policies/personal-data.yaml",
+          "scan: [ledger/, docs/, policies/]\npublic: ['03-0000-0000']\nfictional_paths: []\n")
+    r = check_all(records_repo, "--format", "json", env={"SAIKEN_IDENTITY": ""})
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    got = [(f["severity"], f["where"], f["message"].split("（")[0]) for f in report["findings"]
+           if f["check"] == "pii_outside"]
+    assert got == [("error", "1行目", "マイナンバーらしい値"), ("warning", "2行目", "電話番号らしい値"),
+                   ("warning", "3行目", "郵便番号らしい値")]
+    assert "1234-5678" not in r.stdout and "****-****-9018" in r.stdout
+
+
+def test_my_number_check_digit() -> None:
+    assert my_number_valid("123456789018")
+    assert not my_number_valid("123456789012")
+    assert not my_number_valid("12345678901")
+
+
+def test_json_output(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-JSON0001", "前科あり")
+    r = records_repo.saiken("check", "records/C-JSON0001.yaml.age", "--format", "json")
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert data["errors"] == 1 and data["warnings"] == 0 and data["files"] == 1
+    f = data["findings"][0]
+    assert (f["check"], f["terms"], f["severity"], f["file"], f["where"]) == \
+        ("prohibited", [5], "error", "records/C-JSON0001.yaml.age", "history[0].note")
+    assert set(data["checks"]) == set(registry())
+
+
+# --- result cache: clean inputs only, hashes only ----------------------------------------------
+
+def test_cache_skips_clean_inputs_and_holds_no_plaintext(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CACHE001")
+    new_case(records_repo, "C-CACHE002", "前科あり")
+    first = check_all(records_repo)
+    assert first.returncode == 1 and len(lines(first.stdout, "prohibited")) == 1
+    folder = records_repo.root / ".saiken-cache"
+    clean, terms = sorted(folder.glob("clean-*.txt")), sorted(folder.glob("terms-*.age"))
+    assert len(clean) == 1 and len(terms) == 1 and len(list(folder.iterdir())) == 2
+    assert all(oct(p.stat().st_mode)[-3:] == "600" for p in (*clean, *terms))
+    content = clean[0].read_bytes()
+    assert content and all(len(k) == 32 and set(k) <= set(b"0123456789abcdef") for k in content.split())
+    agefile.parse(terms[0].read_bytes())  # the names kept for pii_outside are age ciphertext
+    for data in (content, terms[0].read_bytes()):
+        for secret in (FAMILY, GIVEN, FAMILY_KANA, "前科", "試験町", "hoshiko"):
+            assert secret.encode() not in data
+    # the finding is recomputed every time; clean results come from the cache; the cache folder
+    # itself is not an input (same file count although it now exists)
+    second = check_all(records_repo)
+    assert second.stdout == first.stdout and second.returncode == 1
+
+
+def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-CACHE003", "釣りの話をした")
+    assert check_all(records_repo).returncode == 0
+    # a changed policy (the lexicon) empties the cache: the clean record is checked again
+    path = records_repo.root / "policies" / "prohibited-categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("words: []", "words: [釣り]"), encoding="utf-8")
+    r = check_all(records_repo)
+    assert r.returncode == 1 and "特記事項5(4)" in r.stdout
+    # a changed file is a new blob: checked again
+    write(records_repo, "records/C-CACHE004.yaml", "plain\n")
+    r = check_all(records_repo)
+    assert lines(r.stdout, "plaintext")
+    assert check_all(records_repo, "--no-cache").stdout == r.stdout
+
+
+# --- evidence due dates (terms 11, 12, 15–19) – repository-level, `check --all` only ------------
+
+def test_training_and_audit_due_each_fiscal_year(records_repo: RecordsRepo) -> None:
+    r = check_all(records_repo, "--as-of", "2021-06-01")
+    assert r.returncode == 0, r.stdout  # reminders, not blockers
+    found = lines(r.stdout, "evidence")
+    assert ("WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
+            "従事者教育（個人情報の適正な管理・情報セキュリティ・条例の周知）がまだ記録されていません（期限 2022-03-31）") in found[0]
+    assert "特記事項15・16・17 ledger/audits.yaml" in found[1]
+    write(records_repo, "ledger/trainings.yaml", "trainings:\n  - {date: 2021-05-20, attendees: [otsu-01], topic: 研修}\n")
+    r = check_all(records_repo, "--as-of", "2022-06-01")
+    found = lines(r.stdout, "evidence")
+    assert [x.split(" – ")[0] for x in found] == [
+        "WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和4年度（2022年度）",
+        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和3年度（2021年度）",
+        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和4年度（2022年度）"]
+    assert "令和3年度（2021年度）の甲による確認（立入り調査等）・監査の記録がありません" in found[1]
+
+
+def test_evidence_is_not_judged_on_a_list_of_files(records_repo: RecordsRepo) -> None:
+    write(records_repo, "ledger/incidents.yaml", "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01}\n")
+    r = records_repo.saiken("check", "ledger/incidents.yaml")
+    assert r.returncode == 0 and not lines(r.stdout, "evidence")
+
+
+def test_an_incident_needs_notice_and_written_report(records_repo: RecordsRepo) -> None:
+    write(records_repo, "ledger/incidents.yaml",
+          "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01, notified: 2021-07-01}\n")
+    r = check_all(records_repo, "--as-of", "2021-07-05")
+    assert r.returncode == 1
+    found = [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    assert len(found) == 1
+    assert found[0].startswith("ERROR [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故の書面による報告の提出日")
+
+
+def test_after_the_contract_ends_records_go_and_erasure_is_certified(records_repo: RecordsRepo) -> None:
+    contract = records_repo.root / "policies" / "contract.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8").replace("end: null", "end: 2022-03-31"), encoding="utf-8")
+    new_case(records_repo, "C-END00001")
+    write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05}\n")
+    assert not [x for x in lines(check_all(records_repo, "--as-of", "2022-03-31").stdout, "evidence")
+                if x.startswith("ERROR")]
+    r = check_all(records_repo, "--as-of", "2022-04-01")
+    assert r.returncode == 1
+    errors = [x.split(" – ")[0] for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    assert errors == ["ERROR [evidence] 特記事項11 records/", "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml",
+                      "ERROR [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）"]
+    (records_repo.root / "records" / "C-END00001.yaml.age").unlink()
+    write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05, returned: 2022-03-30}\n")
+    write(records_repo, "ledger/erasures.yaml",
+          "erasures:\n  - {date: 2022-04-01, scope: 全記録, method: 鍵の破棄, by: otsu-01, certificate: 2022-04-02}\n")
+    r = check_all(records_repo, "--as-of", "2022-04-05")
+    assert r.returncode == 0, r.stdout
+
+
+# --- the same runner over the index and over commits (no work tree) ----------------------------
+
+def test_staged_checks_the_index_version(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-STAGE001")
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-qm", "C-STAGE001 を登録")
+    write(records_repo, "records/C-STAGE002.yaml", case_yaml("C-STAGE002"))
+    records_repo.git("add", "records/C-STAGE002.yaml")
+    (records_repo.root / "records" / "C-STAGE002.yaml").unlink()  # gone from the work tree, still staged
+    write(records_repo, "records/C-STAGE003.yaml", "not staged\n")  # in the work tree only
+    r = records_repo.saiken("check", "--staged")
+    assert r.returncode == 1
+    found = lines(r.stdout, "plaintext")
+    assert len(found) == 1 and "records/C-STAGE002.yaml" in found[0]
+    assert "検査したファイル 1 件" in r.stdout
+
+
+def test_commit_files_in_a_bare_repository(records_repo: RecordsRepo, tmp_path: Path) -> None:
+    """What a pre-receive hook has: a bare repository and commit ids. Policies come from the commit."""
+    from saiken.checks.sources import commit_files, tree_context
+
+    new_case(records_repo, "C-BARE0001", "前科あり")
+    write(records_repo, "docs/メモ.md", f"{FAMILY}{GIVEN}\n")
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-qm", "登録")
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(records_repo.root), str(bare)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=bare, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    files, entries = commit_files(bare, commit)
+    ctx = tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files)
+    report = run(files, ctx)
+    got = sorted((f.check, f.file) for f in report.errors)
+    assert got == [("pii_outside", "docs/メモ.md"), ("prohibited", "records/C-BARE0001.yaml.age")]
+    assert all(f.blob_id and len(f.blob_id) == 40 for f in files)
+    # only the paths a commit changed, with names still taken from every record of the tree
+    files, entries = commit_files(bare, commit, paths=["docs/メモ.md"])
+    report = run(files, tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files))
+    assert [(f.check, f.file) for f in report.errors] == [("pii_outside", "docs/メモ.md")]
+
+
+def test_names_kept_between_runs_follow_the_records(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-TERMS001")
+    assert check_all(records_repo).returncode == 0  # fills the encrypted term cache
+    write(records_repo, "docs/memo.md", f"{FAMILY}{GIVEN}\n")
+    assert any("C-TERMS001" in x for x in lines(check_all(records_repo).stdout, "pii_outside"))
+    (records_repo.root / "records" / "C-TERMS001.yaml.age").unlink()  # the record is gone: so is its name
+    assert not lines(check_all(records_repo).stdout, "pii_outside")
+
+
+def test_a_lone_given_name_is_a_warning_not_a_block(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PART0001")
+    write(records_repo, "docs/例.md", f"記入例: 甲野 {GIVEN}\n")  # a common given name alone, e.g. in an example
+    r = check_all(records_repo)
+    assert r.returncode == 0, r.stdout
+    found = lines(r.stdout, "pii_outside")
+    assert len(found) == 1 and found[0].startswith("WARNING [pii_outside] 特記事項2・7 docs/例.md:1行目")
+    assert "氏名の一部（姓または名）と同じ語" in found[0]
