@@ -44,3 +44,18 @@ def test_case_list_refuses_a_record_with_an_alias(records_repo: RecordsRepo, fic
     assert result.returncode == 1
     assert "records/C-ALIAS001.yaml.age" in result.stderr and "エイリアス" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_parallel_list_equals_the_sequential_list_and_stops_on_a_bad_record(
+        records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    repo = records_repo
+    for n in range(6):
+        text = fictional_case_text.replace("C-TEST0001", f"C-PAR{n:05d}").replace("9000}", f"{1000 * (n + 1)}}}")
+        repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    parallel = repo.saiken("case", "list", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "1"}, check=True)
+    sequential = repo.saiken("case", "list", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "100000"}, check=True)
+    assert parallel.stdout == sequential.stdout and parallel.stdout.count("C-PAR") == 6
+    (repo.root / "records" / "C-PAR00003.yaml.age").write_bytes(b"age-encryption.org/v1\n-> X25519 broken\n")
+    broken = repo.saiken("case", "list", env={"SAIKEN_PARALLEL_MIN": "1"})
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert "records/C-PAR00003.yaml.age" in broken.stderr and "age ファイルのヘッダが不正です" in broken.stderr

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 from pathlib import Path
 
 import click
 
-from saiken import claim, yamlio
+from saiken import bulk, claim
 from saiken.commands._common import identities, store, to_json
 from saiken.errors import SaikenError
 from saiken.records import check_case_id, new_case_id
@@ -136,6 +137,14 @@ def show(case_id: str, fmt: str) -> None:
     click.echo(text if fmt == "yaml" else to_json(data) + "\n", nl=False)
 
 
+def _row(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {"case_id": case_id, "status": record.get("status"), "balance": claim.balance(record)}
+
+
+def _row_with_name(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {**_row(case_id, record), "name": claim.display_name(claim.borrower(record))}
+
+
 @case.command("list")
 @click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", help="出力形式。")
@@ -148,14 +157,8 @@ def list_(names: bool, fmt: str) -> None:
       saiken case list --names
       saiken case list --format json
     """
-    st = store()
-    ids = identities()
-    rows = []
-    for case_id, record in st.iter_records(ids):
-        row = {"case_id": case_id, "status": record.get("status"), "balance": claim.balance(record)}
-        if names:
-            row["name"] = claim.display_name(claim.borrower(record))
-        rows.append(row)
+    summarise = _row_with_name if names else _row
+    rows = list(bulk.summaries(store(), identities(), summarise))
     if fmt == "json":
         click.echo(to_json(rows))
         return
