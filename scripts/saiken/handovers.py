@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from saiken import gitio, policy
+from saiken import gitio, policy, wareki
 from saiken.errors import SaikenError
 from saiken.handover_recipients import (HandlerView, ManifestEntry, Recipients, Sealed, handler_view,
                                         manifest_lines, recipients_of, sealed)
@@ -258,8 +258,4 @@ def fiscal_year_range(year: int) -> tuple[dt.date, dt.date]:
 
 
 def fiscal_year_label(year: int) -> str:
-    if year >= 2019:
-        n = year - 2018
-        return f"{year}年度（令和{'元' if n == 1 else n}年度）"
-    n = year - 1988
-    return f"{year}年度（平成{'元' if n == 1 else n}年度）"
+    return f"{year}年度（{wareki.fiscal_year_label(year)}）"

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 from saiken.checks import ERROR, WARNING, Finding, FindingMaker
 from saiken.checks.context import CheckInput, is_record_path
 from saiken.errors import SaikenError
+from saiken.wareki import fiscal_year, fiscal_year_label
 
 ID = "evidence"
 TERMS = (11, 12, 15, 16, 17, 18, 19)
@@ -32,14 +33,8 @@ INCIDENTS, MEDIA, CONTRACT = "ledger/incidents.yaml", "ledger/media.yaml", "poli
 _found = FindingMaker(ID, TERMS, SEVERITY)
 
 
-def fiscal_year(d: dt.date) -> int:
-    return d.year if d.month >= 4 else d.year - 1
-
-
 def fy_label(year: int) -> str:
-    era, base = ("令和", 2018) if year >= 2019 else ("平成", 1988)
-    n = year - base
-    return f"{era}{'元' if n == 1 else n}年度（{year}年度）"
+    return f"{fiscal_year_label(year)}（{year}年度）"
 
 
 def contract_end(contract: dict[str, Any]) -> dt.date | None:
