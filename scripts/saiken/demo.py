@@ -81,6 +81,15 @@ def write_identities(root: Path, created: dt.date) -> tuple[dict[str, Path], dic
     return paths, publics
 
 
+def contract_this_year(root: Path, start: dt.date) -> None:
+    """The demo's contract runs from the current fiscal year (DESIGN.md: a demo made today is not
+    "after the end" and owes no evidence for years before it existed); comments are kept."""
+    path = root / "policies" / "contract.yaml"
+    doc = yamlio.rt_load(path.read_text(encoding="utf-8"), where="policies/contract.yaml")
+    doc["periods"] = [{"from": start, "to": dt.date(start.year + 1, 3, 31)}]
+    atomic_write(path, yamlio.rt_dump(doc).encode("utf-8"))
+
+
 def designate(root: Path, publics: dict[str, str], on: dt.date) -> None:
     """Register the demo handlers in policies/handlers.yaml, keeping the file's comments."""
     path = root / policy.HANDLERS_FILE
@@ -334,6 +343,7 @@ def create(target: Path, *, seed: int = DEFAULT_SEED, as_of: dt.date | None = No
     root = skeleton.create(target)
     identities, publics = write_identities(root, day)
     designate(root, publics, fiscal_year_start(day))
+    contract_this_year(root, fiscal_year_start(day))
     committer = next(h for h in HANDLERS if h.id == COMMITTER)
     author = (committer.name, committer.email)
     # Later commits in the demo are made as otsu-01 too, so `git commit` works out of the box.
