@@ -201,3 +201,24 @@ def test_pre_receive_accepts_a_compliant_push(clean: RecordsRepo) -> None:
     assert proc.returncode == 0, out(proc)
     commit = git(clean, "rev-parse", "HEAD").stdout.strip()
     assert bare_has(designated(clean), commit)
+
+
+def test_a_repository_made_by_saiken_init_has_the_hooks(tmp_path: Path) -> None:
+    env = _base_env(tmp_path)
+    proc = subprocess.run([str(VENV_BIN / "saiken"), "init", "made"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 0, out(proc)  # its first commit passed the hooks it installed
+    root = tmp_path / "made"
+    for name in ("pre-commit", "commit-msg", "pre-push"):
+        assert "pre-commit" in (root / ".git" / "hooks" / name).read_text(), name
+    (root / "records" / "C-INIT0001.yaml.age").write_text("status: 交渉中\n", encoding="utf-8")
+    run = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, env=env)  # noqa: E731
+    run("add", "-A")
+    refused = run("commit", "-m", "事案を登録")
+    assert refused.returncode == 1 and "[plaintext] 特記事項2・8 records/C-INIT0001.yaml.age" in out(refused)
+    run("reset", "-q", "--hard")
+    run("clean", "-fdq")
+    elsewhere = tmp_path / "elsewhere.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(elsewhere)], check=True, env=env)
+    pushed = run("push", str(elsewhere), "main")
+    assert pushed.returncode != 0 and "[remote] 特記事項6" in out(pushed)
