@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine to a working demo: setup (Debian packages and a venv with
 # saiken), a demo records repository with fictional handlers and 20 fictional cases, the case list,
-# and the full check when that command exists.  Running it again reuses the demo already made.
+# the worklist, the full check, and the policy site (site/).  Running it again reuses the demo.
 #   bash scripts/quickstart.sh [DIR]        (default DIR: ./saiken-demo)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,11 +23,17 @@ export SAIKEN_IDENTITY="$dir/.identities/otsu-01.txt"
 echo
 echo "== saiken case list（乙の取扱責任者 otsu-01 として） =="
 saiken case list
+echo
+echo "== saiken worklist（次にすべきこと、先頭 12 行） =="
+saiken worklist | head -n 12 || true   # head closes the pipe early: not an error
 if saiken check --help >/dev/null 2>&1; then
   echo
   echo "== saiken check --all（特記事項の検査） =="
   saiken check --all
 fi
+echo
+echo "== saiken site build（方針サイト: 審議会報告・特記事項と遵守状況。個人情報は載りません） =="
+saiken site build
 
 echo
 echo "完了しました（$((SECONDS - start)) 秒）。このシェルで続けて試すには:"

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # fonts-ipaexfont-mincho: the 明朝 font embedded in documents (saiken doc); IPAex Gothic comes with pip.
 debs=(age git python3-venv vim-tiny fonts-ipaexfont-mincho)
-# poppler-utils: pdftoppm renders document pages to PNG in tests/test_documents.py
-[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client poppler-utils)
+# poppler-utils: pdftoppm renders document pages to PNG; chromium: screenshots of the policy site;
+# libreoffice-writer-nogui: opens the council report's DOCX; fonts-ipaexfont-gothic: glyphs for both.
+[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client poppler-utils chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
 
 missing=()
 for pkg in "${debs[@]}"; do

@@ -81,8 +81,9 @@ def _base_env(tmp: Path) -> dict[str, str]:
 def records_repo(tmp_path: Path) -> RecordsRepo:
     root = tmp_path / "repo"
     (root / "policies").mkdir(parents=True)
-    for path in sorted((ROOT / "policies").glob("*.yaml")):
-        shutil.copy(path, root / "policies" / path.name)
+    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
+                 "prohibited-categories.yaml", "personal-data.yaml"):
+        shutil.copy(ROOT / "policies" / name, root / "policies" / name)
     env = _base_env(tmp_path)
     repo = RecordsRepo(root, env, Path(), "")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)

@@ -611,3 +611,13 @@ def test_names_kept_between_runs_follow_the_records(records_repo: RecordsRepo) -
     assert any("C-TERMS001" in x for x in lines(check_all(records_repo).stdout, "pii_outside"))
     (records_repo.root / "records" / "C-TERMS001.yaml.age").unlink()  # the record is gone: so is its name
     assert not lines(check_all(records_repo).stdout, "pii_outside")
+
+
+def test_a_lone_given_name_is_a_warning_not_a_block(records_repo: RecordsRepo) -> None:
+    new_case(records_repo, "C-PART0001")
+    write(records_repo, "docs/例.md", f"記入例: 甲野 {GIVEN}\n")  # a common given name alone, e.g. in an example
+    r = check_all(records_repo)
+    assert r.returncode == 0, r.stdout
+    found = lines(r.stdout, "pii_outside")
+    assert len(found) == 1 and found[0].startswith("WARNING [pii_outside] 特記事項2・7 docs/例.md:1行目")
+    assert "氏名の一部（姓または名）と同じ語" in found[0]

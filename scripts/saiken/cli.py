@@ -36,6 +36,19 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "recipients": ("recipients", "recipients"),
     "check": ("check", "check"),
     "hook": ("hook", "hook"),
+    "council": ("council", "council_group"),
+    "site": ("site", "site_group"),
+    "ledger": ("ledger", "ledger"),
+    "handover": ("evidence", "handover", "ledger"),
+    "return": ("evidence", "return_", "ledger"),
+    "audit": ("evidence", "audit", "ledger"),
+    "training": ("evidence", "training", "ledger"),
+    "consent": ("evidence", "consent", "ledger"),
+    "report": ("report", "report"),
+    "incident": ("incident", "incident"),
+    "erase": ("erase", "erase"),
+    "export": ("export_medium", "export"),
+    "access-log": ("access_log", "access_log"),
 }
 
 

@@ -5,9 +5,12 @@ Errors carry the command and git's stderr, in a SaikenError the CLI can print.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from saiken.errors import SaikenError
 
@@ -57,6 +60,134 @@ def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes
         size = int(header.rsplit(" ", 1)[1])
         yield oid, out[pos:pos + size]
         pos += size + 1
+
+
+# --- history: one `git log` for many commits ---------------------------------------------------
+
+ZERO_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One line of `git log --raw`: status A/M/D (T and others kept as given) and both blob ids."""
+
+    status: str
+    old: str  # ZERO_OID when added
+    new: str  # ZERO_OID when deleted
+    path: str
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    oid: str
+    parents: tuple[str, ...]
+    committed: dt.datetime  # committer date, in the committer's own UTC offset
+    author_name: str
+    author_email: str
+    changes: tuple[FileChange, ...]
+
+
+_LOG_FORMAT = "%x1e%H %P%x00%cI%x00%an%x00%ae"
+
+
+def log_changes(cwd: Path, pathspecs: Sequence[str], revs: Sequence[str] = ("HEAD",), *,
+                extra: Sequence[str] = ()) -> list[LogCommit]:
+    """Every commit touching `pathspecs`, oldest first, with its raw file changes – one git process.
+
+    Merges are listed without changes (git's default for --raw); the commits they bring in are
+    listed themselves. Renames are shown as a delete and an add.
+    """
+    args = ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--reverse", "--topo-order",
+            f"--format={_LOG_FORMAT}", *extra, *revs, "--", *pathspecs]  # no pathspec: all commits
+    out = run(args, cwd)
+    commits: list[LogCommit] = []
+    for chunk in out.split(b"\x1e")[1:]:
+        fields = chunk.split(b"\x00")
+        head, date, name, email = (f.decode("utf-8", "replace") for f in fields[:4])
+        oid, *parents = head.split(" ")
+        changes: list[FileChange] = []
+        rest = iter(fields[4:])
+        for field_ in rest:  # ":<mode> <mode> <old> <new> <status>" NUL "<path>" NUL, repeated
+            meta = field_.strip().decode()
+            if meta.startswith(":"):
+                _, _, old, new, status = meta[1:].split(" ")
+                changes.append(FileChange(status[:1], old, new, next(rest).decode("utf-8", "replace")))
+        commits.append(LogCommit(oid, tuple(p for p in parents if p), dt.datetime.fromisoformat(date),
+                                 name, email, tuple(changes)))
+    return commits
+
+
+def resolve_commit(cwd: Path, rev: str) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                          cwd=cwd, capture_output=True)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    proc = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True)
+    value = proc.stdout.decode("utf-8", "replace").strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def committer_email(cwd: Path) -> str | None:
+    """The e-mail git will record as committer (config or GIT_COMMITTER_EMAIL), or None if unset."""
+    proc = subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=cwd, capture_output=True)
+    if proc.returncode != 0:
+        return None
+    ident = proc.stdout.decode("utf-8", "replace")
+    start, end = ident.find("<"), ident.find(">")
+    return ident[start + 1:end].strip() or None if 0 <= start < end else None
+
+
+def commit_paths(cwd: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
+    """Stage and commit exactly `paths` (other staged changes stay staged); returns the new commit id."""
+    run(["add", "--", *paths], cwd)
+    run(["commit", "-q", *(["-S"] if sign else []), "-m", message, "--", *paths], cwd)
+    return text(["rev-parse", "HEAD"], cwd).strip()
+
+
+def is_ancestor(cwd: Path, ancestor: str, descendant: str = "HEAD") -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=cwd,
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+def stream_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Like cat_blobs, but yields each object as git writes it, so a caller that keeps only what
+    it needs from each blob never holds them all (every version of a file rewritten per commit)."""
+    ids = list(object_ids)
+    if not ids:
+        return
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:  # a thread, so a full stdout pipe can never block our writes
+        try:
+            proc.stdin.write("".join(f"{i}\n" for i in ids).encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for oid in ids:
+            header = proc.stdout.readline().split()
+            if not header:
+                break
+            if header[-1] == b"missing":
+                yield oid, None
+                continue
+            data = proc.stdout.read(int(header[-1]))
+            proc.stdout.read(1)
+            yield oid, data
+    finally:
+        proc.stdout.close()
+        writer.join()
+        stderr = proc.stderr.read() if proc.stderr else b""  # type: ignore[union-attr]
+        if proc.wait() != 0 and stderr:
+            raise GitError(["cat-file", "--batch"], proc.returncode, stderr.decode("utf-8", "replace"))
 
 
 def merge_base(cwd: Path, a: str, b: str) -> str | None:

@@ -94,9 +94,11 @@ def _strip_comments(message: str) -> str:
 
 def _names(path: str, index: TermIndex) -> Iterator[Finding]:
     for _, term in _first_per_kind(index.search(fold(path).text)):
-        yield _found(path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{term.kind}が含まれています。"
+        what = f"{term.kind}の一部（姓または名）と同じ語" if term.part else term.kind
+        yield _found(path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
                      "ファイル名は暗号化されません。"
-                     f"`git mv {path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。")
+                     f"`git mv {path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。",
+                     severity=WARNING if term.part else ERROR)
 
 
 def _content(path: str, text: str, index: TermIndex, public: set[str]) -> Iterator[Finding]:
@@ -107,8 +109,13 @@ def _content(path: str, text: str, index: TermIndex, public: set[str]) -> Iterat
         folded = fold(text)
         for pos, term in _first_per_kind(index.search(folded.text)):
             line = text.count("\n", 0, folded.index[pos]) + 1
-            yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}が記録の外に書かれています"
-                         f"（個人情報は暗号化された記録の中だけに置きます）。{fix}")
+            if term.part:
+                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}の一部（姓または名）と同じ語が"
+                             f"あります。その人のことであれば{fix}その人と関係のない語であれば、そのままで構いません。",
+                             severity=WARNING)
+            else:
+                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}が記録の外に書かれています"
+                             f"（個人情報は暗号化された記録の中だけに置きます）。{fix}")
     for m in patterns.find(text, public):
         line = text.count("\n", 0, m.start) + 1
         severity = ERROR if m.kind == patterns.MY_NUMBER else WARNING
@@ -120,11 +127,16 @@ def _content(path: str, text: str, index: TermIndex, public: set[str]) -> Iterat
 
 
 def _first_per_kind(hits: Iterable[tuple[int, Term]]) -> list[tuple[int, Term]]:
-    """One finding per (case, kind) and place: a name written five times is one thing to fix."""
+    """One finding per (case, kind): a name written five times is one thing to fix. A part of a
+    name inside a full match (星子 in 試験谷星子) is that match, not a second finding."""
+    hits = list(hits)
+    spans = [(pos, pos + len(t.folded)) for pos, t in hits if not t.part]
     seen: set[tuple[str, str]] = set()
     out = []
     for pos, term in hits:
-        key = (term.case_id, term.kind)
+        if term.part and any(a <= pos < b for a, b in spans):
+            continue
+        key = (term.case_id, term.kind + ("part" if term.part else ""))
         if key not in seen:
             seen.add(key)
             out.append((pos, term))

@@ -26,6 +26,7 @@ class Term:
     folded: str
     kind: str
     case_id: str
+    part: bool = False  # a family or given name alone: common words too (太郎), so weaker evidence
 
 
 class TermIndex:
@@ -83,19 +84,19 @@ def _map(party: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
-    def term(text: Any, kind: str) -> Iterator[Term]:
+    def term(text: Any, kind: str, part: bool = False) -> Iterator[Term]:
         if isinstance(text, (str, int)) and str(text).strip():
-            yield Term(fold_word(str(text)), kind, case_id)
+            yield Term(fold_word(str(text)), kind, case_id, part)
 
     name = _map(party, "name")
     yield from term(f"{name.get('family') or ''}{name.get('given') or ''}", NAME)
     for part in (name.get("family"), name.get("given")):
         if isinstance(part, str) and len(fold_word(part)) >= 2:
-            yield from term(part, NAME)
+            yield from term(part, NAME, True)
     yield from term(f"{name.get('family_kana') or ''}{name.get('given_kana') or ''}", KANA)
     for part in (name.get("family_kana"), name.get("given_kana")):
         if isinstance(part, str) and len(fold_word(part)) >= 3:
-            yield from term(part, KANA)
+            yield from term(part, KANA, True)
     address = _map(party, "address")
     for line in (address.get("line"), address.get("registered_domicile")):
         if isinstance(line, str) and line.strip():
@@ -130,6 +131,11 @@ def record_terms(record: Any, case_id: str) -> list[Term]:
 
 
 def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
-    """Drop name terms that are also (part of) a designated handler's name."""
-    staff = {fold_word(p) for n in handler_names for p in [n, *n.split()] if p.strip()}
-    return [t for t in terms if not (t.kind in (NAME, KANA) and t.folded in staff)]
+    """Drop name terms that are a designated handler's name or, for a lone part, inside one
+    (a guarantor named 太郎 and a handler named 甲太郎)."""
+    staff = [fold_word(n) for n in handler_names if n.strip()]
+    parts = {fold_word(p) for n in handler_names for p in n.split() if p.strip()}
+
+    def staff_name(t: Term) -> bool:
+        return t.folded in parts or t.folded in staff or (t.part and any(t.folded in n for n in staff))
+    return [t for t in terms if not (t.kind in (NAME, KANA) and staff_name(t))]

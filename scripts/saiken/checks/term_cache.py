@@ -21,14 +21,15 @@ from saiken.checks.cache import content_id
 from saiken.checks.context import case_id_of, open_record
 from saiken.checks.pii_terms import Term, record_terms
 
-_Entry = list[list[str]]  # [folded, kind, case id]
+_Entry = list[list[object]]  # [folded, kind, case id, part]
+FORMAT = "2"
 
 
 class TermCache:
     def __init__(self, folder: Path | None, identities: list[crypto.LoadedIdentity]) -> None:
         self.identities = identities
         self.recipients = [i.public for i in identities if i.public.startswith("age1")]
-        name = hashlib.sha256("\n".join(sorted(self.recipients)).encode()).hexdigest()[:16]
+        name = hashlib.sha256("\n".join([FORMAT, *sorted(self.recipients)]).encode()).hexdigest()[:16]
         self.path = folder / f"terms-{name}.age" if folder is not None and self.recipients else None
         self.entries: dict[str, _Entry] = self._load()
         self.changed = False
@@ -53,10 +54,10 @@ class TermCache:
                 rec = open_record(f, self.identities, max_bytes)
                 if rec.data is None:
                     continue  # does not open: nothing to learn (recipients reports it)
-                entry = [[t.folded, t.kind, t.case_id] for t in record_terms(rec.data, case_id_of(f.path))]
+                entry = [[t.folded, t.kind, t.case_id, t.part] for t in record_terms(rec.data, case_id_of(f.path))]
                 self.changed = True
             keep[cid] = entry
-            out.extend(Term(*e) for e in entry)
+            out.extend(Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3])) for e in entry)
         if len(keep) != len(self.entries):
             self.changed = True
         self.entries = keep

@@ -111,8 +111,10 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
       saiken case edit C-AB12CD34
       EDITOR=nano saiken case edit C-AB12CD34
     """
-    from saiken import editor
-    editor.edit_case(store(), case_id, unsafe_tmp=unsafe_tmp)
+    from saiken import accesslog, editor
+    st = store()
+    editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
+    accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
 
 
 @case.command()
@@ -126,13 +128,12 @@ def show(case_id: str, fmt: str) -> None:
       saiken case show C-AB12CD34
       saiken case show C-AB12CD34 --format json
     """
-    st = store()
-    text = st.decrypt(check_case_id(case_id), identities())
-    if fmt == "yaml":
-        st.parse(text, where=st.rel(case_id))
-        click.echo(text, nl=False)
-    else:
-        click.echo(to_json(st.parse(text, where=st.rel(case_id))))
+    from saiken import accesslog
+    st, ids = store(), identities()
+    text = st.decrypt(check_case_id(case_id), ids)
+    data = st.parse(text, where=st.rel(case_id))
+    accesslog.append(st.root, accesslog.who(st.root, ids), case_id, "show")
+    click.echo(text if fmt == "yaml" else to_json(data) + "\n", nl=False)
 
 
 @case.command("list")

@@ -114,8 +114,6 @@ def read_template(repo_root: Path, name: str) -> bytes:
 
 def compile_pdf(repo_root: Path, template: str, data: dict[str, Any]) -> bytes:
     """Compile policies/templates/<template> with `data`; the PDF as bytes."""
-    import typst  # imported here: ~40 ms that commands without documents need not pay
-
     source = read_template(repo_root, template)
     folders, mincho = font_setup()
     missing = missing_glyphs(data, folders)
@@ -123,15 +121,23 @@ def compile_pdf(repo_root: Path, template: str, data: dict[str, Any]) -> bytes:
         shown = "、".join(f"{ch}（U+{ord(ch):04X}）" for ch in missing)
         raise SaikenError(f"文書のフォント（IPAex）にない文字があるため、正しく印字できません: {shown}",
                           hint="記録のその文字を通用字体に直してください（例: 𠮷→吉）。`saiken case edit ID`")
-    inputs = {"data": json.dumps(data, ensure_ascii=False), "mincho": mincho, "gothic": GOTHIC}
+    return typeset(source, template_root(repo_root), data, folders, f"{TEMPLATES_DIR}/{template}",
+                   mincho=mincho, hint="ひな形を直すか、saiken のチェックアウトの元のひな形に戻してください。")
+
+
+def typeset(source: bytes, root: Path, data: dict[str, Any], folders: list[str], where: str, *,
+            mincho: str = GOTHIC, hint: str | None = None) -> bytes:
+    """The one place that runs Typst: `data` goes in as JSON through sys.inputs, PDF bytes come out."""
+    import typst  # imported here: ~40 ms that commands without documents need not pay
+
+    inputs = {"data": json.dumps(data, ensure_ascii=False), "mincho": mincho, "gothic": GOTHIC, "font": GOTHIC}
     try:
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=folders)
-        pdf = typst.compile(source, root=str(template_root(repo_root)), font_paths=fonts,
+        pdf = typst.compile(source, root=str(root), font_paths=fonts,
                             ignore_system_fonts=True, sys_inputs=inputs, format="pdf")
     except typst.TypstError as exc:
-        raise SaikenError("文書のひな形を組版できません:\n" + str(exc.diagnostic or exc.message),
-                          where=f"{TEMPLATES_DIR}/{template}",
-                          hint="ひな形を直すか、saiken のチェックアウトの元のひな形に戻してください。") from None
+        raise SaikenError("ひな形を組版できません:\n" + str(getattr(exc, "diagnostic", None) or exc),
+                          where=where, hint=hint) from None
     if not isinstance(pdf, bytes):
-        raise SaikenError("PDF を作成できませんでした。", where=f"{TEMPLATES_DIR}/{template}")
+        raise SaikenError("PDF を作成できませんでした。", where=where)
     return pdf

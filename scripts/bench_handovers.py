@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Benchmark `saiken ledger handovers` on a records repository with 10,000 commits.
+
+The history is written in one `git fast-import` stream: records are tiny fake age files – a real
+age header made once by pyrage for each recipient set, followed by unique filler bytes (the ledger
+never decrypts, so the payload need not open). Authors alternate between a 乙 and a 甲 handler;
+every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
+is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
+
+    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyrage
+from pyrage import x25519
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saiken.policy import recipient_fingerprint, recipients_hash  # noqa: E402
+
+BASE = 1617580800  # 2021-04-05 00:00 UTC
+HANDLERS = [("otsu-01", "乙", "取扱責任者"), ("kou-01", "甲", "取扱責任者"), ("otsu-02", "乙", "取扱者"),
+            ("kou-02", "甲", "取扱者"), ("otsu-03", "乙", "取扱者"), ("kou-03", "甲", "取扱者")]
+
+
+def handlers_yaml(keys: dict[str, str], active: int) -> bytes:
+    lines = ["handlers:"]
+    for n, (hid, org, role) in enumerate(HANDLERS[:active]):
+        lines += [f"  - id: {hid}", f"    name: 架空 {hid}", f"    organisation: {org}", f"    role: {role}",
+                  f"    public_key: {keys[hid]}", f"    email: {hid}@example.invalid",
+                  "    designated: 2021-04-01", "    active: true"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def age_header(publics: list[str]) -> bytes:
+    data = pyrage.encrypt(b"x", [x25519.Recipient.from_str(p) for p in publics])
+    end = data.index(b"\n--- ") + 1
+    return data[: data.index(b"\n", end) + 1]
+
+
+def manifest_text(lines: dict[str, str]) -> bytes:
+    """records/manifest.yaml as the rekey branch writes it: one sorted line per record."""
+    return ("# 宛先台帳（ベンチマーク用）\n" + "".join(lines[c] + "\n" for c in sorted(lines))).encode()
+
+
+def manifest_line(case_id: str, blob: bytes, publics: list[str]) -> str:
+    fps = ", ".join(sorted(recipient_fingerprint(p) for p in publics))
+    return (f"{case_id}: {{sha256: {hashlib.sha256(blob).hexdigest()}, recipients: [{fps}], "
+            f"policy: {recipients_hash(publics)}}}")
+
+
+def stream(out, commits: int, records: int, with_manifest: bool) -> None:  # type: ignore[no-untyped-def]
+    idents = {hid: x25519.Identity.generate() for hid, _, _ in HANDLERS}
+    keys = {hid: str(i.to_public()) for hid, i in idents.items()}
+    active = 2
+    publics = [keys[h] for h, _, _ in HANDLERS[:active]]
+    header = age_header(publics)
+    present: list[str] = []
+    lines: dict[str, str] = {}
+    counter = 0
+
+    def w(text: str) -> None:
+        out.write(text.encode())
+
+    def data(blob: bytes) -> None:
+        w(f"data {len(blob)}\n")
+        out.write(blob + b"\n")
+
+    def write_record(cid: str) -> None:
+        nonlocal counter
+        counter += 1
+        blob = header + counter.to_bytes(16, "big") + os.urandom(16)
+        w(f"M 100644 inline records/{cid}.yaml.age\n")
+        data(blob)
+        lines[cid] = manifest_line(cid, blob, publics)
+
+    for n in range(1, commits + 1):
+        hid = HANDLERS[n % 2][0]
+        when = BASE + n * 15000  # ~4 h apart: 10,000 commits span almost five fiscal years
+        w(f"commit refs/heads/main\nmark :{n}\n")
+        w(f"author 架空 {hid} <{hid}@example.invalid> {when} +0900\n")
+        w(f"committer 架空 {hid} <{hid}@example.invalid> {when} +0900\n")
+        data(f"bench {n}".encode())
+        if n > 1:
+            w(f"from :{n - 1}\n")
+        if n == 1:
+            w("M 100644 inline policies/handlers.yaml\n")
+            data(handlers_yaml(keys, active))
+        elif n % 2000 == 0 and active < len(HANDLERS):
+            active += 1  # designate one more handler and re-encrypt everything
+            publics = [keys[h] for h, _, _ in HANDLERS[:active]]
+            header = age_header(publics)
+            w("M 100644 inline policies/handlers.yaml\n")
+            data(handlers_yaml(keys, active))
+            for cid in present:
+                write_record(cid)
+        elif len(present) < records and (n % 3 == 0 or not present):
+            present.append(f"C-B{n:07d}")
+            write_record(present[-1])
+        elif n % 97 == 0 and len(present) > 10:
+            gone = present.pop(n % len(present))
+            del lines[gone]
+            w(f"D records/{gone}.yaml.age\n")
+        else:
+            write_record(present[n % len(present)])
+        if n > 1 and with_manifest:  # the manifest is rewritten with every record write
+            w("M 100644 inline records/manifest.yaml\n")
+            data(manifest_text(lines))
+        w("\n")
+
+
+def make_repo(path: Path, commits: int, records: int, with_manifest: bool) -> float:
+    start = time.perf_counter()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    stream(proc.stdin, commits, records, with_manifest)
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=path, check=True)
+    return time.perf_counter() - start
+
+
+def time_command(path: Path, args: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU (user+sys of saiken and its git processes) seconds of each run."""
+    saiken = Path(sys.executable).parent / "saiken"
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run([str(saiken), "-C", str(path), *args], capture_output=True)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stderr.decode())
+    return walls, cpus
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--commits", type=int, default=10_000)
+    ap.add_argument("--records", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-manifest", action="store_true", help="no records/manifest.yaml in the history")
+    ap.add_argument("--keep", type=Path, default=None, help="build the repository here and keep it")
+    opts = ap.parse_args()
+    base = opts.keep or Path(tempfile.mkdtemp(prefix="saiken-bench-"))
+    repo = base / "repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    base.mkdir(parents=True, exist_ok=True)
+    built = make_repo(repo, opts.commits, opts.records, not opts.no_manifest)
+    count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
+    kind = "without a manifest" if opts.no_manifest else "manifest rewritten in every commit"
+    print(f"repository: {repo} ({count.strip()} commits, {kind}, built in {built:.1f} s)")
+    print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for args in (["--format", "csv"], ["--format", "md"], ["--fy", "2023", "--format", "csv"]):
+        walls, cpus = time_command(repo, ["ledger", "handovers", *args], opts.runs)
+        print(f"saiken ledger handovers {' '.join(args)}: wall median {statistics.median(walls):.2f} s "
+              f"(best {min(walls):.2f} s), CPU median {statistics.median(cpus):.2f} s, {len(walls)} runs")
+    if opts.keep is None:
+        shutil.rmtree(base)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

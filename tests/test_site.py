@@ -1,0 +1,216 @@
+"""The policy site: a real `mkdocs build --strict` in a records repository holding an encrypted
+fictional case; no page carries any of that person's data; the council page renders in Chromium."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import FIXTURES, ROOT, VENV_BIN, _base_env
+from saiken import crypto
+
+# tests/fixtures/case-fictional.yaml with rarer fictional names (架空の人物), so that a hit can only
+# come from the record: every personal datum below, as a site could leak it.
+RENAME = {"family: 架空": "family: 鷺ノ宮", "given: 一郎": "given: 蒼之介", "given: 花子": "given: 澪音",
+          "family_kana: カクウ": "family_kana: サギノミヤ", "given_kana: イチロウ": "given_kana: ソウノスケ",
+          "東京都新宿区架空町1-2-3": "東京都新宿区霞草町9-8-7", "note: 分納の相談あり": "note: 夕凪橋で面談を希望"}
+FICTIONAL = ["鷺ノ宮", "蒼之介", "澪音", "サギノミヤ", "ソウノスケ", "霞草町", "9-8-7", "160-0000", "03-0000-0001",
+             "ichiro@example.invalid", "1995-04-02", "平成7年4月2日", "C-TEST0001", "夕凪橋"]
+HANDLER_NAME = "担当 乙一"     # staff, published on the handlers page
+AGGREGATES = """\
+fiscal_years:
+  - {fiscal_year: 2021, cases: 4, by_status: {督促中: 3, 分納中: 1}, assessed: 3600000, collected: 123457, written_off: 0}
+  - {fiscal_year: 2022, cases: 12, by_status: {督促中: 6, 分納中: 4, 完済: 2}, assessed: 9000000, collected: 900000, written_off: 0}
+"""
+
+
+def _run(args: list[str], root: Path, env: dict[str, str], **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=240, **kw)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A records repository (policies/, docs/, mkdocs.yml, one encrypted case), built once."""
+    tmp = tmp_path_factory.mktemp("site")
+    root = tmp / "repo"
+    shutil.copytree(ROOT / "policies", root / "policies")
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "ledger").mkdir()
+    (root / "ledger" / "aggregates.yaml").write_text(AGGREGATES, encoding="utf-8")
+    env = _base_env(tmp)
+    secret, public = crypto.generate_identity()
+    key = tmp / "otsu-01.key"
+    key.write_text(crypto.identity_file_text(secret, public, "test"))
+    key.chmod(0o600)
+    env["SAIKEN_IDENTITY"] = str(key)
+    assert _run(["git", "init", "-q", "-b", "main"], root, env).returncode == 0
+    saiken = str(VENV_BIN / "saiken")
+    record = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
+    for old, new in RENAME.items():
+        assert old in record
+        record = record.replace(old, new)
+    for args in (["handler", "add", "--id", "otsu-01", "--name", HANDLER_NAME, "--org", "乙", "--role", "取扱責任者",
+                  "--key", public, "--email", "otsu-01@example.invalid"], ["case", "new", "--from", "-"]):
+        proc = _run([saiken, *args], root, env, input=record)
+        assert proc.returncode == 0, proc.stderr
+    assert list((root / "records").glob("*.age")), "the fictional case should be encrypted in records/"
+    proc = _run([str(VENV_BIN / "mkdocs"), "build", "--strict"], root, {**env, "NO_MKDOCS_2_WARNING": "1"})
+    assert proc.returncode == 0, proc.stderr
+    return root, env
+
+
+def _site_texts(site: Path) -> dict[str, str]:
+    """Every output file as text; JSON re-dumped so \\u escapes cannot hide a name."""
+    texts = {}
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", errors="replace")
+        if path.suffix == ".json":
+            text += json.dumps(json.loads(text), ensure_ascii=False)
+        texts[str(path.relative_to(site))] = text
+    return texts
+
+
+def test_site_has_no_personal_data(built: tuple[Path, dict[str, str]]) -> None:
+    root, _ = built
+    texts = _site_texts(root / "site")
+    assert len(texts) > 20
+    hits = [(name, word) for name, text in texts.items() for word in FICTIONAL if word in text]
+    assert hits == []
+    # The scan reads what the pages say: the staff name and the seed's words are there.
+    assert any(HANDLER_NAME in t for t in texts.values())
+    assert any("債権（奨学資金貸付金）回収業務における弁護士事務委託" in t for t in texts.values())
+    assert any(HANDLER_NAME in t for name, t in texts.items() if name.startswith("search/"))
+
+
+def test_generated_pages(built: tuple[Path, dict[str, str]]) -> None:
+    site = built[0] / "site"
+    for page in ("index.html", "policy/council.html", "policy/special-terms.html", "policy/handlers.html",
+                 "policy/results.html", "policy/results-chart.svg"):
+        assert (site / page).is_file(), page
+    council = (site / "policy" / "council.html").read_text(encoding="utf-8")
+    assert "◇第14条第1項（業務委託）" in council and "<table>" in council
+    handlers = (site / "policy" / "handlers.html").read_text(encoding="utf-8")
+    assert "otsu-01" in handlers and "取扱責任者" in handlers and "otsu-01@example.invalid" not in handlers
+    results = (site / "policy" / "results.html").read_text(encoding="utf-8")
+    assert "123,457" not in results and "5件未満" in results and "900,000円" in results
+    assert "（秘匿）" in results          # 完済 2 in 2022: suppressed, and one more so it can't be derived
+    terms = (site / "policy" / "special-terms.html").read_text(encoding="utf-8")
+    if (ROOT / "policies" / "special-terms.yaml").is_file():
+        assert "再委託の禁止" in terms
+    else:
+        assert "policies/special-terms.yaml がありません" in terms
+    assert not (built[0] / "docs" / "policy").exists(), "generated pages are never written to docs/"
+
+
+def test_no_request_to_outside_hosts(built: tuple[Path, dict[str, str]]) -> None:
+    """No fonts, scripts, styles or images from other hosts: a ward's network may block them."""
+    fetched = re.compile(r"<(?:script|img|link|iframe|source)\b[^>]*?(?:src|href)=\"([^\"]*)\"")
+    external = []
+    for path in (built[0] / "site").rglob("*"):
+        if path.suffix == ".html":
+            urls = fetched.findall(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".css":
+            urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", path.read_text(encoding="utf-8"))
+        else:
+            continue
+        external += [(path.name, u) for u in urls if re.match(r"(https?:)?//", u)]
+    assert external == []
+
+
+def test_saiken_site_build(built: tuple[Path, dict[str, str]]) -> None:
+    root, env = built
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"方針サイトを作りました: {root / 'site'}/index.html" in proc.stdout
+
+
+def test_site_build_outside_a_repository_says_where(tmp_path: Path) -> None:
+    env = _base_env(tmp_path)
+    (tmp_path / "policies").mkdir()
+    shutil.copy(ROOT / "policies" / "handlers.yaml", tmp_path / "policies" / "handlers.yaml")
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], tmp_path, env)
+    assert proc.returncode == 1
+    assert "mkdocs.yml がありません" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", ["council", "special-terms"])
+def test_page_renders_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path, name: str) -> None:
+    page = built[0] / "site" / "policy" / f"{name}.html"
+    png = tmp_path / f"{name}.png"
+    proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                           "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={png}", page.as_uri()],
+                          capture_output=True, text=True, timeout=100)
+    assert png.is_file(), proc.stderr
+    image = Image.open(png).convert("L")
+    assert image.size == (1280, 1600)
+    dark = sum(1 for v in image.get_flattened_data() if v < 128)
+    assert dark > 0.01 * 1280 * 1600, "the page should show text, not a blank screen"
+    assert len(set(Image.open(png).convert("RGB").get_flattened_data())) > 50
+
+
+class _SlowLoadHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site; /__wait answers after a few seconds so the page's load event (which ends
+    chromium's --dump-dom) comes only after the search worker has answered."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/__wait"):
+            time.sleep(4)
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.timeout(120)
+def test_japanese_search_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built[0] / "site", site)
+    index = site / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("</body>", '<img src="/__wait" alt=""></body>'),
+                     encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_SlowLoadHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html?q=消去証明書"
+        proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                               "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--dump-dom", url], capture_output=True, text=True, timeout=100)
+    finally:
+        server.shutdown()
+    found = re.search(r'md-search-result__meta">(\d+)件見つかりました', proc.stdout)
+    assert found and int(found.group(1)) >= 1, proc.stdout[-2000:]
+    assert re.search(r'md-search-result__item"><a href="[^"]*/policy/council\.html"', proc.stdout)
+
+
+def test_site_build_without_the_plugin_says_how_to_add_it(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(built[0] / "policies", root / "policies")
+    shutil.copytree(built[0] / "docs", root / "docs")
+    config = (built[0] / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("  - saiken ", "  # saiken "), encoding="utf-8")
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], root, built[1])
+    assert proc.returncode == 1
+    assert "plugins に saiken がない" in proc.stderr and "「  - saiken」" in proc.stderr
+    assert not (root / "site").exists()

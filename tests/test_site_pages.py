@@ -1,0 +1,114 @@
+"""The generated pages as plain Python: term status from ledger/, small-count suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from saiken import council, results, site_pages
+
+TERMS = """\
+terms:
+  - number: 13
+    heading: 個人情報を取り扱う従事者の指定
+    text: 乙は、取扱責任者及び取扱者を指定し、甲に報告するものとする。
+    checks: [recipients]
+    evidence:
+      - {file: policies/handlers.yaml, what: 指定日と報告日, due: on-change}
+  - number: 16
+    heading: 監査等
+    text: 前項による確認は、年度当たり1回以上行うものとする。
+    evidence:
+      - {file: ledger/audits.yaml, what: 年度ごとの確認の実施日, due: fiscal-year}
+  - number: 18
+    heading: 従事者に対する教育
+    text: 乙は、教育を実施する。
+    evidence:
+      - {file: ledger/trainings.yaml, what: 従事者教育の実施, due: fiscal-year}
+  - number: 19
+    heading: 事故発生時等における報告
+    text: 乙は、事故を報告する。
+    evidence:
+      - {file: ledger/incidents.yaml, what: 事故ごとの通知, due: on-event}
+  - {number: 21, heading: 損害の賠償, text: 乙は、損害を賠償する。, contract-only: true}
+measures:
+  - {id: contractor-system-4, party: 乙, kind: system, number: 4, text: アクセス制御を行わせる。, checks: [plaintext]}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    (tmp_path / "policies" / "special-terms.yaml").write_text(TERMS, encoding="utf-8")
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / "trainings.yaml").write_text(
+        "trainings:\n  - {date: 2025-06-10, attendees: [otsu-01], topic: 個人情報の適正な管理}\n", encoding="utf-8")
+    (tmp_path / "ledger" / "audits.yaml").write_text("- {date: 2024-11-01, by: kou-01, method: 立入り調査}\n",
+                                                    encoding="utf-8")
+    return tmp_path
+
+
+def _row(page: str, number: int) -> str:
+    return next(line for line in page.splitlines() if line.startswith(f"| {number} |"))
+
+
+def test_term_status_follows_the_ledger(repo: Path) -> None:
+    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))   # 令和7年度
+    assert "今年度実施済み（最終 令和7年6月10日）" in _row(page, 18) and site_pages.GREEN in _row(page, 18)
+    assert "令和7年度の記録なし（最終 令和6年11月1日）" in _row(page, 16) and site_pages.RED in _row(page, 16)
+    assert "記録ファイルなし（そのつど）" in _row(page, 19) and site_pages.AMBER in _row(page, 19)
+    assert "契約の文言のみ" in _row(page, 21)
+    assert "`recipients`" in _row(page, 13) and "policies/handlers.yaml" in _row(page, 13)
+    assert "アクセス制御を行わせる。" in page and "`plaintext`" in page
+
+
+def test_next_fiscal_year_turns_red(repo: Path) -> None:
+    page = site_pages.terms_page(repo, dt.date(2026, 4, 1))    # 令和8年度: last year's training no longer counts
+    assert "令和8年度の記録なし" in _row(page, 18) and site_pages.RED in _row(page, 18)
+
+
+def test_terms_page_without_the_terms_file(repo: Path) -> None:
+    (repo / council.TERMS_FILE).unlink()
+    assert "policies/special-terms.yaml がありません" in site_pages.terms_page(repo, dt.date(2026, 1, 15))
+
+
+@pytest.mark.parametrize("counts,expected", [
+    ({"督促中": 6, "分納中": 4, "完済": 2}, {"督促中": "6件", "分納中": "（秘匿）", "完済": "（秘匿）"}),
+    ({"督促中": 6, "分納中": 3, "完済": 0}, {"督促中": "（秘匿）", "分納中": "（秘匿）", "完済": "0件"}),
+    ({"督促中": 6, "分納中": 9}, {"督促中": "6件", "分納中": "9件"}),
+    ({"督促中": 2, "完済": 1, "分納中": 7}, {"督促中": "（秘匿）", "完済": "（秘匿）", "分納中": "7件"}),
+])
+def test_small_counts_cannot_be_recovered_from_the_total(counts: dict[str, int], expected: dict[str, str]) -> None:
+    assert results.status_counts(counts, 5) == expected
+
+
+def test_threshold_is_a_policy_value(repo: Path) -> None:
+    (repo / "ledger" / "aggregates.yaml").write_text(
+        "fiscal_years:\n  - {fiscal_year: 2022, cases: 3, assessed: 1000000, collected: 100000}\n", encoding="utf-8")
+    assert "（秘匿）" in site_pages.results_page(repo)
+    (repo / results.PUBLICATION_FILE).write_text("min_cases: 3\n", encoding="utf-8")
+    page = site_pages.results_page(repo)
+    assert "100,000円" in page and "10.0%" in page and "results-chart.svg" in page
+    assert "10.0%" in (results.chart_svg(repo) or "")
+
+
+def test_results_page_without_aggregates(repo: Path) -> None:
+    assert "ledger/aggregates.yaml がまだないため" in site_pages.results_page(repo)
+    assert site_pages.CHART not in site_pages.generate(repo)
+
+
+def test_terms_page_flags_a_measure_worded_unlike_the_report(repo: Path) -> None:
+    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    warning = next(line for line in page.splitlines() if "文言が違います" in line)
+    assert "contractor-system-4" in warning and "ward-system-1" in warning   # shortened, and missing
+    items = [m for side in council.load(repo)["measures"].values() for g in side for m in g["items"]]
+    path = repo / council.TERMS_FILE
+    text = path.read_text(encoding="utf-8").split("measures:")[0]
+    path.write_text(text + "measures:\n" + "".join(
+        f"  - {{id: {m['id']}, party: 乙, kind: system, number: 1, text: \"{m['text']}\"}}\n" for m in items),
+        encoding="utf-8")
+    assert "文言が違います" not in site_pages.terms_page(repo, dt.date(2026, 1, 15))
