@@ -144,7 +144,7 @@ def test_pre_receive_refuses_a_plaintext_record_committed_with_no_verify(clean: 
 def test_pre_receive_refuses_a_debtors_name_in_a_message(clean: RecordsRepo) -> None:
     clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0006"), check=True)
     git(clean, "add", "-A")
-    assert git(clean, "commit", "-q", "--no-verify", "-m", f"{FAMILY}さんに架電").returncode == 0
+    assert git(clean, "commit", "-q", "--no-verify", "-m", f"{FAMILY}{GIVEN}さんに架電").returncode == 0
     commit = git(clean, "rev-parse", "HEAD").stdout.strip()
     proc = git(clean, "push", "--no-verify", "origin", "main")
     assert proc.returncode != 0
