@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "rekey": ("rekey", "rekey"),
     "recipients": ("recipients", "recipients"),
     "check": ("check", "check"),
+    "hook": ("hook", "hook"),
     "council": ("council", "council_group"),
     "site": ("site", "site_group"),
     "ledger": ("ledger", "ledger"),

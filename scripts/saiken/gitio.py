@@ -230,3 +230,54 @@ def tree_entries(cwd: Path, treeish: str) -> dict[str, str]:
             if kind == "blob":
                 entries[path] = oid
     return entries
+
+
+ZERO = "0" * 40
+
+
+def is_zero(oid: str) -> bool:
+    """git's "no object" id (a new or deleted ref in pre-push/pre-receive), any hash length."""
+    return set(oid) == {"0"}
+
+
+def rev_list(cwd: Path, args: list[str]) -> list[list[str]]:
+    """Commits oldest first, each as [commit, parent…], from one `git rev-list --parents`."""
+    out = text(["rev-list", "--reverse", "--topo-order", "--parents", *args], cwd)
+    return [line.split() for line in out.splitlines() if line.strip()]
+
+
+def changed_blobs(cwd: Path, commits: list[list[str]]) -> dict[str, dict[str, str]]:
+    """commit → {path: new blob id} of files each commit added or modified (against its first
+    parent; a root commit against the empty tree), from one `git diff-tree --stdin`."""
+    if not commits:
+        return {}
+    lines = "".join(f"{c[0]} {c[1]}\n" if len(c) > 1 else f"{c[0]}\n" for c in commits)
+    out = run(["diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames", "--diff-filter=AMT"], cwd,
+              input=lines.encode())
+    result: dict[str, dict[str, str]] = {c[0]: {} for c in commits}
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    current: dict[str, str] | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].strip("\n")
+        if tok.startswith(":"):
+            meta = tok[1:].split(" ")
+            if current is not None and meta[1] != "160000":
+                current[tokens[i + 1]] = meta[3]
+            i += 2
+            continue
+        if tok:
+            current = result.setdefault(tok.split()[0], {})
+        i += 1
+    return result
+
+
+def parse_commit(raw: bytes) -> tuple[str, str]:
+    """(author "Name <email>", message) of a raw commit object."""
+    head, _, body = raw.partition(b"\n\n")
+    author = ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):
+            ident = line[len(b"author "):].decode("utf-8", "replace")
+            author = ident[: ident.rfind(">") + 1] if ">" in ident else ident
+    return author, body.decode("utf-8", "replace")

@@ -27,7 +27,7 @@ WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 
 # Order is the order findings are reported in.
-CHECK_MODULES = ("plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "evidence")
+CHECK_MODULES = ("plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "author", "remote", "evidence")
 
 
 @dataclass(frozen=True)

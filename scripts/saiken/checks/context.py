@@ -26,7 +26,7 @@ LEXICON_FILE = "policies/prohibited-categories.yaml"
 PERSONAL_DATA_FILE = "policies/personal-data.yaml"
 CONSENTS_FILE = "ledger/consents.yaml"
 POLICY_FILES = ("policies/handlers.yaml", "policies/information-items.yaml", "policies/contract.yaml",
-                "policies/special-terms.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
+                "policies/special-terms.yaml", "policies/remotes.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
 
 
 def worktree_reader(root: Path) -> Reader:
@@ -53,6 +53,7 @@ class Context:
     identities: list[crypto.LoadedIdentity] = field(default_factory=list)
     commit_message: str | None = None
     author: str | None = None
+    remote: str | None = None  # the URL a pre-push hook is pushing to (check "remote", term 6)
     # Records to take party names from for pii_outside, beyond the records under check
     # (a commit message is checked against every record the runner can open).
     record_sources: list[FileInput] = field(default_factory=list)

@@ -98,6 +98,38 @@ def _blobs(cwd: Path, entries: dict[str, str], paths: list[str]) -> list[FileInp
     return out
 
 
+class _Batch:
+    """Blobs read together on first use: one `git cat-file --batch` for all of them, or none at all
+    when every check that needs them is answered from its cache by blob id."""
+
+    def __init__(self, cwd: Path, oids: list[str]) -> None:
+        self.cwd, self.oids, self.data = cwd, oids, None  # type: tuple[Path, list[str], dict[str, bytes | None] | None]
+
+    def get(self, oid: str) -> bytes:
+        if self.data is None:
+            self.data = dict(gitio.cat_blobs(self.cwd, self.oids))
+        return self.data.get(oid) or b""
+
+
+class _LazyFile(FileInput):
+    """A FileInput whose bytes are read (with all others of its batch) only when asked for."""
+
+    def __init__(self, path: str, blob_id: str, batch: _Batch) -> None:  # noqa: D107 - frozen dataclass
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "blob_id", blob_id)
+        object.__setattr__(self, "_batch", batch)
+
+    @property  # type: ignore[override]
+    def data(self) -> bytes:  # noqa: D102
+        return self._batch.get(self.blob_id)  # type: ignore[attr-defined, arg-type]
+
+
+def _lazy_blobs(cwd: Path, entries: dict[str, str], paths: list[str]) -> list[FileInput]:
+    wanted = [(p, entries[p]) for p in paths if p in entries]
+    batch = _Batch(cwd, [oid for _, oid in wanted])
+    return [_LazyFile(p, oid, batch) for p, oid in wanted]
+
+
 def _blob_reader(cwd: Path, entries: dict[str, str]) -> Reader:
     def read(rel: str) -> bytes | None:
         if rel not in entries:
@@ -126,7 +158,7 @@ def tree_context(cwd: Path, entries: dict[str, str], identities: list[crypto.Loa
     read = _blob_reader(cwd, entries)
     given = {f.path: f for f in files}
     rest = [p for p in entries if is_record_path(p) and p not in given]
-    sources = [f for f in files if is_record_path(f.path)] + (_blobs(cwd, entries, rest) if identities else [])
+    sources = [f for f in files if is_record_path(f.path)] + (_lazy_blobs(cwd, entries, rest) if identities else [])
     return Context(policy_from_reader(read, cwd), read, identities, commit_message=commit_message,
                    author=author, record_sources=sources)
 

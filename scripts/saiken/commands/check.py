@@ -21,6 +21,8 @@ from saiken.records import find_root
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--all", "all_files", is_flag=True, help="リポジトリのすべてのファイルを検査します。")
+@click.option("--range", "rev_range", metavar="OLD..NEW",
+              help="範囲内のすべてのコミットを 1 件ずつ検査します（途中で追加して削除したファイルも）。")
 @click.option("--staged", is_flag=True, help="git add 済みの（次のコミットに入る）内容を検査します。")
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
@@ -28,7 +30,7 @@ from saiken.records import find_root
 @today_option
 @click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
-def check(files: tuple[Path, ...], all_files: bool, staged: bool, message_file: Path | None, only: tuple[str, ...],
+def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, staged: bool, message_file: Path | None, only: tuple[str, ...],
           as_of: dt.datetime | None, no_cache: bool, fmt: str) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
@@ -46,9 +48,13 @@ def check(files: tuple[Path, ...], all_files: bool, staged: bool, message_file: 
       saiken check --all --as-of 2022-04-01     契約終了後の状態を確かめる
       saiken check --staged                    コミットする前に、git add した内容を検査する
       saiken check --message-file .git/COMMIT_EDITMSG
+      saiken check --range origin/main..HEAD   push する前に、各コミットを検査する（CI でも）
     """
-    if sum([bool(files), all_files, staged]) > 1:
-        raise SaikenError("ファイルの指定、--all、--staged のどれか一つだけを使ってください。")
+    if sum([bool(files), all_files, staged, rev_range is not None]) > 1:
+        raise SaikenError("ファイルの指定、--all、--staged、--range のどれか一つだけを使ってください。")
+    if rev_range is not None:
+        _check_range(rev_range, no_cache)
+        return
     if not files and not all_files and not staged and message_file is None:
         raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
     root = find_root()
@@ -69,6 +75,20 @@ def check(files: tuple[Path, ...], all_files: bool, staged: bool, message_file: 
         # the error boundary prints this on stderr and exits 1
         raise SaikenError(f"特記事項に反する箇所が {len(report.errors)} 件あります。",
                           hint="各行の対処のとおりに直し、もう一度 `saiken check` を実行してください。")
+
+
+def _check_range(rev_range: str, no_cache: bool) -> None:
+    from saiken import gitio, hooks
+
+    cwd = Path.cwd()
+    bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
+    root = cwd if bare else gitio.toplevel(cwd)
+    reports = hooks.check_commits(root, hooks.range_args(rev_range),
+                                  cache_dir=None if no_cache or bare else root / CACHE_DIR)
+    click.echo(hooks.render(reports))
+    if hooks.errors(reports):
+        raise SaikenError(f"範囲 {rev_range} のコミットに、特記事項に反する箇所が {len(hooks.errors(reports))} 件あります。",
+                          hint="該当するコミットを直して（git rebase -i）から、もう一度 `saiken check --range` を実行してください。")
 
 
 def _identities() -> list[crypto.LoadedIdentity]:

@@ -1,0 +1,118 @@
+"""saiken hook – the Git hooks (run by pre-commit or by git itself; the same checks as saiken check)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from saiken import gitio, hooks
+from saiken.checks.cache import CACHE_DIR
+from saiken.checks.runner import Report
+from saiken.errors import SaikenError
+from saiken.records import find_root
+
+_FIX = "各行の対処のとおりに直してから、もう一度実行してください。"
+
+
+@click.group()
+def hook() -> None:
+    """Git のフックとして特記事項の検査を行います（pre-commit が呼び出します）。
+
+    通常は直接実行しません。`saiken git-setup` が pre-commit のフック（pre-commit・commit-msg・
+    pre-push）を入れ、サーバ側では pre-receive フックからこのコマンドを呼びます
+    （docs/procedures/server-hook.md）。
+
+    \b
+    例:
+      saiken hook pre-commit
+      saiken hook commit-msg .git/COMMIT_EDITMSG
+      saiken hook pre-push origin git@git.example.lg.jp:saiken/records.git < refs.txt
+      saiken hook pre-receive < refs.txt        （ベアリポジトリの hooks/pre-receive から）
+    """
+
+
+def _finish(report: Report, what: str) -> None:
+    for f in report.findings:
+        click.echo(f.render(), err=True)
+    if report.exit_code:
+        raise SaikenError(f"{what}: 特記事項に反する箇所が {len(report.errors)} 件あるため、中止しました。", hint=_FIX)
+
+
+def _finish_all(reports: list[hooks.CommitReport], what: str) -> None:
+    click.echo(hooks.render(reports), err=True)
+    if hooks.errors(reports):
+        raise SaikenError(f"{what}: 特記事項に反する箇所が {len(hooks.errors(reports))} 件あるため、中止しました。",
+                          hint="コミットを直してから（git commit --amend、git rebase -i）もう一度 push してください。")
+
+
+@hook.command("pre-commit")
+def pre_commit() -> None:
+    """git add した内容（次のコミットに入るファイルだけ）を検査します。
+
+    \b
+    例:
+      saiken hook pre-commit
+    """
+    root = find_root()
+    _finish(hooks.pre_commit(root, root / CACHE_DIR), "コミット")
+
+
+@hook.command("commit-msg")
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def commit_msg(message_file: Path) -> None:
+    """コミットメッセージ（氏名などがないか）と作成者（指定された取扱者か）を検査します。
+
+    \b
+    例:
+      saiken hook commit-msg .git/COMMIT_EDITMSG
+    """
+    root = find_root()
+    try:
+        message = message_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(message_file)) from None
+    _finish(hooks.commit_msg(root, message, root / CACHE_DIR), "コミット")
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+def pre_push(remote: str | None, url: str | None) -> None:
+    """push するすべてのコミットと送信先（policies/remotes.yaml）を検査します。
+
+    git から呼ばれるときは標準入力に「ローカル参照 SHA リモート参照 SHA」の行が来ます。
+    pre-commit から呼ばれるときは PRE_COMMIT_* の環境変数を使います。
+
+    \b
+    例:
+      saiken hook pre-push origin git@git.example.lg.jp:saiken/records.git
+    """
+    import os
+
+    root = find_root()
+    lines = hooks.pre_commit_push_lines(root)
+    remote = remote or os.environ.get("PRE_COMMIT_REMOTE_NAME")
+    url = url or os.environ.get("PRE_COMMIT_REMOTE_URL") or remote
+    if not remote or not url:
+        raise SaikenError("送信先（remote 名と URL）がわかりません。", hint="saiken hook pre-push origin URL")
+    if lines is None:
+        lines = sys.stdin.read().splitlines()
+    _finish_all(hooks.pre_push(root, remote, url, lines, root / CACHE_DIR), "push")
+
+
+@hook.command("pre-receive")
+def pre_receive() -> None:
+    """サーバ側（ベアリポジトリ）で、push されたすべてのコミットを検査し、違反があれば受け取りを拒否します。
+
+    標準入力に「旧 SHA 新 SHA 参照名」の行が来ます（git が渡すとおり）。ポリシーは push された
+    コミットそのものから読みます。記録の内容と氏名の検査には SAIKEN_IDENTITY が必要です。
+
+    \b
+    例:
+      saiken hook pre-receive          （hooks/pre-receive に exec saiken hook pre-receive と書く）
+    """
+    cwd = Path.cwd()
+    gitio.run(["rev-parse", "--git-dir"], cwd)  # a clear git error when not inside a repository
+    _finish_all(hooks.pre_receive(cwd, sys.stdin.read().splitlines()), "受け取り")

@@ -1,0 +1,224 @@
+"""The hooks where a change enters: the real pre-commit framework (pre-commit, commit-msg,
+pre-push), git's server-side pre-receive in a bare repository, and `saiken check --range`.
+
+One records repository per module (hooks installed with `pre-commit install`); every test leaves it
+as it found it. Every person here is fictional (架空).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
+from test_checks import FAMILY, GIVEN, case_yaml
+
+
+def git(repo: RecordsRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True,
+                          env={**repo.env, **(env or {})}, timeout=120)
+
+
+def out(proc: subprocess.CompletedProcess[str]) -> str:
+    return proc.stdout + proc.stderr
+
+
+def make_bare(folder: Path, repo: RecordsRepo) -> Path:
+    """A bare repository whose pre-receive runs saiken with a handler's identity (for names)."""
+    subprocess.run(["git", "init", "-q", "--bare", str(folder)], check=True, env=repo.env)
+    hook = folder / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\nSAIKEN_IDENTITY='{repo.identity}' exec '{VENV_BIN / 'saiken'}' hook pre-receive\n")
+    hook.chmod(0o755)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
+    tmp = tmp_path_factory.mktemp("hooks")
+    root = tmp / "repo"
+    (root / "policies").mkdir(parents=True)
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        shutil.copy(path, root / "policies" / path.name)
+    shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
+    r = RecordsRepo(root, _base_env(tmp), Path(), "")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=r.env)
+    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
+    r.env["SAIKEN_IDENTITY"] = str(r.identity)
+    bare = make_bare(tmp / "designated.git", r)
+    (root / "policies" / "remotes.yaml").write_text(
+        f"# 指定された送信先（テスト用）\nremotes:\n  - url: \"{tmp}/designated*.git\"\n", encoding="utf-8")
+    (root / "records").mkdir()
+    (root / "records" / ".gitkeep").touch()
+    proc = subprocess.run([str(VENV_BIN / "pre-commit"), "install", "--hook-type", "pre-commit",
+                           "--hook-type", "commit-msg", "--hook-type", "pre-push"],
+                          cwd=root, capture_output=True, text=True, env=r.env)
+    assert proc.returncode == 0, out(proc)
+    assert git(r, "add", "-A").returncode == 0
+    first = git(r, "commit", "-q", "-m", "記録リポジトリを作成")
+    assert first.returncode == 0, out(first)  # the hooks pass a compliant first commit
+    assert git(r, "remote", "add", "origin", str(bare)).returncode == 0
+    pushed = git(r, "push", "-q", "origin", "main")
+    assert pushed.returncode == 0, out(pushed)  # the designated remote and a clean history pass
+    return r
+
+
+@pytest.fixture
+def clean(repo: RecordsRepo):  # type: ignore[no-untyped-def]
+    """Each test starts at the same commit with a clean tree and leaves it that way."""
+    head = git(repo, "rev-parse", "HEAD").stdout.strip()
+    yield repo
+    git(repo, "reset", "-q", "--hard", head)
+    git(repo, "clean", "-fdq")
+
+
+def plaintext_record(repo: RecordsRepo, case_id: str) -> str:
+    rel = f"records/{case_id}.yaml.age"
+    (repo.root / rel).write_text(case_yaml(case_id), encoding="utf-8")
+    return rel
+
+
+def bare_has(bare: Path, oid: str) -> bool:
+    return subprocess.run(["git", "cat-file", "-e", oid], cwd=bare, capture_output=True).returncode == 0
+
+
+def designated(repo: RecordsRepo) -> Path:
+    return repo.root.parent / "designated.git"
+
+
+def test_a_plaintext_record_is_refused_by_pre_commit(clean: RecordsRepo) -> None:
+    rel = plaintext_record(clean, "C-HOOK0001")
+    git(clean, "add", rel)
+    proc = git(clean, "commit", "-m", "事案を登録")
+    assert proc.returncode == 1
+    assert "saiken-pre-commit" in out(proc)
+    assert f"[plaintext] 特記事項2・8 {rel} – records/ に暗号化されていないファイルがあります" in out(proc)
+    assert git(clean, "rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+
+def test_a_compliant_record_commit_passes(clean: RecordsRepo) -> None:
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0002"), check=True)
+    git(clean, "add", "-A")
+    proc = git(clean, "commit", "-m", "事案 C-HOOK0002 を登録")
+    assert proc.returncode == 0, out(proc)
+    assert "Passed" in out(proc)
+
+
+def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRepo) -> None:
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0003"), check=True)
+    git(clean, "add", "-A")
+    proc = git(clean, "commit", "-m", f"{FAMILY}{GIVEN}さんの事案を登録")
+    assert proc.returncode == 1
+    assert "saiken-commit-msg" in out(proc)
+    assert "[pii_outside]" in out(proc) and "(コミットメッセージ):1行目" in out(proc)
+    assert FAMILY not in proc.stderr.replace(f"{FAMILY}{GIVEN}さんの事案を登録", "")  # never echoed back
+
+
+def test_a_commit_by_someone_not_designated_is_refused(clean: RecordsRepo) -> None:
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0004"), check=True)
+    git(clean, "add", "-A")
+    stranger = {"GIT_AUTHOR_EMAIL": "stranger@example.invalid", "GIT_AUTHOR_NAME": "架空 部外者"}
+    proc = git(clean, "commit", "-m", "事案を登録", env=stranger)
+    assert proc.returncode == 1
+    assert "[author] 特記事項13" in out(proc) and "<stranger@example.invalid>" in out(proc)
+    # the same change by the designated handler is fine
+    assert git(clean, "commit", "-q", "-m", "事案を登録").returncode == 0
+
+
+def test_pre_receive_refuses_a_plaintext_record_committed_with_no_verify(clean: RecordsRepo) -> None:
+    rel = plaintext_record(clean, "C-HOOK0005")
+    git(clean, "add", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "事案を登録").returncode == 0
+    blob = git(clean, "rev-parse", f"HEAD:{rel}").stdout.strip()
+    commit = git(clean, "rev-parse", "HEAD").stdout.strip()
+    proc = git(clean, "push", "--no-verify", "origin", "main")
+    assert proc.returncode != 0
+    assert "remote:" in proc.stderr and "[plaintext]" in proc.stderr
+    assert "pre-receive hook declined" in proc.stderr
+    assert not bare_has(designated(clean), blob)
+    assert not bare_has(designated(clean), commit)
+
+
+def test_pre_receive_refuses_a_debtors_name_in_a_message(clean: RecordsRepo) -> None:
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0006"), check=True)
+    git(clean, "add", "-A")
+    assert git(clean, "commit", "-q", "--no-verify", "-m", f"{FAMILY}{GIVEN}さんに架電").returncode == 0
+    commit = git(clean, "rev-parse", "HEAD").stdout.strip()
+    proc = git(clean, "push", "--no-verify", "origin", "main")
+    assert proc.returncode != 0
+    assert "[pii_outside]" in proc.stderr and "(コミットメッセージ)" in proc.stderr
+    assert not bare_has(designated(clean), commit)
+
+
+def test_pre_push_refuses_a_remote_not_designated(clean: RecordsRepo, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(other)], check=True, env=clean.env)
+    proc = git(clean, "push", str(other), "main")
+    assert proc.returncode != 0
+    assert "saiken-pre-push" in out(proc)
+    assert f"[remote] 特記事項6 policies/remotes.yaml – push 先 {other} は指定された送信先ではありません" in out(proc)
+    assert git(clean, "ls-remote", str(other)).stdout == ""
+
+
+def test_pre_push_checks_every_new_commit(clean: RecordsRepo) -> None:
+    rel = plaintext_record(clean, "C-HOOK0007")
+    git(clean, "add", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "追加").returncode == 0
+    git(clean, "rm", "-q", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "削除").returncode == 0
+    proc = git(clean, "push", "origin", "main")
+    assert proc.returncode != 0
+    assert "saiken-pre-push" in out(proc) and f"[plaintext] 特記事項2・8 {rel}" in out(proc)
+
+
+def test_check_range_catches_a_file_added_and_removed_inside_the_range(clean: RecordsRepo) -> None:
+    start = git(clean, "rev-parse", "HEAD").stdout.strip()
+    rel = plaintext_record(clean, "C-HOOK0008")
+    git(clean, "add", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "追加").returncode == 0
+    added = git(clean, "rev-parse", "HEAD").stdout.strip()
+    git(clean, "rm", "-q", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "削除").returncode == 0
+    assert not (clean.root / rel).exists()
+    r = clean.saiken("check", "--range", f"{start}..HEAD")
+    assert r.returncode == 1
+    assert f"コミット {added[:10]}: ERROR [plaintext] 特記事項2・8 {rel}" in r.stdout
+    assert "検査したコミット 2 件: エラー 1 件" in r.stdout
+    assert "特記事項に反する箇所が 1 件あります" in r.stderr
+    # the work tree alone no longer shows it; the range before it is clean
+    assert clean.saiken("check", "--all", "--only", "plaintext").returncode == 0
+    ok = clean.saiken("check", "--range", f"{start}..{start}")
+    assert ok.returncode == 0 and "検査したコミット 0 件: エラー 0 件" in ok.stdout
+
+
+def test_pre_receive_accepts_a_compliant_push(clean: RecordsRepo) -> None:
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0009"), check=True)
+    git(clean, "add", "-A")
+    assert git(clean, "commit", "-q", "-m", "事案 C-HOOK0009 を登録").returncode == 0
+    proc = git(clean, "push", "origin", "main")
+    assert proc.returncode == 0, out(proc)
+    commit = git(clean, "rev-parse", "HEAD").stdout.strip()
+    assert bare_has(designated(clean), commit)
+
+
+def test_a_repository_made_by_saiken_init_has_the_hooks(tmp_path: Path) -> None:
+    env = _base_env(tmp_path)
+    proc = subprocess.run([str(VENV_BIN / "saiken"), "init", "made"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 0, out(proc)  # its first commit passed the hooks it installed
+    root = tmp_path / "made"
+    for name in ("pre-commit", "commit-msg", "pre-push"):
+        assert "pre-commit" in (root / ".git" / "hooks" / name).read_text(), name
+    (root / "records" / "C-INIT0001.yaml.age").write_text("status: 交渉中\n", encoding="utf-8")
+    run = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, env=env)  # noqa: E731
+    run("add", "-A")
+    refused = run("commit", "-m", "事案を登録")
+    assert refused.returncode == 1 and "[plaintext] 特記事項2・8 records/C-INIT0001.yaml.age" in out(refused)
+    run("reset", "-q", "--hard")
+    run("clean", "-fdq")
+    elsewhere = tmp_path / "elsewhere.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(elsewhere)], check=True, env=env)
+    pushed = run("push", str(elsewhere), "main")
+    assert pushed.returncode != 0 and "[remote] 特記事項6" in out(pushed)
