@@ -211,7 +211,7 @@ def merge_recipients(store: Store) -> list[crypto.RecipientKey]:
     merged, conflicts = merge3.merge(*lists)
     if conflicts or not isinstance(merged, list):
         return store.policy.active_recipients()
-    handlers = [policy._handler(entry, n) for n, entry in enumerate(merged)]  # noqa: SLF001
+    handlers = policy.handlers_from_data(merged)
     return [h.recipient for h in handlers if h.active] or store.policy.active_recipients()
 
 

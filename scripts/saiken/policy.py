@@ -121,8 +121,13 @@ def load_yaml(root: Path, rel: str, default: Any = None) -> Any:
 
 
 def load_handlers(root: Path) -> list[Handler]:
-    data = load_yaml(root, HANDLERS_FILE)
-    entries = (data or {}).get("handlers") or []
+    return handlers_from_data(load_yaml(root, HANDLERS_FILE))
+
+
+def handlers_from_data(data: Any) -> list[Handler]:
+    """Typed, validated handlers from the parsed content of policies/handlers.yaml (or a list of
+    its entries): the one place that turns that file into Handler objects, wherever it was read."""
+    entries = data if isinstance(data, list) else (data or {}).get("handlers") or []
     handlers = [_handler(e, n) for n, e in enumerate(entries)]
     ids = [h.id for h in handlers]
     dup = {i for i in ids if ids.count(i) > 1}

@@ -147,7 +147,7 @@ def policy_from_reader(read: Reader, root: Path) -> Policy:
                 return default
             raise SaikenError("ポリシーファイルがありません。", where=rel)
         return yamlio.fast_load(raw.decode("utf-8", "replace"), where=rel, allow_aliases=True)
-    handlers = [policy._handler(e, n) for n, e in enumerate((load(policy.HANDLERS_FILE) or {}).get("handlers") or [])]
+    handlers = policy.handlers_from_data(load(policy.HANDLERS_FILE))
     return Policy(root, handlers, load(policy.ITEMS_FILE), load(policy.CONTRACT_FILE, {}))
 
 

@@ -48,7 +48,7 @@ def _save(path: Path, doc: Any) -> None:
     """Check the edited list as every command reads it, then replace the file atomically."""
     text = yamlio.rt_dump(doc)
     data = yamlio.fast_load(text, where=FILE, allow_aliases=True) or {}
-    handlers = [policy._handler(e, n) for n, e in enumerate(data.get("handlers") or [])]
+    handlers = policy.handlers_from_data(data)
     for h in handlers:
         h.recipient  # noqa: B018 - raises a clear error for a key we could not encrypt to
     atomic_write(path, text.encode("utf-8"))
