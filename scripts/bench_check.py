@@ -24,7 +24,7 @@ import pyrage
 from faker import Faker
 from pyrage import x25519
 
-from saiken import crypto
+from saiken import crypto, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAIKEN = Path(sys.executable).parent / "saiken"
@@ -73,8 +73,13 @@ def make_repo(root: Path, n: int) -> Path:
     Faker.seed(1)
     random.seed(1)
     recipient = x25519.Recipient.from_str(public)
+    keys = [crypto.RecipientKey.parse(public)]
+    book = manifest.Manifest({}, [])
     for i in range(n):
-        (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(pyrage.encrypt(record_text(i, fake).encode(), [recipient]))
+        data = pyrage.encrypt(record_text(i, fake).encode(), [recipient])
+        (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(data)
+        book.set(f"C-B{i:07d}", manifest.entry(data, keys))
+    manifest.save(root, book)  # as saiken writes records: each one's recipients in records/manifest.yaml
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     return key

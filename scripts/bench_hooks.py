@@ -4,14 +4,17 @@
     .venv/bin/python scripts/bench_hooks.py 10000 --keep DIR
 
 Builds the repository of scripts/bench_check.py (N fictional records, 架空, encrypted in-process),
-commits it, installs the hooks with `pre-commit install`, then times `git commit` of one changed
-record (pre-commit + commit-msg hooks, framework included) several times, and the same commit with
---no-verify for comparison. Prints wall seconds per run.
+commits it, installs the hooks with `pre-commit install`, then, for one changed record, several
+times: the pre-commit hook alone (`pre-commit run --hook-stage pre-commit`, framework included),
+the commit-msg hook alone (`pre-commit run --hook-stage commit-msg`), and the whole `git commit`
+(both hooks, each through the framework); finally the same commit with --no-verify. Prints wall
+and CPU seconds (user+sys of every process the step started) per run.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,13 +34,20 @@ from saiken import crypto, manifest  # noqa: E402
 EMAIL = "otsu-01@example.invalid"
 
 
-def git(root: Path, env: dict[str, str], *args: str) -> float:
+def timed(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
+    """(wall, cpu) seconds of one command and everything it started; exits on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+    proc = subprocess.run(list(args), cwd=root, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise SystemExit(f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return wall
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def git(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
+    return timed(root, env, "git", *args)
 
 
 def write(root: Path, path: Path, data: bytes, keys: list[crypto.RecipientKey]) -> None:
@@ -61,10 +71,6 @@ def main() -> int:
             "active: true}", f"active: true, email: {EMAIL}}}"), encoding="utf-8")
         shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
         keys = [crypto.RecipientKey.parse(crypto.load_identities([key])[0].public)]
-        book = manifest.Manifest({}, [])
-        for path in sorted((root / "records").glob("*.yaml.age")):
-            book.set(path.name[: -len(".yaml.age")], manifest.entry(path.read_bytes(), keys))
-        manifest.save(root, book)
         env = {"SAIKEN_IDENTITY": str(key), "PATH": f"{SAIKEN.parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                "HOME": str(base), "GIT_AUTHOR_NAME": "架空 太郎", "GIT_AUTHOR_EMAIL": EMAIL,
                "GIT_COMMITTER_NAME": "架空 太郎", "GIT_COMMITTER_EMAIL": EMAIL, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -76,16 +82,22 @@ def main() -> int:
         recipient = x25519.Recipient.from_str(crypto.load_identities([key])[0].public)
         fake = Faker("ja_JP")
         victim = root / "records" / "C-B0000001.yaml.age"
+        pre_commit = str(SAIKEN.parent / "pre-commit")
+        message = base / "message.txt"
         for run in range(a.runs + 1):
             write(root, victim, pyrage.encrypt(record_text(1, fake).encode(), [recipient]), keys)
             git(root, env, "add", str(victim), "records/manifest.yaml")
-            wall = git(root, env, "commit", "-q", "-m", f"事案 C-B0000001 を更新（{run}）")
-            label = "first commit (cold caches)" if run == 0 else f"commit with hooks, run {run}"
-            print(f"{label:<32} {wall:6.2f} s wall")
+            message.write_text(f"事案 C-B0000001 を更新（{run}）\n", encoding="utf-8")
+            steps = [("pre-commit hook", timed(root, env, pre_commit, "run", "--hook-stage", "pre-commit")),
+                     ("commit-msg hook", timed(root, env, pre_commit, "run", "--hook-stage", "commit-msg",
+                                               "--commit-msg-filename", str(message))),
+                     ("git commit (both)", git(root, env, "commit", "-q", "-F", str(message)))]
+            label = "first change (cold caches)" if run == 0 else f"run {run}"
+            print(f"{label:<28} " + "  ".join(f"{what} {wall:5.2f} s wall {cpu:5.2f} s cpu" for what, (wall, cpu) in steps))
         write(root, victim, pyrage.encrypt(record_text(1, fake).encode(), [recipient]), keys)
         git(root, env, "add", str(victim), "records/manifest.yaml")
-        wall = git(root, env, "commit", "-q", "--no-verify", "-m", "事案 C-B0000001 を更新（フックなし）")
-        print(f"{'commit --no-verify':<32} {wall:6.2f} s wall")
+        wall, cpu = git(root, env, "commit", "-q", "--no-verify", "-m", "事案 C-B0000001 を更新（フックなし）")
+        print(f"{'commit --no-verify':<28} {wall:5.2f} s wall {cpu:5.2f} s cpu")
     finally:
         if a.keep is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -478,19 +478,45 @@ def test_cache_skips_clean_inputs_and_holds_no_plaintext(records_repo: RecordsRe
     first = check_all(records_repo)
     assert first.returncode == 1 and len(lines(first.stdout, "prohibited")) == 1
     folder = records_repo.root / ".saiken-cache"
-    clean, terms = sorted(folder.glob("clean-*.txt")), sorted(folder.glob("terms-*.age"))
-    assert len(clean) == 1 and len(terms) == 1 and len(list(folder.iterdir())) == 2
+    clean, terms = sorted(folder.glob("clean-*.txt")), sorted(folder.glob("terms*-*.age"))
+    assert len(clean) == 1 and len(terms) == 2 and len(list(folder.iterdir())) == 3
     assert all(oct(p.stat().st_mode)[-3:] == "600" for p in (*clean, *terms))
     content = clean[0].read_bytes()
     assert content and all(len(k) == 32 and set(k) <= set(b"0123456789abcdef") for k in content.split())
-    agefile.parse(terms[0].read_bytes())  # the names kept for pii_outside are age ciphertext
-    for data in (content, terms[0].read_bytes()):
+    for t in terms:  # the names kept for pii_outside (exact terms, quick set) are age ciphertext
+        agefile.parse(t.read_bytes())
+    for data in (content, *(t.read_bytes() for t in terms)):
         for secret in (FAMILY, GIVEN, FAMILY_KANA, "前科", "試験町", "hoshiko"):
             assert secret.encode() not in data
     # the finding is recomputed every time; clean results come from the cache; the cache folder
     # itself is not an input (same file count although it now exists)
     second = check_all(records_repo)
     assert second.stdout == first.stdout and second.returncode == 1
+
+
+def test_quick_term_set_never_hides_a_name(records_repo: RecordsRepo) -> None:
+    """The quick set of terms (term_cache) lets a hook skip the exact index; it must never hide a
+    name: not of a record it does not cover yet, and a stale term of a removed record is no finding."""
+    new_case(records_repo, "C-QUICK001")
+    message = records_repo.root / "msg.txt"
+
+    def check_message(text: str) -> subprocess.CompletedProcess[str]:
+        message.write_text(text, encoding="utf-8")
+        return records_repo.saiken("check", "--message-file", str(message), "--only", "pii_outside")
+
+    assert check_message("事案 C-QUICK001 を更新\n").returncode == 0
+    assert len(list((records_repo.root / ".saiken-cache").glob("termset-*.age"))) == 1
+    r = check_message(f"{FAMILY}{GIVEN}さんに架電\n")
+    assert r.returncode == 1 and "事案 C-QUICK001 の当事者の氏名" in r.stdout
+    # a record the quick set does not cover yet
+    records_repo.saiken("case", "new", "--from", "-", check=True,
+                        input=case_yaml("C-QUICK002").replace(FAMILY, "仮野").replace(FAMILY_KANA, "カリノ"))
+    r = check_message("仮野星子さんに架電\n")
+    assert r.returncode == 1 and "事案 C-QUICK002 の当事者の氏名" in r.stdout
+    # C-QUICK001 removed: its name stays in the quick set until the exact path writes it afresh
+    (records_repo.root / "records" / "C-QUICK001.yaml.age").unlink()
+    r = check_message(f"{FAMILY}{GIVEN}さんに架電\n")
+    assert r.returncode == 0 and "C-QUICK001" not in r.stdout, r.stdout
 
 
 def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:

@@ -1,3 +1,3 @@
-from saiken.cli import main
+from saiken.entry import main
 
 raise SystemExit(main())

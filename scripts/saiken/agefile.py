@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -108,7 +109,20 @@ def dearmor(data: bytes) -> bytes:
 
 
 def parse(data: bytes) -> tuple[Header, bytes]:
-    """Parse and validate a header; returns it and the binary file (armor removed)."""
+    """Parse and validate a header; returns it and the binary file (armor removed).
+
+    The last few results are remembered: the checks look at one file's header several times in a
+    row (plaintext, recipients, decrypt). Only successes are kept (a failure raises every time);
+    the result is immutable, and equal bytes give an equal result."""
+    return _parse_remembered(data) if type(data) is bytes else _parse(bytes(data))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_remembered(data: bytes) -> tuple[Header, bytes]:
+    return _parse(data)
+
+
+def _parse(data: bytes) -> tuple[Header, bytes]:
     armored = looks_armored(data)
     binary = dearmor(data) if armored else data
     if not binary.startswith(VERSION_LINE + b"\n"):

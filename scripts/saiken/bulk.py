@@ -10,7 +10,6 @@ as its rendered message, raised again here as a SaikenError, and the first failu
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from typing import Any, Callable, Iterator
 
@@ -43,6 +42,8 @@ def summaries(store: Store, identities: list[crypto.LoadedIdentity],
               summarise: Callable[[str, dict[str, Any]], Any]) -> Iterator[Any]:
     """summarise(case_id, record) for every record, in case-id order."""
     global _state
+    import multiprocessing
+
     ids = store.case_ids()
     workers = min(os.cpu_count() or 1, 8)
     if len(ids) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():

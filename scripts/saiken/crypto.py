@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-import platformdirs
 import pyrage
 from pyrage import passphrase as age_passphrase
 from pyrage import ssh as age_ssh
@@ -39,6 +38,8 @@ PLUGIN_PREFIX = "AGE-PLUGIN-"
 
 
 def default_identity_path() -> Path:
+    import platformdirs  # here: its import costs every hook run, and only this needs it
+
     return Path(platformdirs.user_config_dir("saiken")) / "identity.txt"
 
 

@@ -18,7 +18,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from saiken import crypto, gitio
 from saiken.checks import FileInput, Finding
@@ -66,6 +66,39 @@ def commit_msg(root: Path, message: str, cache_dir: Path | None) -> Report:
     files, entries = index_files(root)
     ctx = tree_context(root, entries, identities(), files, commit_message=message, author=author_ident(root))
     return run(files, ctx, only=MESSAGE_CHECKS, cache_dir=cache_dir)
+
+
+HOOK_FIX = "各行の対処のとおりに直してから、もう一度実行してください。"
+
+
+def finish(report: Report, what: str, echo: Callable[[str], None]) -> None:
+    """Show a hook's findings; refuse (SaikenError, exit 1) when any is an error."""
+    for f in report.findings:
+        echo(f.render())
+    if report.exit_code:
+        raise SaikenError(f"{what}: 特記事項に反する箇所が {len(report.errors)} 件あるため、中止しました。", hint=HOOK_FIX)
+
+
+def run_pre_commit(echo: Callable[[str], None]) -> None:
+    """`saiken hook pre-commit`: the staged content of the repository around the current folder."""
+    from saiken.checks.cache import CACHE_DIR
+    from saiken.records import find_root
+
+    root = find_root()
+    finish(pre_commit(root, root / CACHE_DIR), "コミット", echo)
+
+
+def run_commit_msg(message_file: str | Path, echo: Callable[[str], None]) -> None:
+    """`saiken hook commit-msg FILE`: the message in FILE and the author of the commit being made."""
+    from saiken.checks.cache import CACHE_DIR
+    from saiken.records import find_root
+
+    root = find_root()
+    try:
+        message = Path(message_file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(message_file)) from None
+    finish(commit_msg(root, message, root / CACHE_DIR), "コミット", echo)
 
 
 # --- commit ranges (check --range, pre-push, pre-receive) -----------------------------------------

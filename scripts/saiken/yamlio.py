@@ -10,13 +10,11 @@ slower and so is used only for the one record being written. Both refuse YAML al
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
 
 from saiken.errors import SaikenError
 
@@ -89,20 +87,28 @@ def bulk_load(text: str, *, where: str | None = None) -> Any:
         return fast_load(text, where=where)
 
 
-class _RtConstructor(RoundTripConstructor):
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:  # an impossible date: leave it to the schema, as in fast_load
-            return self.construct_scalar(node)
+@functools.cache
+def _rt_class() -> Any:
+    """ruamel.yaml's YAML class with saiken's constructor; imported on first use (it costs a
+    hook 20 ms at start-up, and only commands that write a record need it)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class _RtConstructor(RoundTripConstructor):
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:  # an impossible date: leave it to the schema, as in fast_load
+                return self.construct_scalar(node)
+
+    _RtConstructor.add_constructor("tag:yaml.org,2002:timestamp", _RtConstructor.construct_yaml_timestamp)
+    return YAML, _RtConstructor
 
 
-_RtConstructor.add_constructor("tag:yaml.org,2002:timestamp", _RtConstructor.construct_yaml_timestamp)
-
-
-def _rt() -> YAML:
-    y = YAML(typ="rt")
-    y.Constructor = _RtConstructor
+def _rt() -> Any:
+    yaml_class, constructor = _rt_class()
+    y = yaml_class(typ="rt")
+    y.Constructor = constructor
     y.preserve_quotes = True
     y.width = 4096
     y.allow_unicode = True
@@ -111,6 +117,8 @@ def _rt() -> YAML:
 
 
 def rt_load(text: str, *, where: str | None = None) -> Any:
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
         return _rt().load(text)
     except MarkedYAMLError as exc:

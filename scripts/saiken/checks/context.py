@@ -25,6 +25,7 @@ Reader = Callable[[str], "bytes | None"]
 LEXICON_FILE = "policies/prohibited-categories.yaml"
 PERSONAL_DATA_FILE = "policies/personal-data.yaml"
 CONSENTS_FILE = "ledger/consents.yaml"
+TERMS_MEMO = "terms_by_content"  # CheckInput.memo: personal-data terms of records opened in this run, by content id
 POLICY_FILES = ("policies/handlers.yaml", "policies/information-items.yaml", "policies/contract.yaml",
                 "policies/special-terms.yaml", "policies/remotes.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
 
@@ -82,7 +83,7 @@ def open_record(f: FileInput, identities: list[crypto.LoadedIdentity], max_bytes
     try:
         plain = crypto.decrypt(f.data, identities, where=f.path, max_size=max_bytes * 2 + 4096)
         rec.text = plain.decode("utf-8")
-        rec.data = yamlio.fast_load(rec.text, where=f.path)
+        rec.data = yamlio.bulk_load(rec.text, where=f.path)
     except UnicodeDecodeError:
         rec.error = SaikenError("記録が UTF-8 のテキストではありません。", where=f.path)
     except SaikenError as exc:
@@ -119,10 +120,10 @@ class CheckInput:
             self._opened[f.path] = open_record(f, self.ctx.identities, self.max_bytes)
         return self._opened[f.path]
 
-    @property
-    def opened(self) -> dict[str, OpenedRecord]:
-        """Records under check opened so far, by path."""
-        return self._opened
+    def forget(self, f: FileInput) -> OpenedRecord | None:
+        """Drop the opened record of `f` from memory (the runner does, once every check has seen
+        it); returns it, or None when it was never opened."""
+        return self._opened.pop(f.path, None)
 
     def raw(self, rel: str) -> bytes | None:
         """A file of the tree under check: the version among the files wins over the tree's."""

@@ -15,10 +15,10 @@ from typing import Iterable, Iterator
 from saiken.checks import ERROR, WARNING, Finding, FindingMaker
 from saiken.checks import cache, patterns
 from saiken.checks.cache import content_id
-from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput, is_record_path
+from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
-from saiken.checks.term_cache import TermCache
-from saiken.checks.text import fold
+from saiken.checks.term_cache import TermCache, TermSet
+from saiken.checks.text import Folded, fold
 from saiken.records import RECORDS_DIR
 
 ID = "pii_outside"
@@ -35,15 +35,24 @@ def check(inp: CheckInput) -> Iterable[Finding]:
     conf = inp.file_yaml(PERSONAL_DATA_FILE) or {}
     scan = [str(p) for p in conf.get("scan") or DEFAULT_SCAN]
     public = patterns.public_numbers(list(conf.get("public") or []))
-    index = _index(inp)
+    # (path, text – None for a file name) of everything searched; folded only when there are terms
+    targets: list[tuple[str, str | None]] = []
     for f in inp.files:
-        yield from _names(f.path, index)
+        targets.append((f.path, None))
         if _scanned(f.path, scan):
             text = _text(f.data)
             if text is not None:
-                yield from _content(f.path, text, index, public)
+                targets.append((f.path, text))
     if inp.ctx.commit_message is not None:
-        yield from _content(COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message), index, public)
+        targets.append((COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message)))
+    folded = [fold(path if text is None else text) for path, text in targets] if inp.ctx.identities else []
+    index = _index(inp, [f.text for f in folded])
+    for n, (path, text) in enumerate(targets):
+        if text is None:
+            if index:
+                yield from _names(path, folded[n], index)
+        else:
+            yield from _content(path, text, folded[n] if index else None, index, public)
 
 
 def cache_key(inp: CheckInput) -> str | None:
@@ -59,17 +68,27 @@ def cache_key(inp: CheckInput) -> str | None:
     return cache.key(ID, h.hexdigest())
 
 
-def _index(inp: CheckInput) -> TermIndex:
-    """Terms of every record the runner can open: those under check and the rest of the tree."""
+def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
+    """Terms of every record the runner can open: those under check and the rest of the tree.
+
+    The quick set (term_cache) answers when it covers every record and none of its terms occurs
+    in `texts`; otherwise the exact index is built (and the quick set written afresh)."""
     if not inp.ctx.identities:
         return TermIndex([])
     under_check = {f.path for f in inp.files}
     records = [f for f in inp.files if is_record_path(f.path)]
     records += [f for f in inp.ctx.record_sources if f.path not in under_check and is_record_path(f.path)]
+    staff = [h.name for h in inp.ctx.policy.handlers]
+    known = inp.memo.get(TERMS_MEMO)
     cache = TermCache(inp.cache_dir, inp.ctx.identities)
-    terms = cache.terms(records, inp.max_bytes)
+    quick = cache.quick(records, known, staff)
+    if quick is not None and not any(next(quick.search(t), None) for t in texts):
+        cache.save()
+        return quick
+    terms = without_staff(cache.terms(records, inp.max_bytes, known=known), staff)
+    cache.remember(records, terms, staff)
     cache.save()
-    return TermIndex(without_staff(terms, [h.name for h in inp.ctx.policy.handlers]))
+    return TermIndex(terms)
 
 
 def _scanned(path: str, scan: list[str]) -> bool:
@@ -92,8 +111,8 @@ def _strip_comments(message: str) -> str:
     return "\n".join("" if line.startswith("#") else line for line in message.splitlines())
 
 
-def _names(path: str, index: TermIndex) -> Iterator[Finding]:
-    for _, term in _first_per_kind(index.search(fold(path).text)):
+def _names(path: str, folded: Folded, index: TermIndex | TermSet) -> Iterator[Finding]:
+    for _, term in _first_per_kind(index.search(folded.text)):
         what = f"{term.kind}の一部（姓または名）と同じ語" if term.part else term.kind
         yield _found(path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
                      "ファイル名は暗号化されません。"
@@ -101,12 +120,11 @@ def _names(path: str, index: TermIndex) -> Iterator[Finding]:
                      severity=WARNING if term.part else ERROR)
 
 
-def _content(path: str, text: str, index: TermIndex, public: set[str]) -> Iterator[Finding]:
+def _content(path: str, text: str, folded: Folded | None, index: TermIndex | TermSet, public: set[str]) -> Iterator[Finding]:
     is_message = path == COMMIT_MESSAGE
     fix = ("`git commit --amend` でメッセージを書き直し、氏名の代わりに事案番号を使ってください。" if is_message
            else f"{path} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。")
-    if index:
-        folded = fold(text)
+    if index and folded is not None:
         for pos, term in _first_per_kind(index.search(folded.text)):
             line = text.count("\n", 0, folded.index[pos]) + 1
             if term.part:

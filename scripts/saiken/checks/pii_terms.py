@@ -130,6 +130,11 @@ def record_terms(record: Any, case_id: str) -> list[Term]:
     return out
 
 
+def term_entries(terms: list[Term]) -> list[list[object]]:
+    """Terms as plain lists [folded, kind, case id, part] (what TermCache keeps per record)."""
+    return [[t.folded, t.kind, t.case_id, t.part] for t in terms]
+
+
 def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
     """Drop name terms that are a designated handler's name or, for a lone part, inside one
     (a guarantor named 太郎 and a handler named 甲太郎)."""

@@ -15,16 +15,19 @@ holds only hashes of clean inputs, never plaintext and never a finding.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
+from saiken import bulk
 from saiken.checks import ERROR, WARNING, FileInput, Finding, registry
 from saiken.checks.cache import ResultCache, content_id
 from saiken.checks.cache import key as cache_key
 from saiken.checks.consents import valid_consents
-from saiken.checks.context import CheckInput, Context
+from saiken.checks.context import TERMS_MEMO, CheckInput, Context
+from saiken.checks.pii_terms import record_terms, term_entries
 from saiken.errors import SaikenError
 from saiken.records import RECORDS_DIR, SUFFIX
 
@@ -63,14 +66,22 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     inp = CheckInput.prepare(files, ctx)
     inp.cache_dir = cache_dir
     cache = ResultCache(cache_dir, inp.policy_hash()) if cache_dir is not None else None
+    per_file = [(n, checks[c]) for n, c in enumerate(wanted) if hasattr(checks[c], "check_file")]
+    done = _per_file_phase(per_file, inp, cache, want_terms="pii_outside" in wanted and bool(ctx.identities))
+    if cache is not None:
+        for k in done.clean:
+            cache.mark_clean(k)
+    inp.memo[TERMS_MEMO] = done.terms  # pii_outside takes these instead of opening the records again
+    by_check: dict[int, list[Finding]] = {}
+    for pos, _, finding in sorted(done.findings, key=lambda t: (t[0], t[1])):
+        by_check.setdefault(pos, []).append(finding)
     found: list[Finding] = []
-    for cid in wanted:
+    for n, cid in enumerate(wanted):
         module = checks[cid]
-        found.extend(_run_per_file(module, inp, cache) if hasattr(module, "check_file")
-                     else _run_whole(module, inp, cache))
+        found.extend(by_check.get(n, []) if hasattr(module, "check_file") else _run_whole(module, inp, cache))
     if cache is not None:
         cache.save()
-    report = Report(files=len(files), notes=_notes(files, ctx, inp))
+    report = Report(files=len(files), notes=_notes(files, ctx, done.unopened))
     consents = valid_consents(inp)
     for f in dict.fromkeys(found):  # drop duplicates, keep order
         consent = consents.get(f.consent_key) if f.consent_key else None
@@ -81,17 +92,87 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     return report
 
 
-def _run_per_file(module: ModuleType, inp: CheckInput, cache: ResultCache | None) -> list[Finding]:
-    out: list[Finding] = []
-    for f in inp.files:
-        k = cache_key(module.ID, f.path, content_id(f)) if cache is not None else ""
-        if cache is not None and cache.is_clean(k):
+@dataclass
+class _Done:
+    """What the per-file checks of some files gave: findings as (check position, file index,
+    finding), cache keys found clean, the personal-data terms of the records opened on the way
+    (by content id, for pii_outside) and how many records did not open."""
+
+    findings: list[tuple[int, int, Finding]] = field(default_factory=list)
+    clean: list[str] = field(default_factory=list)
+    terms: dict[str, list[list[object]]] = field(default_factory=dict)
+    unopened: int = 0
+
+    def add(self, other: "_Done") -> None:
+        self.findings += other.findings
+        self.clean += other.clean
+        self.terms.update(other.terms)
+        self.unopened += other.unopened
+
+
+def _per_file_phase(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cache: ResultCache | None,
+                    want_terms: bool) -> _Done:
+    """Every per-file check on every file, file by file: a record is decrypted and parsed once,
+    all checks look at it, its search terms are taken if pii_outside will need them, and it is
+    dropped before the next file (10,000 records are never all in memory at once).
+
+    Many files to open are spread over forked workers, as in saiken.bulk: they inherit the
+    identities and the files already in memory; findings and terms come back over the pool's
+    pipes (memory only, never a file), keys never cross one."""
+    todo = [i for i, f in enumerate(inp.files)
+            if cache is None or not all(cache.is_clean(_key(m, f)) for _, m in per_file)]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) < bulk.PARALLEL_MIN or workers < 2:
+        return _work_on(per_file, inp, cache, want_terms, todo)
+    import multiprocessing  # here: a hook's few files never fork, and start-up stays short
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _work_on(per_file, inp, cache, want_terms, todo)
+    global _fork_state
+    _fork_state = (per_file, inp, cache, want_terms)
+    done = _Done()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap_unordered(_forked, [todo[i:i + 200] for i in range(0, len(todo), 200)]):
+                done.add(part)
+    finally:
+        _fork_state = None
+    return done
+
+
+_fork_state: tuple[list[tuple[int, ModuleType]], CheckInput, "ResultCache | None", bool] | None = None
+
+
+def _forked(indices: list[int]) -> _Done:
+    assert _fork_state is not None
+    return _work_on(*_fork_state, indices)
+
+
+def _key(module: ModuleType, f: FileInput) -> str:
+    return cache_key(module.ID, f.path, content_id(f))
+
+
+def _work_on(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cache: ResultCache | None,
+             want_terms: bool, indices: list[int]) -> _Done:
+    done = _Done()
+    for i in indices:
+        f = inp.files[i]
+        for pos, module in per_file:
+            k = _key(module, f) if cache is not None else ""
+            if cache is not None and cache.is_clean(k):
+                continue
+            found = list(module.check_file(f, inp))
+            if cache is not None and not found:
+                done.clean.append(k)
+            done.findings.extend((pos, i, finding) for finding in found)
+        rec = inp.forget(f)
+        if rec is None:
             continue
-        found = list(module.check_file(f, inp))
-        if cache is not None and not found:
-            cache.mark_clean(k)
-        out.extend(found)
-    return out
+        if rec.data is None:
+            done.unopened += 1
+        elif want_terms:
+            done.terms[content_id(f)] = term_entries(record_terms(rec.data, rec.case_id))
+    return done
 
 
 def _run_whole(module: ModuleType, inp: CheckInput, cache: ResultCache | None) -> list[Finding]:
@@ -105,12 +186,11 @@ def _run_whole(module: ModuleType, inp: CheckInput, cache: ResultCache | None) -
     return found
 
 
-def _notes(files: list[FileInput], ctx: Context, inp: CheckInput) -> list[str]:
+def _notes(files: list[FileInput], ctx: Context, unopened: int) -> list[str]:
     records = [f for f in files if f.path.startswith(RECORDS_DIR + "/") and f.path.endswith(SUFFIX)]
     if records and not ctx.identities:
         return ["鍵が設定されていないため、記録の内容（特記事項3・5）と記録から取った氏名等の検査"
                 "（特記事項2・7）は行いませんでした。SAIKEN_IDENTITY に鍵ファイルを指定すると検査します。"]
-    unopened = sum(1 for rec in inp.opened.values() if rec.data is None)
     if records and unopened:
         return [f"{unopened} 件の記録はお手元の鍵で開けなかったため、内容を検査していません。"]
     return []

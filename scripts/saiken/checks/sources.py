@@ -16,7 +16,8 @@ from typing import Any
 from saiken import crypto, gitio, policy, yamlio
 from saiken.checks import FileInput
 from saiken.checks.cache import CACHE_DIR
-from saiken.checks.context import Context, Reader, is_record_path, worktree_reader
+from saiken.checks.context import POLICY_FILES, Context, Reader, is_record_path, worktree_reader
+from saiken.manifest import MANIFEST_FILE
 from saiken.errors import SaikenError
 from saiken.policy import Policy
 from saiken.records import RECORDS_DIR, SUFFIX
@@ -131,10 +132,20 @@ def _lazy_blobs(cwd: Path, entries: dict[str, str], paths: list[str]) -> list[Fi
 
 
 def _blob_reader(cwd: Path, entries: dict[str, str]) -> Reader:
+    """Files of the tree by path. The first read fetches every policy file, the consents and the
+    manifest in one `git cat-file` (the checks read most of them); any other file on its own."""
+    read_once: dict[str, bytes | None] = {}
+
     def read(rel: str) -> bytes | None:
         if rel not in entries:
             return None
-        return dict(gitio.cat_blobs(cwd, [entries[rel]])).get(entries[rel])
+        if not read_once:
+            first = [p for p in (*POLICY_FILES, MANIFEST_FILE) if p in entries]
+            blobs = dict(gitio.cat_blobs(cwd, [entries[p] for p in first]))
+            read_once.update((p, blobs.get(entries[p])) for p in first)
+        if rel not in read_once:
+            read_once[rel] = dict(gitio.cat_blobs(cwd, [entries[rel]])).get(entries[rel])
+        return read_once[rel]
     return read
 
 

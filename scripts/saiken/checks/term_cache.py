@@ -1,10 +1,18 @@
 """The personal-data search terms of every record, kept between runs – encrypted, never in plain.
 
 pii_outside needs the names, addresses … of every record in the repository, even when a commit
-changes one file; opening 10,000 records for that takes half a minute. So the terms are kept per
-record blob id in `.saiken-cache/terms-*.age`, an age file encrypted to the runner's own X25519
-identities (the cache holds ciphertext only; whoever cannot open the records cannot open it). A
-run opens only the records whose blob ids are not in it, and writes it back when anything changed.
+changes one file; opening 10,000 records for that takes half a minute. So two files are kept in
+`.saiken-cache/`, both age files encrypted to the runner's own X25519 identities (ciphertext only;
+whoever cannot open the records cannot open them either):
+
+    terms-*.age     every record's terms (folded text, kind, case id, part) by record blob id: the
+                    exact index; a run opens only the records whose blob ids are not in it
+    termset-*.age   the quick set: just the folded terms, and the blob ids they cover. It may hold
+                    more than the repository has now (a record changed or removed since), never
+                    less, so "no term of the set occurs in the text" proves "no term of any record
+                    does". A hook whose commit message and file names hit none of it is done in
+                    milliseconds; a hit, or a record the set does not cover, takes the exact path,
+                    which writes the set afresh.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any, Iterator
 
 import pyrage
 
@@ -19,10 +28,40 @@ from saiken import crypto, records
 from saiken.checks import FileInput
 from saiken.checks.cache import content_id
 from saiken.checks.context import case_id_of, open_record
-from saiken.checks.pii_terms import Term, record_terms
+from saiken.checks.pii_terms import Term, record_terms, term_entries, without_staff
 
 _Entry = list[list[object]]  # [folded, kind, case id, part]
 FORMAT = "2"
+
+
+class TermSet:
+    """The quick set as an index: says whether any term occurs (for hits it gives no case or kind;
+    the caller takes the exact path then)."""
+
+    def __init__(self, terms: set[str], lengths: list[int] | None = None) -> None:
+        self.terms = terms  # every one 2+ characters long (as TermIndex)
+        self.lengths = sorted(lengths if lengths is not None else {len(t) for t in terms}, reverse=True)
+        self._prefixes: set[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def search(self, folded: str) -> Iterator[tuple[int, Term]]:
+        terms, n = self.terms, len(folded)
+        if n > 2000 and self._prefixes is None:  # a long file: skip places no term starts at
+            self._prefixes = {t[:2] for t in terms}
+        prefixes = self._prefixes
+        for i in range(n - 1):
+            if prefixes is not None and folded[i:i + 2] not in prefixes:
+                continue
+            for length in self.lengths:
+                if i + length <= n and folded[i:i + length] in terms:
+                    yield i, Term(folded[i:i + length], "", "")
+                    break
+
+
+def staff_key(handler_names: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(handler_names)).encode()).hexdigest()
 
 
 class TermCache:
@@ -30,46 +69,103 @@ class TermCache:
         self.identities = identities
         self.recipients = [i.public for i in identities if i.public.startswith("age1")]
         name = hashlib.sha256("\n".join([FORMAT, *sorted(self.recipients)]).encode()).hexdigest()[:16]
-        self.path = folder / f"terms-{name}.age" if folder is not None and self.recipients else None
-        self.entries: dict[str, _Entry] = self._load()
+        usable = folder is not None and self.recipients
+        self.path = folder / f"terms-{name}.age" if usable else None  # type: ignore[operator]
+        self.set_path = folder / f"termset-{name}.age" if usable else None  # type: ignore[operator]
+        self._entries: dict[str, _Entry] | None = None
         self.changed = False
+        self._set_out: dict[str, Any] | None = None
 
-    def _load(self) -> dict[str, _Entry]:
-        if self.path is None:
-            return {}
+    def _read(self, path: Path | None) -> Any:
+        if path is None:
+            return None
         try:
-            data = json.loads(crypto.decrypt(self.path.read_bytes(), self.identities, where=str(self.path)))
+            return json.loads(crypto.decrypt(path.read_bytes(), self.identities, where=str(path)))
         except Exception:  # missing, corrupt or not ours: start again, it is only a cache
-            return {}
-        return data if isinstance(data, dict) else {}
+            return None
 
-    def terms(self, files: list[FileInput], max_bytes: int) -> list[Term]:
-        """Terms of every record in `files`, opening only those not seen before."""
+    @property
+    def entries(self) -> dict[str, _Entry]:
+        if self._entries is None:
+            data = self._read(self.path)
+            self._entries = data if isinstance(data, dict) else {}
+        return self._entries
+
+    # --- the quick set -------------------------------------------------------------------------
+
+    def quick(self, files: list[FileInput], known: dict[str, _Entry] | None, handler_names: list[str]) -> TermSet | None:
+        """The quick set for the records `files`, or None when it does not cover them all (nor do
+        the `known` entries of records opened in this run) or was made for other handlers."""
+        data = self._read(self.set_path)
+        key = staff_key(handler_names)
+        if not isinstance(data, dict) or data.get("staff") != key:
+            return None
+        covers = set(str(data.get("covers") or "").split("\n"))
+        missing = {content_id(f) for f in files} - covers
+        known = known or {}
+        if any(cid not in known for cid in missing):
+            return None
+        terms = set(str(data.get("terms") or "").split("\n")) - {""}
+        stored = data.get("lengths")
+        lengths = [int(n) for n in stored] if isinstance(stored, list) else list({len(t) for t in terms})
+        if missing:
+            new = [Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3])) for cid in missing for e in known[cid]]
+            added = {t.folded for t in without_staff(new, handler_names) if len(t.folded) >= 2}
+            terms |= added
+            lengths = sorted(set(lengths) | {len(t) for t in added})
+            self._set_out = {"staff": key, "covers": covers | missing, "terms": terms}
+        return TermSet(terms, lengths)
+
+    def remember(self, files: list[FileInput], terms: list[Term], handler_names: list[str]) -> None:
+        """Write the quick set afresh: exactly these records and their terms (staff names dropped)."""
+        self._set_out = {"staff": staff_key(handler_names), "covers": {content_id(f) for f in files},
+                         "terms": {t.folded for t in terms if len(t.folded) >= 2}}
+
+    # --- the exact terms -------------------------------------------------------------------------
+
+    def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> list[Term]:
+        """Terms of every record in `files`, opening only those neither seen before nor `known`
+        (entries by content id the caller took from records it opened anyway)."""
         out: list[Term] = []
         keep: dict[str, _Entry] = {}
+        entries = self.entries
         for f in files:
             cid = content_id(f)
-            entry = self.entries.get(cid)
+            entry = entries.get(cid)
+            if entry is None and known:
+                entry = known.get(cid)
+                self.changed = self.changed or entry is not None
             if entry is None:
                 rec = open_record(f, self.identities, max_bytes)
                 if rec.data is None:
                     continue  # does not open: nothing to learn (recipients reports it)
-                entry = [[t.folded, t.kind, t.case_id, t.part] for t in record_terms(rec.data, case_id_of(f.path))]
+                entry = term_entries(record_terms(rec.data, case_id_of(f.path)))
                 self.changed = True
             keep[cid] = entry
             out.extend(Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3])) for e in entry)
-        if len(keep) != len(self.entries):
+        if len(keep) != len(entries):
             self.changed = True
-        self.entries = keep
+        self._entries = keep
         return out
 
     def save(self) -> None:
-        if self.path is None or not self.changed:
+        if self.path is None or self.set_path is None:
             return
+        if self.changed:
+            self._write(self.path, self.entries)
+            self.changed = False
+        if self._set_out is not None:
+            out = self._set_out
+            self._write(self.set_path, {"staff": out["staff"], "covers": "\n".join(sorted(out["covers"])),
+                                        "terms": "\n".join(sorted(out["terms"])),
+                                        "lengths": sorted({len(t) for t in out["terms"]})})
+            self._set_out = None
+
+    def _write(self, path: Path, value: Any) -> None:
         keys = [crypto.RecipientKey.parse(r) for r in self.recipients]
-        data = pyrage.encrypt(json.dumps(self.entries, ensure_ascii=False).encode(), [k.recipient for k in keys])
+        data = pyrage.encrypt(json.dumps(value, ensure_ascii=False).encode(), [k.recipient for k in keys])
         try:
-            self.path.parent.mkdir(mode=0o700, exist_ok=True)
-            records.atomic_write(self.path, data, mode=0o600)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            records.atomic_write(path, data, mode=0o600)
         except OSError:
             pass

@@ -9,12 +9,8 @@ import click
 
 from saiken import gitio, hooks
 from saiken.checks.cache import CACHE_DIR
-from saiken.checks.runner import Report
 from saiken.errors import SaikenError
 from saiken.records import find_root
-
-_FIX = "各行の対処のとおりに直してから、もう一度実行してください。"
-
 
 @click.group()
 def hook() -> None:
@@ -33,13 +29,6 @@ def hook() -> None:
     """
 
 
-def _finish(report: Report, what: str) -> None:
-    for f in report.findings:
-        click.echo(f.render(), err=True)
-    if report.exit_code:
-        raise SaikenError(f"{what}: 特記事項に反する箇所が {len(report.errors)} 件あるため、中止しました。", hint=_FIX)
-
-
 def _finish_all(reports: list[hooks.CommitReport], what: str) -> None:
     click.echo(hooks.render(reports), err=True)
     if hooks.errors(reports):
@@ -55,8 +44,7 @@ def pre_commit() -> None:
     例:
       saiken hook pre-commit
     """
-    root = find_root()
-    _finish(hooks.pre_commit(root, root / CACHE_DIR), "コミット")
+    hooks.run_pre_commit(lambda text: click.echo(text, err=True))
 
 
 @hook.command("commit-msg")
@@ -68,12 +56,7 @@ def commit_msg(message_file: Path) -> None:
     例:
       saiken hook commit-msg .git/COMMIT_EDITMSG
     """
-    root = find_root()
-    try:
-        message = message_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(message_file)) from None
-    _finish(hooks.commit_msg(root, message, root / CACHE_DIR), "コミット")
+    hooks.run_commit_msg(message_file, lambda text: click.echo(text, err=True))
 
 
 @hook.command("pre-push")
