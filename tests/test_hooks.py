@@ -116,6 +116,25 @@ def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRe
     assert FAMILY not in proc.stderr.replace(f"{FAMILY}{GIVEN}さんの事案を登録", "")  # never echoed back
 
 
+def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_path: Path) -> None:
+    """`saiken hook pre-commit|commit-msg FILE` skip click (saiken.entry); with any option the
+    same hook goes through the CLI. Both must print the same findings and exit alike."""
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0007"), check=True)
+    git(clean, "add", "-A", "records/")
+    rel = plaintext_record(clean, "C-HOOK0008")
+    git(clean, "add", rel)
+    message = tmp_path / "msg.txt"
+    message.write_text(f"{FAMILY}{GIVEN}さんの事案を登録\n", encoding="utf-8")
+    for args in (["hook", "pre-commit"], ["hook", "commit-msg", str(message)]):
+        quick, full = clean.saiken(*args), clean.saiken("-C", str(clean.root), *args)
+        assert quick.returncode == full.returncode == 1
+        assert quick.stderr == full.stderr and quick.stdout == full.stdout
+        assert "エラー: コミット: 特記事項に反する箇所が" in quick.stderr
+    assert "[plaintext]" in clean.saiken("hook", "pre-commit").stderr
+    assert "(コミットメッセージ):1行目" in clean.saiken("hook", "commit-msg", str(message)).stderr
+    assert clean.saiken("hook", "commit-msg", str(tmp_path / "none.txt")).returncode == 2  # click's usage error
+
+
 def test_a_commit_by_someone_not_designated_is_refused(clean: RecordsRepo) -> None:
     clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0004"), check=True)
     git(clean, "add", "-A")
