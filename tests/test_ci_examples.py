@@ -1,0 +1,127 @@
+"""The CI job examples of docs/ci/ run for real: their shell steps, as GitLab CI and Forgejo Actions
+would run them, in a clone of a records repository, with the variables those systems set.
+
+What a real runner adds (the image, apt-get, installing saiken with pip, the checkout action) is
+left out; saiken comes from this venv. The range logic, the exit codes and the key handling are
+the examples' own. Every person here is fictional (架空).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, RecordsRepo
+from test_checks import case_yaml
+
+ZERO = "0" * 40
+
+
+def _git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.fixture
+def pushed(records_repo: RecordsRepo, tmp_path: Path) -> tuple[RecordsRepo, Path]:
+    """A records repository with one encrypted record, pushed to a bare 'origin' (no hooks)."""
+    records_repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000001"), check=True)
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-q", "-m", "事案 C-CI000001 を登録")
+    bare = tmp_path / "origin.git"
+    _git(tmp_path, records_repo.env, "init", "-q", "--bare", str(bare))
+    records_repo.git("remote", "add", "origin", str(bare))
+    records_repo.git("push", "-q", "origin", "main")
+    return records_repo, bare
+
+
+def _plaintext_added_and_removed(repo: RecordsRepo) -> None:
+    """A plaintext record committed with hooks skipped, then removed again in the next commit."""
+    path = repo.root / "records" / "C-CI000002.yaml.age"
+    path.write_text(case_yaml("C-CI000002"), encoding="utf-8")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "事案を登録")
+    path.unlink()
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "事案を削除")
+
+
+def _checkout(bare: Path, sha: str, folder: Path, env: dict[str, str]) -> Path:
+    """What the runner does before the job: a full clone, the pushed commit checked out."""
+    _git(folder.parent, env, "clone", "-q", str(bare), str(folder))
+    _git(folder, env, "checkout", "-q", "--detach", sha)
+    return folder
+
+
+def _gitlab(work: Path, env: dict[str, str], before: str, sha: str) -> subprocess.CompletedProcess[str]:
+    job = yaml.safe_load((ROOT / "docs" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))["saiken-check"]
+    setup = [line for line in job["before_script"] if not line.startswith(("apt-get", "python3 -m venv", "/opt/saiken/bin/pip"))]
+    assert len(setup) == len(job["before_script"]) - 3  # only the installation is left out
+    variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": sha, "CI_DEFAULT_BRANCH": "main",
+                 "CI_PIPELINE_SOURCE": "push", "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
+    script = "\n".join([*setup, *job["script"]])
+    return subprocess.run(["bash", "-e", "-c", script], cwd=work, capture_output=True, text=True,
+                          env={**{k: v for k, v in env.items() if k != "SAIKEN_IDENTITY"}, **variables})
+
+
+def _forgejo(work: Path, env: dict[str, str], before: str, after: str) -> subprocess.CompletedProcess[str]:
+    flow = yaml.safe_load((ROOT / "docs" / "ci" / "forgejo-actions.yml").read_text(encoding="utf-8"))
+    step = next(s for s in flow["jobs"]["saiken-check"]["steps"] if "BEFORE" in (s.get("env") or {}))
+    variables = {"SAIKEN_IDENTITY_KEY": Path(env["SAIKEN_IDENTITY"]).read_text(encoding="utf-8"),
+                 "BEFORE": before, "AFTER": after}
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, capture_output=True, text=True,
+                          env={**{k: v for k, v in env.items() if k != "SAIKEN_IDENTITY"}, **variables})
+
+
+def test_gitlab_job_refuses_a_push_that_added_and_removed_a_plaintext_record(pushed: tuple[RecordsRepo, Path],
+                                                                            tmp_path: Path) -> None:
+    repo, bare = pushed
+    before = repo.git("rev-parse", "HEAD").strip()
+    _plaintext_added_and_removed(repo)
+    repo.git("push", "-q", "origin", "main")
+    sha = repo.git("rev-parse", "HEAD").strip()
+    work = _checkout(bare, sha, tmp_path / "ci", repo.env)
+    proc = _gitlab(work, repo.env, before, sha)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "[plaintext]" in proc.stdout and "records/C-CI000002.yaml.age" in proc.stdout
+    # the next push, clean, passes
+    repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000003"), check=True)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "事案 C-CI000003 を登録")
+    repo.git("push", "-q", "origin", "main")
+    work = _checkout(bare, repo.git("rev-parse", "HEAD").strip(), tmp_path / "ci2", repo.env)
+    ok = _gitlab(work, repo.env, sha, repo.git("rev-parse", "HEAD").strip())
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "検査したコミット 1 件: エラー 0 件" in ok.stdout
+
+
+def test_gitlab_job_on_a_new_branch_checks_what_the_default_branch_lacks(pushed: tuple[RecordsRepo, Path],
+                                                                        tmp_path: Path) -> None:
+    repo, bare = pushed
+    repo.git("switch", "-q", "-c", "topic")
+    _plaintext_added_and_removed(repo)
+    repo.git("push", "-q", "origin", "topic")
+    sha = repo.git("rev-parse", "HEAD").strip()
+    work = _checkout(bare, sha, tmp_path / "ci", repo.env)
+    proc = _gitlab(work, repo.env, ZERO, sha)
+    assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
+    assert "検査したコミット 2 件" in proc.stdout  # not the whole history: only what main lacks
+
+
+def test_forgejo_job_refuses_the_same_push_and_leaves_no_key_behind(pushed: tuple[RecordsRepo, Path],
+                                                                    tmp_path: Path) -> None:
+    repo, bare = pushed
+    before = repo.git("rev-parse", "HEAD").strip()
+    _plaintext_added_and_removed(repo)
+    repo.git("push", "-q", "origin", "main")
+    after = repo.git("rev-parse", "HEAD").strip()
+    work = _checkout(bare, after, tmp_path / "ci", repo.env)
+    proc = _forgejo(work, repo.env, before, after)
+    assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
+    assert not Path("/dev/shm/saiken.key").exists()
+    first = _forgejo(work, repo.env, ZERO, repo.git("rev-parse", "HEAD~2").strip())  # a new branch: its whole history
+    assert first.returncode == 0, first.stdout + first.stderr
