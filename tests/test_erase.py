@@ -61,11 +61,14 @@ def test_refuses_to_destroy_a_key_of_kou(clone: tuple[RecordsRepo, RecordsRepo])
 def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
     kou, otsu = clone
     assert otsu.saiken("case", "show", CASES[0]).returncode == 0
+    otsu.saiken("check", "--all", "--as-of", "2022-04-01")  # leaves the checks' cache: terms encrypted to otsu-01
+    assert list((otsu.root / ".saiken-cache").glob("terms-*.age"))
     blobs = {line.split("\t")[1]: line.split()[1] for line in otsu.git("ls-files", "-s", "records").splitlines()}
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
     assert r.returncode == 0, r.stderr
     assert "記録 3 件の作業用複製を削除し、乙の鍵 1 個を破棄しました" in r.stdout
     assert not otsu.identity.exists() and not list((otsu.root / "records").glob("*.age"))
+    assert not (otsu.root / ".saiken-cache").exists()
     assert otsu.git("status", "--porcelain", "--", "records") == ""  # committing the ledger deletes nothing
     r = otsu.saiken("case", "show", CASES[0])
     assert r.returncode == 1 and "エラー" in r.stderr

@@ -2,7 +2,7 @@
 
 `erase` runs in 乙's own clone, at or after the contract end, once every medium is back:
 1. removes the working copy of the records (git sparse-checkout excludes records/, so later pulls
-   do not bring them back, and the files are deleted);
+   do not bring them back, and the files are deleted) and the checks' cache (.saiken-cache/);
 2. destroys 乙's identities named by SAIKEN_IDENTITY (overwritten with random bytes, fsync,
    unlinked) – crypto-shredding: the ciphertext that stays in git history cannot be opened again;
 3. records it in ledger/erasures.yaml and writes the 個人情報消去証明書 (ledger/certificates/).
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from saiken import crypto, evidence, gitio
 from saiken.accesslog import key_of
+from saiken.checks.cache import CACHE_DIR
 from saiken.errors import SaikenError
 from saiken.policy import Policy, recipient_fingerprint
 from saiken.records import RECORDS_DIR, SUFFIX, atomic_write
@@ -100,6 +101,12 @@ def _remove_working_copy(root: Path) -> None:
     for path in (root / RECORDS_DIR).glob("*"):  # files git did not track
         if path.is_file():
             path.unlink()
+    # the checks' cache: search terms encrypted to the keys destroyed next, and clean-result hashes
+    for path in sorted((root / CACHE_DIR).glob("*")) if (root / CACHE_DIR).is_dir() else []:
+        if path.is_file():
+            _shred(path)
+    if (root / CACHE_DIR).is_dir():
+        (root / CACHE_DIR).rmdir()
 
 
 def erase(root: Path, *, as_of: dt.date) -> Erased:
