@@ -519,6 +519,26 @@ def test_quick_term_set_never_hides_a_name(records_repo: RecordsRepo) -> None:
     assert r.returncode == 0 and "C-QUICK001" not in r.stdout, r.stdout
 
 
+def test_forked_workers_report_exactly_what_one_process_does(records_repo: RecordsRepo) -> None:
+    """Many files are checked in forked workers (from SAIKEN_PARALLEL_MIN files on, 400 by default);
+    with the threshold at 1 a small repository takes that path: same findings, same order, and a
+    policy error raised inside a worker reaches the user as the same Japanese message."""
+    new_case(records_repo, "C-FORK0001")
+    new_case(records_repo, "C-FORK0002", "前科あり")
+    write(records_repo, "records/C-FORK0003.yaml.age", "plain\n")
+    write(records_repo, "ledger/memo.md", f"{FAMILY}{GIVEN}さんに電話\n")
+    one = check_all(records_repo, "--no-cache", "--format", "json")
+    forked = check_all(records_repo, "--no-cache", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "1"})
+    assert one.returncode == forked.returncode == 1
+    assert forked.stdout == one.stdout and forked.stderr == one.stderr
+    assert {f["check"] for f in json.loads(one.stdout)["findings"]} >= {"plaintext", "prohibited", "pii_outside"}
+    write(records_repo, "policies/prohibited-categories.yaml", "categories: 1\n")
+    one = check_all(records_repo, "--no-cache")
+    forked = check_all(records_repo, "--no-cache", env={"SAIKEN_PARALLEL_MIN": "1"})
+    assert one.returncode == forked.returncode == 1 and "Traceback" not in forked.stderr
+    assert forked.stderr == one.stderr and "収集禁止事項の語彙の書き方が正しくありません" in forked.stderr
+
+
 def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-CACHE003", "釣りの話をした")
     assert check_all(records_repo).returncode == 0

@@ -19,11 +19,22 @@ class SaikenError(Exception):
         self.where = where
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled whole (message, where, hint, kind …): a forked worker's error reaches the parent as raised
+        return (_restore, (type(self), self.args, self.__dict__))
+
     def render(self) -> str:
         lines = ["エラー: " + (f"{self.where}: " if self.where else "") + self.message]
         if self.hint:
             lines.append(f"対処: {self.hint}")
         return "\n".join(lines)
+
+
+def _restore(cls: type[SaikenError], args: tuple[object, ...], state: dict[str, object]) -> SaikenError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class DecryptFailure(SaikenError):

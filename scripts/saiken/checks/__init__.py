@@ -10,6 +10,8 @@ and one of two functions over the common input (`saiken.checks.context.CheckInpu
                                                  result by (check id, git blob id, policy hash)
     check(inp) -> Iterable[Finding]              looks at the whole set (commit message, names
                                                  from every record, ...)
+A check with NORMALISES = True changes the opened record in place (the schema check normalises as
+it validates); the runner lets every other check of a file look first.
 A check with SCOPE = "repository" judges the repository's state on a date rather than the files of
 a change (evidence due dates); the runner runs it only when asked to (`saiken check --all`).
 The runner (`saiken.checks.runner`) is the one code path that every place – `saiken check`,

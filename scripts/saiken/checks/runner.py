@@ -67,6 +67,9 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     inp.cache_dir = cache_dir
     cache = ResultCache(cache_dir, inp.policy_hash()) if cache_dir is not None else None
     per_file = [(n, checks[c]) for n, c in enumerate(wanted) if hasattr(checks[c], "check_file")]
+    # a check that normalises the opened record in place (NORMALISES) looks last; findings are
+    # reported in the order of `wanted` all the same
+    per_file.sort(key=lambda pm: bool(getattr(pm[1], "NORMALISES", False)))
     done = _per_file_phase(per_file, inp, cache, want_terms="pii_outside" in wanted and bool(ctx.identities))
     if cache is not None:
         for k in done.clean:

@@ -8,7 +8,7 @@ or whose case_id differs from its file name, is reported here too.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput
@@ -18,6 +18,7 @@ from saiken.records import Store
 ID = "schema"
 TERMS = (3,)
 SEVERITY = ERROR
+NORMALISES = True  # validating normalises the opened record in place: the runner runs this check last
 TITLE = "記録には情報項目の定義にある項目だけを、正しい形で書く"
 
 _found = FindingMaker(ID, TERMS, SEVERITY)
@@ -35,7 +36,9 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return  # not opened with our identities: the recipients check says why
     store = Store(inp.ctx.policy.root, inp.ctx.policy)
     try:
-        store.validate(plain_copy(rec.data), where=f.path)  # validate normalises in place
+        # validate normalises in place (NFKC, typed dates) rather than on a copy (a second for
+        # 10,000 records): NORMALISES makes the runner run this check after the others
+        store.validate(rec.data, where=f.path)
     except ValidationError as exc:
         for path, message in exc.problems:
             yield _found(f.path, path or None, f"{message}。{fix}")
@@ -43,11 +46,3 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         yield _found(f.path, "case_id", f"記録の case_id（{rec.data.get('case_id')}）がファイル名の事案番号"
                      f"（{rec.case_id}）と違います。{fix}")
 
-
-def plain_copy(node: Any) -> Any:
-    """A copy of parsed YAML (dicts, lists, scalars): several times faster than copy.deepcopy."""
-    if isinstance(node, dict):
-        return {k: plain_copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain_copy(v) for v in node]
-    return node

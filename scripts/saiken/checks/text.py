@@ -72,4 +72,6 @@ def quick_fold(text: str) -> str:
 
 
 def fold_word(word: str) -> str:
+    if word.isascii():  # dates, phone numbers, e-mail: NFKC changes nothing, only "~" is dropped
+        return "".join(word.lower().replace("~", "").split())
     return quick_fold(word)
