@@ -47,6 +47,9 @@ class Folded:
 
 
 def fold(text: str) -> Folded:
+    if text.isascii():  # file names, most of a ledger: NFKC changes nothing, only lower case and drops
+        kept = [i for i, c in enumerate(text) if not (c.isspace() or c == "~")]
+        return Folded(text, "".join(text[i] for i in kept).lower(), tuple(kept))
     chars: list[str] = []
     index: list[int] = []
     for i, c in enumerate(text):
