@@ -479,7 +479,11 @@ def test_cache_skips_clean_inputs_and_holds_no_plaintext(records_repo: RecordsRe
     assert first.returncode == 1 and len(lines(first.stdout, "prohibited")) == 1
     folder = records_repo.root / ".saiken-cache"
     clean, terms = sorted(folder.glob("clean-*.txt")), sorted(folder.glob("terms*-*.age"))
-    assert len(clean) == 1 and len(terms) == 2 and len(list(folder.iterdir())) == 3
+    assert len(clean) == 1 and len(terms) == 2 and len(list(folder.iterdir())) == 4
+    # the folder ignores itself: `git add -A` never stages it, whatever the repository's .gitignore says
+    assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    records_repo.git("add", "-A")
+    assert ".saiken-cache" not in records_repo.git("status", "--porcelain", "--ignored=no")
     assert all(oct(p.stat().st_mode)[-3:] == "600" for p in (*clean, *terms))
     content = clean[0].read_bytes()
     assert content and all(len(k) == 32 and set(k) <= set(b"0123456789abcdef") for k in content.split())

@@ -7,7 +7,8 @@ bytes – ciphertext for records), so the cache file holds hashes and nothing el
 hash (`Context.policy_hash`, which covers the policies, the consents, the identities and saiken's
 version): a change to any of them starts from an empty cache.
 
-The file lives in `.saiken-cache/` (ignored by git), mode 0600.
+The file lives in `.saiken-cache/`, mode 0600, in a folder that ignores itself (its own .gitignore
+says `*`), so `git add -A` never stages it even in a repository whose .gitignore forgot it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from saiken.checks import FileInput
 CACHE_DIR = ".saiken-cache"
 FORMAT = "1"
 _KEEP_FILES = 4  # older policy hashes are removed
+
+
+def make_folder(folder: Path) -> None:
+    """The cache folder, 0700, with a .gitignore that keeps all of it out of git."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# saiken の検査キャッシュ: コミットしません\n*\n", encoding="utf-8")
 
 
 def content_id(f: FileInput) -> str:
@@ -59,7 +68,7 @@ class ResultCache:
         if not self.new:
             return
         try:
-            self.folder.mkdir(mode=0o700, exist_ok=True)
+            make_folder(self.folder)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="ascii") as fh:
                 fh.write("".join(k + "\n" for k in self.new))

@@ -26,7 +26,7 @@ import pyrage
 
 from saiken import crypto, records
 from saiken.checks import FileInput
-from saiken.checks.cache import content_id
+from saiken.checks.cache import content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
 from saiken.checks.pii_terms import Term, record_terms, term_entries, without_staff
 
@@ -165,7 +165,7 @@ class TermCache:
         keys = [crypto.RecipientKey.parse(r) for r in self.recipients]
         data = pyrage.encrypt(json.dumps(value, ensure_ascii=False).encode(), [k.recipient for k in keys])
         try:
-            path.parent.mkdir(mode=0o700, exist_ok=True)
+            make_folder(path.parent)
             records.atomic_write(path, data, mode=0o600)
         except OSError:
             pass
