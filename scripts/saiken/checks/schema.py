@@ -19,6 +19,7 @@ ID = "schema"
 TERMS = (3,)
 SEVERITY = ERROR
 TITLE = "記録には情報項目の定義にある項目だけを、正しい形で書く"
+NEEDS_IDENTITY = True  # reads the opened records only: without a key it finds nothing
 
 _found = FindingMaker(ID, TERMS, SEVERITY)
 
