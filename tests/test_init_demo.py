@@ -221,8 +221,8 @@ def test_identities_are_private_and_untracked(demo: dict[str, Any]) -> None:
 def test_demo_commits_are_by_otsu_01_and_name_no_one(demo: dict[str, Any]) -> None:
     root = demo["root"]
     log = git(root, "log", "--format=%ae|%s").splitlines()
-    assert len(log) == 3
-    assert all(line.startswith("otsu-01@example.invalid|") for line in log[:2])
+    assert len(log) == 4
+    assert all(line.startswith("otsu-01@example.invalid|") for line in log[:3])
     assert git(root, "config", "user.email").strip() == "otsu-01@example.invalid"
 
 
