@@ -245,3 +245,37 @@ def test_site_build_without_the_plugin_says_how_to_add_it(built: tuple[Path, dic
     assert proc.returncode == 1
     assert "plugins に saiken がない" in proc.stderr and "「  - saiken」" in proc.stderr
     assert not (root / "site").exists()
+
+
+def test_strict_build_fails_on_a_link_to_a_missing_heading(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """--strict counts mkdocs' warnings (its --quiet would drop them): a broken #anchor fails the build."""
+    root = tmp_path / "repo"
+    for folder in ("policies", "docs", "ledger"):
+        shutil.copytree(built[0] / folder, root / folder)
+    shutil.copy(built[0] / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "docs" / "extra.md").write_text("# 追加\n\n[事故](procedures/evidence.md#no-such-heading)\n", encoding="utf-8")
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], root, built[1])
+    assert proc.returncode == 1
+    assert "#no-such-heading" in proc.stderr and "方針サイトを作れませんでした" in proc.stderr
+    assert "INFO" not in proc.stderr
+
+
+PROCEDURES = ["督促", "示談折衝", "合意書の作成と書留郵送", "交渉記録報告書",
+              "データの受渡し（確認書・書留・鍵付きケース・パスワード付きメール・CD-R）", "事故発生時の対応",
+              "委託終了時の返還と消去", "監査と研修", "鍵の管理と担当者の交代"]
+
+
+def test_procedures_index_lists_every_procedure(built: tuple[Path, dict[str, str]]) -> None:
+    """Each procedure the contract names has a row in docs/procedures/index.md whose links the strict
+    build checked (pages and #headings); the site's navigation calls the folder 手続."""
+    rows = [line.split(" | ") for line in (ROOT / "docs" / "procedures" / "index.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and "---" not in line][1:]
+    assert [row[0].lstrip("| ") for row in rows] == PROCEDURES
+    assert all(re.search(r"\]\([a-z-]+\.md(#[a-z-]+)?\)", row[2]) for row in rows)
+    index = (built[0] / "site" / "procedures" / "index.html").read_text(encoding="utf-8")
+    assert 'href="keys.html"' in index and 'href="evidence.html#incident"' in index
+    home = (built[0] / "site" / "index.html").read_text(encoding="utf-8")
+    titles = [re.sub(r"\s+", "", t) for t in re.findall(r'<label class="md-nav__title"[^>]*>(.*?)</label>', home, re.S)]
+    assert any(t.endswith(">手続") for t in titles) and any(t.endswith(">方針と報告") for t in titles), titles
+    assert 'href="procedures/index.html"' in home
+

@@ -132,7 +132,7 @@ def _fetched(tag: str, attrs: str) -> list[str]:
 PLUGIN_LINE = re.compile(r"^\s*-\s*saiken\s*(:.*)?(#.*)?$", re.MULTILINE)
 
 
-def _mkdocs(root: Path, *args: str) -> int:
+def _mkdocs(root: Path, *args: str, quiet: bool = False) -> int:
     config = root / CONFIG
     if not config.is_file():
         raise SaikenError("mkdocs.yml がありません。", where=str(config),
@@ -141,14 +141,21 @@ def _mkdocs(root: Path, *args: str) -> int:
         raise SaikenError("plugins に saiken がないため、審議会報告などのページが作られません。", where=CONFIG,
                           hint="mkdocs.yml の plugins: に「  - saiken」の 1 行を加えてください。")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", *args, "-f", str(root / CONFIG)], cwd=root,
-                          env=env).returncode
+    command = [sys.executable, "-m", "mkdocs", *args, "-f", str(root / CONFIG)]
+    if not quiet:
+        return subprocess.run(command, cwd=root, env=env).returncode
+    # Not mkdocs' --quiet: it drops warnings before --strict counts them. Keep all but the INFO lines.
+    proc = subprocess.run(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    shown = [line for line in proc.stdout.splitlines() if line.strip() and not line.startswith("INFO")]
+    if shown:
+        print("\n".join(shown), file=sys.stderr)
+    return proc.returncode
 
 
 def build(root: Path, strict: bool = True) -> Path:
     """Build the site into site/ (git-ignored); the folder, or a SaikenError with mkdocs' output."""
     site_dir = root / "site"
-    code = _mkdocs(root, "build", "--quiet", *(["--strict"] if strict else []), "--site-dir", str(site_dir))
+    code = _mkdocs(root, "build", *(["--strict"] if strict else []), "--site-dir", str(site_dir), quiet=True)
     if code != 0:
         raise SaikenError("方針サイトを作れませんでした（上の mkdocs のメッセージを確認してください）。",
                           where=CONFIG, hint="saiken site build --no-strict で警告を無視して作れるか試してください。")
