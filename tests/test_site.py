@@ -115,6 +115,10 @@ def test_generated_pages(built: tuple[Path, dict[str, str]]) -> None:
     terms = (site / "policy" / "special-terms.html").read_text(encoding="utf-8")
     if (ROOT / "policies" / "special-terms.yaml").is_file():
         assert "再委託の禁止" in terms
+        # the tables sit in the styled block, rendered as tables (md_in_html), with saiken.css linked
+        assert re.search(r'<div class="saiken-status">\s*<table>', terms) and "| 番号 |" not in terms
+        assert 'href="../assets/saiken/saiken.css"' in terms
+        assert (built[0] / "site" / "assets" / "saiken" / "saiken.css").is_file()
     else:
         assert "policies/special-terms.yaml がありません" in terms
     assert not (built[0] / "docs" / "policy").exists(), "generated pages are never written to docs/"

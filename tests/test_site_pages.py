@@ -104,6 +104,9 @@ def test_findings_turn_terms_red_without_quoting_them(repo: Path) -> None:
     for leaked in ("鷺ノ宮", "蒼之介", "C-TEST0001", "1234-5678", "memo.yaml"):
         assert leaked not in page
     assert f"{site_pages.RED} 要対応 2" in page                             # term 2 and the measure
+    # the summary at the top: each problem once, with the rows it concerns
+    assert f"- {site_pages.RED} `plaintext` エラー 1件（records/） ― 特記事項2、情報保護対策（乙 システム上 4）" in page
+    assert page.startswith("---\ntitle: 特記事項と遵守状況\nhide:\n  - toc\n---\n")   # the wide tables get the width
 
 
 def test_terms_page_without_the_terms_file(repo: Path) -> None:

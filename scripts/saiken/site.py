@@ -35,6 +35,8 @@ SECTION_TITLES = {site_pages.FOLDER: "方針と報告", "procedures": "手続"}
 VENDOR = Path(__file__).resolve().parent / "vendor" / "iframe-worker"
 SHIM = "assets/saiken/iframe-worker-shim.js"
 SHIM_LICENSE = "assets/saiken/iframe-worker-LICENSE.txt"
+STYLESHEET = "assets/saiken/saiken.css"
+ASSETS = Path(__file__).resolve().parent / "site_assets"
 
 
 class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
@@ -44,6 +46,11 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         polyfills = [p for p in config.extra.get("polyfills") or [] if "iframe-worker" not in str(p)]
         config.extra["polyfills"] = [SHIM, *polyfills]
+        # the generated tables sit in <div class="saiken-…" markdown> blocks, laid out by saiken.css
+        if "md_in_html" not in config.markdown_extensions:
+            config.markdown_extensions.append("md_in_html")
+        if STYLESHEET not in [str(c) for c in config.extra_css]:
+            config.extra_css.append(STYLESHEET)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -58,7 +65,8 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
             if files.get_file_from_path(rel) is not None:
                 raise PluginError(f"docs/{rel} は自動で作るページと同じ名前です。別の名前にしてください。")
             files.append(File.generated(config, rel, content=content))
-        for rel, source in ((SHIM, VENDOR / "shim.js"), (SHIM_LICENSE, VENDOR / "LICENSE")):
+        for rel, source in ((SHIM, VENDOR / "shim.js"), (SHIM_LICENSE, VENDOR / "LICENSE"),
+                            (STYLESHEET, ASSETS / "saiken.css")):
             files.append(File.generated(config, rel, abs_src_path=str(source)))
         return files
 

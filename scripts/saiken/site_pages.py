@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,43 +97,52 @@ def evidence_lines(root: Path, item: dict[str, Any], today: dt.date) -> list[ter
     return [term_status.Line(term_status.GREEN, f"`{rel}` {count}")]
 
 
+@dataclass
+class Cell:
+    """The 状況 of one row: its level (None: contract only, or nothing this page can check)."""
+
+    level: int | None
+    problems: list[term_status.Line]
+    markdown: str
+
+
 def _status_cell(root: Path, item: dict[str, Any], lines: list[term_status.Line], today: dt.date,
-                 status: term_status.Status) -> str:
+                 status: term_status.Status) -> Cell:
     if item.get("contract-only"):
-        return "－"
+        return Cell(None, [], "－")
     checks = [str(c) for c in item.get("checks") or []]
-    found = sorted(lines, key=lambda line: -line.level)
-    ledger = [line for e in item.get("evidence") or [] for line in evidence_lines(root, e, today)]
-    ledger = list(dict.fromkeys(ledger))
-    problems = list(dict.fromkeys(found + [line for line in ledger if line.level > term_status.GREEN]))
+    ledger = list(dict.fromkeys(line for e in item.get("evidence") or [] for line in evidence_lines(root, e, today)))
+    due = [line for line in ledger if line.level > term_status.GREEN]
+    # a check's finding on a ledger file that a due line here already explains (with its date): show the due line
+    lines = [line for line in lines if not any(d.file == line.file and d.level >= line.level for d in due)]
+    problems = list(dict.fromkeys(lines + due))
+    problems.sort(key=lambda line: -line.level)
     info = [line for line in ledger if line.level == term_status.GREEN]
     if status.failed is not None and checks:
         problems.append(term_status.Line(term_status.AMBER, "検査を実行できませんでした（`saiken check --all` で理由を確認）"))
     ran = [c for c in checks if c not in status.unchecked]
-    level = max((line.level for line in problems), default=term_status.GREEN)
+    level: int | None = max((line.level for line in problems), default=term_status.GREEN)
     heading = f"**{MARKS[level]} {WORDS[level]}**"
     if not problems and not ran and not info:
-        heading = f"**{UNCHECKED}**"
-    parts = [heading] + [f"{MARKS[line.level]} {line.text}" for line in sorted(problems, key=lambda line: -line.level)]
-    if ran and not found and status.failed is None:
+        level, heading = None, f"**{UNCHECKED}**"
+    parts = [heading] + [f"{MARKS[line.level]} {line.text}" for line in problems]
+    if ran and not lines and status.failed is None:
         parts.append(f"{INFO}検査（{'、'.join(f'`{c}`' for c in ran)}）で指摘なし")
     parts += [f"{INFO}`{c}` は記録の中身を読むため鍵が必要で、ここでは未検査" for c in checks if c in status.unchecked]
     parts += [f"{INFO}{line.text}" for line in info]
-    return "<br>".join(parts)
+    return Cell(level, problems, "<br>".join(parts))
 
 
-def _level(cell: str) -> int | None:
-    """The row's level from its status cell; None for 未検査 and contract-only rows."""
-    return next((lv for lv, mark in MARKS.items() if cell.startswith(f"**{mark}")), None)
-
-
-def _upheld(item: dict[str, Any]) -> tuple[str, str]:
-    checks = "、".join(f"`{c}`" for c in item.get("checks") or []) or "－"
-    evidence_text = "<br>".join(f"{_md(e.get('what', ''))}（`{e.get('file', '')}`、{DUE.get(e.get('due'), e.get('due'))}）"
-                                for e in item.get("evidence") or [])
+def _upheld(item: dict[str, Any]) -> str:
+    """How a term is upheld: the checks, and the evidence kept in ledger/ with its due."""
     if item.get("contract-only"):
-        evidence_text = "契約の文言のみ"
-    return checks, evidence_text or "－"
+        return "契約の文言のみ"
+    parts = []
+    if item.get("checks"):
+        parts.append("検査: " + "、".join(f"`{c}`" for c in item["checks"]))
+    parts += [f"記録: {_md(e.get('what', ''))}（`{e.get('file', '')}`、{DUE.get(e.get('due'), e.get('due'))}）"
+              for e in item.get("evidence") or []]
+    return "<br>".join(parts) or "－"
 
 
 def _computed(status: term_status.Status) -> str:
@@ -143,41 +153,63 @@ def _computed(status: term_status.Status) -> str:
     return f"{when}（{where}、検査したファイル {status.files} 件）"
 
 
+def _attention(cells: list[tuple[str, Cell]]) -> list[str]:
+    """One line per problem, most urgent first, with every row it concerns."""
+    rows: dict[term_status.Line, list[str]] = {}
+    for key, cell in cells:
+        for line in cell.problems:
+            rows.setdefault(line, []).append(key)
+    out = []
+    for line, keys in sorted(rows.items(), key=lambda item: -item[0].level):
+        terms = [k.split(":", 1)[1] for k in keys if k.startswith("term:")]
+        measures = [k.split(":", 1)[1] for k in keys if k.startswith("measure:")]
+        where = ([f"特記事項{'・'.join(terms)}"] if terms else []) + ([f"情報保護対策（{'、'.join(measures)}）"] if measures else [])
+        out.append(f"- {MARKS[line.level]} {line.text} ― {'、'.join(where)}")
+    return out
+
+
+def _wide(table: str, css_class: str) -> str:
+    """A table in a block the site's stylesheet (saiken.css) lays out for long cells (md_in_html)."""
+    return f'<div class="{css_class}" markdown>\n\n{table}\n\n</div>'
+
+
 def terms_page(root: Path, today: dt.date | None = None, status: term_status.Status | None = None) -> str:
     status = status or term_status.compute(root, today)
     today = today or status.as_of
-    head = ["# 特記事項と遵守状況", ""]
+    head = ["---", "title: 特記事項と遵守状況", "hide:", "  - toc", "---", "", "# 特記事項と遵守状況", ""]
     if not (root / council.TERMS_FILE).is_file():
         return "\n".join(head + [f"{council.TERMS_FILE} がありません。特記事項とその守り方の一覧を載せられません。",
                                  "", "saiken のチェックアウトの policies/special-terms.yaml をコピーしてください。", ""])
     data = policy.load_yaml(root, council.TERMS_FILE) or {}
-    header = ["番号", "特記事項", "検査（機械）", "記録（ledger/）", "状況"]
-    rows, levels = [], []
+    rows, mrows = [], []
+    cells: list[tuple[str, Cell]] = []
     for term in data.get("terms") or []:
         text = _md(term.get("text", "")) + "".join(f"<br>({i['number']}) {_md(i['text'])}" for i in term.get("items") or [])
         number = term.get("number")
         cell = _status_cell(root, term, status.lines([number] if isinstance(number, int) else [], []), today, status)
-        levels.append(_level(cell))
-        rows.append([str(number), f"**{_md(term.get('heading', ''))}**<br>{text}", *_upheld(term), cell])
-    mrows = []
+        cells.append((f"term:{number}", cell))
+        rows.append([str(number), f"**{_md(term.get('heading', ''))}**<br>{text}", _upheld(term), cell.markdown])
     for m in data.get("measures") or []:
-        kind = "運用上" if m.get("kind") == "operational" else "システム上"
+        label = f"{m.get('party')} {'運用上' if m.get('kind') == 'operational' else 'システム上'} {m.get('number')}"
         files = {str(e.get("file")) for e in m.get("evidence") or []}
         found = [line for line in status.lines([], [str(c) for c in m.get("checks") or []])
                  if not (line.file or "").startswith("ledger/") or line.file in files]   # its own evidence only
         cell = _status_cell(root, m, found, today, status)
-        levels.append(_level(cell))
-        mrows.append([f"{m.get('party')} {kind} {m.get('number')}", _md(m.get("text", "")), *_upheld(m), cell])
+        cells.append((f"measure:{label}", cell))
+        mrows.append([label, _md(m.get("text", "")), _upheld(m), cell.markdown])
+    levels = [cell.level for _, cell in cells if cell.markdown != "－"]
     tally = "　".join(f"{MARKS[lv]} {WORDS[lv]} {levels.count(lv)}" for lv in sorted(MARKS, reverse=True))
-    if any(cell[-1].startswith(f"**{UNCHECKED}") for cell in rows + mrows):
-        tally += f"　－ 未検査 {sum(cell[-1].startswith(f'**{UNCHECKED}') for cell in rows + mrows)}"
-    intro = [f"**状況の集計**　{tally}（特記事項と情報保護対策の行の数）", "",
-             f"状況は、このサイトを作ったときに、`saiken check --all` と同じ検査と `ledger/` の記録の期限から求めました。"
-             f"求めた日時: {_computed(status)}。基準日: {wareki.wareki(today)}。",
-             "",
-             f"{RED} 要対応: 検査のエラー、または期限を過ぎた記録の不足　{AMBER} 要確認: 検査の警告、"
-             f"または期限前でまだない記録　{GREEN} 問題なし。検査の指摘は検査 ID・件数・フォルダだけを示します"
-             "（内容は `saiken check --all` で確かめてください）。"]
+    if None in levels:
+        tally += f"　－ 未検査 {levels.count(None)}"
+    attention = _attention(cells)
+    intro = [f"**状況**　{tally}（特記事項と情報保護対策の行の数）", "",
+             f"求めた日時: {_computed(status)}。基準日: {wareki.wareki(today)}。このサイトを作ったときに、"
+             "`saiken check --all` と同じ検査と `ledger/` の記録の期限から求めました（状況はその時点のものです）。", ""]
+    if attention:
+        intro += ["**対応・確認が必要なもの**", "", *attention, ""]
+    intro += [f"{RED} 要対応: 検査のエラー、または期限を過ぎた記録の不足　{AMBER} 要確認: 検査の警告、"
+              f"または期限前でまだない記録　{GREEN} 問題なし。検査の指摘は検査 ID・件数・フォルダだけを示します"
+              "（内容は `saiken check --all` で確かめてください）。"]
     if status.unchecked:
         intro += ["", "このページを作るときは鍵を使わず、記録を復号しません。そのため、記録の中身の検査（"
                   + "、".join(f"`{c}`" for c in sorted(status.unchecked)) + "）はここでは行っていません。"
@@ -187,9 +219,10 @@ def terms_page(root: Path, today: dt.date | None = None, status: term_status.Sta
     differ = council.measure_mismatches(root)
     if differ:
         intro += ["", f"{RED} 次の情報保護対策は、審議会報告（{council.REPORT_FILE}）と文言が違います: " + "、".join(differ)]
-    return "\n".join(head + intro + ["", _table(header, rows), "", "## 情報保護対策", "",
-                                     _table(["対策", "内容", "検査（機械）", "記録（ledger/）", "状況"], mrows),
-                                     "", GENERATED_NOTE, ""])
+    return "\n".join(head + intro + [
+        "", "## 特記事項", "", _wide(_table(["番号", "特記事項", "守り方", "状況"], rows), "saiken-status"),
+        "", "## 情報保護対策", "", _wide(_table(["対策", "内容", "守り方", "状況"], mrows), "saiken-status"),
+        "", "このページは policies/ と ledger/、鍵を使わない検査の結果から自動で作られます（個人情報は含みません）。", ""])
 
 
 # --- handlers, results ----------------------------------------------------------------------------
@@ -211,10 +244,10 @@ def results_page(root: Path) -> str:
     money, status = results.table(root), results.status_table(root)
     if money is None or status is None:
         return "\n".join(head + [f"{results.AGGREGATES_FILE} がまだないため、実績はありません。", ""])
-    return "\n".join(head + ["## 収入の状況", "", _table(money.rows[0], money.rows[1:]), "", money.note, "",
-                             "![年度別の収入率（破線は委託前の平均回収率）](results-chart.svg)", "",
-                             "## 状況別の件数", "", _table(status.rows[0], status.rows[1:]), "", status.note, "",
-                             GENERATED_NOTE, ""])
+    return "\n".join(head + ["## 収入の状況", "", _wide(_table(money.rows[0], money.rows[1:]), "saiken-results"), "",
+                             money.note, "", "![年度別の収入率（破線は委託前の平均回収率）](results-chart.svg)", "",
+                             "## 状況別の件数", "", _wide(_table(status.rows[0], status.rows[1:]), "saiken-results"), "",
+                             status.note, "", GENERATED_NOTE, ""])
 
 
 def index_page(root: Path) -> str:
