@@ -332,8 +332,9 @@ def test_init_and_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for rel in ("policies/handlers.yaml", "policies/information-items.yaml", "docs/index.md", "mkdocs.yml"):
         assert f"saiken/skeleton/{rel}" in names, rel
-    # the site's search shim under file:// (the site must not fetch it from a CDN)
-    assert {"saiken/vendor/iframe-worker/shim.js", "saiken/vendor/iframe-worker/LICENSE"} <= set(names)
+    # the site's search shim under file:// (never fetched from a CDN), its stylesheet, the docs' screenshot
+    assert {"saiken/vendor/iframe-worker/shim.js", "saiken/vendor/iframe-worker/LICENSE",
+            "saiken/site_assets/saiken.css", "saiken/skeleton/docs/img/status.png"} <= set(names)
     venv = tmp_path / "venv"
     assert run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
     installed = run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, env, timeout=900)
