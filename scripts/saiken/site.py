@@ -82,9 +82,10 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
                               "外部の URL を読み込む設定（extra_javascript、extra_css など）を外してください。")
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
-        """`mkdocs serve` rebuilds when policies/ or ledger/ change, not only docs/."""
+        """`mkdocs serve` rebuilds when policies/, ledger/ or records/ change (the status page's checks
+        look at records/ without opening them), not only docs/."""
         root = Path(config.config_file_path).resolve().parent
-        for folder in ("policies", "ledger"):
+        for folder in ("policies", "ledger", "records"):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
