@@ -134,9 +134,12 @@ class Page:
             time.sleep(0.1)
 
     def type_into(self, selector: str, text: str) -> None:
-        """Focus the element and type as a user would (input events, IME-like insert)."""
+        """Focus the element and type as a user would with an IME: the text is inserted (input events),
+        then a key is released (pages such as mkdocs-material's search read the field on keyup)."""
         self.eval(f"document.querySelector({json.dumps(selector)}).focus()")
         self.send("Input.insertText", {"text": text})
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", {"type": kind, "key": "End", "code": "End", "windowsVirtualKeyCode": 35})
 
     def screenshot(self, path: Path, *, full_page: bool = False) -> None:
         import base64

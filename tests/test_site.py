@@ -200,12 +200,13 @@ def _search(url: str, profile: Path) -> tuple[list[str], list[str]]:
     with Chromium(profile) as browser:
         page = browser.open(url)
         page.wait_for("document.readyState === 'complete' && !!document.querySelector('input.md-search__input')")
+        page.eval("document.querySelector('input.md-search__input').focus()")   # opens search (starts it under file://)
+        meta = "(document.querySelector('.md-search-result__meta') || {}).textContent || ''"
+        page.wait_for(f"({meta}).includes('検索キーワードを入力してください')", timeout=30)   # the index is ready
         page.type_into("input.md-search__input", "消去証明書")
-        meta = page.wait_for("(document.querySelector('.md-search-result__meta') || {}).textContent", timeout=30)
-        page.wait_for("/件見つかりました|見つかりません/.test(document.querySelector('.md-search-result__meta').textContent)",
-                      timeout=30)
+        found = page.wait_for(f"/件見つかりました|何も見つかりませんでした/.test({meta}) && ({meta})", timeout=30)
         links = page.eval("[...document.querySelectorAll('.md-search-result__item > a')].map(a => a.href)")
-        assert meta
+        assert "件見つかりました" in found, found
         return links, browser.requests()
 
 

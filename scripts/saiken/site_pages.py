@@ -1,7 +1,8 @@
 """The policy site's generated pages, in plain Python: Markdown (and an SVG) from policies/ and ledger/.
 
-Nothing here decrypts records/ – the site may be public (the status page runs the checks with no key). saiken.site hands these pages to MkDocs; any
-other site generator could take the same dict of files.
+Nothing here decrypts records/ – the site may be public: the status page runs the checks with no
+key (saiken.term_status). saiken.site hands these pages to MkDocs; any other site generator could
+take the same dict of files.
 """
 
 from __future__ import annotations
