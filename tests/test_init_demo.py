@@ -221,8 +221,8 @@ def test_identities_are_private_and_untracked(demo: dict[str, Any]) -> None:
 def test_demo_commits_are_by_otsu_01_and_name_no_one(demo: dict[str, Any]) -> None:
     root = demo["root"]
     log = git(root, "log", "--format=%ae|%s").splitlines()
-    assert len(log) == 3
-    assert all(line.startswith("otsu-01@example.invalid|") for line in log[:2])
+    assert len(log) == 4
+    assert all(line.startswith("otsu-01@example.invalid|") for line in log[:3])
     assert git(root, "config", "user.email").strip() == "otsu-01@example.invalid"
 
 
@@ -332,6 +332,9 @@ def test_init_and_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for rel in ("policies/handlers.yaml", "policies/information-items.yaml", "docs/index.md", "mkdocs.yml"):
         assert f"saiken/skeleton/{rel}" in names, rel
+    # the site's search shim under file:// (never fetched from a CDN), its stylesheet, the docs' screenshot
+    assert {"saiken/vendor/iframe-worker/shim.js", "saiken/vendor/iframe-worker/LICENSE",
+            "saiken/site_assets/saiken.css", "saiken/skeleton/docs/img/status.png"} <= set(names)
     venv = tmp_path / "venv"
     assert run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
     installed = run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, env, timeout=900)

@@ -11,14 +11,15 @@ import re
 import shutil
 import subprocess
 import threading
-import time
+import zipfile
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from chromium import Chromium
 from conftest import FIXTURES, ROOT, VENV_BIN, _base_env
-from saiken import crypto
+from saiken import crypto, site
 
 # tests/fixtures/case-fictional.yaml with rarer fictional names (架空の人物), so that a hit can only
 # come from the record: every personal datum below, as a site could leak it.
@@ -114,6 +115,10 @@ def test_generated_pages(built: tuple[Path, dict[str, str]]) -> None:
     terms = (site / "policy" / "special-terms.html").read_text(encoding="utf-8")
     if (ROOT / "policies" / "special-terms.yaml").is_file():
         assert "再委託の禁止" in terms
+        # the tables sit in the styled block, rendered as tables (md_in_html), with saiken.css linked
+        assert re.search(r'<div class="saiken-status">\s*<table>', terms) and "| 番号 |" not in terms
+        assert 'href="../assets/saiken/saiken.css"' in terms
+        assert (built[0] / "site" / "assets" / "saiken" / "saiken.css").is_file()
     else:
         assert "policies/special-terms.yaml がありません" in terms
     assert not (built[0] / "docs" / "policy").exists(), "generated pages are never written to docs/"
@@ -132,6 +137,23 @@ def test_no_request_to_outside_hosts(built: tuple[Path, dict[str, str]]) -> None
             continue
         external += [(path.name, u) for u in urls if re.match(r"(https?:)?//", u)]
     assert external == []
+    assert list(site.external_loads(built[0] / "site")) == []
+    index = (built[0] / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<script src="assets/saiken/iframe-worker-shim.js">' in index and "iframe-worker/shim" not in index
+    assert (built[0] / "site" / "assets" / "saiken" / "iframe-worker-LICENSE.txt").is_file()
+
+
+def test_external_loads_finds_what_a_browser_would_fetch(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(
+        '<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin><link rel="canonical" href="https://x.invalid/">'
+        '<a href="https://example.invalid/">link</a><script src=//cdn.invalid/s.js></script>'
+        '<img srcset="local.png 1x, https://img.invalid/b.png 2x"><style>@import "https://css.invalid/c.css";</style>',
+        encoding="utf-8")
+    (tmp_path / "b.css").write_text("p{background:url('https://img.invalid/p.png')} q{background:url(local.png)}",
+                                    encoding="utf-8")
+    assert sorted(u for _, u in site.external_loads(tmp_path)) == [
+        "//cdn.invalid/s.js", "https://css.invalid/c.css", "https://fonts.gstatic.com", "https://img.invalid/b.png",
+        "https://img.invalid/p.png"]
 
 
 def test_saiken_site_build(built: tuple[Path, dict[str, str]]) -> None:
@@ -167,41 +189,55 @@ def test_page_renders_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: 
     assert len(set(Image.open(png).convert("RGB").get_flattened_data())) > 50
 
 
-class _SlowLoadHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site; /__wait answers after a few seconds so the page's load event (which ends
-    chromium's --dump-dom) comes only after the search worker has answered."""
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/__wait"):
-            time.sleep(4)
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
 
+def _search(url: str, profile: Path) -> tuple[list[str], list[str]]:
+    """Open `url` in Chromium, type 消去証明書 into the search box as a user would; the result links
+    and every URL the page requested."""
+    with Chromium(profile) as browser:
+        page = browser.open(url)
+        page.wait_for("document.readyState === 'complete' && !!document.querySelector('input.md-search__input')")
+        page.eval("document.querySelector('input.md-search__input').focus()")   # opens search (starts it under file://)
+        meta = "(document.querySelector('.md-search-result__meta') || {}).textContent || ''"
+        page.wait_for(f"({meta}).includes('検索キーワードを入力してください')", timeout=30)   # the index is ready
+        page.type_into("input.md-search__input", "消去証明書")
+        found = page.wait_for(f"/件見つかりました|何も見つかりませんでした/.test({meta}) && ({meta})", timeout=30)
+        links = page.eval("[...document.querySelectorAll('.md-search-result__item > a')].map(a => a.href)")
+        assert "件見つかりました" in found, found
+        return links, browser.requests()
+
+
 @pytest.mark.timeout(120)
-def test_japanese_search_in_chromium(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(built[0] / "site", site)
-    index = site / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace("</body>", '<img src="/__wait" alt=""></body>'),
-                     encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_SlowLoadHandler, directory=str(site)))
+def test_japanese_search_offline_from_a_zip(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """The site handed over as a zip and opened from the unpacked folder (file://, no server):
+    search finds 消去証明書, and nothing is requested from any host – everything is a local file."""
+    archive = shutil.make_archive(str(tmp_path / "site"), "zip", built[0] / "site")
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(tmp_path / "unpacked")
+    index = tmp_path / "unpacked" / "index.html"
+    links, requested = _search(index.as_uri(), tmp_path / "profile")
+    assert any(link.endswith("/policy/council.html") for link in links), links
+    assert all(link.startswith(index.parent.as_uri()) for link in links)
+    assert any(u.endswith("search/search_index.js") for u in requested)     # the index, loaded as a script
+    assert any(u.endswith("assets/saiken/iframe-worker-shim.js") for u in requested)
+    assert [u for u in requested if not u.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.timeout(120)
+def test_japanese_search_over_http(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built[0] / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/index.html?q=消去証明書"
-        proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                               "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                               "--dump-dom", url], capture_output=True, text=True, timeout=100)
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        links, requested = _search(base + "index.html", tmp_path / "profile")
     finally:
         server.shutdown()
-    found = re.search(r'md-search-result__meta">(\d+)件見つかりました', proc.stdout)
-    assert found and int(found.group(1)) >= 1, proc.stdout[-2000:]
-    assert re.search(r'md-search-result__item"><a href="[^"]*/policy/council\.html"', proc.stdout)
+        server.server_close()
+    assert any(link == base + "policy/council.html" for link in links), links
+    assert [u for u in requested if not u.startswith((base, "data:"))] == []
 
 
 def test_site_build_without_the_plugin_says_how_to_add_it(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
@@ -214,3 +250,37 @@ def test_site_build_without_the_plugin_says_how_to_add_it(built: tuple[Path, dic
     assert proc.returncode == 1
     assert "plugins に saiken がない" in proc.stderr and "「  - saiken」" in proc.stderr
     assert not (root / "site").exists()
+
+
+def test_strict_build_fails_on_a_link_to_a_missing_heading(built: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """--strict counts mkdocs' warnings (its --quiet would drop them): a broken #anchor fails the build."""
+    root = tmp_path / "repo"
+    for folder in ("policies", "docs", "ledger"):
+        shutil.copytree(built[0] / folder, root / folder)
+    shutil.copy(built[0] / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "docs" / "extra.md").write_text("# 追加\n\n[事故](procedures/evidence.md#no-such-heading)\n", encoding="utf-8")
+    proc = _run([str(VENV_BIN / "saiken"), "site", "build"], root, built[1])
+    assert proc.returncode == 1
+    assert "#no-such-heading" in proc.stderr and "方針サイトを作れませんでした" in proc.stderr
+    assert "INFO" not in proc.stderr
+
+
+PROCEDURES = ["督促", "示談折衝", "合意書の作成と書留郵送", "交渉記録報告書",
+              "データの受渡し（確認書・書留・鍵付きケース・パスワード付きメール・CD-R）", "事故発生時の対応",
+              "委託終了時の返還と消去", "監査と研修", "鍵の管理と担当者の交代"]
+
+
+def test_procedures_index_lists_every_procedure(built: tuple[Path, dict[str, str]]) -> None:
+    """Each procedure the contract names has a row in docs/procedures/index.md whose links the strict
+    build checked (pages and #headings); the site's navigation calls the folder 手続."""
+    rows = [line.split(" | ") for line in (ROOT / "docs" / "procedures" / "index.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and "---" not in line][1:]
+    assert [row[0].lstrip("| ") for row in rows] == PROCEDURES
+    assert all(re.search(r"\]\([a-z-]+\.md(#[a-z-]+)?\)", row[2]) for row in rows)
+    index = (built[0] / "site" / "procedures" / "index.html").read_text(encoding="utf-8")
+    assert 'href="keys.html"' in index and 'href="evidence.html#incident"' in index
+    home = (built[0] / "site" / "index.html").read_text(encoding="utf-8")
+    titles = [re.sub(r"\s+", "", t) for t in re.findall(r'<label class="md-nav__title"[^>]*>(.*?)</label>', home, re.S)]
+    assert any(t.endswith(">手続") for t in titles) and any(t.endswith(">方針と報告") for t in titles), titles
+    assert 'href="procedures/index.html"' in home
+

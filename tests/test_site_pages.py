@@ -1,4 +1,4 @@
-"""The generated pages as plain Python: term status from ledger/, small-count suppression."""
+"""The generated pages as plain Python: term status from the checks and ledger/, small-count suppression."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from saiken import council, results, site_pages
 
 TERMS = """\
 terms:
+  - number: 2
+    heading: 秘密の保持
+    text: 乙は、業務に関して知り得た個人情報を一切第三者に漏らしてはならない。
+    checks: [plaintext, pii_outside]
   - number: 13
     heading: 個人情報を取り扱う従事者の指定
     text: 乙は、取扱責任者及び取扱者を指定し、甲に報告するものとする。
@@ -44,31 +48,65 @@ measures:
 def repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     (tmp_path / "policies" / "special-terms.yaml").write_text(TERMS, encoding="utf-8")
+    contract = tmp_path / "policies" / "contract.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8").replace("{from: 2021-04-01, to: 2022-03-31}",
+                                                                     "{from: 2025-04-01, to: 2026-03-31}"), encoding="utf-8")
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "trainings.yaml").write_text(
         "trainings:\n  - {date: 2025-06-10, attendees: [otsu-01], topic: 個人情報の適正な管理}\n", encoding="utf-8")
-    (tmp_path / "ledger" / "audits.yaml").write_text("- {date: 2024-11-01, by: kou-01, method: 立入り調査}\n",
-                                                    encoding="utf-8")
+    (tmp_path / "ledger" / "audits.yaml").write_text(
+        "audits:\n  - {date: 2024-11-01, by: kou-01, method: 立入り調査, result: 適正}\n", encoding="utf-8")
     return tmp_path
 
 
-def _row(page: str, number: int) -> str:
+def _row(page: str, number: int | str) -> str:
     return next(line for line in page.splitlines() if line.startswith(f"| {number} |"))
 
 
+def _status(row: str) -> str:
+    return row.rstrip(" |").rsplit(" | ", 1)[-1]
+
+
 def test_term_status_follows_the_ledger(repo: Path) -> None:
-    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))   # 令和7年度
-    assert "今年度実施済み（最終 令和7年6月10日）" in _row(page, 18) and site_pages.GREEN in _row(page, 18)
-    assert "令和7年度の記録なし（最終 令和6年11月1日）" in _row(page, 16) and site_pages.RED in _row(page, 16)
-    assert "記録ファイルなし（そのつど）" in _row(page, 19) and site_pages.AMBER in _row(page, 19)
-    assert "契約の文言のみ" in _row(page, 21)
-    assert "`recipients`" in _row(page, 13) and "policies/handlers.yaml" in _row(page, 13)
+    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))   # 令和7年度, the contract's first year
+    row18, row16 = _status(_row(page, 18)), _status(_row(page, 16))
+    assert row18.startswith(f"**{site_pages.GREEN} 問題なし**") and "今年度実施済み（最終 令和7年6月10日）" in row18
+    # the audit is due by the end of the fiscal year: amber until then
+    assert row16.startswith(f"**{site_pages.AMBER} 要確認**")
+    assert "未記録: 甲による確認・監査の記録（`ledger/audits.yaml`、期限 令和8年3月31日）" in row16
+    assert "今年度の記録なし（最終 令和6年11月1日）" in row16
+    assert "記録ファイルなし（そのつど）" in _row(page, 19) and _status(_row(page, 19)).startswith(f"**{site_pages.GREEN}")
+    assert "契約の文言のみ" in _row(page, 21) and _status(_row(page, 21)) == "－"
+    assert "`recipients`" in _row(page, 13) and "検査（`recipients`）で指摘なし" in _row(page, 13)
     assert "アクセス制御を行わせる。" in page and "`plaintext`" in page
+    assert "求めた日時: " in page and "Git の管理外" in page and "基準日: 令和8年1月15日" in page
 
 
-def test_next_fiscal_year_turns_red(repo: Path) -> None:
-    page = site_pages.terms_page(repo, dt.date(2026, 4, 1))    # 令和8年度: last year's training no longer counts
-    assert "令和8年度の記録なし" in _row(page, 18) and site_pages.RED in _row(page, 18)
+def test_next_fiscal_year_turns_the_missing_audit_red(repo: Path) -> None:
+    page = site_pages.terms_page(repo, dt.date(2026, 4, 1))    # 令和8年度: 令和7年度's audit never came
+    assert _status(_row(page, 16)).startswith(f"**{site_pages.RED} 要対応**")
+    assert "期限切れ: 甲による確認・監査の記録（`ledger/audits.yaml`、期限 令和8年3月31日）" in _row(page, 16)
+    row18 = _status(_row(page, 18))   # last year's training counted for last year; this year's is due next March
+    assert row18.startswith(f"**{site_pages.AMBER} 要確認**") and "期限 令和9年3月31日" in row18
+
+
+def test_findings_turn_terms_red_without_quoting_them(repo: Path) -> None:
+    (repo / "records").mkdir()
+    (repo / "records" / "C-TEST0001-鷺ノ宮.yaml").write_text("name: 鷺ノ宮 蒼之介\n", encoding="utf-8")
+    (repo / "ledger" / "memo.yaml").write_text("memo: 連絡先 03-1234-5678\n", encoding="utf-8")
+    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    row2 = _status(_row(page, 2))
+    assert row2.startswith(f"**{site_pages.RED} 要対応**")
+    assert "`plaintext` エラー 1件（records/）" in row2 and "`pii_outside` 警告 1件（ledger/）" in row2
+    measure = _status(next(line for line in page.splitlines() if line.startswith("| 乙 システム上 4 |")))
+    assert measure.startswith(f"**{site_pages.RED}") and "`plaintext` エラー 1件（records/）" in measure
+    assert _status(_row(page, 18)).startswith(f"**{site_pages.GREEN}")       # other terms unaffected
+    for leaked in ("鷺ノ宮", "蒼之介", "C-TEST0001", "1234-5678", "memo.yaml"):
+        assert leaked not in page
+    assert f"{site_pages.RED} 要対応 2" in page                             # term 2 and the measure
+    # the summary at the top: each problem once, with the rows it concerns
+    assert f"- {site_pages.RED} `plaintext` エラー 1件（records/） ― 特記事項2、情報保護対策（乙 システム上 4）" in page
+    assert page.startswith("---\ntitle: 特記事項と遵守状況\nhide:\n  - toc\n---\n")   # the wide tables get the width
 
 
 def test_terms_page_without_the_terms_file(repo: Path) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from saiken import agefile, schema, yamlio
 from saiken.errors import SaikenError
@@ -40,7 +40,15 @@ HANDOVER_METHODS = ("書留", "手渡し(鍵付きケース)", "メール(パス
 # Free-text fields: short, and checked for what looks like a name or an address (term 2, 7).
 TEXT_FIELDS = {"topic", "method", "result", "findings", "summary", "scope", "storage", "kind", "category", "purpose"}
 _LOOKS_PERSONAL = re.compile(r"(様|殿|さん|氏)(?:\s|$|、|。)|〒|\d{3}-\d{4}|[都道府県].{1,6}[市区町村]|@")
-Finding = tuple[tuple[int, ...], str, str]
+
+
+class Finding(NamedTuple):
+    """Evidence a term asks for that is missing on a date."""
+
+    terms: tuple[int, ...]
+    file: str
+    message: str                 # Japanese; may name handler ids and case ids, never a person
+    due: dt.date                 # by when it was (or is) due; overdue when before the date asked about
 
 
 def rel(name: str) -> str:
@@ -148,6 +156,10 @@ def fy_label(year: int) -> str:
     return f"{fiscal_year_label(year)}（{year}年度）"
 
 
+def fy_end(year: int) -> dt.date:
+    return dt.date(year + 1, 3, 31)
+
+
 @dataclass(frozen=True)
 class Contract:
     start: dt.date | None
@@ -191,18 +203,18 @@ def _training(root: Path, policy: Policy, years: list[int], as_of: dt.date) -> l
                    for h in e.get("attendees") or []}
         missing = [h.id for h in policy.active_handlers if h.id not in trained and fiscal_year(h.designated) <= year]
         if missing:
-            out.append(((18,), rel("trainings"), f"{fy_label(year)}の従事者教育を受けていない有効な取扱者がいます: "
-                        f"{', '.join(missing)}。実施したら `saiken ledger training --date YYYY-MM-DD "
-                        f"--attendees {','.join(missing)} --topic 内容` で記録してください。"))
+            out.append(Finding((18,), rel("trainings"), f"{fy_label(year)}の従事者教育を受けていない有効な取扱者がいます: "
+                               f"{', '.join(missing)}。実施したら `saiken ledger training --date YYYY-MM-DD "
+                               f"--attendees {','.join(missing)} --topic 内容` で記録してください。", fy_end(year)))
     return out
 
 
 def _audits(root: Path, years: list[int], as_of: dt.date) -> list[Finding]:
     done = _dates(entries(root, "audits"))
-    return [((15, 16, 17), rel("audits"), f"{fy_label(y)}の甲による確認・監査の記録がありません"
-             + ("" if as_of > dt.date(y + 1, 3, 31) else f"（年度末 {y + 1}-03-31 までに実施）")
-             + "。実施したら `saiken ledger audit --date YYYY-MM-DD --by 甲の取扱者ID --method 立入り調査 "
-             "--result 結果` で記録してください。") for y in years if y not in done]
+    return [Finding((15, 16, 17), rel("audits"), f"{fy_label(y)}の甲による確認・監査の記録がありません"
+                    + ("" if as_of > fy_end(y) else f"（年度末 {fy_end(y).isoformat()} までに実施）")
+                    + "。実施したら `saiken ledger audit --date YYYY-MM-DD --by 甲の取扱者ID --method 立入り調査 "
+                    "--result 結果` で記録してください。", fy_end(y)) for y in years if y not in done]
 
 
 def _incidents(root: Path, as_of: dt.date) -> list[Finding]:
@@ -211,9 +223,9 @@ def _incidents(root: Path, as_of: dt.date) -> list[Finding]:
         for field, due, what in (("notified", "prelim_due", "甲への速報（通知）"), ("report", "final_due", "書面による事故報告")):
             deadline = e.get(due)
             if not isinstance(e.get(field), dt.date) and isinstance(deadline, dt.date) and as_of > deadline:
-                out.append(((19,), rel("incidents"), f"事故 {e.get('id')} の{what}が期限（{deadline.isoformat()}）を過ぎても"
-                            f"記録されていません。提出したら `saiken incident report {e.get('id')} --{field} YYYY-MM-DD` "
-                            "で記録してください。"))
+                out.append(Finding((19,), rel("incidents"), f"事故 {e.get('id')} の{what}が期限（{deadline.isoformat()}）を過ぎても"
+                                   f"記録されていません。提出したら `saiken incident report {e.get('id')} --{field} YYYY-MM-DD` "
+                                   "で記録してください。", deadline))
     return out
 
 
@@ -228,8 +240,8 @@ def media_out(root: Path, as_of: dt.date | None = None) -> list[dict[str, Any]]:
 
 
 def _media(root: Path, end: dt.date, as_of: dt.date) -> list[Finding]:
-    return [((11,), rel("media"), f"媒体 {m.get('id')}（{m.get('kind')}）が契約終了日（{end.isoformat()}）を過ぎても返還されていません。"
-             f"返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。") for m in media_out(root, as_of)]
+    return [Finding((11,), rel("media"), f"媒体 {m.get('id')}（{m.get('kind')}）が契約終了日（{end.isoformat()}）を過ぎても返還されていません。"
+                    f"返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。", end) for m in media_out(root, as_of)]
 
 
 def records_for_otsu(root: Path, policy: Policy) -> list[str]:
@@ -251,20 +263,20 @@ def _after_end(root: Path, policy: Policy, end: dt.date, as_of: dt.date) -> list
     out = _media(root, end, as_of)
     otsu = [h.id for h in policy.active_handlers if h.organisation == "乙"]
     if otsu:
-        out.append(((11, 12), "policies/handlers.yaml", f"契約終了（{end.isoformat()}）後も乙の取扱者が有効です: {', '.join(otsu)}。"
-                    f"`saiken handler deactivate ID` で解除し、`saiken rekey` で甲だけに暗号化し直してください。"))
+        out.append(Finding((11, 12), "policies/handlers.yaml", f"契約終了（{end.isoformat()}）後も乙の取扱者が有効です: {', '.join(otsu)}。"
+                           f"`saiken handler deactivate ID` で解除し、`saiken rekey` で甲だけに暗号化し直してください。", end))
     left = records_for_otsu(root, policy)
     if left:
-        out.append(((11, 12), RECORDS_DIR + "/", f"契約終了後も {len(left)} 件の記録が乙の鍵でも開ける暗号化のままです"
-                    f"（{', '.join(left[:5])}{' ほか' if len(left) > 5 else ''}）。`saiken rekey` で甲だけに暗号化し直してください。"))
+        out.append(Finding((11, 12), RECORDS_DIR + "/", f"契約終了後も {len(left)} 件の記録が乙の鍵でも開ける暗号化のままです"
+                           f"（{', '.join(left[:5])}{' ほか' if len(left) > 5 else ''}）。`saiken rekey` で甲だけに暗号化し直してください。", end))
     if not any(isinstance(e.get("certificate"), dt.date) for e in entries(root, "erasures")):
-        out.append(((11, 12), rel("erasures"), f"契約終了（{end.isoformat()}）後の個人情報の消去と消去証明書が記録されていません。"
-                    "乙の取扱者が `saiken erase --as 乙` を実行し、証明書を甲に提出してください。"))
+        out.append(Finding((11, 12), rel("erasures"), f"契約終了（{end.isoformat()}）後の個人情報の消去と消去証明書が記録されていません。"
+                           "乙の取扱者が `saiken erase --as 乙` を実行し、証明書を甲に提出してください。", end))
     return out
 
 
 def findings(root: Path, as_of: dt.date) -> list[Finding]:
-    """What evidence the terms ask for is missing on `as_of`: (terms, file, Japanese message)."""
+    """What evidence the terms ask for is missing on `as_of` (due before it, or due later and not done yet)."""
     policy = Policy.load(root)
     contract = Contract.load(root)
     years = contract.fiscal_years(as_of)

@@ -1,6 +1,7 @@
 """Published results (実績): aggregates from ledger/aggregates.yaml with small-count suppression.
 
-A handler computes the aggregates from the records and commits them to ledger/ (no personal data);
+A handler computes the aggregates from the records (`saiken report aggregates --write`,
+saiken.aggregates) and commits them to ledger/ (no personal data);
 the site and the council export only read them, so neither ever needs an identity. Any figure that
 comes from fewer cases than policies/publication.yaml's `min_cases` (default 5) is suppressed: with
 3–4 debtors a year, an amount or a status count would point at a person. When one status count in
@@ -15,10 +16,12 @@ ledger/aggregates.yaml:
         assessed: 3600000        # 調定額（円）
         collected: 420000        # 収入済額
         written_off: 0           # 不納欠損額
+        as_of: 2022-03-31        # 集計した日（処理状況はこの日のもの）
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,7 +120,10 @@ def status_table(root: Path) -> Table | None:
         counts = {k: int((y.get("by_status") or {}).get(k, 0)) for k in statuses}
         text = status_counts(counts, minimum) if shown(y, minimum) else {k: SUPPRESSED for k in statuses}
         rows.append([wareki.fiscal_year_label(y["fiscal_year"]), *(text[k] for k in statuses)])
-    return Table(rows, f"1〜{minimum - 1}件の区分は{SUPPRESSED}としています。")
+    dated = [f"{wareki.fiscal_year_label(y['fiscal_year'])}は{wareki.wareki(y['as_of'])}" for y in years
+             if isinstance(y.get("as_of"), dt.date)]
+    when = f"処理状況は集計した日のものです（{'、'.join(dated)}）。" if dated else ""
+    return Table(rows, f"1〜{minimum - 1}件の区分は{SUPPRESSED}としています。{when}")
 
 
 def chart_svg(root: Path) -> str | None:

@@ -12,6 +12,8 @@ and one of two functions over the common input (`saiken.checks.context.CheckInpu
                                                  from every record, ...)
 A check with NORMALISES = True changes the opened record in place (the schema check normalises as
 it validates); the runner lets every other check of a file look first.
+A check with NEEDS_IDENTITY = True looks only inside records the runner's identities open: run
+without a key (the policy site's status page), it cannot find anything, and says so.
 A check with SCOPE = "repository" judges the repository's state on a date rather than the files of
 a change (evidence due dates); the runner runs it only when asked to (`saiken check --all`).
 The runner (`saiken.checks.runner`) is the one code path that every place – `saiken check`,

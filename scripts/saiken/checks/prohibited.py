@@ -23,6 +23,7 @@ ID = "prohibited"
 TERMS = (5,)
 SEVERITY = ERROR
 TITLE = "思想・信条・宗教、社会的差別の原因、犯罪に関する事項を記録しない"
+NEEDS_IDENTITY = True  # reads the opened records only: without a key it finds nothing
 
 _found = FindingMaker(ID, TERMS, SEVERITY)
 

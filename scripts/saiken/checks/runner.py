@@ -15,6 +15,7 @@ holds only hashes of clean inputs, never plaintext and never a finding.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,19 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
         else:
             report.findings.append(f)
     return report
+
+
+def check_worktree(root: Path, identities: list, *, paths: list[str] | None = None,  # type: ignore[type-arg]
+                   only: Iterable[str] | None = None, as_of: dt.date | None = None, cache_dir: Path | None = None,
+                   commit_message: str | None = None) -> Report:
+    """The work tree's files (all when `paths` is None, and then the repository-level checks too)
+    against the terms: what `saiken check [FILES] / --all` and the site's status page both run."""
+    from saiken.checks.sources import worktree_context, worktree_files
+
+    files = worktree_files(root, paths)
+    ctx = worktree_context(root, identities, files, commit_message=commit_message)
+    ctx.as_of = as_of
+    return run(files, ctx, only=only, cache_dir=cache_dir, repository=paths is None)
 
 
 @dataclass

@@ -20,6 +20,7 @@ TERMS = (3,)
 SEVERITY = ERROR
 NORMALISES = True  # validating normalises the opened record in place: the runner runs this check last
 TITLE = "記録には情報項目の定義にある項目だけを、正しい形で書く"
+NEEDS_IDENTITY = True  # reads the opened records only: without a key it finds nothing
 
 _found = FindingMaker(ID, TERMS, SEVERITY)
 

@@ -11,8 +11,8 @@ import click
 from saiken import crypto
 from saiken.checks import registry
 from saiken.checks.cache import CACHE_DIR
-from saiken.checks.runner import Report, run
-from saiken.checks.sources import index_files, tree_context, worktree_context, worktree_files
+from saiken.checks.runner import Report, check_worktree, run
+from saiken.checks.sources import index_files, tree_context
 from saiken.commands._common import as_date, to_json, today_option
 from saiken.errors import SaikenError
 from saiken.records import find_root
@@ -62,12 +62,12 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     if staged:
         inputs, entries = index_files(root)
         ctx = tree_context(root, entries, _identities(), inputs, commit_message=message)
+        ctx.as_of = as_date(as_of)
+        report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR)
     else:
-        inputs = worktree_files(root, None if all_files else [str(p) for p in files])
-        ctx = worktree_context(root, _identities(), inputs, commit_message=message)
-    ctx.as_of = as_date(as_of)
-    report = run(inputs, ctx, only=only or None, cache_dir=None if no_cache else root / CACHE_DIR,
-                 repository=all_files)
+        report = check_worktree(root, _identities(), paths=None if all_files else [str(p) for p in files],
+                                only=only or None, as_of=as_date(as_of),
+                                cache_dir=None if no_cache else root / CACHE_DIR, commit_message=message)
     click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
     for note in report.notes:
         click.echo(f"注意: {note}", err=True)

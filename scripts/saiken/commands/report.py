@@ -1,4 +1,4 @@
-"""saiken report handlers|handling – reports to 甲 without personal data (terms 13, 14)."""
+"""saiken report handlers|handling|aggregates – reports to 甲 and published figures, without personal data."""
 
 from __future__ import annotations
 
@@ -36,12 +36,13 @@ _OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), de
 
 @click.group()
 def report() -> None:
-    """甲への報告書（個人情報を含まない Markdown）を作ります。
+    """甲への報告書（個人情報を含まない Markdown）と、公開する実績の集計を作ります。
 
     \b
     例:
       saiken report handlers
       saiken report handling --as-of 2022-03-31 --out out/取扱状況報告.md
+      saiken report aggregates --write
     """
 
 
@@ -96,3 +97,50 @@ def pdf(markdown: Path, out: Path | None) -> None:
     text = markdown.read_text(encoding="utf-8")
     target = evidence_pdf.write_pdf(find_root(), text, out or markdown.with_suffix(".pdf"))
     click.echo(f"{target} に書き出しました（PDF）。", err=True)
+
+
+@report.command("aggregates")
+@click.option("--fy", type=click.IntRange(2000, 2100), default=None,
+              help="集計する年度（西暦の始まる年。既定は基準日の年度）。")
+@today_option
+@click.option("--write", is_flag=True, help="ledger/aggregates.yaml に書き込みます（付けないときは表示するだけ）。")
+def aggregates(fy: int | None, as_of: dt.datetime | None, write: bool) -> None:
+    """実績（年度ごとの件数・処理状況別の件数・調定額・収入済額）を記録から集計します。
+
+    SAIKEN_IDENTITY の鍵で全記録を開き、集計値だけを ledger/aggregates.yaml に書きます
+    （事案番号・氏名・事案ごとの金額は書きません）。方針サイトの「実績」と審議会報告（--results）は
+    このファイルを読みます。少ない件数の秘匿は公開するときに行います（policies/publication.yaml）。
+
+    \b
+    集計の中身（年度 = 4月〜翌年3月）:
+      対象件数    受任前を除く事案のうち、その年度末までに期日の来た未納額か、年度内の入金があるもの
+      処理状況    対象の事案の、集計した日の処理状況ごとの件数
+      調定額      年度末までに期日の来た割賦金（期限の利益を失った事案は元金全額）から、前年度までの入金を引いた額
+      収入済額    年度内の入金（claim.payments）の合計
+      不納欠損額  記録からは計算しません。ファイルに手で書いた値は、集計し直しても残ります
+    開けない記録が 1 件でもあると、何も書かずに止まります。
+
+    \b
+    例:
+      saiken report aggregates                          今年度の集計を表示する（書き込まない）
+      saiken report aggregates --write                  ledger/aggregates.yaml に書く
+      saiken report aggregates --fy 2025 --as-of 2026-03-31 --write   令和7年度末の集計
+      git add ledger/aggregates.yaml && git commit -m "実績の集計（令和7年度）"
+    """
+    from saiken import aggregates as agg
+    from saiken import crypto, wareki
+    from saiken.records import Store
+
+    day = as_date(as_of)
+    year = fy if fy is not None else wareki.fiscal_year(day)
+    store = Store.open()
+    entry = agg.compute(store, crypto.load_identities(), year, day)
+    label = f"{wareki.fiscal_year_label(year)}（{year}年度）"
+    if not write:
+        click.echo(agg.render(entry), nl=False)
+        click.echo(f"{label}の集計です（対象 {entry['cases']} 件）。書き込むには --write を付けてください。", err=True)
+        return
+    path = agg.write(store.root, entry)
+    click.echo(f"{path.relative_to(store.root)} に{label}の集計を書きました（対象 {entry['cases']} 件）。"
+               f"コミットしてください: git add ledger/aggregates.yaml && git commit -m "
+               f"\"実績の集計（{wareki.fiscal_year_label(year)}）\"")

@@ -23,8 +23,9 @@ def build_command(strict: bool) -> None:
     """方針サイトを site/ に作ります（policies/・ledger/・docs/ から。records/ は読みません）。
 
     審議会報告、特記事項と遵守状況、取扱者の一覧、実績（少ない件数は秘匿）のページを
-    自動で作り、docs/ の手順書とあわせて site/ に書き出します。外部のフォントや CDN は使わないため、
-    フォルダのまま（file://）でも開けます。
+    自動で作り、docs/ の手順書とあわせて site/ に書き出します。外部のホストからは何も読み込まないため、
+    site/ をフォルダや zip のまま渡して、サーバなしで開けます（検索も使えます）。外部から読み込む
+    ページがあると失敗します。
 
     \b
     例:
@@ -40,7 +41,9 @@ def build_command(strict: bool) -> None:
 @site_group.command("serve")
 @click.option("--addr", default="127.0.0.1:8000", show_default=True, help="待ち受けるアドレス。")
 def serve_command(addr: str) -> None:
-    """方針サイトを手元で表示します（編集すると自動で更新されます）。
+    """方針サイトを手元のサーバで表示します（docs/・policies/・ledger/ を編集すると自動で更新されます）。
+
+    見るだけなら、saiken site build で作った site/index.html を開けば十分です（検索も使えます）。
 
     \b
     例:
