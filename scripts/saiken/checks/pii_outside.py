@@ -71,8 +71,8 @@ def cache_key(inp: CheckInput) -> str | None:
 def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
     """Terms of every record the runner can open: those under check and the rest of the tree.
 
-    The quick set (term_cache) answers when it covers every record and none of its terms occurs
-    in `texts`; otherwise the exact index is built (and the quick set written afresh)."""
+    The quick set (term_cache; kept from the last run, or made afresh) answers when none of its
+    terms occurs in `texts`; only a hit builds the exact index, which says whose term it is."""
     if not inp.ctx.identities:
         return TermIndex([])
     under_check = {f.path for f in inp.files}
@@ -81,12 +81,11 @@ def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
     staff = [h.name for h in inp.ctx.policy.handlers]
     known = inp.memo.get(TERMS_MEMO)
     cache = TermCache(inp.cache_dir, inp.ctx.identities)
-    quick = cache.quick(records, known, staff)
-    if quick is not None and not any(next(quick.search(t), None) for t in texts):
+    quick = cache.quick(records, known, staff) or cache.fresh(records, inp.max_bytes, known, staff)
+    if not any(next(quick.search(t), None) for t in texts):
         cache.save()
         return quick
     terms = without_staff(cache.terms(records, inp.max_bytes, known=known), staff)
-    cache.remember(records, terms, staff)
     cache.save()
     return TermIndex(terms)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from saiken.checks.text import fold_word
 
@@ -135,12 +135,18 @@ def term_entries(terms: list[Term]) -> list[list[object]]:
     return [[t.folded, t.kind, t.case_id, t.part] for t in terms]
 
 
-def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
-    """Drop name terms that are a designated handler's name or, for a lone part, inside one
-    (a guarantor named 太郎 and a handler named 甲太郎)."""
+def staff_filter(handler_names: list[str]) -> "Callable[[str, str, bool], bool]":
+    """A test (folded, kind, part) -> True for a name term that is a designated handler's name
+    or, for a lone part, inside one (a guarantor named 太郎 and a handler named 甲太郎)."""
     staff = [fold_word(n) for n in handler_names if n.strip()]
     parts = {fold_word(p) for n in handler_names for p in n.split() if p.strip()}
 
-    def staff_name(t: Term) -> bool:
-        return t.folded in parts or t.folded in staff or (t.part and any(t.folded in n for n in staff))
-    return [t for t in terms if not (t.kind in (NAME, KANA) and staff_name(t))]
+    def is_staff(folded: str, kind: str, part: bool) -> bool:
+        return kind in (NAME, KANA) and (folded in parts or folded in staff or (part and any(folded in n for n in staff)))
+    return is_staff
+
+
+def without_staff(terms: list[Term], handler_names: list[str]) -> list[Term]:
+    """The terms without handlers' own names (staff_filter)."""
+    is_staff = staff_filter(handler_names)
+    return [t for t in terms if not is_staff(t.folded, t.kind, t.part)]

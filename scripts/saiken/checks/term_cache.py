@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pyrage
 
@@ -28,7 +28,7 @@ from saiken import crypto, records
 from saiken.checks import FileInput
 from saiken.checks.cache import content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
-from saiken.checks.pii_terms import Term, record_terms, term_entries, without_staff
+from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries
 
 _Entry = list[list[object]]  # [folded, kind, case id, part]
 FORMAT = "2"
@@ -60,6 +60,13 @@ class TermSet:
                     break
 
 
+def set_of(entries: Iterable[_Entry], handler_names: list[str]) -> set[str]:
+    """The quick set's terms from records' entries: folded texts of 2+ characters, staff names dropped."""
+    is_staff = staff_filter(handler_names)
+    return {str(e[0]) for entry in entries for e in entry
+            if len(str(e[0])) >= 2 and not is_staff(str(e[0]), str(e[1]), bool(e[3]))}
+
+
 def staff_key(handler_names: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(handler_names)).encode()).hexdigest()
 
@@ -73,6 +80,7 @@ class TermCache:
         self.path = folder / f"terms-{name}.age" if usable else None  # type: ignore[operator]
         self.set_path = folder / f"termset-{name}.age" if usable else None  # type: ignore[operator]
         self._entries: dict[str, _Entry] | None = None
+        self._current: tuple[list[FileInput], dict[str, _Entry]] | None = None  # entries_for's last answer
         self.changed = False
         self._set_out: dict[str, Any] | None = None
 
@@ -109,24 +117,28 @@ class TermCache:
         stored = data.get("lengths")
         lengths = [int(n) for n in stored] if isinstance(stored, list) else list({len(t) for t in terms})
         if missing:
-            new = [Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3])) for cid in missing for e in known[cid]]
-            added = {t.folded for t in without_staff(new, handler_names) if len(t.folded) >= 2}
+            added = set_of((known[cid] for cid in missing), handler_names)
             terms |= added
             lengths = sorted(set(lengths) | {len(t) for t in added})
             self._set_out = {"staff": key, "covers": covers | missing, "terms": terms}
         return TermSet(terms, lengths)
 
-    def remember(self, files: list[FileInput], terms: list[Term], handler_names: list[str]) -> None:
-        """Write the quick set afresh: exactly these records and their terms (staff names dropped)."""
-        self._set_out = {"staff": staff_key(handler_names), "covers": {content_id(f) for f in files},
-                         "terms": {t.folded for t in terms if len(t.folded) >= 2}}
+    def fresh(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None,
+              handler_names: list[str]) -> TermSet:
+        """The quick set made afresh from every record's terms (opening those not known), and
+        written back for the next run."""
+        terms = set_of(self.entries_for(files, max_bytes, known).values(), handler_names)
+        self._set_out = {"staff": staff_key(handler_names), "covers": {content_id(f) for f in files}, "terms": terms}
+        return TermSet(terms)
 
     # --- the exact terms -------------------------------------------------------------------------
 
-    def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> list[Term]:
-        """Terms of every record in `files`, opening only those neither seen before nor `known`
-        (entries by content id the caller took from records it opened anyway)."""
-        out: list[Term] = []
+    def entries_for(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> dict[str, _Entry]:
+        """Entries [folded, kind, case id, part] of every record in `files` by content id, opening
+        only those neither seen before nor `known` (entries the caller took from records it opened
+        anyway). The store keeps exactly these records afterwards."""
+        if self._current is not None and self._current[0] is files:
+            return self._current[1]
         keep: dict[str, _Entry] = {}
         entries = self.entries
         for f in files:
@@ -142,11 +154,16 @@ class TermCache:
                 entry = term_entries(record_terms(rec.data, case_id_of(f.path)))
                 self.changed = True
             keep[cid] = entry
-            out.extend(Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3])) for e in entry)
         if len(keep) != len(entries):
             self.changed = True
         self._entries = keep
-        return out
+        self._current = (files, keep)
+        return keep
+
+    def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> list[Term]:
+        """Terms of every record in `files` (entries_for, as Term objects: the exact index)."""
+        return [Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3]))
+                for entry in self.entries_for(files, max_bytes, known).values() for e in entry]
 
     def save(self) -> None:
         if self.path is None or self.set_path is None:
