@@ -123,6 +123,19 @@ def resolve_commit(cwd: Path, rev: str) -> str | None:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
+def local_commit_refs(cwd: Path) -> list[tuple[str, str]]:
+    """(ref name, commit id) of every local branch and tag naming a commit, and of HEAD."""
+    out = text(["for-each-ref", "--format=%(refname) %(objecttype) %(*objecttype) %(objectname) %(*objectname)",
+                "refs/heads", "refs/tags"], cwd)
+    refs = []
+    for line in out.splitlines():
+        name, kind, peeled, oid, target = line.split(" ")  # peeled and target: of an annotated tag
+        if kind == "commit" or peeled == "commit":
+            refs.append((name, target or oid))
+    head = resolve_commit(cwd, "HEAD")
+    return refs + ([("HEAD", head)] if head else [])
+
+
 def config_get(cwd: Path, key: str) -> str | None:
     proc = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True)
     value = proc.stdout.decode("utf-8", "replace").strip()
