@@ -7,7 +7,10 @@ never decrypts, so the payload need not open). Authors alternate between a 乙 a
 every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
 is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
 
-    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--keep DIR]
+    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--keep DIR [--reuse]]
+
+Each report is timed cold (`--no-cache`: everything read from git), on the first run (which also
+writes the row cache, .git/saiken/handovers-cache) and warm (the cache is up to date).
 """
 
 from __future__ import annotations
@@ -150,6 +153,12 @@ def time_command(path: Path, args: list[str], runs: int) -> tuple[list[float], l
     return walls, cpus
 
 
+def report(repo: Path, args: list[str], runs: int, what: str) -> None:
+    walls, cpus = time_command(repo, ["ledger", "handovers", *args], runs)
+    print(f"saiken ledger handovers {' '.join(args)} ({what}): wall median {statistics.median(walls):.2f} s "
+          f"(best {min(walls):.2f} s), CPU median {statistics.median(cpus):.2f} s, {len(walls)} runs")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commits", type=int, default=10_000)
@@ -157,21 +166,26 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-manifest", action="store_true", help="no records/manifest.yaml in the history")
     ap.add_argument("--keep", type=Path, default=None, help="build the repository here and keep it")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: time the repository built there before")
     opts = ap.parse_args()
     base = opts.keep or Path(tempfile.mkdtemp(prefix="saiken-bench-"))
     repo = base / "repo"
-    if repo.exists():
-        shutil.rmtree(repo)
-    base.mkdir(parents=True, exist_ok=True)
-    built = make_repo(repo, opts.commits, opts.records, not opts.no_manifest)
+    built = 0.0
+    if not (opts.reuse and opts.keep and repo.exists()):
+        if repo.exists():
+            shutil.rmtree(repo)
+        base.mkdir(parents=True, exist_ok=True)
+        built = make_repo(repo, opts.commits, opts.records, not opts.no_manifest)
     count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
     kind = "without a manifest" if opts.no_manifest else "manifest rewritten in every commit"
     print(f"repository: {repo} ({count.strip()} commits, {kind}, built in {built:.1f} s)")
     print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    cache = repo / ".git" / "saiken" / "handovers-cache"
     for args in (["--format", "csv"], ["--format", "md"], ["--fy", "2023", "--format", "csv"]):
-        walls, cpus = time_command(repo, ["ledger", "handovers", *args], opts.runs)
-        print(f"saiken ledger handovers {' '.join(args)}: wall median {statistics.median(walls):.2f} s "
-              f"(best {min(walls):.2f} s), CPU median {statistics.median(cpus):.2f} s, {len(walls)} runs")
+        report(repo, ["--no-cache", *args], opts.runs, "cold, no cache")
+        cache.unlink(missing_ok=True)
+        report(repo, args, 1, "first run, writes the cache")
+        report(repo, args, opts.runs, "warm, cache up to date")
     if opts.keep is None:
         shutil.rmtree(base)
     return 0

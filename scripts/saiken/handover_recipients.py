@@ -127,19 +127,18 @@ def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
 
 def manifest_lines(blob: bytes, case_ids: Iterable[str]) -> dict[str, list[ManifestEntry]]:
     """The lines of these case ids in one manifest version, found without reading the rest."""
-    lines: list[str] = []
+    lines: list[bytes] = []
     for cid in case_ids:
-        key = cid.encode() + b": "
-        pos = 0 if blob.startswith(key) else blob.find(b"\n" + key) + 1
-        while pos > 0 or (pos == 0 and blob.startswith(key)):
-            eol = blob.find(b"\n", pos)
-            lines.append(blob[pos:eol if eol >= 0 else len(blob)].decode("utf-8", "replace"))
-            if eol < 0:
-                break
-            pos = blob.find(b"\n" + key, eol) + 1
-            if pos == 0:
-                break
-    return manifest_entries(lines)
+        key = b"\n" + cid.encode() + b": "
+        starts = [0] if blob.startswith(key[1:]) else []
+        pos = blob.find(key)
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = blob.find(key, pos + 1)
+        for start in starts:
+            eol = blob.find(b"\n", start)
+            lines.append(blob[start:eol if eol >= 0 else None])
+    return manifest_entries(line.decode("utf-8", "replace") for line in lines)
 
 
 def pick_entry(entries: list[ManifestEntry] | None, sha256: str) -> ManifestEntry | None:
@@ -208,18 +207,23 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
 
 @dataclass(frozen=True)
 class Sealed:
-    """What the ledger keeps of one record blob: its stanzas (None if not age) and its sha256."""
+    """What the ledger keeps of one record blob: its stanzas as `agefile.Stanza.describe()` labels
+    (None if not age; rage's random "*-grease" stanza, nobody's recipient, left out), the ssh key
+    tags among them, and its sha256."""
 
-    stanzas: tuple[agefile.Stanza, ...] | None
+    stanzas: tuple[str, ...] | None
+    ssh_tags: tuple[str, ...]
     sha256: str
 
 
 def sealed(blob: bytes) -> Sealed:
+    digest = hashlib.sha256(blob).hexdigest()
     try:
-        stanzas: tuple[agefile.Stanza, ...] | None = stanzas_of(blob)
+        stanzas = [s for s in stanzas_of(blob) if not s.type.endswith("-grease")]
     except DecryptFailure:
-        stanzas = None
-    return Sealed(stanzas, hashlib.sha256(blob).hexdigest())
+        return Sealed(None, (), digest)
+    tags = tuple(s.args[0] for s in stanzas if s.type == "ssh-ed25519" and s.args)
+    return Sealed(tuple(s.describe() for s in stanzas), tags, digest)
 
 
 def recipients_of(record: Sealed | None, handlers: HandlerView,
@@ -229,16 +233,9 @@ def recipients_of(record: Sealed | None, handlers: HandlerView,
         return Recipients((), (), None, None, "暗号文を読めません")
     if record.stanzas is None:
         return Recipients((), (), None, None, "age 形式ではありません")
-    ids: list[str] = []
     entry = pick_entry(written, record.sha256)
     matches = None if entry is None or entry.sha256 is None else entry.sha256 == record.sha256
     listed = entry.recipients if entry and matches is not False else None  # a stale line names nobody
-    for fp in listed or ():
-        ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
-    for s in record.stanzas:
-        if s.type == "ssh-ed25519" and s.args and s.args[0] in handlers.by_ssh_tag:
-            ids.append(handlers.by_ssh_tag[s.args[0]])
-    # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
-    real = [s for s in record.stanzas if not s.type.endswith("-grease")]
-    return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
-                      None if listed is None else len(listed), matches)
+    ids = [handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}") for fp in listed or ()]
+    ids += [handlers.by_ssh_tag[t] for t in record.ssh_tags if t in handlers.by_ssh_tag]
+    return Recipients(record.stanzas, tuple(sorted(set(ids))), None if listed is None else len(listed), matches)
