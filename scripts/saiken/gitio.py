@@ -132,17 +132,19 @@ def iter_log(cwd: Path, revs: Sequence[str] = ("HEAD",), *, raw: bool = True, ex
 
 def _log_commit(chunk: bytes) -> LogCommit:
     fields = chunk.split(b"\x00")
-    head, date, name, email = (f.decode("utf-8", "replace") for f in fields[:4])
-    oid, *parents = head.split(" ")
+    oid, *parents = fields[0].decode().split()
     changes: list[FileChange] = []
-    rest = iter(fields[4:])
-    for field_ in rest:  # ":<mode> <mode> <old> <new> <status>" NUL "<path>" NUL, repeated
-        meta = field_.strip().decode()
-        if meta.startswith(":"):
-            _, _, old, new, status = meta[1:].split(" ")
-            changes.append(FileChange(status[:1], old, new, next(rest).decode("utf-8", "replace")))
-    return LogCommit(oid, tuple(p for p in parents if p), dt.datetime.fromisoformat(date), name, email,
-                     tuple(changes))
+    i = 4
+    while i + 1 < len(fields):  # ":<mode> <mode> <old> <new> <status>" NUL "<path>" NUL, repeated
+        meta = fields[i].lstrip(b"\n")
+        if meta[:1] != b":":
+            i += 1
+            continue
+        _, _, old, new, status = meta.decode().split(" ")
+        changes.append(FileChange(status[:1], old, new, fields[i + 1].decode("utf-8", "replace")))
+        i += 2
+    return LogCommit(oid, tuple(parents), dt.datetime.fromisoformat(fields[1].decode()),
+                     fields[2].decode("utf-8", "replace"), fields[3].decode("utf-8", "replace"), tuple(changes))
 
 
 def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:

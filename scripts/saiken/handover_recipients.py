@@ -196,12 +196,9 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     if end < 0:
         raise DecryptFailure("header", "age 形式ではありません。")
     out = []
-    pos = blob.find(b"\n-> ", 0, end + 1)
-    while pos >= 0:
-        eol = blob.find(b"\n", pos + 4)
-        kind, *args = blob[pos + 4:eol].decode("ascii", "replace").split(" ")
+    for stanza in blob[:end].split(b"\n-> ")[1:]:
+        kind, *args = stanza.split(b"\n", 1)[0].decode("ascii", "replace").split(" ")
         out.append(agefile.Stanza(kind, tuple(args), b""))
-        pos = blob.find(b"\n-> ", eol, end + 1)
     return tuple(out)
 
 

@@ -87,7 +87,8 @@ def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_ch
     Both depend only on the commit and its ancestry, so a row can be cached by commit id.
     Otherwise 新規 / 更新 / 削除, joined with 「・」 when a commit mixes them (新規・削除 is a rename).
     """
-    kinds = [k for k in (NEW, UPDATE, DELETE) if any(kind == k for _, kind in changes)]
+    seen = {kind for _, kind in changes}
+    kinds = [k for k in (NEW, UPDATE, DELETE) if k in seen]
     if kinds == [UPDATE]:
         many = len(changes) >= REKEY_MIN_RECORDS or len(changes) >= records_present
         if policy_changed or (handlers_changed and many):
