@@ -83,6 +83,6 @@ def handling_report(root: Path, as_of: dt.date) -> str:
         f"| 甲による確認・監査 | {len(audits)} 回 |",
         f"| 事故 | {len(incidents)} 件{'（' + ', '.join(str(i.get('id')) for i in incidents) + '）' if incidents else ''} |",
         "", "## 未対応の事項", "",
-        *([f"- 特記事項{'・'.join(map(str, t))}（{f}）: {m}" for t, f, m in findings] or ["- なし"]), "",
+        *([f"- 特記事項{'・'.join(map(str, f.terms))}（{f.file}）: {f.message}" for f in findings] or ["- なし"]), "",
     ]
     return "\n".join(lines)
