@@ -230,7 +230,7 @@ class Batch:
     """
 
     def __init__(self, cwd: Path, on_object: Callable[[Any, bytes | None], None]) -> None:
-        self._args = ["cat-file", "--batch"]
+        self._args = ["cat-file", "--batch", "--buffer"]
         self._proc = subprocess.Popen(["git", *self._args], cwd=cwd, stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._tags: deque[Any] = deque()

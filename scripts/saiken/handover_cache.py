@@ -5,13 +5,15 @@ records its tree holds) and, for a handover, its changes (case ids, kinds, recor
 once read, the row's kind and recipients (stanza types, ssh key tags, handler ids, counts). Nothing
 else: no name, no e-mail address, no date (those come from `git log` on every run) and nothing
 from inside a record. A commit id stands for everything such a row depends on in the repository
-(its tree and all its ancestors); the header names the cache format and saiken's version, so a
-new saiken starts afresh. A file that is missing, unreadable or out of shape is ignored and
-written anew – the cache only saves time. Mode 0600, replaced atomically.
+(its tree and all its ancestors). The first line names the cache format and saiken's version (a
+new saiken starts afresh) and the SHA-256 of the rest: a file that is missing, cut short, damaged
+or of another format is ignored and written anew – the cache only saves time. Mode 0600, replaced
+atomically.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -51,13 +53,22 @@ def cache_path(root: Path) -> Path:
 def load(root: Path) -> Store:
     path = cache_path(root)
     try:
-        data = json.loads(path.read_bytes())
-        known = _decode(data) if data.get("format") == FORMAT else {}
+        known = _decode(_payload(path.read_bytes()))
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         known = {}
     store = Store(known, path)
     store._loaded = store.counts()
     return store
+
+
+def _payload(raw: bytes) -> Any:
+    """The cache's content, if its header names this format and its checksum holds (so a cut or
+    damaged file is never half read)."""
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    if header.get("format") != FORMAT or header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise ValueError("not this cache")
+    return json.loads(body)
 
 
 def save(root: Path, store: Store, seen: set[str]) -> None:
@@ -68,38 +79,27 @@ def save(root: Path, store: Store, seen: set[str]) -> None:
     known = store.known
     if len(known) - len(seen) > len(seen):
         known = {oid: v for oid, v in known.items() if oid in seen}
-    data = json.dumps(_encode(known), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(_encode(known), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
     try:
         store.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=store.path.parent, prefix=".handovers-")  # mode 0600
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(head + b"\n" + body)
         os.replace(tmp, store.path)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
 
-# --- the file's shape: {"format", "blobs": [handlers blob ids], "recipients": [...], "commits": [...]}
-# commit: [id, handlers, manifest, present, last_row, step or null]; handlers blob ids (and "")
-# as indexes into "blobs"; step: [[[case id, kind, blob], ...], manifest before, prev_row, computed]
-# computed: [kind, [[case id, index into "recipients"], ...]] or null.
-
-class _Table:
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.index: dict[Any, int] = {}
-
-    def __call__(self, item: Any) -> int | None:
-        if item is None:
-            return None
-        if item not in self.index:
-            self.index[item] = len(self.items)
-            self.items.append(item)
-        return self.index[item]
-
+# --- the content: {"blobs": [handlers blob ids], "recipients": [...], "commits": [...]}
+# commit: [id, handlers, manifest, present, last_row, step or null], handlers blob ids (and "") as
+# indexes into "blobs"; step: [[[case id, kind, blob], ...], manifest before, prev_row, computed];
+# computed: [kind, [[case id, index into "recipients"], ...]] or null. The checksum in the header
+# vouches for the shape, so reading it back checks no field (a damaged file never gets this far).
 
 def _encode(known: Known) -> dict[str, Any]:
-    blobs, recips = _Table(), _Table()
+    blobs: dict[str | None, int | None] = {None: None}
+    recips: dict[Recipients, int] = {}
     out = []
     for oid, (node, step) in known.items():
         row = None
@@ -107,50 +107,27 @@ def _encode(known: Known) -> dict[str, Any]:
             computed = None
             if step.computed is not None:
                 kind, by_case = step.computed
-                computed = [kind, [[cid, recips(r)] for cid, r in by_case.items()]]
-            row = [[list(ch) for ch in step.changes], step.manifest_before, blobs(step.prev_row), computed]
-        out.append([oid, blobs(node.handlers), node.manifest, node.present, blobs(node.last_row), row])
-    return {"format": FORMAT, "blobs": blobs.items,
-            "recipients": [[list(r.stanzas), list(r.handler_ids), r.manifest_count, r.manifest_matches, r.error]
-                           for r in recips.items],
+                computed = [kind, [[cid, recips.setdefault(r, len(recips))] for cid, r in by_case.items()]]
+            row = [step.changes, step.manifest_before, blobs.setdefault(step.prev_row, len(blobs) - 1), computed]
+        out.append([oid, blobs.setdefault(node.handlers, len(blobs) - 1), node.manifest, node.present,
+                    blobs.setdefault(node.last_row, len(blobs) - 1), row])
+    return {"blobs": [b for b in blobs if b is not None],
+            "recipients": [[r.stanzas, r.handler_ids, r.manifest_count, r.manifest_matches, r.error] for r in recips],
             "commits": out}
 
 
 def _decode(data: dict[str, Any]) -> Known:
-    blobs = [_text(b) for b in data["blobs"]]
-    recips = [Recipients(tuple(map(_text, s)), tuple(map(_text, h)), _opt(n, int), _opt(m, bool), _opt(e, str))
-              for s, h, n, m, e in data["recipients"]]
-
-    def blob(index: int | None) -> str | None:
-        return None if index is None else blobs[_index(index)]
-
+    blobs: list[str | None] = data["blobs"]
+    recips = [Recipients(tuple(s), tuple(h), n, m, e) for s, h, n, m, e in data["recipients"]]
     known: Known = {}
     for oid, handlers, manifest, present, last_row, row in data["commits"]:
-        node = Node(blob(handlers), _opt(manifest, str), int(present), blob(last_row))
+        node = Node(None if handlers is None else blobs[handlers], manifest, present,
+                    None if last_row is None else blobs[last_row])
         step = None
         if row is not None:
             changes, before, prev_row, computed = row
-            step = Step(node, [(_text(c), _text(k), _text(b)) for c, k, b in changes], _opt(before, str),
-                        blob(prev_row))
+            step = Step(node, [tuple(c) for c in changes], before, None if prev_row is None else blobs[prev_row])
             if computed is not None:
-                step.computed = (_text(computed[0]), {_text(c): recips[_index(i)] for c, i in computed[1]})
-        known[_text(oid)] = (node, step)
+                step.computed = (computed[0], {c: recips[i] for c, i in computed[1]})
+        known[oid] = (node, step)
     return known
-
-
-def _index(value: Any) -> int:
-    if type(value) is not int or value < 0:
-        raise TypeError(value)
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(value)
-    return value
-
-
-def _opt(value: Any, kind: type) -> Any:
-    if value is not None and type(value) is not kind:
-        raise TypeError(value)
-    return value

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from saiken import gitio, policy
 from saiken.handover_recipients import ManifestEntry, Recipients, Sealed, manifest_lines, sealed
@@ -41,8 +41,7 @@ def case_id_of(path: str) -> str | None:
 
 # --- state per commit -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     handlers: str | None  # policies/handlers.yaml blob as of the commit (None: no such file)
     manifest: str | None  # records/manifest.yaml blob
     present: int          # records in the commit's tree
@@ -55,7 +54,7 @@ Change = tuple[str, str, str]           # (case id, 新規/更新/削除, new bl
 Computed = tuple[str, dict[str, Recipients]]  # (kind of the row, recipients by case id)
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One handover: what changed, the state around it, and – once read – its kind and recipients."""
 
