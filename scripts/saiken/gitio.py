@@ -9,9 +9,8 @@ import datetime as dt
 import subprocess
 import threading
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from saiken.errors import SaikenError
 
@@ -68,8 +67,7 @@ def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes
 ZERO_OID = "0" * 40
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):  # a tuple: tens of thousands are made per history read
     """One line of `git log --raw`: status A/M/D (T and others kept as given) and both blob ids."""
 
     status: str
@@ -78,8 +76,7 @@ class FileChange:
     path: str
 
 
-@dataclass(frozen=True)
-class LogCommit:
+class LogCommit(NamedTuple):
     oid: str
     parents: tuple[str, ...]
     committed: dt.datetime  # committer date, in the committer's own UTC offset

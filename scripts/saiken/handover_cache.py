@@ -100,6 +100,13 @@ def save(root: Path, store: Store, seen: set[str]) -> None:
 def _encode(known: Known) -> dict[str, Any]:
     blobs: dict[str | None, int | None] = {None: None}
     recips: dict[Recipients, int] = {}
+    seen: dict[int, int] = {}  # id() -> index: rows share Recipients objects, hashing one is dearer
+
+    def recip(r: Recipients) -> int:
+        if id(r) not in seen:
+            seen[id(r)] = recips.setdefault(r, len(recips))
+        return seen[id(r)]
+
     out = []
     for oid, (node, step) in known.items():
         row = None
@@ -107,7 +114,7 @@ def _encode(known: Known) -> dict[str, Any]:
             computed = None
             if step.computed is not None:
                 kind, by_case = step.computed
-                computed = [kind, [[cid, recips.setdefault(r, len(recips))] for cid, r in by_case.items()]]
+                computed = [kind, [[cid, recip(r)] for cid, r in by_case.items()]]
             row = [step.changes, step.manifest_before, blobs.setdefault(step.prev_row, len(blobs) - 1), computed]
         out.append([oid, blobs.setdefault(node.handlers, len(blobs) - 1), node.manifest, node.present,
                     blobs.setdefault(node.last_row, len(blobs) - 1), row])

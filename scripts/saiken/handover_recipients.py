@@ -223,9 +223,10 @@ def sealed(blob: bytes) -> Sealed:
     return Sealed(tuple(s.describe() for s in stanzas), tags, digest)
 
 
-def recipients_of(record: Sealed | None, handlers: HandlerView,
-                  written: list[ManifestEntry] | None) -> Recipients:
-    """`written`: the record's lines in the manifest of the same commit."""
+def recipients_of(record: Sealed | None, handlers: HandlerView, written: list[ManifestEntry] | None,
+                  memo: dict[Any, Recipients] | None = None) -> Recipients:
+    """`written`: the record's lines in the manifest of the same commit. `memo`: a dict kept across
+    calls with the same `handlers`, so that records alike share one Recipients (most do)."""
     if record is None:
         return Recipients((), (), None, None, "暗号文を読めません")
     if record.stanzas is None:
@@ -233,6 +234,12 @@ def recipients_of(record: Sealed | None, handlers: HandlerView,
     entry = pick_entry(written, record.sha256)
     matches = None if entry is None or entry.sha256 is None else entry.sha256 == record.sha256
     listed = entry.recipients if entry and matches is not False else None  # a stale line names nobody
+    key = (record.stanzas, record.ssh_tags, listed, matches, id(handlers))
+    if memo is not None and key in memo:
+        return memo[key]
     ids = [handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}") for fp in listed or ()]
     ids += [handlers.by_ssh_tag[t] for t in record.ssh_tags if t in handlers.by_ssh_tag]
-    return Recipients(record.stanzas, tuple(sorted(set(ids))), None if listed is None else len(listed), matches)
+    found = Recipients(record.stanzas, tuple(sorted(set(ids))), None if listed is None else len(listed), matches)
+    if memo is not None:
+        memo[key] = found
+    return found

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from saiken import gitio, handover_cache, wareki
 from saiken.errors import SaikenError
@@ -132,7 +133,8 @@ def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.dat
     with Fetch(root) as fetch:
         steps = walk(commits(root, revs, known, seen), known, inside, fetch)
     views: dict[str | None, HandlerView] = {}
-    rows = [_row(c, step, views, fetch.blobs) for c, step in steps]
+    memo: dict[Any, Recipients] = {}  # the views live as long as this: their ids stay theirs
+    rows = [_row(c, step, views, fetch.blobs, memo) for c, step in steps]
     if cache:
         handover_cache.save(root, store, seen)
     return rows
@@ -144,10 +146,11 @@ def _view(views: dict[str | None, HandlerView], blobs: Blobs, oid: str | None) -
     return views[oid]
 
 
-def _row(c: gitio.LogCommit, step: Step, views: dict[str | None, HandlerView], blobs: Blobs) -> Handover:
+def _row(c: gitio.LogCommit, step: Step, views: dict[str | None, HandlerView], blobs: Blobs,
+         memo: dict[Any, Recipients]) -> Handover:
     handlers = _view(views, blobs, step.node.handlers)
     if step.computed is None:
-        step.computed = _compute(step, handlers, views, blobs)
+        step.computed = _compute(step, handlers, views, blobs, memo)
     kind, recipients = step.computed
     author = handlers.by_email.get(c.author_email.strip().lower())
     return Handover(
@@ -156,15 +159,15 @@ def _row(c: gitio.LogCommit, step: Step, views: dict[str | None, HandlerView], b
         changes=[(cid, k) for cid, k, _ in step.changes], kind=kind, recipients=recipients, handlers=handlers)
 
 
-def _compute(step: Step, handlers: HandlerView, views: dict[str | None, HandlerView],
-             blobs: Blobs) -> tuple[str, dict[str, Recipients]]:
+def _compute(step: Step, handlers: HandlerView, views: dict[str | None, HandlerView], blobs: Blobs,
+             memo: dict[Any, Recipients]) -> tuple[str, dict[str, Recipients]]:
     """The part of a row that needs blobs – what the cache keeps."""
     changed = step.prev_row is not None and _view(views, blobs, step.prev_row or None).active_keys != handlers.active_keys
     now, before = blobs.lines(step.node.manifest), blobs.lines(step.manifest_before)
     pairs = [(cid, k) for cid, k, _ in step.changes]
     kind = kind_of(pairs, handlers_changed=changed, records_present=step.node.present,
                    policy_changed=_policy_changed(step, now, before))
-    return kind, {cid: recipients_of(blobs.records.get(new), handlers, now.get(cid))
+    return kind, {cid: recipients_of(blobs.records.get(new), handlers, now.get(cid), memo)
                   for cid, k, new in step.changes if k != DELETE}
 
 
