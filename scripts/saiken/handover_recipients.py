@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable, NamedTuple
 
 from saiken import agefile, policy, yamlio
 from saiken.errors import DecryptFailure, SaikenError
@@ -88,14 +88,14 @@ def _ssh_tag(key: str) -> str | None:
 
 # --- records/manifest.yaml lines --------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):  # tuples: one per manifest line read, tens of thousands
     sha256: str | None
     recipients: tuple[str, ...]
     policy: str | None
 
 
 _BINARY_START = agefile.VERSION_LINE + b"\n"
+_FEW = 4  # case ids looked for one by one in a manifest version; more: one pass over all lines
 # The line as `saiken rekey` writes it; anything else is read field by field below.
 _CANONICAL = re.compile(r"^([A-Z0-9][A-Z0-9-]*): \{sha256: ([0-9a-f]{64}), "
                         r"recipients: \[([0-9a-f, ]*)\], policy: ([0-9a-f]+)\}$")
@@ -125,9 +125,14 @@ def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
     return out
 
 
-def manifest_lines(blob: bytes, case_ids: Iterable[str]) -> dict[str, list[ManifestEntry]]:
-    """The lines of these case ids in one manifest version, found without reading the rest."""
+def manifest_lines(blob: bytes, case_ids: Collection[str]) -> dict[str, list[ManifestEntry]]:
+    """The lines of these case ids in one manifest version, found without reading the rest (for a
+    few ids; for many – a re-encryption changes every record – every line is looked at once)."""
     lines: list[bytes] = []
+    if len(case_ids) > _FEW:
+        keys = {cid.encode() for cid in case_ids}
+        lines = [line for line in blob.split(b"\n") if line.split(b": ", 1)[0] in keys]
+        return manifest_entries(line.decode("utf-8", "replace") for line in lines)
     for cid in case_ids:
         key = b"\n" + cid.encode() + b": "
         starts = [0] if blob.startswith(key[1:]) else []
@@ -181,8 +186,8 @@ class Recipients:
         return text
 
 
-def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
-    """The stanzas' types and arguments, read quickly from a binary header (bodies left out).
+def stanzas_of(blob: bytes) -> list[tuple[str, list[str]]]:
+    """Each stanza's type and arguments, read quickly from a binary header (bodies left out).
 
     The ledger only reports: strict validation of every header is agefile.parse's job in the
     checks. Stanza bodies are base64, so a line starting with "-> " is always a stanza line.
@@ -190,7 +195,7 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     """
     if not blob.startswith(_BINARY_START):
         if agefile.looks_armored(blob):
-            return agefile.parse(blob)[0].stanzas
+            return [(s.type, list(s.args)) for s in agefile.parse(blob)[0].stanzas]
         raise DecryptFailure("header", "age 形式ではありません。")
     end = blob.find(b"\n--- ")
     if end < 0:
@@ -198,15 +203,14 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     out = []
     for stanza in blob[:end].split(b"\n-> ")[1:]:
         kind, *args = stanza.split(b"\n", 1)[0].decode("ascii", "replace").split(" ")
-        out.append(agefile.Stanza(kind, tuple(args), b""))
-    return tuple(out)
+        out.append((kind, args))
+    return out
 
 
-@dataclass(frozen=True)
-class Sealed:
-    """What the ledger keeps of one record blob: its stanzas as `agefile.Stanza.describe()` labels
-    (None if not age; rage's random "*-grease" stanza, nobody's recipient, left out), the ssh key
-    tags among them, and its sha256."""
+class Sealed(NamedTuple):
+    """What the ledger keeps of one record blob: its stanzas as `agefile.describe` labels (None if
+    not age; rage's random "*-grease" stanza, nobody's recipient, left out), the ssh key tags
+    among them, and its sha256."""
 
     stanzas: tuple[str, ...] | None
     ssh_tags: tuple[str, ...]
@@ -216,11 +220,11 @@ class Sealed:
 def sealed(blob: bytes) -> Sealed:
     digest = hashlib.sha256(blob).hexdigest()
     try:
-        stanzas = [s for s in stanzas_of(blob) if not s.type.endswith("-grease")]
+        stanzas = [(kind, args) for kind, args in stanzas_of(blob) if not kind.endswith("-grease")]
     except DecryptFailure:
         return Sealed(None, (), digest)
-    tags = tuple(s.args[0] for s in stanzas if s.type == "ssh-ed25519" and s.args)
-    return Sealed(tuple(s.describe() for s in stanzas), tags, digest)
+    tags = tuple(args[0] for kind, args in stanzas if kind == "ssh-ed25519" and args)
+    return Sealed(tuple(agefile.describe(kind, args) for kind, args in stanzas), tags, digest)
 
 
 def recipients_of(record: Sealed | None, handlers: HandlerView, written: list[ManifestEntry] | None,
