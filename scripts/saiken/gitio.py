@@ -9,10 +9,11 @@ import datetime as dt
 import fcntl
 import os
 import subprocess
+import tempfile
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from saiken.errors import SaikenError
 
@@ -112,8 +113,9 @@ def iter_log(cwd: Path, revs: Sequence[str] = ("HEAD",), *, raw: bool = True, ex
             "--", *pathspecs]  # no pathspec: all commits
     if commits is not None and not commits:
         return
+    err = tempfile.TemporaryFile()  # a file, so git can never block on a full stderr pipe
     proc = subprocess.Popen(["git", *args], cwd=cwd, stdin=subprocess.PIPE if commits is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=err)
     assert proc.stdout is not None
     if commits is not None:
         _feed(proc, "".join(f"{c}\n" for c in commits).encode())
@@ -127,7 +129,7 @@ def iter_log(cwd: Path, revs: Sequence[str] = ("HEAD",), *, raw: bool = True, ex
         if pending:
             yield _log_commit(pending)
     finally:
-        _finish(proc, args)
+        _finish(proc, args, err)
 
 
 def _log_commit(chunk: bytes) -> LogCommit:
@@ -159,15 +161,14 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
     threading.Thread(target=feed, daemon=True).start()
 
 
-def _finish(proc: subprocess.Popen[bytes], args: list[str]) -> None:
+def _finish(proc: subprocess.Popen[bytes], args: list[str], err: IO[bytes]) -> None:
     """Reap a streaming git process; its failure (unless we stopped reading early) is a GitError."""
-    if proc.poll() is None and proc.stdout is not None and proc.stdout.read(1):
+    stopped = proc.poll() is None and proc.stdout is not None and proc.stdout.read(1) != b""
+    if stopped:
         proc.kill()  # the caller stopped early: git's remaining output is not wanted
-        proc.wait()
-        return
-    stderr = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
-        raise GitError(args, proc.returncode, stderr.decode("utf-8", "replace"))
+    if proc.wait() != 0 and not stopped:
+        raise GitError(args, proc.returncode, _errors(err))
+    err.close()
 
 
 def resolve_commit(cwd: Path, rev: str) -> str | None:
@@ -231,8 +232,9 @@ class Batch:
 
     def __init__(self, cwd: Path, on_object: Callable[[Any, bytes | None], None]) -> None:
         self._args = ["cat-file", "--batch", "--buffer"]
+        self._err = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(["git", *self._args], cwd=cwd, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                      stdout=subprocess.PIPE, stderr=self._err)
         self._tags: deque[Any] = deque()
         self._on_object = on_object
         self._failure: BaseException | None = None
@@ -300,12 +302,11 @@ class Batch:
         except (BrokenPipeError, OSError):
             pass
         self._reader.join()
-        stderr = self._proc.stderr.read() if self._proc.stderr else b""
         code = self._proc.wait()
         if self._failure is not None:
             raise self._failure
         if code != 0:
-            raise GitError(self._args, code, stderr.decode("utf-8", "replace"))
+            raise GitError(self._args, code, _errors(self._err))
 
     def __enter__(self) -> "Batch":
         return self
@@ -317,6 +318,14 @@ class Batch:
         self._proc.kill()
         self._reader.join()
         self._proc.wait()
+        self._err.close()
+
+
+def _errors(err: IO[bytes]) -> str:
+    """What a streaming git process wrote to its stderr (a file, so git can never block on it)."""
+    with err:
+        err.seek(0)
+        return err.read().decode("utf-8", "replace")
 
 
 _CHUNK = 1 << 20
