@@ -8,6 +8,7 @@ Every person here is fictional (架空).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -105,7 +106,15 @@ def test_finding_renders_as_one_line() -> None:
         Finding("schema", (3,), "info", "f", None, "m")
 
 
+def designated_at_start(repo: RecordsRepo) -> None:
+    """The handlers designated when the contract began (2021-04-01), not on the day the test runs."""
+    path = repo.root / "policies" / "handlers.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"designated: \d{4}-\d{2}-\d{2}", "designated: 2021-04-01", text), encoding="utf-8")
+
+
 def test_clean_repository_passes(records_repo: RecordsRepo) -> None:
+    designated_at_start(records_repo)
     new_case(records_repo, "C-CLEAN001")
     write(records_repo, "docs/手順.md", "# 督促の手順\n\n事案 C-CLEAN001 は交渉中。\n")
     r = check_all(records_repo, "--as-of", "2021-06-01")
@@ -561,11 +570,13 @@ def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
 # --- evidence due dates (terms 11, 12, 15–19) – repository-level, `check --all` only ------------
 
 def test_training_and_audit_due_each_fiscal_year(records_repo: RecordsRepo) -> None:
+    designated_at_start(records_repo)
     r = check_all(records_repo, "--as-of", "2021-06-01")
     assert r.returncode == 0, r.stdout  # reminders, not blockers
     found = lines(r.stdout, "evidence")
-    assert ("WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
-            "従事者教育（個人情報の適正な管理・情報セキュリティ・条例の周知）がまだ記録されていません（期限 2022-03-31）") in found[0]
+    assert found[0] == ("WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
+                        "従事者教育を受けていない有効な取扱者がいます（期限 2022-03-31）: otsu-01。実施したら "
+                        "`saiken ledger training --date YYYY-MM-DD --attendees otsu-01 --topic 内容` で記録してください。")
     assert "特記事項15・16・17 ledger/audits.yaml" in found[1]
     write(records_repo, "ledger/trainings.yaml", "trainings:\n  - {date: 2021-05-20, attendees: [otsu-01], topic: 研修}\n")
     r = check_all(records_repo, "--as-of", "2022-06-01")
@@ -586,30 +597,39 @@ def test_evidence_is_not_judged_on_a_list_of_files(records_repo: RecordsRepo) ->
 def test_an_incident_needs_notice_and_written_report(records_repo: RecordsRepo) -> None:
     write(records_repo, "ledger/incidents.yaml",
           "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01, notified: 2021-07-01}\n")
-    r = check_all(records_repo, "--as-of", "2021-07-05")
+    # the written report is due 30 days after discovery (policies/incidents.yaml; here the occurrence)
+    r = check_all(records_repo, "--as-of", "2021-07-31")
+    assert not [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    r = check_all(records_repo, "--as-of", "2021-08-01")
     assert r.returncode == 1
     found = [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
-    assert len(found) == 1
-    assert found[0].startswith("ERROR [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故の書面による報告の提出日")
+    assert found == ["ERROR [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故 JIKO-1 の書面による"
+                     "事故報告が期限（2021-07-31）を過ぎても記録されていません。提出したら "
+                     "`saiken incident report JIKO-1 --report YYYY-MM-DD` で記録してください。"]
 
 
-def test_after_the_contract_ends_records_go_and_erasure_is_certified(records_repo: RecordsRepo) -> None:
+def test_after_the_contract_ends_otsu_is_taken_off_and_erasure_is_certified(records_repo: RecordsRepo) -> None:
+    designated_at_start(records_repo)
     contract = records_repo.root / "policies" / "contract.yaml"
     contract.write_text(contract.read_text(encoding="utf-8").replace("end: null", "end: 2022-03-31"), encoding="utf-8")
-    new_case(records_repo, "C-END00001")
+    new_case(records_repo, "C-END00001")  # encrypted to otsu-01 (乙), the only handler
     write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05}\n")
     assert not [x for x in lines(check_all(records_repo, "--as-of", "2022-03-31").stdout, "evidence")
                 if x.startswith("ERROR")]
     r = check_all(records_repo, "--as-of", "2022-04-01")
     assert r.returncode == 1
     errors = [x.split(" – ")[0] for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
-    assert errors == ["ERROR [evidence] 特記事項11 records/", "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml",
-                      "ERROR [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）"]
+    assert errors == ["ERROR [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）",
+                      "ERROR [evidence] 特記事項11・12 policies/handlers.yaml", "ERROR [evidence] 特記事項11・12 records/",
+                      "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml"]
+    assert "1 件の記録が乙の鍵でも開ける暗号化のままです（C-END00001）" in r.stdout
     (records_repo.root / "records" / "C-END00001.yaml.age").unlink()
+    records_repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    records_repo.saiken("handler", "deactivate", "otsu-01", "--on", "2022-03-31", check=True)
     write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05, returned: 2022-03-30}\n")
     write(records_repo, "ledger/erasures.yaml",
           "erasures:\n  - {date: 2022-04-01, scope: 全記録, method: 鍵の破棄, by: otsu-01, certificate: 2022-04-02}\n")
-    r = check_all(records_repo, "--as-of", "2022-04-05")
+    r = check_all(records_repo, "--as-of", "2022-04-05", "--only", "evidence")
     assert r.returncode == 0, r.stdout
 
 

@@ -4,12 +4,13 @@ erasure and writes the 個人情報消去証明書. Real git clone, real keys.""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import RecordsRepo
+from conftest import VENV_BIN, RecordsRepo, _base_env
 from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
 
 from saiken import yamlio
@@ -105,3 +106,45 @@ def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo,
     assert kou.saiken("case", "show", CASES[0], env=as_kou).returncode == 0
     r = kou.saiken("case", "show", CASES[0], env={"SAIKEN_IDENTITY": str(kou.identity)})  # 乙's old key
     assert r.returncode == 1 and "お手元の鍵ではこのファイルを開けません" in r.stderr
+
+
+def test_check_all_in_a_demo_holds_the_contract_end(tmp_path: Path) -> None:
+    """`saiken check --all` in a real demo repository (甲's) after the contract end: errors (terms 11,
+    12) until 乙 has erased and certified and 甲 has taken 乙 off every record, then none."""
+    env = _base_env(tmp_path)
+    demo = tmp_path / "demo"
+    subprocess.run([str(VENV_BIN / "saiken"), "demo", str(demo), "--as-of", "2025-06-30"], env=env, check=True,
+                   capture_output=True)
+    keys = {h: demo / ".identities" / f"{h}.txt" for h in ("kou-01", "otsu-01", "otsu-02")}
+    kou = RecordsRepo(demo, {**env, "SAIKEN_IDENTITY": str(keys["kou-01"])}, keys["kou-01"], "")
+    contract = demo / "policies" / "contract.yaml"
+    contract.write_text(re.sub(r"(?m)^end:.*$", "end: 2026-03-31", contract.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    kou.git("commit", "-qam", "契約終了日を記録")  # through the demo's own hooks
+
+    def errors() -> str:
+        r = kou.saiken("check", "--all", "--as-of", "2026-04-01")
+        return "\n".join(line for line in r.stdout.splitlines() if line.startswith("ERROR"))
+
+    before = errors()
+    assert "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml" in before and "saiken erase --as 乙" in before
+    assert "ERROR [evidence] 特記事項11・12 records/" in before and "20 件の記録が乙の鍵でも開ける" in before
+    assert "ERROR [evidence] 特記事項11・12 policies/handlers.yaml" in before  # otsu-01, otsu-02 still active
+    # 乙 erases in its own clone (its keys are destroyed) and hands the ledger back
+    otsu_root = tmp_path / "otsu"
+    subprocess.run(["git", "clone", "-q", str(demo), str(otsu_root)], env=env, check=True)
+    (tmp_path / "otsu-keys").mkdir()
+    otsu_keys = [shutil.copy(keys[h], tmp_path / "otsu-keys" / f"{h}.txt") for h in ("otsu-01", "otsu-02")]
+    otsu = RecordsRepo(otsu_root, {**env, "SAIKEN_IDENTITY": ":".join(map(str, otsu_keys))}, Path(otsu_keys[0]), "")
+    otsu.saiken("erase", "--as", "乙", "--as-of", "2026-04-01", "--yes", check=True)
+    otsu.git("add", "ledger")
+    otsu.git("commit", "-qm", "消去の記録と消去証明書")
+    kou.git("pull", "-q", "--no-rebase", str(otsu_root), "main")
+    after_erase = errors()
+    assert "ledger/erasures.yaml" not in after_erase  # certified
+    assert "ERROR [evidence] 特記事項11・12 records/" in after_erase  # but 乙's keys still open them here
+    # 甲 takes 乙 off and re-encrypts every record to 甲 alone
+    for hid in ("otsu-01", "otsu-02"):
+        kou.saiken("handler", "deactivate", hid, "--on", "2026-03-31", check=True)
+    kou.saiken("erase", "--as", "甲", "--as-of", "2026-04-01", check=True)
+    assert errors() == ""

@@ -316,7 +316,7 @@ def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: Rec
     on_main = commit(repo, "otsu-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
     env = {**repo.env, **who("otsu-01", "2021-04-08T10:00:00+09:00")}
     subprocess.run(["git", "merge", "-q", "--no-edit", "ward"], cwd=repo.root, env=env, check=True)
-    rows = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
+    rows = table_rows(_both(repo))
     assert len(rows) == 3
     by_commit = {r[0].split(" / ")[1]: r for r in rows}
     assert by_commit[on_branch[:12]][1].endswith("（kou-01・甲）") and by_commit[on_branch[:12]][4] == "新規"
@@ -352,3 +352,49 @@ def test_armored_records_and_deactivated_receivers(records_repo: RecordsRepo) ->
     ok = repo.saiken("ledger", "receive", handed, env=who("kou-02", "2021-04-07T10:00:00+09:00"))
     assert ok.returncode == 0, ok.stderr
     assert "receiver: kou-02" in (repo.root / "ledger" / "receipts.yaml").read_text(encoding="utf-8")
+
+
+# --- the row cache (.git/saiken/handovers-cache) ----------------------------------------------------
+
+def _both(repo: RecordsRepo, *args: str) -> str:
+    """The table read with the cache (and updating it) – asserted equal to the one read without."""
+    cached = repo.saiken("ledger", "handovers", "--format", "csv", *args, check=True).stdout
+    assert repo.saiken("ledger", "handovers", "--format", "csv", "--no-cache", *args, check=True).stdout == cached
+    return cached
+
+
+def test_cached_rows_equal_uncached_through_new_commits_rewrites_and_corruption(
+        records_repo: RecordsRepo, history: dict[str, str], fictional_case_text: str) -> None:
+    repo = records_repo
+    cache = repo.root / ".git" / "saiken" / "handovers-cache"
+    assert not cache.exists()
+    first = _both(repo, "--fy", "2021")  # only FY2021's rows are read, every commit's state is kept
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+    full = _both(repo)
+    text = cache.read_text(encoding="utf-8")
+    assert history["next_fy"] in text and "C-TEST0001" in text
+    for secret in (*FICTIONAL, "架空", "example.invalid", "otsu-01@"):  # no name, no e-mail, nothing of a record
+        assert secret not in text
+    stamp = cache.stat().st_mtime_ns
+    assert _both(repo) == full and cache.stat().st_mtime_ns == stamp  # nothing new: nothing written
+    # new commits: only they are read; the earlier rows stay as they were
+    edit_case(repo, fictional_case_text, "C-TEST0001", "来所")
+    added = commit(repo, "kou-01", "2022-04-02T10:00:00+09:00", "交渉記録を追記")
+    grown = _both(repo)
+    assert grown.startswith(full) and added[:12] in grown
+    # a rewritten history: cached commits disappear, new ones take their place
+    repo.git("reset", "-q", "--hard", history["rekey"])
+    edit_case(repo, fictional_case_text, "C-TEST0002", "書留を送付")
+    rewritten = commit(repo, "otsu-01", "2021-10-01T10:00:00+09:00", "交渉記録を追記")
+    after = _both(repo)
+    assert rewritten[:12] in after and added[:12] not in after and history["delete"][:12] not in after
+    assert _both(repo, "--fy", "2021") != first
+    repo.git("rebase", "-q", "--force-rebase", "--root")  # every commit new (committed today)
+    rebased = _both(repo)
+    assert rebased != after
+    # a corrupt or foreign cache is ignored and written anew
+    for broken in (b"\x00garbage", text[: len(text) // 2].encode(), b'{"format": "x", "commits": []}',
+                   text.replace('"commits":[[', '"commits":[[7,', 1).encode()):
+        cache.write_bytes(broken)
+        assert _both(repo) == rebased
+        assert cache.read_bytes() != broken

@@ -241,3 +241,27 @@ def test_a_repository_made_by_saiken_init_has_the_hooks(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", "--bare", str(elsewhere)], check=True, env=env)
     pushed = run("push", str(elsewhere), "main")
     assert pushed.returncode != 0 and "[remote] 特記事項6" in out(pushed)
+
+
+def test_pre_push_checks_every_ref_pushed_at_once(clean: RecordsRepo) -> None:
+    """pre-commit tells a pre-push hook only the first ref that has new commits (it reads git's
+    stdin itself): a violation on the second branch of `git push origin a b` must still stop it."""
+    (clean.root / "docs").mkdir(exist_ok=True)
+    (clean.root / "docs" / "memo.md").write_text("# 手順のメモ\n", encoding="utf-8")
+    assert git(clean, "checkout", "-q", "-b", "a").returncode == 0
+    git(clean, "add", "docs/memo.md")
+    assert git(clean, "commit", "-q", "-m", "手順のメモ").returncode == 0
+    assert git(clean, "checkout", "-q", "-b", "b", "main").returncode == 0
+    rel = plaintext_record(clean, "C-HOOK0010")
+    git(clean, "add", rel)
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "追加").returncode == 0
+    bad = git(clean, "rev-parse", "HEAD").stdout.strip()
+    git(clean, "checkout", "-q", "main")
+    try:
+        proc = git(clean, "push", "origin", "a", "b")
+        assert proc.returncode != 0
+        assert "saiken-pre-push" in out(proc) and f"[plaintext] 特記事項2・8 {rel}" in out(proc)
+        assert "pre-receive hook declined" not in out(proc)  # refused on the client, before sending
+        assert not bare_has(designated(clean), bad)
+    finally:
+        git(clean, "branch", "-q", "-D", "a", "b")

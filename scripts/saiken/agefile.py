@@ -23,6 +23,7 @@ import hashlib
 import functools
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from saiken.errors import DecryptFailure
 
@@ -42,10 +43,14 @@ class Stanza:
     body: bytes
 
     def describe(self) -> str:
-        """A short, secret-free label: the type, and for ssh stanzas the key tag."""
-        if self.type in ("ssh-ed25519", "ssh-rsa") and self.args:
-            return f"{self.type}({self.args[0]})"
-        return self.type
+        return describe(self.type, self.args)
+
+
+def describe(kind: str, args: Sequence[str]) -> str:
+    """A stanza's short, secret-free label: the type, and for ssh stanzas the key tag."""
+    if kind in ("ssh-ed25519", "ssh-rsa") and args:
+        return f"{kind}({args[0]})"
+    return kind
 
 
 @dataclass(frozen=True)

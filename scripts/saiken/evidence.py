@@ -2,18 +2,21 @@
 
 Each file is a mapping with one list (`media: [...]`, `audits: [...]`, ...); entries hold case ids,
 handler ids, dates and hashes only – never a name. Writes keep the user's comments (ruamel
-round-trip) and are atomic. `findings(root, as_of)` says what evidence is missing on a date.
+round-trip) and are atomic. `findings(root, as_of)` says what evidence is missing or overdue on a
+date – the one place that decides it: the `evidence` check (`saiken check --all`) asks `due()` the
+same about the tree under check, and the 取扱状況報告 lists the same findings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator
 
-from saiken import agefile, schema, yamlio
+from saiken import manifest, recipients, schema, yamlio
 from saiken.errors import SaikenError
 from saiken.policy import CONTRACT_FILE, Policy, load_yaml
 from saiken.records import RECORDS_DIR, SUFFIX, atomic_write
@@ -40,15 +43,8 @@ HANDOVER_METHODS = ("書留", "手渡し(鍵付きケース)", "メール(パス
 # Free-text fields: short, and checked for what looks like a name or an address (term 2, 7).
 TEXT_FIELDS = {"topic", "method", "result", "findings", "summary", "scope", "storage", "kind", "category", "purpose"}
 _LOOKS_PERSONAL = re.compile(r"(様|殿|さん|氏)(?:\s|$|、|。)|〒|\d{3}-\d{4}|[都道府県].{1,6}[市区町村]|@")
-
-
-class Finding(NamedTuple):
-    """Evidence a term asks for that is missing on a date."""
-
-    terms: tuple[int, ...]
-    file: str
-    message: str                 # Japanese; may name handler ids and case ids, never a person
-    due: dt.date                 # by when it was (or is) due; overdue when before the date asked about
+INCIDENT_RULES = "policies/incidents.yaml"
+WARNING = "warning"
 
 
 def rel(name: str) -> str:
@@ -156,10 +152,6 @@ def fy_label(year: int) -> str:
     return f"{fiscal_year_label(year)}（{year}年度）"
 
 
-def fy_end(year: int) -> dt.date:
-    return dt.date(year + 1, 3, 31)
-
-
 @dataclass(frozen=True)
 class Contract:
     start: dt.date | None
@@ -167,7 +159,11 @@ class Contract:
 
     @classmethod
     def load(cls, root: Path) -> "Contract":
-        data = load_yaml(root, CONTRACT_FILE, {}) or {}
+        return cls.from_data(load_yaml(root, CONTRACT_FILE, {}))
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Contract":
+        data = data if isinstance(data, dict) else {}
         periods = [p for p in data.get("periods") or [] if isinstance(p, dict)]
         starts = [p["from"] for p in periods if isinstance(p.get("from"), dt.date)]
         end = data.get("end")
@@ -189,98 +185,214 @@ class Contract:
         return self.end is not None and as_of > self.end
 
 
-# --- findings --------------------------------------------------------------------------------------
+def incident_deadlines(rules: Any, discovered: dt.date, wrongful: bool) -> tuple[dt.date, dt.date]:
+    """(速報, 書面による報告) due dates of an incident, counted from discovery by policies/incidents.yaml."""
+    rules = rules if isinstance(rules, dict) else {}
+    try:
+        prelim = int(rules.get("preliminary_days", 5))
+        final = int(rules.get("final_days_wrongful" if wrongful else "final_days", 60 if wrongful else 30))
+    except (TypeError, ValueError):
+        raise SaikenError("日数は整数で書いてください。", where=INCIDENT_RULES) from None
+    return discovered + dt.timedelta(days=prelim), discovered + dt.timedelta(days=final)
 
-def _dates(items: list[dict[str, Any]]) -> set[int]:
-    return {fiscal_year(e["date"]) for e in items if isinstance(e.get("date"), dt.date)}
+
+# --- what is due: the one place (the `evidence` check and the 取扱状況報告 ask here) -------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """Evidence missing or overdue on a date: the terms, the file (and where in it), what to do."""
+
+    terms: tuple[int, ...]
+    file: str
+    message: str  # Japanese, with the command that fixes it
+    where: str | None = None
+    severity: str = "error"  # "warning": a reminder that cannot be fixed by a commit (甲's audit)
+    due: dt.date | None = None  # by when it was (or is) due: overdue when before the date judged on
 
 
-def _training(root: Path, policy: Policy, years: list[int], as_of: dt.date) -> list[Finding]:
-    out: list[Finding] = []
-    items = entries(root, "trainings")
-    for year in years:
-        trained = {h for e in items if isinstance(e.get("date"), dt.date) and fiscal_year(e["date"]) == year
-                   for h in e.get("attendees") or []}
-        missing = [h.id for h in policy.active_handlers if h.id not in trained and fiscal_year(h.designated) <= year]
-        if missing:
-            out.append(Finding((18,), rel("trainings"), f"{fy_label(year)}の従事者教育を受けていない有効な取扱者がいます: "
-                               f"{', '.join(missing)}。実施したら `saiken ledger training --date YYYY-MM-DD "
-                               f"--attendees {','.join(missing)} --topic 内容` で記録してください。", fy_end(year)))
+@dataclass
+class Tree:
+    """What the due dates are judged on: policies/, ledger/ and records/ of one tree – the work
+    tree, or the files a check was given."""
+
+    read: Callable[[str], bytes | None]
+    record_files: Callable[[], Iterable[tuple[str, bytes]]]  # (path, ciphertext) of every record
+    policy: Policy
+    _parsed: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def worktree(cls, root: Path) -> "Tree":
+        def read(rel_path: str) -> bytes | None:
+            path = root / rel_path
+            return path.read_bytes() if path.is_file() else None
+
+        def records() -> Iterator[tuple[str, bytes]]:
+            for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
+                yield f"{RECORDS_DIR}/{path.name}", path.read_bytes()
+        return cls(read, records, Policy.load(root))
+
+    def yaml(self, rel_path: str) -> Any:
+        if rel_path not in self._parsed:
+            raw = self.read(rel_path)
+            self._parsed[rel_path] = None if raw is None else yamlio.fast_load(
+                raw.decode("utf-8", "replace"), where=rel_path, allow_aliases=True)
+        return self._parsed[rel_path]
+
+    def entries(self, name: str) -> list[dict[str, Any]]:
+        key = FILES[name][0]
+        data = self.yaml(rel(name))
+        items = data.get(key) if isinstance(data, dict) else None
+        if data is not None and (not isinstance(items, list) or not all(isinstance(e, dict) for e in items)):
+            raise SaikenError(f"「{key}:」の下に記録を「- 」で並べてください。", where=rel(name))
+        return list(items or [])
+
+
+def findings(root: Path, as_of: dt.date) -> list[Finding]:
+    """What evidence the terms ask for is missing on `as_of`, in the work tree at `root`."""
+    return due(Tree.worktree(root), as_of)
+
+
+def due(tree: Tree, as_of: dt.date) -> list[Finding]:
+    """What evidence the terms ask for is missing on `as_of` (terms 11, 12, 15–19). A ledger or
+    policy file that cannot be read is a finding itself, naming the file."""
+    try:
+        contract = Contract.from_data(tree.yaml(CONTRACT_FILE))
+    except SaikenError as exc:
+        return [_unreadable(exc, CONTRACT_FILE, (11, 12, 15, 16, 17, 18))]
+    years = contract.fiscal_years(as_of)
+    out = (_guard(tree, "trainings", (18,), _training, years, as_of)
+           + _guard(tree, "audits", (15, 16, 17), _audits, years, as_of)
+           + _guard(tree, "incidents", (19,), _incidents, as_of))
+    if contract.end is not None and contract.ended(as_of):
+        out += _guard(tree, "media", (11,), _media, contract.end, as_of)
+        out += _after_end(tree, contract.end)
     return out
 
 
-def _audits(root: Path, years: list[int], as_of: dt.date) -> list[Finding]:
-    done = _dates(entries(root, "audits"))
-    return [Finding((15, 16, 17), rel("audits"), f"{fy_label(y)}の甲による確認・監査の記録がありません"
-                    + ("" if as_of > fy_end(y) else f"（年度末 {fy_end(y).isoformat()} までに実施）")
-                    + "。実施したら `saiken ledger audit --date YYYY-MM-DD --by 甲の取扱者ID --method 立入り調査 "
-                    "--result 結果` で記録してください。", fy_end(y)) for y in years if y not in done]
+def _unreadable(exc: SaikenError, file: str, terms: tuple[int, ...]) -> Finding:
+    return Finding(terms, file, f"{exc.message} {file} を直してください（書式は docs/procedures/evidence.md）。")
 
 
-def _incidents(root: Path, as_of: dt.date) -> list[Finding]:
+def _guard(tree: Tree, name: str, terms: tuple[int, ...], judge: Callable[..., list[Finding]],
+           *args: Any) -> list[Finding]:
+    try:
+        return judge(tree, *args)
+    except SaikenError as exc:
+        return [_unreadable(exc, rel(name), terms)]
+
+
+def _dated(tree: Tree, name: str, terms: tuple[int, ...]) -> tuple[list[tuple[dt.date, dict[str, Any]]], list[Finding]]:
+    """Entries with their date; an entry whose date is not YYYY-MM-DD is a finding."""
+    field_ = "date"
+    dated, bad = [], []
+    key = FILES[name][0]
+    for n, e in enumerate(tree.entries(name)):
+        d = e.get(field_)
+        if isinstance(d, dt.date) and not isinstance(d, dt.datetime):
+            dated.append((d, e))
+        else:
+            bad.append(Finding(terms, rel(name), f"{field_} は YYYY-MM-DD 形式の日付です。{rel(name)} を直してください。",
+                               f"{key}[{n}].{field_}"))
+    return dated, bad
+
+
+def _year_phrase(year: int, as_of: dt.date, what: str) -> str:
+    fy_end = dt.date(year + 1, 3, 31)
+    return (f"{fy_label(year)}の{what}" if as_of > fy_end else f"今年度（{fy_label(year)}）の{what}（期限 {fy_end.isoformat()}）")
+
+
+def _training(tree: Tree, years: list[int], as_of: dt.date) -> list[Finding]:
+    """Term 18: every active handler trained in each fiscal year since the one they were designated in."""
+    dated, out = _dated(tree, "trainings", (18,))
+    for year in years:
+        trained = {h for d, e in dated if fiscal_year(d) == year for h in e.get("attendees") or []}
+        missing = [h.id for h in tree.policy.active_handlers if h.id not in trained and fiscal_year(h.designated) <= year]
+        if missing:
+            out.append(Finding((18,), rel("trainings"), _year_phrase(year, as_of, "従事者教育を受けていない有効な取扱者がいます")
+                               + f": {', '.join(missing)}。実施したら `saiken ledger training --date YYYY-MM-DD "
+                               f"--attendees {','.join(missing)} --topic 内容` で記録してください。",
+                               fy_label(year), WARNING, dt.date(year + 1, 3, 31)))
+    return out
+
+
+def _audits(tree: Tree, years: list[int], as_of: dt.date) -> list[Finding]:
+    """Terms 15–17: 甲's check of the contractor at least once in each fiscal year."""
+    dated, out = _dated(tree, "audits", (15, 16, 17))
+    done = {fiscal_year(d) for d, _ in dated}
+    return out + [Finding((15, 16, 17), rel("audits"), f"{fy_label(y)}の甲による確認（立入り調査等）・監査の記録がありません"
+                          + ("" if as_of > dt.date(y + 1, 3, 31) else f"（年度末 {y + 1}-03-31 までに実施）")
+                          + "。実施したら `saiken ledger audit --date YYYY-MM-DD --by 甲の取扱者ID --method 立入り調査 "
+                          "--result 結果` で記録してください。", fy_label(y), WARNING, dt.date(y + 1, 3, 31))
+                  for y in years if y not in done]
+
+
+def _incidents(tree: Tree, as_of: dt.date) -> list[Finding]:
+    """Term 19: 甲 notified, and the written report given, by the deadlines of policies/incidents.yaml."""
     out: list[Finding] = []
-    for e in entries(root, "incidents"):
-        for field, due, what in (("notified", "prelim_due", "甲への速報（通知）"), ("report", "final_due", "書面による事故報告")):
-            deadline = e.get(due)
-            if not isinstance(e.get(field), dt.date) and isinstance(deadline, dt.date) and as_of > deadline:
-                out.append(Finding((19,), rel("incidents"), f"事故 {e.get('id')} の{what}が期限（{deadline.isoformat()}）を過ぎても"
-                                   f"記録されていません。提出したら `saiken incident report {e.get('id')} --{field} YYYY-MM-DD` "
-                                   "で記録してください。", deadline))
+    for n, e in enumerate(tree.entries("incidents")):
+        label = f"incidents[{n}]" + (f"（{e['id']}）" if e.get("id") else "")
+        start = e.get("discovered") if isinstance(e.get("discovered"), dt.date) else e.get("occurred")
+        if not isinstance(start, dt.date):
+            out.append(Finding((19,), rel("incidents"), f"事故の発見日（discovered）も発生日（occurred）もないため、"
+                               f"報告の期限がわかりません。{rel('incidents')} に日付を記録してください。", label))
+            continue
+        prelim, final = incident_deadlines(tree.yaml(INCIDENT_RULES), start, bool(e.get("wrongful")))
+        for field_, due_field, deadline, what in (("notified", "prelim_due", prelim, "甲への速報（通知）"),
+                                                  ("report", "final_due", final, "書面による事故報告")):
+            deadline = e[due_field] if isinstance(e.get(due_field), dt.date) else deadline
+            if not isinstance(e.get(field_), dt.date) and as_of > deadline:
+                out.append(Finding((19,), rel("incidents"), f"事故 {e.get('id')} の{what}が期限（{deadline.isoformat()}）を"
+                                   f"過ぎても記録されていません。提出したら `saiken incident report {e.get('id')} "
+                                   f"--{field_} YYYY-MM-DD` で記録してください。", label, due=deadline))
     return out
 
 
 def media_out(root: Path, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """Media handed over and not back (on `as_of`, if given)."""
-    def out(m: dict[str, Any]) -> bool:
-        back, given = m.get("returned"), m.get("handed_over")
-        if as_of is not None and isinstance(given, dt.date) and given > as_of:
-            return False
-        return not isinstance(back, dt.date) or (as_of is not None and back > as_of)
-    return [m for m in entries(root, "media") if out(m)]
+    return [m for m in entries(root, "media") if _out(m, as_of)]
 
 
-def _media(root: Path, end: dt.date, as_of: dt.date) -> list[Finding]:
-    return [Finding((11,), rel("media"), f"媒体 {m.get('id')}（{m.get('kind')}）が契約終了日（{end.isoformat()}）を過ぎても返還されていません。"
-                    f"返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。", end) for m in media_out(root, as_of)]
+def _out(m: dict[str, Any], as_of: dt.date | None) -> bool:
+    back, given = m.get("returned"), m.get("handed_over")
+    if as_of is not None and isinstance(given, dt.date) and given > as_of:
+        return False
+    return not isinstance(back, dt.date) or (as_of is not None and back > as_of)
 
 
-def records_for_otsu(root: Path, policy: Policy) -> list[str]:
-    """Case ids whose file still has more recipients than 甲's active handlers (not yet rekeyed 甲-only)."""
-    kou = len([h for h in policy.active_handlers if h.organisation == "甲"])
-    out = []
-    for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
-        try:
-            header, _ = agefile.parse(path.read_bytes())
-        except SaikenError:
-            continue
-        real = [t for t in header.types if t == "X25519" or t.startswith("ssh-")]  # rage adds grease stanzas
-        if len(real) > kou:
-            out.append(path.name[: -len(SUFFIX)])
-    return out
+def _media(tree: Tree, end: dt.date, as_of: dt.date) -> list[Finding]:
+    """Contractor measure 4, term 11: every medium back with 甲 by the contract end."""
+    return [Finding((11,), rel("media"), f"媒体 {m.get('id')}（{m.get('kind')}）が契約終了日（{end.isoformat()}）を過ぎても"
+                    f"返還されていません。返還されたら `saiken ledger return --medium {m.get('id')}` で記録してください。",
+                    f"media[{n}]" + (f"（{m['id']}）" if m.get("id") else ""), due=end)
+            for n, m in enumerate(tree.entries("media")) if _out(m, as_of)]
 
 
-def _after_end(root: Path, policy: Policy, end: dt.date, as_of: dt.date) -> list[Finding]:
-    out = _media(root, end, as_of)
-    otsu = [h.id for h in policy.active_handlers if h.organisation == "乙"]
+def _after_end(tree: Tree, end: dt.date) -> list[Finding]:
+    """Terms 11, 12 after the contract end: 乙 erases (its keys) and certifies; 甲 takes 乙 off the
+    records – no record may stay encrypted to a 乙 handler's key."""
+    out: list[Finding] = []
+    otsu = [h.id for h in tree.policy.active_handlers if h.organisation == "乙"]
     if otsu:
-        out.append(Finding((11, 12), "policies/handlers.yaml", f"契約終了（{end.isoformat()}）後も乙の取扱者が有効です: {', '.join(otsu)}。"
-                           f"`saiken handler deactivate ID` で解除し、`saiken rekey` で甲だけに暗号化し直してください。", end))
-    left = records_for_otsu(root, policy)
+        out.append(Finding((11, 12), "policies/handlers.yaml", f"契約終了（{end.isoformat()}）後も乙の取扱者が有効です: "
+                           f"{', '.join(otsu)}。`saiken handler deactivate ID --on {end.isoformat()}` で解除し、"
+                           "`saiken erase --as 甲` で甲だけに暗号化し直してください。", due=end))
+    try:
+        raw = tree.read(manifest.MANIFEST_FILE)
+        left = recipients.open_to("乙", tree.policy, manifest.parse(raw.decode("utf-8", "replace")) if raw else None,
+                                  tree.record_files())
+    except SaikenError as exc:  # a public key in policies/handlers.yaml that does not parse
+        return out + [_unreadable(exc, "policies/handlers.yaml", (11, 12))]
     if left:
-        out.append(Finding((11, 12), RECORDS_DIR + "/", f"契約終了後も {len(left)} 件の記録が乙の鍵でも開ける暗号化のままです"
-                           f"（{', '.join(left[:5])}{' ほか' if len(left) > 5 else ''}）。`saiken rekey` で甲だけに暗号化し直してください。", end))
-    if not any(isinstance(e.get("certificate"), dt.date) for e in entries(root, "erasures")):
-        out.append(Finding((11, 12), rel("erasures"), f"契約終了（{end.isoformat()}）後の個人情報の消去と消去証明書が記録されていません。"
-                           "乙の取扱者が `saiken erase --as 乙` を実行し、証明書を甲に提出してください。", end))
+        out.append(Finding((11, 12), RECORDS_DIR + "/", f"契約終了（{end.isoformat()}）後も {len(left)} 件の記録が乙の鍵でも"
+                           f"開ける暗号化のままです（{', '.join(left[:5])}{' ほか' if len(left) > 5 else ''}）。乙の取扱者を解除し"
+                           "（`saiken handler deactivate ID`）、`saiken erase --as 甲`（`saiken rekey`）で甲だけに暗号化し直してください。",
+                           due=end))
+    out += _guard(tree, "erasures", (11, 12), _certificate, end)
     return out
 
 
-def findings(root: Path, as_of: dt.date) -> list[Finding]:
-    """What evidence the terms ask for is missing on `as_of` (due before it, or due later and not done yet)."""
-    policy = Policy.load(root)
-    contract = Contract.load(root)
-    years = contract.fiscal_years(as_of)
-    out = _training(root, policy, years, as_of) + _audits(root, years, as_of) + _incidents(root, as_of)
-    if contract.end is not None and contract.ended(as_of):
-        out += _after_end(root, policy, contract.end, as_of)
-    return out
+def _certificate(tree: Tree, end: dt.date) -> list[Finding]:
+    if any(isinstance(e.get("certificate"), dt.date) for e in tree.entries("erasures")):
+        return []
+    return [Finding((11, 12), rel("erasures"), f"契約終了（{end.isoformat()}）後の個人情報の消去と消去証明書が記録されていません。"
+                    "乙の取扱者が `saiken erase --as 乙` を実行し、証明書を甲に提出してください。", due=end)]

@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable, NamedTuple
 
 from saiken import agefile, policy, yamlio
 from saiken.errors import DecryptFailure, SaikenError
@@ -88,14 +88,14 @@ def _ssh_tag(key: str) -> str | None:
 
 # --- records/manifest.yaml lines --------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):  # tuples: one per manifest line read, tens of thousands
     sha256: str | None
     recipients: tuple[str, ...]
     policy: str | None
 
 
 _BINARY_START = agefile.VERSION_LINE + b"\n"
+_FEW = 4  # case ids looked for one by one in a manifest version; more: one pass over all lines
 # The line as `saiken rekey` writes it; anything else is read field by field below.
 _CANONICAL = re.compile(r"^([A-Z0-9][A-Z0-9-]*): \{sha256: ([0-9a-f]{64}), "
                         r"recipients: \[([0-9a-f, ]*)\], policy: ([0-9a-f]+)\}$")
@@ -125,21 +125,25 @@ def manifest_entries(lines: Iterable[str]) -> dict[str, list[ManifestEntry]]:
     return out
 
 
-def manifest_lines(blob: bytes, case_ids: Iterable[str]) -> dict[str, list[ManifestEntry]]:
-    """The lines of these case ids in one manifest version, found without reading the rest."""
-    lines: list[str] = []
+def manifest_lines(blob: bytes, case_ids: Collection[str]) -> dict[str, list[ManifestEntry]]:
+    """The lines of these case ids in one manifest version, found without reading the rest (for a
+    few ids; for many – a re-encryption changes every record – every line is looked at once)."""
+    lines: list[bytes] = []
+    if len(case_ids) > _FEW:
+        keys = {cid.encode() for cid in case_ids}
+        lines = [line for line in blob.split(b"\n") if line.split(b": ", 1)[0] in keys]
+        return manifest_entries(line.decode("utf-8", "replace") for line in lines)
     for cid in case_ids:
-        key = cid.encode() + b": "
-        pos = 0 if blob.startswith(key) else blob.find(b"\n" + key) + 1
-        while pos > 0 or (pos == 0 and blob.startswith(key)):
-            eol = blob.find(b"\n", pos)
-            lines.append(blob[pos:eol if eol >= 0 else len(blob)].decode("utf-8", "replace"))
-            if eol < 0:
-                break
-            pos = blob.find(b"\n" + key, eol) + 1
-            if pos == 0:
-                break
-    return manifest_entries(lines)
+        key = b"\n" + cid.encode() + b": "
+        starts = [0] if blob.startswith(key[1:]) else []
+        pos = blob.find(key)
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = blob.find(key, pos + 1)
+        for start in starts:
+            eol = blob.find(b"\n", start)
+            lines.append(blob[start:eol if eol >= 0 else None])
+    return manifest_entries(line.decode("utf-8", "replace") for line in lines)
 
 
 def pick_entry(entries: list[ManifestEntry] | None, sha256: str) -> ManifestEntry | None:
@@ -182,8 +186,8 @@ class Recipients:
         return text
 
 
-def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
-    """The stanzas' types and arguments, read quickly from a binary header (bodies left out).
+def stanzas_of(blob: bytes) -> list[tuple[str, list[str]]]:
+    """Each stanza's type and arguments, read quickly from a binary header (bodies left out).
 
     The ledger only reports: strict validation of every header is agefile.parse's job in the
     checks. Stanza bodies are base64, so a line starting with "-> " is always a stanza line.
@@ -191,54 +195,55 @@ def stanzas_of(blob: bytes) -> tuple[agefile.Stanza, ...]:
     """
     if not blob.startswith(_BINARY_START):
         if agefile.looks_armored(blob):
-            return agefile.parse(blob)[0].stanzas
+            return [(s.type, list(s.args)) for s in agefile.parse(blob)[0].stanzas]
         raise DecryptFailure("header", "age 形式ではありません。")
     end = blob.find(b"\n--- ")
     if end < 0:
         raise DecryptFailure("header", "age 形式ではありません。")
     out = []
-    pos = blob.find(b"\n-> ", 0, end + 1)
-    while pos >= 0:
-        eol = blob.find(b"\n", pos + 4)
-        kind, *args = blob[pos + 4:eol].decode("ascii", "replace").split(" ")
-        out.append(agefile.Stanza(kind, tuple(args), b""))
-        pos = blob.find(b"\n-> ", eol, end + 1)
-    return tuple(out)
+    for stanza in blob[:end].split(b"\n-> ")[1:]:
+        kind, *args = stanza.split(b"\n", 1)[0].decode("ascii", "replace").split(" ")
+        out.append((kind, args))
+    return out
 
 
-@dataclass(frozen=True)
-class Sealed:
-    """What the ledger keeps of one record blob: its stanzas (None if not age) and its sha256."""
+class Sealed(NamedTuple):
+    """What the ledger keeps of one record blob: its stanzas as `agefile.describe` labels (None if
+    not age; rage's random "*-grease" stanza, nobody's recipient, left out), the ssh key tags
+    among them, and its sha256."""
 
-    stanzas: tuple[agefile.Stanza, ...] | None
+    stanzas: tuple[str, ...] | None
+    ssh_tags: tuple[str, ...]
     sha256: str
 
 
 def sealed(blob: bytes) -> Sealed:
+    digest = hashlib.sha256(blob).hexdigest()
     try:
-        stanzas: tuple[agefile.Stanza, ...] | None = stanzas_of(blob)
+        stanzas = [(kind, args) for kind, args in stanzas_of(blob) if not kind.endswith("-grease")]
     except DecryptFailure:
-        stanzas = None
-    return Sealed(stanzas, hashlib.sha256(blob).hexdigest())
+        return Sealed(None, (), digest)
+    tags = tuple(args[0] for kind, args in stanzas if kind == "ssh-ed25519" and args)
+    return Sealed(tuple(agefile.describe(kind, args) for kind, args in stanzas), tags, digest)
 
 
-def recipients_of(record: Sealed | None, handlers: HandlerView,
-                  written: list[ManifestEntry] | None) -> Recipients:
-    """`written`: the record's lines in the manifest of the same commit."""
+def recipients_of(record: Sealed | None, handlers: HandlerView, written: list[ManifestEntry] | None,
+                  memo: dict[Any, Recipients] | None = None) -> Recipients:
+    """`written`: the record's lines in the manifest of the same commit. `memo`: a dict kept across
+    calls with the same `handlers`, so that records alike share one Recipients (most do)."""
     if record is None:
         return Recipients((), (), None, None, "暗号文を読めません")
     if record.stanzas is None:
         return Recipients((), (), None, None, "age 形式ではありません")
-    ids: list[str] = []
     entry = pick_entry(written, record.sha256)
     matches = None if entry is None or entry.sha256 is None else entry.sha256 == record.sha256
     listed = entry.recipients if entry and matches is not False else None  # a stale line names nobody
-    for fp in listed or ():
-        ids.append(handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}"))
-    for s in record.stanzas:
-        if s.type == "ssh-ed25519" and s.args and s.args[0] in handlers.by_ssh_tag:
-            ids.append(handlers.by_ssh_tag[s.args[0]])
-    # rage adds a random "*-grease" stanza to exercise parsers; it is nobody's recipient.
-    real = [s for s in record.stanzas if not s.type.endswith("-grease")]
-    return Recipients(tuple(s.describe() for s in real), tuple(sorted(set(ids))),
-                      None if listed is None else len(listed), matches)
+    key = (record.stanzas, record.ssh_tags, listed, matches, id(handlers))
+    if memo is not None and key in memo:
+        return memo[key]
+    ids = [handlers.by_fingerprint.get(fp, f"不明な鍵 {fp[:8]}") for fp in listed or ()]
+    ids += [handlers.by_ssh_tag[t] for t in record.ssh_tags if t in handlers.by_ssh_tag]
+    found = Recipients(record.stanzas, tuple(sorted(set(ids))), None if listed is None else len(listed), matches)
+    if memo is not None:
+        memo[key] = found
+    return found

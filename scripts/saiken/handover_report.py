@@ -44,6 +44,9 @@ def _from_cell(row: Handover) -> str:
 def _to_cell(row: Handover) -> str:
     if not row.recipients:
         return "—（削除のみ）"
+    first, *rest = row.recipients.values()
+    if all(r is first for r in rest):  # records alike share one Recipients (a re-encryption of all)
+        return _describe(first, row.handlers)
     texts = {cid: _describe(r, row.handlers) for cid, r in row.recipients.items()}
     if len(set(texts.values())) == 1:
         return next(iter(texts.values()))

@@ -15,9 +15,10 @@ hands the records of that commit to their recipients. One row per such commit sa
   kind     新規 (added), 更新 (changed), 削除 (removed), or 再暗号化 (re-encrypted), see `kind_of`;
   receipt  the other party's acknowledgement in ledger/receipts.yaml (`saiken ledger receive`).
 
-History is read with one `git log --raw` over all commits and one streaming `git cat-file
---batch` for the blobs – never one process per commit. Merge commits are not rows: the commits
-they bring in are.
+History is read with one `git log --raw` over all commits while one `git cat-file --batch`
+unpacks the blobs – never one process per commit (handover_history.py). Merge commits are not rows:
+the commits they bring in are. Rows are kept in a cache in the git directory (handover_cache.py),
+so a second run reads only the commits made since.
 
 What can be seen of the recipients is in handover_recipients.py.
 """
@@ -27,19 +28,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from saiken import gitio, policy, wareki
+from saiken import gitio, handover_cache, wareki
 from saiken.errors import SaikenError
-from saiken.handover_recipients import (HandlerView, ManifestEntry, Recipients, Sealed, handler_view,
-                                        manifest_lines, recipients_of, sealed)
+from saiken.handover_history import DELETE, NEW, REKEY, UPDATE, Blobs, Fetch, Step, commits, walk
+from saiken.handover_recipients import HandlerView, ManifestEntry, Recipients, handler_view, recipients_of
 
-RECORDS_PREFIX = "records/"
-RECORD_SUFFIX = ".yaml.age"
-MANIFEST = "records/manifest.yaml"
 RECEIPTS_FILE = "ledger/receipts.yaml"
-
-NEW, UPDATE, DELETE, REKEY = "新規", "更新", "削除", "再暗号化"
-_STATUS_KIND = {"A": NEW, "M": UPDATE, "T": UPDATE, "D": DELETE}
 # A commit changing at least this many records after the handler set changed is a re-encryption
 # even when other records exist (a rekey may be split over several commits).
 REKEY_MIN_RECORDS = 2
@@ -79,14 +75,6 @@ class Handover:
         return bool(self.receipts)
 
 
-def case_id_of(path: str) -> str | None:
-    """`records/<case-id>.yaml.age` -> case id; anything else (manifest, sub-folders) -> None."""
-    if not path.startswith(RECORDS_PREFIX) or not path.endswith(RECORD_SUFFIX):
-        return None
-    name = path[len(RECORDS_PREFIX):-len(RECORD_SUFFIX)]
-    return name if name and "/" not in name else None
-
-
 def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_changed: bool,
             records_present: int) -> str:
     """What happened in one commit.
@@ -95,11 +83,13 @@ def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_ch
       (a) for every changed record, the commit replaces its records/manifest.yaml line and the
           new line's policy (recipient-set hash) differs from the old line's, or
       (b) the set of active handlers' public keys at this commit differs from the set at the
-          previous handover row, and the commit changes at least REKEY_MIN_RECORDS records or
-          every record present.
+          previous handover on its first-parent line, and the commit changes at least
+          REKEY_MIN_RECORDS records or every record in its tree.
+    Both depend only on the commit and its ancestry, so a row can be cached by commit id.
     Otherwise 新規 / 更新 / 削除, joined with 「・」 when a commit mixes them (新規・削除 is a rename).
     """
-    kinds = [k for k in (NEW, UPDATE, DELETE) if any(kind == k for _, kind in changes)]
+    seen = {kind for _, kind in changes}
+    kinds = [k for k in (NEW, UPDATE, DELETE) if k in seen]
     if kinds == [UPDATE]:
         many = len(changes) >= REKEY_MIN_RECORDS or len(changes) >= records_present
         if policy_changed or (handlers_changed and many):
@@ -107,147 +97,78 @@ def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_ch
     return "・".join(kinds)
 
 
-def _changes_of(commit: gitio.LogCommit) -> list[tuple[str, str, str]]:
-    out = []
-    for ch in commit.changes:
-        cid = case_id_of(ch.path)
-        if cid is not None:
-            out.append((cid, _STATUS_KIND.get(ch.status, UPDATE), ch.new))
-    return out
-
-
-State = tuple[str | None, str | None]  # (handlers file blob, manifest blob) as of a commit
-
-
-def _follow(state: State, commit: gitio.LogCommit) -> State:
-    """The state after `commit`, from its first parent's and its own changes."""
-    handlers, manifest = state
-    for ch in commit.changes:
-        if ch.path == policy.HANDLERS_FILE:
-            handlers = None if ch.new == gitio.ZERO_OID else ch.new
-        elif ch.path == MANIFEST:
-            manifest = None if ch.new == gitio.ZERO_OID else ch.new
-    return handlers, manifest
-
-
-def _policy_changed(changes: list[tuple[str, str, str]], now: dict[str, list[ManifestEntry]],
-                    before: dict[str, list[ManifestEntry]]) -> bool:
+def _policy_changed(step: Step, now: dict[str, list[ManifestEntry]], before: dict[str, list[ManifestEntry]]) -> bool:
     """Every changed record's manifest line names a policy different from its line before."""
-    def policies(entries: dict[str, list[ManifestEntry]], cid: str) -> set[str]:
-        return {e.policy for e in entries.get(cid, []) if e.policy}
-
-    return bool(changes) and all(
-        policies(now, cid) and policies(before, cid) and not policies(now, cid) & policies(before, cid)
-        for cid, _, _ in changes)
-
-
-@dataclass
-class _Step:
-    commit: gitio.LogCommit
-    changes: list[tuple[str, str, str]]
-    state: State
-    manifest_before: str | None
-    inside: bool
+    if not step.only_updates:
+        return False
+    for cid, _, _ in step.changes:
+        after = {e.policy for e in now.get(cid, ()) if e.policy}
+        earlier = {e.policy for e in before.get(cid, ()) if e.policy}
+        if not after or not earlier or after & earlier:
+            return False
+    return True
 
 
 def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.date | None = None,
-                 end: dt.date | None = None) -> list[Handover]:
+                 end: dt.date | None = None, cache: bool = True) -> list[Handover]:
     """Handovers reachable from `revs` dated in [start, end], oldest first. Dates are commit
     dates in the committer's time zone.
 
-    One `git log --raw` over all commits, then one `git cat-file --batch` streaming the blobs the
-    rows in the period need: each record's new version, and the manifest before and after the
-    commit, of which only the changed records' lines are kept. Earlier commits are still read
-    (what counts as 再暗号化 depends on them). The handlers file and manifest as of any commit
-    follow from its first parent's plus its own changes (parents come first in the log); merges
-    are diffed against their first parent for that, but are not rows themselves.
+    Rows outside the period are not read (but every commit's state is: what counts as 再暗号化
+    depends on earlier commits). `cache`: read and update the row cache in the git directory;
+    without it, everything is read from git and nothing is written.
     """
     if gitio.resolve_commit(root, revs[0]) is None:
         if gitio.run(["rev-parse", "--git-dir"], root, check=False) == b"":
             raise SaikenError("Git リポジトリではないため、受渡しの履歴がありません。", where=str(root),
                               hint="記録リポジトリ（git clone したフォルダ）で実行してください。")
         return []  # a repository without commits has no handovers yet
-    steps = _steps(root, revs, start, end)
-    handler_blobs, records, manifests = _read_blobs(root, steps)
-    views: dict[str | None, HandlerView] = {None: HandlerView()}
-    rows: list[Handover] = []
-    present: set[str] = set()
-    previous_keys: frozenset[str] | None = None
-    for step in steps:
-        handlers_oid, manifest_oid = step.state
-        if handlers_oid not in views:
-            views[handlers_oid] = handler_view(handler_blobs.get(handlers_oid))
-        handlers = views[handlers_oid]
-        for cid, kind, _ in step.changes:
-            (present.discard if kind == DELETE else present.add)(cid)
-        handlers_changed = previous_keys is not None and handlers.active_keys != previous_keys
-        previous_keys = handlers.active_keys
-        if step.inside:
-            now = manifests.get(manifest_oid, {}) if manifest_oid else {}
-            before = manifests.get(step.manifest_before, {}) if step.manifest_before else {}
-            rows.append(_row(step, handlers, records, now, before, handlers_changed=handlers_changed,
-                             present=len(present)))
+    store = handover_cache.load(root) if cache else handover_cache.Store.empty()
+    known = store.known
+
+    def inside(day: dt.date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    seen: set[str] = set()
+    with Fetch(root) as fetch:
+        steps = walk(commits(root, revs, known, seen), known, inside, fetch)
+    views: dict[str | None, HandlerView] = {}
+    memo: dict[Any, Recipients] = {}  # the views live as long as this: their ids stay theirs
+    rows = [_row(c, step, views, fetch.blobs, memo) for c, step in steps]
+    if cache:
+        handover_cache.save(root, store, seen)
     return rows
 
 
-def _steps(root: Path, revs: tuple[str, ...], start: dt.date | None, end: dt.date | None) -> list[_Step]:
-    # The whole history, not path-limited: git then diffs each commit once instead of twice
-    # (path limiting diffs for simplification, then again for --raw), about half the time.
-    state: dict[str, State] = {}
-    steps: list[_Step] = []
-    for c in gitio.log_changes(root, [], revs, extra=["--diff-merges=first-parent"]):
-        before = state.get(c.parents[0], (None, None)) if c.parents else (None, None)
-        after = state[c.oid] = _follow(before, c)
-        changes = _changes_of(c)
-        if changes and len(c.parents) <= 1:
-            day = c.committed.date()
-            inside = (start is None or day >= start) and (end is None or day <= end)
-            steps.append(_Step(c, changes, after, before[1], inside))
-    return steps
+def _view(views: dict[str | None, HandlerView], blobs: Blobs, oid: str | None) -> HandlerView:
+    if oid not in views:
+        views[oid] = handler_view(blobs.handlers.get(oid))
+    return views[oid]
 
 
-def _read_blobs(root: Path, steps: list[_Step]) -> tuple[
-        dict[str, bytes | None], dict[str, Sealed], dict[str, dict[str, list[ManifestEntry]]]]:
-    """Handlers files whole; records as Sealed; manifests as the lines of the cases wanted."""
-    handler_ids = {s.state[0] for s in steps if s.state[0]}
-    record_ids: set[str] = set()
-    manifest_cases: dict[str, set[str]] = {}
-    for s in steps:
-        if not s.inside:
-            continue
-        record_ids.update(new for _, kind, new in s.changes if kind != DELETE)
-        for oid in (s.state[1], s.manifest_before):
-            if oid:
-                manifest_cases.setdefault(oid, set()).update(cid for cid, _, _ in s.changes)
-    handler_blobs: dict[str, bytes | None] = {}
-    records: dict[str, Sealed] = {}
-    manifests: dict[str, dict[str, list[ManifestEntry]]] = {}
-    wanted = sorted(handler_ids | record_ids | set(manifest_cases))
-    for oid, blob in gitio.stream_blobs(root, wanted):
-        if oid in handler_ids:
-            handler_blobs[oid] = blob
-        if blob is not None and oid in record_ids:
-            records[oid] = sealed(blob)
-        if blob is not None and oid in manifest_cases:
-            manifests[oid] = manifest_lines(blob, manifest_cases[oid])
-    return handler_blobs, records, manifests
-
-
-def _row(step: _Step, handlers: HandlerView, records: dict[str, Sealed],
-         now: dict[str, list[ManifestEntry]], before: dict[str, list[ManifestEntry]], *,
-         handlers_changed: bool, present: int) -> Handover:
-    c, changes = step.commit, step.changes
-    pairs = [(cid, kind) for cid, kind, _ in changes]
+def _row(c: gitio.LogCommit, step: Step, views: dict[str | None, HandlerView], blobs: Blobs,
+         memo: dict[Any, Recipients]) -> Handover:
+    handlers = _view(views, blobs, step.node.handlers)
+    if step.computed is None:
+        step.computed = _compute(step, handlers, views, blobs, memo)
+    kind, recipients = step.computed
     author = handlers.by_email.get(c.author_email.strip().lower())
     return Handover(
         commit=c.oid, when=c.committed, author_name=c.author_name, author_email=c.author_email,
         author_handler=author, author_org=handlers.organisation.get(author) if author else None,
-        changes=pairs,
-        kind=kind_of(pairs, handlers_changed=handlers_changed, records_present=present,
-                     policy_changed=all(k == UPDATE for _, k in pairs) and _policy_changed(changes, now, before)),
-        recipients={cid: recipients_of(records.get(new), handlers, now.get(cid))
-                    for cid, kind, new in changes if kind != DELETE},
-        handlers=handlers)
+        changes=[(cid, k) for cid, k, _ in step.changes], kind=kind, recipients=recipients, handlers=handlers)
+
+
+def _compute(step: Step, handlers: HandlerView, views: dict[str | None, HandlerView], blobs: Blobs,
+             memo: dict[Any, Recipients]) -> tuple[str, dict[str, Recipients]]:
+    """The part of a row that needs blobs – what the cache keeps."""
+    changed = step.prev_row is not None and _view(views, blobs, step.prev_row or None).active_keys != handlers.active_keys
+    now, before = blobs.lines(step.node.manifest), blobs.lines(step.manifest_before)
+    pairs = [(cid, k) for cid, k, _ in step.changes]
+    kind = kind_of(pairs, handlers_changed=changed, records_present=step.node.present,
+                   policy_changed=_policy_changed(step, now, before))
+    return kind, {cid: recipients_of(blobs.records.get(new), handlers, now.get(cid), memo)
+                  for cid, k, new in step.changes if k != DELETE}
 
 
 # --- period ------------------------------------------------------------------------------------

@@ -173,8 +173,14 @@ def pre_push(cwd: Path, remote: str, url: str, lines: Iterable[str], cache_dir: 
 
 
 def pre_commit_push_lines(cwd: Path) -> list[str] | None:
-    """The pushed ref as the pre-commit framework describes it in PRE_COMMIT_* variables
-    (it has read git's stdin itself); None when not run by pre-commit."""
+    """The pushed refs as far as the pre-commit framework lets a hook know them; None when not
+    run by pre-commit.
+
+    pre-commit reads git's stdin itself and describes only the first ref that has new commits
+    (PRE_COMMIT_FROM_REF/TO_REF); `git push origin a b` would leave b unchecked. So every local
+    branch, tag and HEAD follows that ref, as if pushed too: its commits not yet on the remote are
+    checked. A violation on a branch that is not being pushed then stops the push as well – it
+    is a violation all the same, and the finding names its commit."""
     env = os.environ
     if "PRE_COMMIT_REMOTE_URL" not in env and "PRE_COMMIT_TO_REF" not in env:
         return None
@@ -183,7 +189,8 @@ def pre_commit_push_lines(cwd: Path) -> list[str] | None:
     if not to_ref:  # pushing a whole history from its root commit
         to_ref = gitio.text(["rev-parse", "--verify", local_ref + "^{commit}"], cwd).strip()
     from_ref = env.get("PRE_COMMIT_FROM_REF") or gitio.ZERO
-    return [f"{local_ref} {to_ref} {env.get('PRE_COMMIT_REMOTE_BRANCH', '-')} {from_ref}"]
+    first = f"{local_ref} {to_ref} {env.get('PRE_COMMIT_REMOTE_BRANCH', '-')} {from_ref}"
+    return [first] + [f"{ref} {oid} {ref} {gitio.ZERO}" for ref, oid in gitio.local_commit_refs(cwd)]
 
 
 SERVER_CACHE = "saiken-cache"

@@ -16,18 +16,12 @@ from saiken.policy import load_yaml
 from saiken.records import atomic_write
 from saiken.wareki import wareki as to_wareki
 
-POLICY = "policies/incidents.yaml"
+POLICY = evidence.INCIDENT_RULES
 REPORTS_DIR = "ledger/incidents"
 
 
 def deadlines(root: Path, discovered: dt.date, wrongful: bool) -> tuple[dt.date, dt.date]:
-    rules = load_yaml(root, POLICY, {}) or {}
-    try:
-        prelim = int(rules.get("preliminary_days", 5))
-        final = int(rules.get("final_days_wrongful" if wrongful else "final_days", 60 if wrongful else 30))
-    except (TypeError, ValueError):
-        raise SaikenError("日数は整数で書いてください。", where=POLICY) from None
-    return discovered + dt.timedelta(days=prelim), discovered + dt.timedelta(days=final)
+    return evidence.incident_deadlines(load_yaml(root, POLICY, {}), discovered, wrongful)
 
 
 def new(root: Path, *, occurred: dt.date, discovered: dt.datetime, summary: str, cases: list[str],

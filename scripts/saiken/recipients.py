@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from saiken import agefile, crypto, manifest
 from saiken.errors import DecryptFailure
 from saiken.policy import Policy, recipient_fingerprint
+from saiken.records import SUFFIX
 
 KNOWN_TYPES = ("X25519", "ssh-ed25519")
 GREASE_SUFFIX = "-grease"  # rage adds a random "…-grease" stanza that no identity opens; it names nobody
@@ -125,6 +127,42 @@ def _manifest_problems(rr: RecordRecipients, expected: Expected) -> list[str]:
         named = [n for n in rr.recipients_named(expected)]
         return [f"台帳上の宛先が現在の取扱者と違います（台帳の宛先: {', '.join(named) or 'なし'}）"]
     return []
+
+
+def may_open(case_id: str, data: bytes, man: manifest.Manifest, keys: list[crypto.RecipientKey],
+             expected_x25519: int) -> bool:
+    """Whether one of `keys` may be among a record's recipients, as far as can be told without a key.
+
+    Yes when an ssh-ed25519 stanza carries one of their tags, or when the record's own manifest line
+    (its sha256 is this file's) names one of them or lists fewer recipients than the file has. With
+    no such line the X25519 stanzas are anonymous: more of them than `expected_x25519` (the X25519
+    keys the record should be encrypted to) may include one of `keys`. Not an age file: no (the
+    plaintext check reports it)."""
+    try:
+        header, _ = agefile.parse(data)
+    except DecryptFailure:
+        return False
+    stanzas = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
+    tags = {k.ssh_tag for k in keys if k.kind == "ssh-ed25519" and k.ssh_tag}
+    if any(s.type == "ssh-ed25519" and s.args and s.args[0] in tags for s in stanzas):
+        return True
+    sha = manifest.sha256(data)
+    entry = man.entry_for(case_id, sha)
+    if entry is not None and entry.sha256 == sha:
+        named = {recipient_fingerprint(k.text) for k in keys} & set(entry.recipients)
+        return bool(named) or len(stanzas) > len(entry.recipients)
+    return sum(s.type == "X25519" for s in stanzas) > expected_x25519
+
+
+def open_to(organisation: str, policy: Policy, man: manifest.Manifest | None,
+            records: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Case ids of the records (path, ciphertext) that a key of one of the organisation's handlers,
+    active or not, may still open (`may_open`; after the contract end: 乙)."""
+    keys = [h.recipient for h in policy.handlers if h.organisation == organisation]
+    others = sum(1 for h in policy.active_handlers if h.organisation != organisation and h.recipient.kind == "X25519")
+    man = man or manifest.Manifest({}, [])
+    ids = ((path.rsplit("/", 1)[-1][: -len(SUFFIX)], data) for path, data in records)
+    return [cid for cid, data in ids if keys and may_open(cid, data, man, keys, others)]
 
 
 def holder_opens(data: bytes, identities: list[crypto.LoadedIdentity]) -> bool:

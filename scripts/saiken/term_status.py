@@ -117,8 +117,11 @@ def compute(root: Path, as_of: dt.date | None = None, now: dt.datetime | None = 
     return status
 
 
-def due_line(rel: str, due: dt.date, as_of: dt.date) -> Line:
-    """Evidence in `rel` due on `due` and not recorded: red once overdue, amber until then."""
+def due_line(rel: str, due: dt.date | None, as_of: dt.date) -> Line:
+    """Evidence in `rel` due on `due` and not recorded: red once overdue, amber until then. No due
+    date (a ledger file that cannot be read, an entry without a valid date): red, to be fixed."""
+    if due is None:
+        return Line(RED, f"要修正: {_what(rel)}（`{rel}` を読めないか、日付のない記載があります）", rel)
     overdue = due < as_of
     return Line(RED if overdue else AMBER, f"{'期限切れ' if overdue else '未記録'}: {_what(rel)}"
                 f"（`{rel}`、期限 {wareki(due)}）", rel)

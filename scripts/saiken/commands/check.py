@@ -38,7 +38,8 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     収集禁止事項（思想・信条・宗教、社会的差別の原因、犯罪）が記録にないか、氏名などの個人情報が
     記録の外（ファイル名・ledger/・docs/・policies/）にないかを確かめます。記録の内容の検査には
     鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
-    記録（ledger/）が期限までにあるかも確かめます。検査の一覧は policies/special-terms.yaml にあります。
+    記録（ledger/）が期限までにあるか、契約終了後に乙の鍵でも開ける記録が残っていないかも確かめます
+    （取扱状況報告の「未対応の事項」と同じ基準）。検査の一覧は policies/special-terms.yaml にあります。
 
     \b
     例:

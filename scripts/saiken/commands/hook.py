@@ -66,7 +66,8 @@ def pre_push(remote: str | None, url: str | None) -> None:
     """push するすべてのコミットと送信先（policies/remotes.yaml）を検査します。
 
     git から呼ばれるときは標準入力に「ローカル参照 SHA リモート参照 SHA」の行が来ます。
-    pre-commit から呼ばれるときは PRE_COMMIT_* の環境変数を使います。
+    pre-commit から呼ばれるときは PRE_COMMIT_* の環境変数を使います。pre-commit は最初の参照しか
+    伝えないため、そのときはリモートにまだない手元のすべてのブランチ・タグのコミットも検査します。
 
     \b
     例:

@@ -51,23 +51,27 @@ def _period(fy: int | None, start: dt.datetime | None, end: dt.datetime | None) 
 @click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", help="出力形式（既定 md）。")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="ファイルに書き出します（csv は Excel 向けに BOM 付き UTF-8）。省略時は画面に表示。")
+@click.option("--no-cache", is_flag=True, help="キャッシュ（.git/saiken/handovers-cache）を使わず、履歴をすべて読み直します。")
 @today_option
 def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | None, fmt: str,
-               out: Path | None, as_of: dt.datetime | None) -> None:
+               out: Path | None, no_cache: bool, as_of: dt.datetime | None) -> None:
     """個人情報データの受渡し確認書を Git の履歴から作ります。
 
     records/ の記録を追加・変更・削除したコミット 1 件が 1 行です（日時、渡した者と所属、
     受け取る者＝暗号化の宛先、事案番号、内容、受領確認）。記録は復号しません。
+    読んだ結果は .git/saiken/handovers-cache に残し（事案番号・取扱者 ID・ハッシュだけで、
+    氏名やメールアドレスは入れません）、次からは新しいコミットだけを読みます。
 
     \b
     例:
       saiken ledger handovers                       全期間を表で表示
       saiken ledger handovers --fy 2021             令和3年度分
       saiken ledger handovers --fy 2021 --format csv --out 確認書-2021.csv
+      saiken ledger handovers --no-cache            キャッシュを使わずに作る
     """
     root = find_root()
     s, e, label = _period(fy, start, end)
-    rows = handovers.read_history(root, start=s, end=e)
+    rows = handovers.read_history(root, start=s, end=e, cache=not no_cache)
     receipts.attach(rows, receipts.load(root))
     if fmt == "csv":
         text = handover_report.render_csv(rows)
