@@ -148,6 +148,11 @@ def next_id(root: Path, name: str, prefix: str, on: dt.date) -> str:
 
 # --- the contract's time ---------------------------------------------------------------------------
 
+def fy_end(year: int) -> dt.date:
+    """The last day of fiscal year `year` (April to March)."""
+    return dt.date(year + 1, 3, 31)
+
+
 def fy_label(year: int) -> str:
     return f"{fiscal_year_label(year)}（{year}年度）"
 
@@ -297,8 +302,8 @@ def _dated(tree: Tree, name: str, terms: tuple[int, ...]) -> tuple[list[tuple[dt
 
 
 def _year_phrase(year: int, as_of: dt.date, what: str) -> str:
-    fy_end = dt.date(year + 1, 3, 31)
-    return (f"{fy_label(year)}の{what}" if as_of > fy_end else f"今年度（{fy_label(year)}）の{what}（期限 {fy_end.isoformat()}）")
+    end = fy_end(year)
+    return (f"{fy_label(year)}の{what}" if as_of > end else f"今年度（{fy_label(year)}）の{what}（期限 {end.isoformat()}）")
 
 
 def _training(tree: Tree, years: list[int], as_of: dt.date) -> list[Finding]:
@@ -311,7 +316,7 @@ def _training(tree: Tree, years: list[int], as_of: dt.date) -> list[Finding]:
             out.append(Finding((18,), rel("trainings"), _year_phrase(year, as_of, "従事者教育を受けていない有効な取扱者がいます")
                                + f": {', '.join(missing)}。実施したら `saiken ledger training --date YYYY-MM-DD "
                                f"--attendees {','.join(missing)} --topic 内容` で記録してください。",
-                               fy_label(year), WARNING, dt.date(year + 1, 3, 31)))
+                               fy_label(year), WARNING, fy_end(year)))
     return out
 
 
@@ -320,9 +325,9 @@ def _audits(tree: Tree, years: list[int], as_of: dt.date) -> list[Finding]:
     dated, out = _dated(tree, "audits", (15, 16, 17))
     done = {fiscal_year(d) for d, _ in dated}
     return out + [Finding((15, 16, 17), rel("audits"), f"{fy_label(y)}の甲による確認（立入り調査等）・監査の記録がありません"
-                          + ("" if as_of > dt.date(y + 1, 3, 31) else f"（年度末 {y + 1}-03-31 までに実施）")
+                          + ("" if as_of > fy_end(y) else f"（年度末 {fy_end(y).isoformat()} までに実施）")
                           + "。実施したら `saiken ledger audit --date YYYY-MM-DD --by 甲の取扱者ID --method 立入り調査 "
-                          "--result 結果` で記録してください。", fy_label(y), WARNING, dt.date(y + 1, 3, 31))
+                          "--result 結果` で記録してください。", fy_label(y), WARNING, fy_end(y))
                   for y in years if y not in done]
 
 
