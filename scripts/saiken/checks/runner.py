@@ -11,6 +11,10 @@ With a cache folder, results that were clean are not recomputed (saiken.checks.c
 check's result depends only on the file's path and bytes (its git blob id) and on
 `CheckInput.policy_hash()`; a whole-set check may name its own key (`cache_key(inp)`). The cache
 holds only hashes of clean inputs, never plaintext and never a finding.
+
+Per-file checks run file by file (each record decrypted and parsed once, for every check), in
+forked workers when there are many files (`SAIKEN_PARALLEL_MIN`, 400 by default); whole-set checks
+run after them, in the parent.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ whoever cannot open the records cannot open them either):
                     more than the repository has now (a record changed or removed since), never
                     less, so "no term of the set occurs in the text" proves "no term of any record
                     does". A hook whose commit message and file names hit none of it is done in
-                    milliseconds; a hit, or a record the set does not cover, takes the exact path,
-                    which writes the set afresh.
+                    milliseconds. A record the set does not cover (and that this run did not open
+                    anyway) makes the set afresh from the exact store; only a hit builds the exact
+                    index, which says whose term it is.
 """
 
 from __future__ import annotations
