@@ -85,13 +85,19 @@ def make_repo(root: Path, n: int) -> Path:
     return key
 
 
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+def run_timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall, cpu, process) of one command; cpu is user+sys of everything it started."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    wall, cpu, proc = run_timed(args, cwd, env)
     return wall, cpu, proc.returncode
 
 

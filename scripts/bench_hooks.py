@@ -14,12 +14,10 @@ and CPU seconds (user+sys of every process the step started) per run.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pyrage
@@ -27,7 +25,7 @@ from faker import Faker
 from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import ROOT, SAIKEN, make_repo, record_text  # noqa: E402
+from bench_check import ROOT, SAIKEN, make_repo, record_text, run_timed  # noqa: E402
 
 from saiken import crypto, manifest  # noqa: E402
 
@@ -36,14 +34,10 @@ EMAIL = "otsu-01@example.invalid"
 
 def timed(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
     """(wall, cpu) seconds of one command and everything it started; exits on failure."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(list(args), cwd=root, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu, proc = run_timed(list(args), root, env)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def git(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:

@@ -63,9 +63,7 @@ def _gitlab(work: Path, env: dict[str, str], before: str, sha: str) -> subproces
     assert len(setup) == len(job["before_script"]) - 3  # only the installation is left out
     variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": sha, "CI_DEFAULT_BRANCH": "main",
                  "CI_PIPELINE_SOURCE": "push", "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
-    script = "\n".join([*setup, *job["script"]])
-    return subprocess.run(["bash", "-e", "-c", script], cwd=work, capture_output=True, text=True,
-                          env={**{k: v for k, v in env.items() if k != "SAIKEN_IDENTITY"}, **variables})
+    return _step("\n".join([*setup, *job["script"]]), work, env, variables)
 
 
 def _forgejo(work: Path, env: dict[str, str], before: str, after: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +71,13 @@ def _forgejo(work: Path, env: dict[str, str], before: str, after: str) -> subpro
     step = next(s for s in flow["jobs"]["saiken-check"]["steps"] if "BEFORE" in (s.get("env") or {}))
     variables = {"SAIKEN_IDENTITY_KEY": Path(env["SAIKEN_IDENTITY"]).read_text(encoding="utf-8"),
                  "BEFORE": before, "AFTER": after}
-    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, capture_output=True, text=True,
+    return _step(step["run"], work, env, variables)
+
+
+def _step(script: str, work: Path, env: dict[str, str], variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A job's shell step as the runner runs it (bash -e), with the CI system's variables and the
+    key only as the job provides it (not the developer's SAIKEN_IDENTITY)."""
+    return subprocess.run(["bash", "-e", "-c", script], cwd=work, capture_output=True, text=True,
                           env={**{k: v for k, v in env.items() if k != "SAIKEN_IDENTITY"}, **variables})
 
 
