@@ -545,6 +545,15 @@ def test_forked_workers_report_exactly_what_one_process_does(records_repo: Recor
     assert one.returncode == forked.returncode == 1
     assert forked.stdout == one.stdout and forked.stderr == one.stderr
     assert {f["check"] for f in json.loads(one.stdout)["findings"]} >= {"plaintext", "prohibited", "pii_outside"}
+    # a commit message alone: the term cache opens every record itself (in workers), no cache yet
+    message = records_repo.root.parent / "msg.txt"
+    message.write_text(f"{FAMILY}{GIVEN}さんに電話\n", encoding="utf-8")
+    runs = []
+    for env in ({"SAIKEN_PARALLEL_MIN": "1"}, {}):
+        shutil.rmtree(records_repo.root / ".saiken-cache", ignore_errors=True)
+        runs.append(records_repo.saiken("check", "--message-file", str(message), "--only", "pii_outside", env=env))
+    assert runs[0].returncode == runs[1].returncode == 1 and runs[0].stdout == runs[1].stdout
+    assert "(コミットメッセージ):1行目" in runs[0].stdout and "C-FORK0001" in runs[0].stdout
     write(records_repo, "policies/prohibited-categories.yaml", "categories: 1\n")
     one = check_all(records_repo, "--no-cache")
     forked = check_all(records_repo, "--no-cache", env={"SAIKEN_PARALLEL_MIN": "1"})

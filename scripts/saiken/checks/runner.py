@@ -20,7 +20,6 @@ run after them, in the parent.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -135,38 +134,14 @@ def _per_file_phase(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cac
                     want_terms: bool) -> _Done:
     """Every per-file check on every file, file by file: a record is decrypted and parsed once,
     all checks look at it, its search terms are taken if pii_outside will need them, and it is
-    dropped before the next file (10,000 records are never all in memory at once).
-
-    Many files to open are spread over forked workers, as in saiken.bulk: they inherit the
-    identities and the files already in memory; findings and terms come back over the pool's
-    pipes (memory only, never a file), keys never cross one."""
+    dropped before the next file (10,000 records are never all in memory at once). Many files are
+    spread over forked workers (saiken.bulk.in_chunks)."""
     todo = [i for i, f in enumerate(inp.files)
             if cache is None or not all(cache.is_clean(_key(m, f)) for _, m in per_file)]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) < bulk.PARALLEL_MIN or workers < 2:
-        return _work_on(per_file, inp, cache, want_terms, todo)
-    import multiprocessing  # here: a hook's few files never fork, and start-up stays short
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _work_on(per_file, inp, cache, want_terms, todo)
-    global _fork_state
-    _fork_state = (per_file, inp, cache, want_terms)
     done = _Done()
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap_unordered(_forked, [todo[i:i + 200] for i in range(0, len(todo), 200)]):
-                done.add(part)
-    finally:
-        _fork_state = None
+    for part in bulk.in_chunks(lambda indices: _work_on(per_file, inp, cache, want_terms, indices), todo):
+        done.add(part)
     return done
-
-
-_fork_state: tuple[list[tuple[int, ModuleType]], CheckInput, "ResultCache | None", bool] | None = None
-
-
-def _forked(indices: list[int]) -> _Done:
-    assert _fork_state is not None
-    return _work_on(*_fork_state, indices)
 
 
 def _key(module: ModuleType, f: FileInput) -> str:

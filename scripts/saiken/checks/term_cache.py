@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator
 
 import pyrage
 
-from saiken import crypto, records
+from saiken import bulk, crypto, records
 from saiken.checks import FileInput
 from saiken.checks.cache import content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
@@ -141,25 +141,33 @@ class TermCache:
         if self._current is not None and self._current[0] is files:
             return self._current[1]
         keep: dict[str, _Entry] = {}
-        entries = self.entries
+        entries, known = self.entries, known or {}
+        to_open = [f for f in files if content_id(f) not in entries and content_id(f) not in known]
+        if to_open:
+            to_open[0].data  # noqa: B018 - files read from git arrive in one batch: read it before any fork
+        opened: dict[str, _Entry] = {}
+        for part in bulk.in_chunks(lambda indices: self._open([to_open[i] for i in indices], max_bytes),
+                                   list(range(len(to_open)))):  # on every core: a first run opens them all
+            opened.update(part)
+        self.changed = self.changed or bool(opened) or any(content_id(f) not in entries for f in files)
         for f in files:
             cid = content_id(f)
-            entry = entries.get(cid)
-            if entry is None and known:
-                entry = known.get(cid)
-                self.changed = self.changed or entry is not None
-            if entry is None:
-                rec = open_record(f, self.identities, max_bytes)
-                if rec.data is None:
-                    continue  # does not open: nothing to learn (recipients reports it)
-                entry = term_entries(record_terms(rec.data, case_id_of(f.path)))
-                self.changed = True
-            keep[cid] = entry
+            entry = next((e for e in (entries.get(cid), known.get(cid), opened.get(cid)) if e is not None), None)
+            if entry is not None:  # a record that does not open has none (the recipients check says why)
+                keep[cid] = entry
         if len(keep) != len(entries):
             self.changed = True
         self._entries = keep
         self._current = (files, keep)
         return keep
+
+    def _open(self, files: list[FileInput], max_bytes: int) -> dict[str, _Entry]:
+        out: dict[str, _Entry] = {}
+        for f in files:
+            rec = open_record(f, self.identities, max_bytes)
+            if rec.data is not None:
+                out[content_id(f)] = term_entries(record_terms(rec.data, case_id_of(f.path)))
+        return out
 
     def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> list[Term]:
         """Terms of every record in `files` (entries_for, as Term objects: the exact index)."""
