@@ -41,8 +41,10 @@ def _header_and_manifest(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     """The comparison itself lives in saiken.recipients (also behind `saiken recipients`)."""
     if "recipients" not in inp.memo:
         raw = inp.raw(manifest.MANIFEST_FILE)
-        inp.memo["recipients"] = (manifest.parse(raw.decode("utf-8", "replace")) if raw else manifest.Manifest({}, []),
-                                  recipients.Expected.from_policy(inp.ctx.policy))
+        ids = {case_id_of(g.path) for g in inp.files if is_record_path(g.path)}
+        man = manifest.parse(raw.decode("utf-8", "replace"), only=ids if len(ids) < 100 else None) \
+            if raw else manifest.Manifest({}, [])
+        inp.memo["recipients"] = (man, recipients.Expected.from_policy(inp.ctx.policy))
     man, expected = inp.memo["recipients"]
     rr = recipients.inspect(case_id_of(f.path), f.data, man, expected)
     if rr.problems:

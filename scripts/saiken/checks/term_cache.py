@@ -182,8 +182,8 @@ class TermCache:
             self.changed = False
         if self._set_out is not None:
             out = self._set_out
-            self._write(self.set_path, {"staff": out["staff"], "covers": "\n".join(sorted(out["covers"])),
-                                        "terms": "\n".join(sorted(out["terms"])),
+            self._write(self.set_path, {"staff": out["staff"], "covers": "\n".join(out["covers"]),
+                                        "terms": "\n".join(out["terms"]),
                                         "lengths": sorted({len(t) for t in out["terms"]})})
             self._set_out = None
 
