@@ -50,6 +50,15 @@ def _plaintext_added_and_removed(repo: RecordsRepo) -> None:
     repo.git("commit", "-q", "--no-verify", "-m", "事案を削除")
 
 
+def _push_violation(repo: RecordsRepo, bare: Path, folder: Path, branch: str = "main") -> tuple[str, str, Path]:
+    """Push a plaintext record added and removed again; (commit before, pushed commit, the runner's checkout)."""
+    before = repo.git("rev-parse", "HEAD").strip()
+    _plaintext_added_and_removed(repo)
+    repo.git("push", "-q", "origin", branch)
+    sha = repo.git("rev-parse", "HEAD").strip()
+    return before, sha, _checkout(bare, sha, folder, repo.env)
+
+
 def _checkout(bare: Path, sha: str, folder: Path, env: dict[str, str]) -> Path:
     """What the runner does before the job: a full clone, the pushed commit checked out."""
     _git(folder.parent, env, "clone", "-q", str(bare), str(folder))
@@ -84,11 +93,7 @@ def _step(script: str, work: Path, env: dict[str, str], variables: dict[str, str
 def test_gitlab_job_refuses_a_push_that_added_and_removed_a_plaintext_record(pushed: tuple[RecordsRepo, Path],
                                                                             tmp_path: Path) -> None:
     repo, bare = pushed
-    before = repo.git("rev-parse", "HEAD").strip()
-    _plaintext_added_and_removed(repo)
-    repo.git("push", "-q", "origin", "main")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    work = _checkout(bare, sha, tmp_path / "ci", repo.env)
+    before, sha, work = _push_violation(repo, bare, tmp_path / "ci")
     proc = _gitlab(work, repo.env, before, sha)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "[plaintext]" in proc.stdout and "records/C-CI000002.yaml.age" in proc.stdout
@@ -107,10 +112,7 @@ def test_gitlab_job_on_a_new_branch_checks_what_the_default_branch_lacks(pushed:
                                                                         tmp_path: Path) -> None:
     repo, bare = pushed
     repo.git("switch", "-q", "-c", "topic")
-    _plaintext_added_and_removed(repo)
-    repo.git("push", "-q", "origin", "topic")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    work = _checkout(bare, sha, tmp_path / "ci", repo.env)
+    _, sha, work = _push_violation(repo, bare, tmp_path / "ci", "topic")
     proc = _gitlab(work, repo.env, ZERO, sha)
     assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
     assert "検査したコミット 2 件" in proc.stdout  # not the whole history: only what main lacks
@@ -119,11 +121,7 @@ def test_gitlab_job_on_a_new_branch_checks_what_the_default_branch_lacks(pushed:
 def test_forgejo_job_refuses_the_same_push_and_leaves_no_key_behind(pushed: tuple[RecordsRepo, Path],
                                                                     tmp_path: Path) -> None:
     repo, bare = pushed
-    before = repo.git("rev-parse", "HEAD").strip()
-    _plaintext_added_and_removed(repo)
-    repo.git("push", "-q", "origin", "main")
-    after = repo.git("rev-parse", "HEAD").strip()
-    work = _checkout(bare, after, tmp_path / "ci", repo.env)
+    before, after, work = _push_violation(repo, bare, tmp_path / "ci")
     proc = _forgejo(work, repo.env, before, after)
     assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
     assert not Path("/dev/shm/saiken.key").exists()
