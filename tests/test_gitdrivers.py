@@ -201,6 +201,17 @@ def test_history_appended_on_both_branches_is_all_kept(repo) -> None:  # type: i
     assert "2021-05-27" in merged
 
 
+def test_a_time_zone_written_on_the_other_branch_survives_the_merge(repo) -> None:  # type: ignore[no-untyped-def]
+    # ruamel's TimeStamp loses its time zone when deep-copied: the driver must not copy it that way
+    theirs_entry = "\n  - {at: 2021-06-01 10:00:00+09:00, kind: 面談, by: otsu-01, note: 来所して相談}"
+    branch_edit(repo, "theirs", (HISTORY_LINE, HISTORY_LINE + theirs_entry))
+    branch_edit(repo, "main", ("status: 督促中", "status: 交渉中"))
+    result = run_git(repo, "merge", "--no-edit", "theirs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    merged = show(repo)
+    assert "+09:00" in merged and "来所して相談" in merged and "status: 交渉中" in merged
+
+
 def test_real_conflict_fails_clearly_and_leaves_ours_encrypted(repo) -> None:  # type: ignore[no-untyped-def]
     branch_edit(repo, "theirs", ("status: 督促中", "status: 交渉中"), (HISTORY_LINE, HISTORY_LINE.replace("あり", "あり（再）")))
     branch_edit(repo, "main", ("status: 督促中", "status: 分納中"), (HISTORY_LINE, HISTORY_LINE.replace("true", "false")))
