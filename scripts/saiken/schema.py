@@ -131,18 +131,36 @@ def _pattern(rx: re.Pattern[str], what: str) -> Callable[[Any, dict[str, Any], d
     return check
 
 
+_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "postal_code": (POSTAL, "郵便番号"), "phone": (PHONE, "電話番号"), "email": (EMAIL, "メールアドレス"),
+    "case_id": (CASE_ID, "事案番号"), "ref": (REF, "当事者番号"), "handler": (HANDLER_ID, "取扱者 ID"),
+}
 SCALARS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Any]] = {
     "text": _text, "kana": _kana, "date": _date, "datetime": _datetime, "yen": _yen,
     "count": _count, "day": _day, "bool": _bool,
-    "postal_code": _pattern(POSTAL, "郵便番号"), "phone": _pattern(PHONE, "電話番号"),
-    "email": _pattern(EMAIL, "メールアドレス"), "case_id": _pattern(CASE_ID, "事案番号"),
-    "ref": _pattern(REF, "当事者番号"), "handler": _pattern(HANDLER_ID, "取扱者 ID"),
+    **{kind: _pattern(rx, what) for kind, (rx, what) in _PATTERNS.items()},
 }
 
 
-_Check = Callable[[Any, str, Problems], Any]  # (value, field path, problems) -> normalised value
+# A field path is built only when a problem is reported: ("", None) at the top, (parent, key)
+# below it, rendered as parties[0].name.family. Formatting a path string for each of the ~100
+# values of a record cost more than checking most of them.
+_Path = tuple[Any, Any]
+_Check = Callable[[Any, _Path, Problems], Any]  # (value, field path, problems) -> normalised value
+_TOP: _Path = ("", None)
 _UNKNOWN = ("情報項目の定義にない項目です。収集できるのは必要最小限の範囲の項目だけです"
             "（特記事項3）。policies/information-items.yaml にある項目だけを使ってください")
+
+
+def _render(path: _Path) -> str:
+    keys: list[Any] = []
+    while path[1] is not None:
+        keys.append(path[1])
+        path = path[0]
+    out = ""
+    for key in reversed(keys):
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
 
 
 class Validator:
@@ -170,7 +188,7 @@ class Validator:
         if not isinstance(record, dict):
             self.problems.append(("", "記録の最上位は「キー: 値」の形でなければなりません"))
         else:
-            self._root(record, "", self.problems)
+            self._root(record, _TOP, self.problems)
         return self.problems
 
 
@@ -183,16 +201,51 @@ def _compile(spec: dict[str, Any], lists: dict[str, list[str]], limits: dict[str
     if kind == "enum":
         return _compile_enum(lists.get(spec.get("values", ""), []))
     scalar = SCALARS.get(kind)
+    fast = _FAST.get(kind) if _SHORTCUTS else None
+    longest = limits["max_text_length"]
 
-    def check_scalar(value: Any, path: str, problems: Problems) -> Any:
+    def check_scalar(value: Any, path: _Path, problems: Problems) -> Any:
         if scalar is None:
             raise KeyError(kind)
+        if fast is not None:  # the common, valid case without the general function and its messages
+            done = fast(value, longest)
+            if done is not None:
+                return done
         try:
             return scalar(value, spec, limits)
         except _Invalid as exc:
-            problems.append((path, str(exc)))
+            problems.append((_render(path), str(exc)))
             return value
     return check_scalar
+
+
+def _fast_text(v: Any, longest: int) -> str | None:
+    """Text already in normal form (NFKC, stripped, no control characters): the value itself."""
+    if type(v) is str and len(v) <= longest and v.isprintable() and v == v.strip() and (
+            v.isascii() or unicodedata.is_normalized("NFKC", v)):
+        return v
+    return None
+
+
+def _fast_pattern(rx: re.Pattern[str]) -> Callable[[Any, int], str | None]:
+    def fast(v: Any, longest: int) -> str | None:
+        return v if _fast_text(v, longest) is not None and rx.match(v) else None
+    return fast
+
+
+def _fast_datetime(v: Any, longest: int) -> dt.datetime | None:
+    return v if type(v) is dt.datetime and v.tzinfo is None else None
+
+
+def _fast_date(v: Any, longest: int) -> dt.date | None:
+    return v if type(v) is dt.date else None
+
+
+_FAST: dict[str, Callable[[Any, int], Any]] = {
+    "text": _fast_text, "datetime": _fast_datetime, "date": _fast_date,
+    **{kind: _fast_pattern(rx) for kind, (rx, _) in _PATTERNS.items()},
+}
+_SHORTCUTS = True  # tests compile without them and compare
 
 
 def _compile_map(spec: dict[str, Any], lists: dict[str, list[str]], limits: dict[str, Any]) -> _Check:
@@ -201,25 +254,25 @@ def _compile_map(spec: dict[str, Any], lists: dict[str, list[str]], limits: dict
     required = [key for key, fspec in field_specs.items() if fspec.get("required")]
     required_set = set(required)
 
-    def check_map(value: Any, path: str, problems: Problems) -> Any:
+    def check_map(value: Any, path: _Path, problems: Problems) -> Any:
         if not isinstance(value, dict):
-            problems.append((path, "「キー: 値」のまとまりで書いてください"))
+            problems.append((_render(path), "「キー: 値」のまとまりで書いてください"))
             return value
-        for key in list(value.keys()):
-            sub = f"{path}.{key}" if path else str(key)
+        for key, child in list(value.items()):
             check = fields.get(key) if isinstance(key, str) else None
             if check is None:
-                problems.append((sub, _UNKNOWN))
+                problems.append((_render((path, str(key))), _UNKNOWN))
                 continue
-            child = value[key]
             if child is None:
                 if key in required_set:
-                    problems.append((sub, "必須の項目が空です"))
+                    problems.append((_render((path, key)), "必須の項目が空です"))
                 continue
-            value[key] = check(child, sub, problems)
+            new = check(child, (path, key), problems)
+            if new is not child:
+                value[key] = new
         for key in required:
             if key not in value:
-                problems.append((f"{path}.{key}" if path else key, "必須の項目がありません"))
+                problems.append((_render((path, key)), "必須の項目がありません"))
         return value
     return check_map
 
@@ -228,23 +281,29 @@ def _compile_list(spec: dict[str, Any], lists: dict[str, list[str]], limits: dic
     item = _compile(spec.get("items", {}), lists, limits)
     minimum = int(spec.get("min", 0))
 
-    def check_list(value: Any, path: str, problems: Problems) -> Any:
+    def check_list(value: Any, path: _Path, problems: Problems) -> Any:
         if not isinstance(value, list):
-            problems.append((path, "「- 」で始まる繰り返しで書いてください"))
+            problems.append((_render(path), "「- 」で始まる繰り返しで書いてください"))
             return value
         if len(value) < minimum:
-            problems.append((path, f"少なくとも {spec['min']} 件必要です"))
+            problems.append((_render(path), f"少なくとも {spec['min']} 件必要です"))
         for i, child in enumerate(value):
-            value[i] = item(child, f"{path}[{i}]", problems)
+            new = item(child, (path, i), problems)
+            if new is not child:
+                value[i] = new
         return value
     return check_list
 
 
 def _compile_enum(allowed: list[str]) -> _Check:
-    def check_enum(value: Any, path: str, problems: Problems) -> Any:
+    normal = frozenset(a for a in allowed if isinstance(a, str) and nfkc(a).strip() == a and _SHORTCUTS)
+
+    def check_enum(value: Any, path: _Path, problems: Problems) -> Any:
+        if type(value) is str and value in normal:
+            return value  # already in normal form: NFKC would change nothing
         text = nfkc(value).strip() if isinstance(value, str) else value
         if text not in allowed:
-            problems.append((path, f"「{value}」は使えません。次のいずれかです: {'、'.join(allowed)}"))
+            problems.append((_render(path), f"「{value}」は使えません。次のいずれかです: {'、'.join(allowed)}"))
         return text
     return check_enum
 

@@ -10,6 +10,7 @@ designated handler's name is dropped: a handler's own name may stand in ledger/ 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -62,11 +63,14 @@ def wareki(d: dt.date) -> str | None:
     return None
 
 
-def _date_forms(d: dt.date) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _date_forms(d: dt.date) -> tuple[str, ...]:
+    """The ways a date is written, already folded (digits, ASCII marks, 年月日 and era names:
+    folding changes none of them)."""
     forms = [d.isoformat(), f"{d.year}/{d.month:02d}/{d.day:02d}", f"{d.year}/{d.month}/{d.day}",
              f"{d.year}年{d.month}月{d.day}日", f"{d.year}年{d.month:02d}月{d.day:02d}日", f"{d.year}.{d.month}.{d.day}"]
     jp = wareki(d)
-    return forms + ([jp] if jp else [])
+    return tuple(forms + ([jp] if jp else []))
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -116,7 +120,7 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
     born = _parse_date(party.get("birth_date"))
     if born is not None:
         for form in _date_forms(born):
-            yield from term(form, BIRTH)
+            yield Term(form, BIRTH, case_id)
 
 
 def record_terms(record: Any, case_id: str) -> list[Term]:

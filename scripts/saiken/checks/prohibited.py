@@ -47,6 +47,13 @@ class Lexicon:
     categories: tuple[Category, ...]
     exceptions: tuple[str, ...]  # folded
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """Every category's words in one alternation: one scan of a whole record says whether
+        any field can match at all."""
+        keys = sorted({k for c in self.categories for _, k in c.words if k}, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, keys))) if keys else None
+
     @classmethod
     def from_data(cls, data: Any) -> "Lexicon":
         def bad(why: str) -> SaikenError:
@@ -108,8 +115,7 @@ def _may_match(text: str | None, lexicon: Lexicon) -> bool:
     hit here means no hit in any field. Not usable when YAML escapes (\\u524d) could hide a word."""
     if text is None or "\\" in text:
         return True
-    quick = quick_fold(text)
-    return any(c.pattern is not None and c.pattern.search(quick) for c in lexicon.categories)
+    return lexicon.pattern is not None and lexicon.pattern.search(quick_fold(text)) is not None
 
 
 def _lexicon(inp: CheckInput) -> Lexicon | None:
