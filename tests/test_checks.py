@@ -422,7 +422,7 @@ def test_a_name_in_a_file_name_and_in_the_commit_message(records_repo: RecordsRe
     r = records_repo.saiken("check", f"docs/{FAMILY}{GIVEN}.md", "--message-file", str(msg))
     assert r.returncode == 1
     found = lines(r.stdout, "pii_outside")
-    assert any(f":ファイル名 – ファイル名に事案 C-PII00003 の当事者の氏名" in x for x in found)
+    assert any(":ファイル名 – ファイル名に事案 C-PII00003 の当事者の氏名" in x for x in found)
     assert any("(コミットメッセージ):1行目" in x and "git commit --amend" in x for x in found)
 
 

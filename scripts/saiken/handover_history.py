@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
-from saiken import gitio, policy
+from saiken import gitio, gitstream, policy
 from saiken.handover_recipients import ManifestEntry, Recipients, Sealed, manifest_lines, sealed
 
 RECORDS_PREFIX = "records/"
@@ -69,7 +69,7 @@ class Step:
         self.only_updates = all(kind == UPDATE for _, kind, _ in self.changes)
 
 
-def follow(commit: gitio.LogCommit, base: Node) -> tuple[Node, Step | None]:
+def follow(commit: gitstream.LogCommit, base: Node) -> tuple[Node, Step | None]:
     """The node of `commit` from its first parent's and its own changes, and its handover if any."""
     handlers, manifest, present = base.handlers, base.manifest, base.present
     changes: list[Change] = []
@@ -91,7 +91,7 @@ def follow(commit: gitio.LogCommit, base: Node) -> tuple[Node, Step | None]:
 Known = dict[str, tuple[Node, Step | None]]
 
 
-def commits(root: Path, revs: tuple[str, ...], known: Known, seen: set[str]) -> Iterator[gitio.LogCommit]:
+def commits(root: Path, revs: tuple[str, ...], known: Known, seen: set[str]) -> Iterator[gitstream.LogCommit]:
     """Every commit reachable from `revs`, oldest first, each added to `seen`; file changes only
     for commits not `known`.
 
@@ -102,24 +102,24 @@ def commits(root: Path, revs: tuple[str, ...], known: Known, seen: set[str]) -> 
         yield c
 
 
-def _commits(root: Path, revs: tuple[str, ...], known: Known) -> Iterator[gitio.LogCommit]:
+def _commits(root: Path, revs: tuple[str, ...], known: Known) -> Iterator[gitstream.LogCommit]:
     extra = ["--diff-merges=first-parent"]
     if not known:
         # The whole history, not path-limited: git then diffs each commit once instead of twice
         # (path limiting diffs for simplification, then again for --raw), about half the time.
-        yield from gitio.iter_log(root, revs, extra=extra)
+        yield from gitstream.iter_log(root, revs, extra=extra)
         return
-    listed = list(gitio.iter_log(root, revs, raw=False))
+    listed = list(gitstream.iter_log(root, revs, raw=False))
     new = [c.oid for c in listed if c.oid not in known]
     if len(new) > len(listed) // 2:  # mostly new (a rewritten history): one log of it all is cheaper
-        yield from gitio.iter_log(root, revs, extra=extra)
+        yield from gitstream.iter_log(root, revs, extra=extra)
         return
-    diffed = {c.oid: c for c in gitio.iter_log(root, extra=extra, commits=new)}
+    diffed = {c.oid: c for c in gitstream.iter_log(root, extra=extra, commits=new)}
     yield from (diffed.get(c.oid, c) for c in listed)
 
 
-def walk(history: Iterable[gitio.LogCommit], known: Known, inside: Callable[[dt.date], bool],
-         fetch: "Fetch") -> list[tuple[gitio.LogCommit, Step]]:
+def walk(history: Iterable[gitstream.LogCommit], known: Known, inside: Callable[[dt.date], bool],
+         fetch: "Fetch") -> list[tuple[gitstream.LogCommit, Step]]:
     """The handovers dated inside the period, oldest first; `known` gains every new commit's node.
     Each handover's blobs are asked of `fetch` as soon as the commit is read."""
     rows = []
@@ -158,7 +158,7 @@ class Fetch:
 
     def __init__(self, root: Path) -> None:
         self.blobs = Blobs()
-        self._batch = gitio.Batch(root, self._keep)
+        self._batch = gitstream.Batch(root, self._keep)
         self._asked: set[tuple[str, str]] = set()
         self._pending: dict[str, set[str]] = {}
         self._sent: set[str] = set()

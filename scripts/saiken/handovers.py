@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saiken import gitio, handover_cache, wareki
+from saiken import gitio, gitstream, handover_cache, wareki
 from saiken.errors import SaikenError
 from saiken.handover_history import DELETE, NEW, REKEY, UPDATE, Blobs, Fetch, Step, commits, walk
 from saiken.handover_recipients import HandlerView, ManifestEntry, Recipients, handler_view, recipients_of
@@ -146,7 +146,7 @@ def _view(views: dict[str | None, HandlerView], blobs: Blobs, oid: str | None) -
     return views[oid]
 
 
-def _row(c: gitio.LogCommit, step: Step, views: dict[str | None, HandlerView], blobs: Blobs,
+def _row(c: gitstream.LogCommit, step: Step, views: dict[str | None, HandlerView], blobs: Blobs,
          memo: dict[Any, Recipients]) -> Handover:
     handlers = _view(views, blobs, step.node.handlers)
     if step.computed is None:
