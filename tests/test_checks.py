@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -573,6 +575,32 @@ def test_cache_never_hides_a_change(records_repo: RecordsRepo) -> None:
     write(records_repo, "records/C-CACHE004.yaml", "plain\n")
     r = check_all(records_repo)
     assert lines(r.stdout, "plaintext")
+    assert check_all(records_repo, "--no-cache").stdout == r.stdout
+
+
+def test_cache_never_trusts_git_where_git_would_not_notice(records_repo: RecordsRepo) -> None:
+    """`check --all` takes the blob id of a file git finds unchanged from the index (no read). A
+    changed file git is told to ignore (assume-unchanged, skip-worktree), or one rewritten to the
+    same size with its old modification time, must still be read and checked."""
+    for n in range(1, 4):
+        new_case(records_repo, f"C-GITID00{n}")
+        hour_ago = time.time() - 3600  # older than the index: git trusts its stat data, no content compare
+        os.utime(records_repo.root / "records" / f"C-GITID00{n}.yaml.age", (hour_ago, hour_ago))
+    records_repo.git("add", "-A")
+    records_repo.git("commit", "-q", "-m", "架空の事案を追加")
+    assert check_all(records_repo).returncode == 0  # fills the cache
+    records_repo.git("update-index", "--assume-unchanged", "records/C-GITID001.yaml.age")
+    records_repo.git("update-index", "--skip-worktree", "records/C-GITID002.yaml.age")
+    records_repo.git("config", "core.trustctime", "false")  # saiken compares ctime all the same
+    for n in range(1, 4):
+        path = records_repo.root / "records" / f"C-GITID00{n}.yaml.age"
+        size, stat = len(path.read_bytes()), path.stat()
+        plain = case_yaml(f"C-GITID00{n}").encode()
+        path.write_bytes((plain + b"#" * size)[:size] if len(plain) < size else plain[:size])
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime: only ctime tells
+    r = check_all(records_repo)
+    found = {line.split(" – ")[0] for line in lines(r.stdout, "plaintext")}
+    assert r.returncode == 1 and len(found) == 3, r.stdout
     assert check_all(records_repo, "--no-cache").stdout == r.stdout
 
 

@@ -134,6 +134,26 @@ def index_entries(cwd: Path) -> dict[str, str]:
     return entries
 
 
+def worktree_blob_ids(cwd: Path) -> dict[str, str]:
+    """path → blob id of each tracked regular file whose work-tree copy git finds unchanged since it
+    was staged (so its id need not be computed by reading it). Files marked assume-unchanged or
+    skip-worktree are left out (git would not notice their changes), and so are any git reports as
+    changed; fsmonitor is not trusted and ctime is always compared."""
+    careful = ["-c", "core.fsmonitor=false", "-c", "core.trustctime=true", "-c", "core.checkStat=default"]
+    out = run([*careful, "ls-files", "-s", "-v", "-z"], cwd)
+    ids: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            tag, mode, oid, stage = meta.split(" ")
+            if tag == "H" and stage == "0" and mode in ("100644", "100755"):
+                ids[path] = oid
+    changed = run([*careful, "diff-files", "--name-only", "-z"], cwd)
+    for path in changed.decode("utf-8", "surrogateescape").split("\0"):
+        ids.pop(path, None)
+    return ids
+
+
 def staged_paths(cwd: Path) -> list[str]:
     """Paths added or modified in the index relative to HEAD (deletions excluded)."""
     out = run(["diff", "--cached", "--name-only", "--no-renames", "-z", "--diff-filter=AMT"], cwd)

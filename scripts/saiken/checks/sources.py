@@ -36,10 +36,19 @@ def worktree_context(root: Path, identities: list, files: list[FileInput], *,  #
 
 
 def worktree_files(root: Path, paths: list[str] | None = None) -> list[FileInput]:
-    """The files named (relative to root), or with paths=None every file git tracks or would add."""
+    """The files named (relative to root), or with paths=None every file git tracks or would add.
+
+    A file git finds unchanged since it was staged is read only when a check asks for its bytes
+    (its blob id comes from the index): a second `check --all` over 10,000 records answered from
+    the cache then reads none of them, and a first one reads them in the forked workers."""
     rels = _all_paths(root) if paths is None else [_relative(root, p) for p in paths]
-    files = []
+    known = gitio.worktree_blob_ids(root) if (root / ".git").exists() else {}
+    files: list[FileInput] = []
     for rel in rels:
+        oid = known.get(rel)
+        if oid is not None:  # (a file removed from the work tree is one git reports changed)
+            files.append(_WorkTreeFile(root, rel, oid))
+            continue
         f = _read_file(root, rel)
         if f is None and paths is not None:
             raise SaikenError("ファイルがありません。", where=rel, hint="`saiken check --all` で全体を検査できます。")
@@ -63,6 +72,27 @@ def _read_file(root: Path, rel: str) -> FileInput | None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     return FileInput(rel, data, blob_id=git_blob_id(data))
+
+
+class _WorkTreeFile(FileInput):
+    """A FileInput for a work-tree file git reports unchanged since staged: the blob id from the
+    index, the bytes read from disk on first use (and kept)."""
+
+    def __init__(self, root: Path, path: str, blob_id: str) -> None:  # noqa: D107 - frozen dataclass
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "blob_id", blob_id)
+        object.__setattr__(self, "_root", root)
+        object.__setattr__(self, "_bytes", None)
+
+    @property  # type: ignore[override]
+    def data(self) -> bytes:  # noqa: D102
+        if self._bytes is None:  # type: ignore[has-type]
+            try:
+                with open(os.path.join(self._root, self.path), "rb") as fh:  # type: ignore[attr-defined]
+                    object.__setattr__(self, "_bytes", fh.read())
+            except OSError:  # removed since it was listed: checked as empty
+                object.__setattr__(self, "_bytes", b"")
+        return self._bytes  # type: ignore[has-type, no-any-return]
 
 
 def git_blob_id(data: bytes) -> str:
