@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 from test_checks import FAMILY, GIVEN, case_yaml
+from test_redaction import add_leaks, assert_redacted
 
 
 def git(repo: RecordsRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -168,6 +169,23 @@ def test_pre_receive_refuses_a_debtors_name_in_a_message(clean: RecordsRepo) -> 
     proc = git(clean, "push", "--no-verify", "origin", "main")
     assert proc.returncode != 0
     assert "[pii_outside]" in proc.stderr and "(コミットメッセージ)" in proc.stderr
+    assert not bare_has(designated(clean), commit)
+
+
+def test_pre_receive_output_names_each_finding_but_never_quotes_the_record(clean: RecordsRepo) -> None:
+    """What pre-receive prints reaches the pusher's terminal (`remote:`) and the server's logs: the
+    record's bad values, its prohibited word and the name in a file name are hidden there, while
+    the same check on the pusher's own machine quotes them."""
+    add_leaks(clean)
+    local = clean.saiken("check", "--all")
+    assert "（1990-02-30）" in local.stdout and "【前科】" in local.stdout
+    git(clean, "add", "-A")
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "事案 C-LEAK0001 を登録").returncode == 0
+    commit = git(clean, "rev-parse", "HEAD").stdout.strip()
+    proc = git(clean, "push", "--no-verify", "origin", "main")
+    assert proc.returncode != 0 and "pre-receive hook declined" in proc.stderr
+    assert f"remote: コミット {commit[:10]}: ERROR [schema]" in proc.stderr
+    assert_redacted(out(proc))
     assert not bare_has(designated(clean), commit)
 
 
