@@ -115,6 +115,12 @@ def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRe
     assert "saiken-commit-msg" in out(proc)
     assert "[pii_outside]" in out(proc) and "(コミットメッセージ):1行目" in out(proc)
     assert FAMILY not in proc.stderr.replace(f"{FAMILY}{GIVEN}さんの事案を登録", "")  # never echoed back
+    # git leaves a refused message in .git/COMMIT_EDITMSG: the hook does not leave the name there
+    left = (clean.root / ".git" / "COMMIT_EDITMSG").read_text(encoding="utf-8")
+    assert FAMILY not in left and GIVEN not in left and "消去しました" in left
+    assert "から消去しました" in out(proc)
+    ok = git(clean, "commit", "-m", "事案 C-HOOK0003 を登録")  # written again without the name, it passes
+    assert ok.returncode == 0, out(ok)
 
 
 def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_path: Path) -> None:
@@ -133,6 +139,7 @@ def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_pat
         assert "エラー: コミット: 特記事項に反する箇所が" in quick.stderr
     assert "[plaintext]" in clean.saiken("hook", "pre-commit").stderr
     assert "(コミットメッセージ):1行目" in clean.saiken("hook", "commit-msg", str(message)).stderr
+    assert FAMILY in message.read_text(encoding="utf-8")  # a file of the user's, outside .git, is left alone
     assert clean.saiken("hook", "commit-msg", str(tmp_path / "none.txt")).returncode == 2  # click's usage error
 
 

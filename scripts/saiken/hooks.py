@@ -102,7 +102,28 @@ def run_commit_msg(message_file: str | Path, echo: Callable[[str], None]) -> Non
         message = Path(message_file).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(message_file)) from None
-    finish(commit_msg(root, message, root / CACHE_DIR), "コミット", echo)
+    report = commit_msg(root, message, root / CACHE_DIR)
+    if _holds_personal_data(report) and _wipe_message(root, Path(message_file)):
+        echo(f"注意: 氏名などを含むメッセージを {message_file} から消去しました（コミットしなかったメッセージを"
+             "残さないため）。事案番号を使って書き直し、もう一度 git commit を実行してください。")
+    finish(report, "コミット", echo)
+
+
+def _holds_personal_data(report: Report) -> bool:
+    from saiken.checks.pii_outside import COMMIT_MESSAGE, ID
+
+    return any(f.check == ID and f.file == COMMIT_MESSAGE for f in report.errors)
+
+
+def _wipe_message(root: Path, path: Path) -> bool:
+    """A refused message stays in .git/COMMIT_EDITMSG (or MERGE_MSG) after git gives up: the name
+    that refused it would stay on disk. Only a message file inside the git directory is git's to
+    overwrite; a file the user passed by hand is theirs."""
+    git_dir = Path(gitio.text(["rev-parse", "--absolute-git-dir"], root).strip()).resolve()
+    if not path.resolve().is_relative_to(git_dir):
+        return False
+    path.write_text("# saiken: 氏名などを含んでいたため、このメッセージは消去しました。\n", encoding="utf-8")
+    return True
 
 
 # --- commit ranges (check --range, pre-push, pre-receive) -----------------------------------------
