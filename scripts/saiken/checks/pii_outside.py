@@ -57,6 +57,17 @@ def check(inp: CheckInput) -> Iterable[Finding]:
             yield from _content(path, text, folded[n] if index else None, index, public)
 
 
+def party_data_in(inp: CheckInput, text: str) -> list[tuple[str, str]]:
+    """(case id, kind) for each party's name, address, phone … of the records `inp` can open that
+    `text` holds in full: what this check would report in a file, asked before the file is
+    written (a ledger entry). A family or given name alone stays the commit's warning."""
+    if not inp.ctx.identities:
+        return []
+    folded = fold(text)
+    index = _index(inp, [folded.text])
+    return [(t.case_id, t.kind) for _, t in _first_per_kind(index.search(folded.text)) if not t.part]
+
+
 def cache_key(inp: CheckInput) -> str | None:
     """What a clean result depends on: every path and content under check and every record's
     ciphertext (policy and identities are in the cache's own key). A commit message is never
