@@ -16,6 +16,7 @@ import yaml
 
 from conftest import ROOT, RecordsRepo
 from test_checks import case_yaml
+from test_redaction import SECRETS, add_leaks, assert_redacted
 
 ZERO = "0" * 40
 
@@ -70,15 +71,16 @@ def _gitlab(work: Path, env: dict[str, str], before: str, sha: str) -> subproces
     job = yaml.safe_load((ROOT / "docs" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))["saiken-check"]
     setup = [line for line in job["before_script"] if not line.startswith(("apt-get", "python3 -m venv", "/opt/saiken/bin/pip"))]
     assert len(setup) == len(job["before_script"]) - 3  # only the installation is left out
-    variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": sha, "CI_DEFAULT_BRANCH": "main",
-                 "CI_PIPELINE_SOURCE": "push", "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
+    variables = {"CI": "true", "GITLAB_CI": "true", "CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": sha,
+                 "CI_DEFAULT_BRANCH": "main", "CI_PIPELINE_SOURCE": "push", "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
     return _step("\n".join([*setup, *job["script"]]), work, env, variables)
 
 
 def _forgejo(work: Path, env: dict[str, str], before: str, after: str) -> subprocess.CompletedProcess[str]:
     flow = yaml.safe_load((ROOT / "docs" / "ci" / "forgejo-actions.yml").read_text(encoding="utf-8"))
     step = next(s for s in flow["jobs"]["saiken-check"]["steps"] if "BEFORE" in (s.get("env") or {}))
-    variables = {"SAIKEN_IDENTITY_KEY": Path(env["SAIKEN_IDENTITY"]).read_text(encoding="utf-8"),
+    variables = {"CI": "true", "GITHUB_ACTIONS": "true",
+                 "SAIKEN_IDENTITY_KEY": Path(env["SAIKEN_IDENTITY"]).read_text(encoding="utf-8"),
                  "BEFORE": before, "AFTER": after}
     return _step(step["run"], work, env, variables)
 
@@ -127,3 +129,28 @@ def test_forgejo_job_refuses_the_same_push_and_leaves_no_key_behind(pushed: tupl
     assert not Path("/dev/shm/saiken.key").exists()
     first = _forgejo(work, repo.env, ZERO, repo.git("rev-parse", "HEAD~2").strip())  # a new branch: its whole history
     assert first.returncode == 0, first.stdout + first.stderr
+
+
+@pytest.mark.parametrize("job", [_gitlab, _forgejo], ids=["gitlab", "forgejo"])
+def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple[RecordsRepo, Path],
+                                                                    tmp_path: Path, job) -> None:  # type: ignore[no-untyped-def]
+    """The job holds a handler's key and finds bad values and a prohibited word in a record pushed
+    with the hooks skipped; its output is the job log: no fictional plaintext in it, while every
+    finding still names its check, file and field."""
+    repo, bare = pushed
+    before = repo.git("rev-parse", "HEAD").strip()
+    add_leaks(repo)
+    local = repo.saiken("check", "--all")
+    assert "（1990-02-30）" in local.stdout  # the handler's terminal quotes: the secrets are there to leak
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "事案 C-LEAK0001 を登録")
+    repo.git("push", "-q", "origin", "main")
+    sha = repo.git("rev-parse", "HEAD").strip()
+    proc = job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr
+    assert_redacted(log)
+    assert "コミット " + sha[:10] + ": ERROR [schema]" in log  # the --range step, commit by commit
+    if job is _forgejo:  # its step runs --all after a failed --range; GitLab stops at the first failing line
+        assert "検査したファイル" in log
+    assert not any(s in log for s in SECRETS)

@@ -104,6 +104,13 @@ def test_incident_report_deadlines(repo: RecordsRepo) -> None:
     r = repo.saiken("incident", "new", "--discovered", "2021-09-01 10:30", "--summary", "架空様 宛ての誤送信",
                     "--cases", CASES[0])
     assert r.returncode == 1 and "個人情報を書けません" in r.stderr
+    # a bare name or address of a record's party, which no pattern sees, is refused with the key
+    for summary in ("架空一郎 宛ての督促状を誤送信", "架空町1-2-3 の住所へ誤配"):
+        r = repo.saiken("incident", "new", "--discovered", "2021-09-01 10:30", "--summary", summary, "--cases", CASES[0])
+        assert r.returncode == 1, r.stdout
+        assert f"事案 {CASES[0]} の当事者の" in r.stderr and "何も書き込んでいません" in r.stderr
+        assert "一郎" not in r.stderr and "架空町" not in r.stderr  # the message names the kind, not the text
+        assert not (repo.root / "ledger" / "incidents.yaml").exists() and not (repo.root / "ledger" / "incidents").exists()
     r = repo.saiken("incident", "new", "--discovered", "2021-09-01 10:30", "--occurred", "2021-08-31",
                     "--summary", "CD-R 1 枚の一時的な所在不明", "--cases", CASES[0])
     assert r.returncode == 0, r.stderr

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 from test_checks import FAMILY, GIVEN, case_yaml
+from test_redaction import add_leaks, assert_redacted
 
 
 def git(repo: RecordsRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -114,6 +115,12 @@ def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRe
     assert "saiken-commit-msg" in out(proc)
     assert "[pii_outside]" in out(proc) and "(コミットメッセージ):1行目" in out(proc)
     assert FAMILY not in proc.stderr.replace(f"{FAMILY}{GIVEN}さんの事案を登録", "")  # never echoed back
+    # git leaves a refused message in .git/COMMIT_EDITMSG: the hook does not leave the name there
+    left = (clean.root / ".git" / "COMMIT_EDITMSG").read_text(encoding="utf-8")
+    assert FAMILY not in left and GIVEN not in left and "消去しました" in left
+    assert "から消去しました" in out(proc)
+    ok = git(clean, "commit", "-m", "事案 C-HOOK0003 を登録")  # written again without the name, it passes
+    assert ok.returncode == 0, out(ok)
 
 
 def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_path: Path) -> None:
@@ -132,6 +139,7 @@ def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_pat
         assert "エラー: コミット: 特記事項に反する箇所が" in quick.stderr
     assert "[plaintext]" in clean.saiken("hook", "pre-commit").stderr
     assert "(コミットメッセージ):1行目" in clean.saiken("hook", "commit-msg", str(message)).stderr
+    assert FAMILY in message.read_text(encoding="utf-8")  # a file of the user's, outside .git, is left alone
     assert clean.saiken("hook", "commit-msg", str(tmp_path / "none.txt")).returncode == 2  # click's usage error
 
 
@@ -168,6 +176,23 @@ def test_pre_receive_refuses_a_debtors_name_in_a_message(clean: RecordsRepo) -> 
     proc = git(clean, "push", "--no-verify", "origin", "main")
     assert proc.returncode != 0
     assert "[pii_outside]" in proc.stderr and "(コミットメッセージ)" in proc.stderr
+    assert not bare_has(designated(clean), commit)
+
+
+def test_pre_receive_output_names_each_finding_but_never_quotes_the_record(clean: RecordsRepo) -> None:
+    """What pre-receive prints reaches the pusher's terminal (`remote:`) and the server's logs: the
+    record's bad values, its prohibited word and the name in a file name are hidden there, while
+    the same check on the pusher's own machine quotes them."""
+    add_leaks(clean)
+    local = clean.saiken("check", "--all")
+    assert "（1990-02-30）" in local.stdout and "【前科】" in local.stdout
+    git(clean, "add", "-A")
+    assert git(clean, "commit", "-q", "--no-verify", "-m", "事案 C-LEAK0001 を登録").returncode == 0
+    commit = git(clean, "rev-parse", "HEAD").stdout.strip()
+    proc = git(clean, "push", "--no-verify", "origin", "main")
+    assert proc.returncode != 0 and "pre-receive hook declined" in proc.stderr
+    assert f"remote: コミット {commit[:10]}: ERROR [schema]" in proc.stderr
+    assert_redacted(out(proc))
     assert not bare_has(designated(clean), commit)
 
 

@@ -7,6 +7,8 @@ ever reaches a clerk.
 
 from __future__ import annotations
 
+from saiken.redaction import shown
+
 
 class SaikenError(Exception):
     """A failure the user can act on: message (Japanese), where, and a hint command."""
@@ -47,10 +49,13 @@ class DecryptFailure(SaikenError):
 
 
 class ValidationError(SaikenError):
-    """A record or policy file breaks the schema; `problems` lists each (path, message)."""
+    """A record or policy file breaks the schema; `problems` lists each (path, message).
+
+    The problems keep the record's text marked (saiken.redaction) for the checks, which may print
+    to a log; the message, which only the handler's own commands print, shows it plainly."""
 
     def __init__(self, problems: list[tuple[str, str]], *, where: str | None = None,
                  hint: str | None = None) -> None:
-        text = "\n".join(f"  - {p}: {m}" if p else f"  - {m}" for p, m in problems)
+        text = shown("\n".join(f"  - {p}: {m}" if p else f"  - {m}" for p, m in problems))
         super().__init__("内容に誤りがあります:\n" + text, where=where, hint=hint)
         self.problems = problems

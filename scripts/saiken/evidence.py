@@ -99,6 +99,34 @@ def validate(root: Path, name: str, entry: dict[str, Any]) -> None:
     if problems:
         raise SaikenError("記録できません: " + "、".join(problems) + "。", where=where,
                           hint="値を直して、もう一度実行してください（`saiken handler list` で取扱者 ID を確認できます）。")
+    _refuse_party_data(root, where, entry)
+
+
+def _refuse_party_data(root: Path, where: str, entry: dict[str, Any]) -> None:
+    """A party's name (or address, phone …) in an entry is refused before the ledger file is
+    written: the pattern above sees 様・〒・@, not a bare name. The check is the commit's own
+    (pii_outside), with the user's key; without a usable key the commit's check looks later."""
+    texts = [v for v in entry.values() if isinstance(v, str)]
+    if not texts:
+        return
+    from saiken.checks.cache import CACHE_DIR
+    from saiken.checks.context import CheckInput
+    from saiken.checks.pii_outside import party_data_in
+    from saiken.checks.sources import worktree_context
+    from saiken.hooks import identities
+
+    try:
+        ids = identities()
+    except SaikenError:
+        return
+    inp = CheckInput.prepare([], worktree_context(root, ids, []))
+    inp.cache_dir = root / CACHE_DIR
+    found = dict.fromkeys(party_data_in(inp, "\n".join(texts)))
+    if found:
+        what = "、".join(f"事案 {case_id} の当事者の{kind}" for case_id, kind in found)
+        raise SaikenError(f"記録できません: {what}が含まれています。ledger/ には個人情報を書けません"
+                          "（特記事項2・7）。何も書き込んでいません。", where=where,
+                          hint="氏名・住所などを除き、事案番号で書いてください。")
 
 
 def _write(root: Path, name: str, change: Callable[[list[Any]], None]) -> None:

@@ -34,6 +34,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from saiken import agefile, crypto, gitio, merge3, policy, yamlio
 from saiken.errors import SaikenError, ValidationError
+from saiken.redaction import shown
 from saiken.records import SUFFIX, Store, atomic_write, decrypt_text
 
 DRIVER = "saiken"
@@ -183,7 +184,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, root: Path | N
     try:
         text, _ = store.normalise_text(text, where=path)
     except ValidationError as exc:
-        fields = "、".join(p for p, _ in exc.problems if p) or "（記録全体）"
+        fields = "、".join(shown(p) for p, _ in exc.problems if p) or "（記録全体）"
         raise MergeConflict(f"事案 {case_id_of(path)} の記録を統合すると、内容が記録の定義に合わなくなります。\n"
                             f"  問題のある項目: {fields}", where=path, hint=resolution_hint(path)) from None
     atomic_write(ours, crypto.encrypt(text.encode("utf-8"), merge_recipients(store)))

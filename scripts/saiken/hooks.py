@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from saiken import crypto, gitio
+from saiken import crypto, gitio, redaction
 from saiken.checks import FileInput, Finding
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
@@ -37,9 +37,9 @@ class CommitReport:
     commit: str | None
     report: Report
 
-    def lines(self) -> list[str]:
+    def lines(self, redact: bool = False) -> list[str]:
         label = f"コミット {self.commit[:10]}: " if self.commit else ""
-        return [label + f.render() for f in self.report.findings]
+        return [label + f.render(redact) for f in self.report.findings]
 
 
 def identities() -> list[crypto.LoadedIdentity]:
@@ -72,9 +72,13 @@ HOOK_FIX = "各行の対処のとおりに直してから、もう一度実行�
 
 
 def finish(report: Report, what: str, echo: Callable[[str], None]) -> None:
-    """Show a hook's findings; refuse (SaikenError, exit 1) when any is an error."""
+    """Show a hook's findings; refuse (SaikenError, exit 1) when any is an error. In CI the
+    record's text in them is hidden (saiken.redaction)."""
+    redact = redaction.wanted()
     for f in report.findings:
-        echo(f.render())
+        echo(f.render(redact))
+    if redact and any(f.quotes_record for f in report.findings):
+        echo("注意: " + redaction.NOTE)
     if report.exit_code:
         raise SaikenError(f"{what}: 特記事項に反する箇所が {len(report.errors)} 件あるため、中止しました。", hint=HOOK_FIX)
 
@@ -98,7 +102,28 @@ def run_commit_msg(message_file: str | Path, echo: Callable[[str], None]) -> Non
         message = Path(message_file).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(message_file)) from None
-    finish(commit_msg(root, message, root / CACHE_DIR), "コミット", echo)
+    report = commit_msg(root, message, root / CACHE_DIR)
+    if _holds_personal_data(report) and _wipe_message(root, Path(message_file)):
+        echo(f"注意: 氏名などを含むメッセージを {message_file} から消去しました（コミットしなかったメッセージを"
+             "残さないため）。事案番号を使って書き直し、もう一度 git commit を実行してください。")
+    finish(report, "コミット", echo)
+
+
+def _holds_personal_data(report: Report) -> bool:
+    from saiken.checks.pii_outside import COMMIT_MESSAGE, ID
+
+    return any(f.check == ID and f.file == COMMIT_MESSAGE for f in report.errors)
+
+
+def _wipe_message(root: Path, path: Path) -> bool:
+    """A refused message stays in .git/COMMIT_EDITMSG (or MERGE_MSG) after git gives up: the name
+    that refused it would stay on disk. Only a message file inside the git directory is git's to
+    overwrite; a file the user passed by hand is theirs."""
+    git_dir = Path(gitio.text(["rev-parse", "--absolute-git-dir"], root).strip()).resolve()
+    if not path.resolve().is_relative_to(git_dir):
+        return False
+    path.write_text("# saiken: 氏名などを含んでいたため、このメッセージは消去しました。\n", encoding="utf-8")
+    return True
 
 
 # --- commit ranges (check --range, pre-push, pre-receive) -----------------------------------------
@@ -224,9 +249,12 @@ def errors(reports: list[CommitReport]) -> list[Finding]:
     return [f for r in reports for f in r.report.errors]
 
 
-def render(reports: list[CommitReport]) -> str:
-    lines = [line for r in reports for line in r.lines()]
+def render(reports: list[CommitReport], redact: bool = False) -> str:
+    """The findings of every commit and a summary; `redact` hides the record's text (a log)."""
+    lines = [line for r in reports for line in r.lines(redact)]
     commits = sum(1 for r in reports if r.commit)
     lines.append(f"検査したコミット {commits} 件: エラー {len(errors(reports))} 件、"
                  f"警告 {sum(len(r.report.warnings) for r in reports)} 件")
+    if redact and any(f.quotes_record for r in reports for f in r.report.findings):
+        lines.append("注意: " + redaction.NOTE)
     return "\n".join(lines)

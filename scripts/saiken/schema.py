@@ -3,7 +3,9 @@
 The schema is data: each key names the permitted information item it belongs to (term 3) or the
 administrative fact it records. A key the schema does not know is refused, not ignored. Values are
 typed strictly and normalised: text is NFKC (全角英数 → 半角, 半角カナ → 全角), so full-width digits
-in an amount or a date are accepted and stored in their normal form.
+in an amount or a date are accepted and stored in their normal form. A problem that repeats the
+record's own text (a refused value, an unknown key) wraps it with `redaction.quoted`, so a finding
+printed to a log can hide it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import datetime as dt
 import re
 import unicodedata
 from typing import Any, Callable
+
+from saiken.redaction import quoted
 
 CASE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
 REF = re.compile(r"^[a-z0-9][a-z0-9_-]{0,15}$")
@@ -60,7 +64,7 @@ def _date(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.date:
         try:
             return dt.date.fromisoformat(nfkc(v).strip().replace("/", "-"))
         except ValueError:
-            raise _Invalid(f"日付として正しくありません（{v}）。YYYY-MM-DD で、実在する日付を書いてください") from None
+            raise _Invalid(f"日付として正しくありません（{quoted(v)}）。YYYY-MM-DD で、実在する日付を書いてください") from None
     raise _Invalid("日付（YYYY-MM-DD）で書いてください")
 
 
@@ -73,7 +77,7 @@ def _datetime(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.dateti
         try:
             return dt.datetime.fromisoformat(nfkc(v).strip())
         except ValueError:
-            raise _Invalid(f"日時として正しくありません（{v}）。YYYY-MM-DD HH:MM で書いてください") from None
+            raise _Invalid(f"日時として正しくありません（{quoted(v)}）。YYYY-MM-DD HH:MM で書いてください") from None
     raise _Invalid("日時（YYYY-MM-DD HH:MM）で書いてください")
 
 
@@ -88,7 +92,7 @@ def _integer(v: Any) -> int:
         s = nfkc(v).strip().replace(",", "").removesuffix("円").removeprefix("金")
         if re.fullmatch(r"-?\d+", s):
             return int(s)
-    raise _Invalid(f"整数で書いてください（{v}）")
+    raise _Invalid(f"整数で書いてください（{quoted(v)}）")
 
 
 def _yen(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> int:
@@ -126,7 +130,7 @@ def _pattern(rx: re.Pattern[str], what: str) -> Callable[[Any, dict[str, Any], d
             raise _Invalid(f"{what}は引用符で囲んで文字列として書いてください（先頭の 0 が消えるため）")
         s = _text(v, spec, limits)
         if not rx.match(s):
-            raise _Invalid(f"{what}の形式が正しくありません（{s}）")
+            raise _Invalid(f"{what}の形式が正しくありません（{quoted(s)}）")
         return s
     return check
 
@@ -261,7 +265,7 @@ def _compile_map(spec: dict[str, Any], lists: dict[str, list[str]], limits: dict
         for key, child in list(value.items()):
             check = fields.get(key) if isinstance(key, str) else None
             if check is None:
-                problems.append((_render((path, str(key))), _UNKNOWN))
+                problems.append((_render((path, quoted(key))), _UNKNOWN))  # a key nobody defined is the record's text
                 continue
             if child is None:
                 if key in required_set:
@@ -303,9 +307,24 @@ def _compile_enum(allowed: list[str]) -> _Check:
             return value  # already in normal form: NFKC would change nothing
         text = nfkc(value).strip() if isinstance(value, str) else value
         if text not in allowed:
-            problems.append((_render(path), f"「{value}」は使えません。次のいずれかです: {'、'.join(allowed)}"))
+            problems.append((_render(path), f"「{quoted(value)}」は使えません。次のいずれかです: {'、'.join(allowed)}"))
         return text
     return check_enum
+
+
+def field_names(items: dict[str, Any]) -> frozenset[str]:
+    """Every key the schema defines, anywhere in a record. Any other key is the record's own text
+    (a finding's field path quotes it, see saiken.redaction)."""
+    names: set[str] = set()
+
+    def walk(spec: Any) -> None:
+        if isinstance(spec, dict):
+            for key, child in (spec.get("fields") or {}).items():
+                names.add(str(key))
+                walk(child)
+            walk(spec.get("items"))
+    walk(items.get("record") or {})
+    return frozenset(names)
 
 
 def cross_checks(record: dict[str, Any], handler_ids: set[str] | None) -> Problems:
@@ -314,7 +333,7 @@ def cross_checks(record: dict[str, Any], handler_ids: set[str] | None) -> Proble
     parties = record.get("parties") or []
     ids = [p.get("id") for p in parties if isinstance(p, dict)]
     for dup in sorted({i for i in ids if ids.count(i) > 1 and i}):
-        problems.append(("parties", f"当事者番号「{dup}」が重複しています"))
+        problems.append(("parties", f"当事者番号「{quoted(dup)}」が重複しています"))
     if parties and isinstance(parties[0], dict) and parties[0].get("role") != "borrower":
         problems.append(("parties[0].role", "最初の当事者は借受人（borrower）です"))
     for i, p in enumerate(parties):
@@ -326,7 +345,7 @@ def cross_checks(record: dict[str, Any], handler_ids: set[str] | None) -> Proble
         if not isinstance(h, dict):
             continue
         if h.get("party") is not None and h["party"] not in ids:
-            problems.append((f"history[{i}].party", f"当事者番号「{h['party']}」はこの記録にありません"))
+            problems.append((f"history[{i}].party", f"当事者番号「{quoted(h['party'])}」はこの記録にありません"))
         if handler_ids is not None and h.get("by") and h["by"] not in handler_ids:
-            problems.append((f"history[{i}].by", f"取扱者「{h['by']}」は policies/handlers.yaml にいません"))
+            problems.append((f"history[{i}].by", f"取扱者「{quoted(h['by'])}」は policies/handlers.yaml にいません"))
     return problems

@@ -58,12 +58,23 @@ def _reject_shared(node: Any, seen: set[int]) -> None:
             _reject_shared(child, seen)
 
 
+class YamlSyntaxError(SaikenError):
+    """Text that is not YAML. The parser's `problem` may repeat a piece of the text (an alias, a
+    tag, a character), so it is kept apart from the `position`: a check that reports a broken
+    record quotes the problem as the record's own text (saiken.redaction)."""
+
+    def __init__(self, position: str, problem: str, *, where: str | None = None) -> None:
+        super().__init__(f"YAML として読めません（{position}: {problem}）。", where=where,
+                         hint="インデントや「:」のあとの空白を確かめてください。")
+        self.position = position
+        self.problem = problem
+
+
 def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = False) -> Any:
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
     except yaml.YAMLError as exc:
-        raise SaikenError(f"YAML として読めません（{_position(exc)}: {getattr(exc, 'problem', exc)}）。",
-                          where=where, hint="インデントや「:」のあとの空白を確かめてください。") from None
+        raise YamlSyntaxError(_position(exc), str(getattr(exc, "problem", exc)), where=where) from None
     except (ValueError, TypeError, RecursionError) as exc:  # constructors fail outside YAMLError
         raise SaikenError(f"YAML として読めません（{type(exc).__name__}）。", where=where) from None
     if not allow_aliases:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
 
+from saiken.redaction import has_quotes, shown, view
+
 ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
@@ -48,7 +50,10 @@ class FileInput:
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing wrong: which check, which terms, where, and what to do about it (Japanese)."""
+    """One thing wrong: which check, which terms, where, and what to do about it (Japanese).
+
+    Text of a record repeated in `message`, `where` or `file` is wrapped by
+    `saiken.redaction.quoted`; `render` and `as_dict` show it, or hide it where the output is a log."""
 
     check: str
     terms: tuple[int, ...]
@@ -69,14 +74,26 @@ class Finding:
 
     @property
     def location(self) -> str:
+        return shown(self._location)
+
+    @property
+    def _location(self) -> str:
         return f"{self.file}:{self.where}" if self.where else self.file
 
-    def render(self) -> str:
-        return f"{self.severity.upper()} [{self.check}] {self.terms_label} {self.location} – {self.message}"
+    @property
+    def quotes_record(self) -> bool:
+        """Whether the message, field path or file repeats text of a record (saiken.redaction)."""
+        return any(has_quotes(t) for t in (self.message, self.where, self.file))
 
-    def as_dict(self) -> dict[str, object]:
+    def render(self, redact: bool = False) -> str:
+        """One line for staff; `redact` (a log: CI, pre-receive, --redact) hides the record's text."""
+        text = f"{self.severity.upper()} [{self.check}] {self.terms_label} {self._location} – {self.message}"
+        return view(text, redact)
+
+    def as_dict(self, redact: bool = False) -> dict[str, object]:
         return {"check": self.check, "terms": list(self.terms), "severity": self.severity,
-                "file": self.file, "where": self.where, "message": self.message}
+                "file": view(self.file, redact), "where": None if self.where is None else view(self.where, redact),
+                "message": view(self.message, redact)}
 
 
 _REGISTRY: dict[str, ModuleType] | None = None

@@ -4,7 +4,8 @@ File names, the commit message and the plain files listed in policies/personal-d
 docs/, policies/ …) must not hold a party's name, kana, address, phone, e-mail or birth date. The
 terms come from every record the runner can open (pii_terms); without an identity only the generic
 patterns apply (patterns). Messages never repeat the personal data itself: they name the kind, the
-case id and the line, since findings end up in terminals and CI logs.
+case id and the line, since findings end up in terminals and CI logs; a name found in a file name
+is quoted in the path (saiken.redaction), so a log shows the path without it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.term_cache import TermCache, TermSet
 from saiken.checks.text import Folded, fold
 from saiken.records import RECORDS_DIR
+from saiken.redaction import quoted
 
 ID = "pii_outside"
 TERMS = (2, 7)
@@ -53,6 +55,17 @@ def check(inp: CheckInput) -> Iterable[Finding]:
                 yield from _names(path, folded[n], index)
         else:
             yield from _content(path, text, folded[n] if index else None, index, public)
+
+
+def party_data_in(inp: CheckInput, text: str) -> list[tuple[str, str]]:
+    """(case id, kind) for each party's name, address, phone … of the records `inp` can open that
+    `text` holds in full: what this check would report in a file, asked before the file is
+    written (a ledger entry). A family or given name alone stays the commit's warning."""
+    if not inp.ctx.identities:
+        return []
+    folded = fold(text)
+    index = _index(inp, [folded.text])
+    return [(t.case_id, t.kind) for _, t in _first_per_kind(index.search(folded.text)) if not t.part]
 
 
 def cache_key(inp: CheckInput) -> str | None:
@@ -111,12 +124,30 @@ def _strip_comments(message: str) -> str:
 
 
 def _names(path: str, folded: Folded, index: TermIndex | TermSet) -> Iterator[Finding]:
-    for _, term in _first_per_kind(index.search(folded.text)):
+    hits = list(index.search(folded.text))
+    shown_path = masked_path(path, folded, hits)  # the name found is the record's text: quoted, hidden in a log
+    for _, term in _first_per_kind(hits):
         what = f"{term.kind}の一部（姓または名）と同じ語" if term.part else term.kind
-        yield _found(path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
+        yield _found(shown_path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
                      "ファイル名は暗号化されません。"
-                     f"`git mv {path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。",
+                     f"`git mv {shown_path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。",
                      severity=WARNING if term.part else ERROR)
+
+
+def masked_path(path: str, folded: Folded, hits: list[tuple[int, Term]]) -> str:
+    """`path` with every place a term was found quoted (saiken.redaction), all of them in every
+    finding: masking only a finding's own term would leave the other name of the path in the open."""
+    spans: list[list[int]] = []
+    for start, end in sorted((folded.index[pos], folded.index[pos + len(t.folded) - 1] + 1) for pos, t in hits):
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    out, at = "", 0
+    for start, end in spans:
+        out += path[at:start] + quoted(path[start:end])
+        at = end
+    return out + path[at:]
 
 
 def _content(path: str, text: str, folded: Folded | None, index: TermIndex | TermSet, public: set[str]) -> Iterator[Finding]:

@@ -2,9 +2,11 @@
 
 Every string field of every record the runner can open is folded (NFKC, katakana → hiragana, long
 vowels and spaces dropped) and searched for the words of policies/prohibited-categories.yaml. A
-finding names the field and quotes a short window of the text, so the handler can find and rewrite
-it. Only a consent of 甲 recorded in ledger/consents.yaml for exactly this case id and category
-lifts it (the runner applies consents to every check alike); nothing written inside a record can.
+finding names the field and quotes a short window of the text and the word found, so the handler
+can find and rewrite it; both are quoted as the record's text (saiken.redaction), so a log shows
+only the category and the field. Only a consent of 甲 recorded in ledger/consents.yaml for exactly
+this case id and category lifts it (the runner applies consents to every check alike); nothing
+written inside a record can.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
 from saiken.checks.context import LEXICON_FILE, CheckInput
 from saiken.checks.text import Folded, fold, fold_word, quick_fold
 from saiken.errors import SaikenError
+from saiken.redaction import quoted
+from saiken.schema import field_names
 
 ID = "prohibited"
 TERMS = (5,)
@@ -73,14 +77,16 @@ class Lexicon:
         return cls(tuple(cats), tuple(fold_word(str(e)) for e in data.get("exceptions") or []))
 
 
-def strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string value in a record with its field path (parties[0].name.family)."""
+def strings(node: Any, known: frozenset[str], path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string value in a record with its field path (parties[0].name.family); a key that is
+    not one of the schema's `known` names is the record's own text and is quoted in the path."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from strings(value, f"{path}.{key}" if path else str(key))
+            name = key if isinstance(key, str) and key in known else quoted(key)
+            yield from strings(value, known, f"{path}.{name}" if path else name)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from strings(value, f"{path}[{i}]")
+            yield from strings(value, known, f"{path}[{i}]")
     elif isinstance(node, str):
         yield path, node
 
@@ -106,7 +112,9 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return
     if not _may_match(rec.text, lexicon):
         return
-    for field, value in strings(rec.data):
+    if "field_names" not in inp.memo:
+        inp.memo["field_names"] = field_names(inp.ctx.policy.items)
+    for field, value in strings(rec.data, inp.memo["field_names"]):
         yield from _scan(f.path, rec.case_id, field, value, lexicon, inp)
 
 
@@ -155,11 +163,11 @@ def _finding(path: str, case_id: str, field: str, cat: Category, word: str, cont
                f"区分 {cat.id}）を記録してください。")
     if cat.severity == ERROR:
         which = f"特記事項5({cat.item}){_item_text(inp, cat.item)}" if cat.item else "特記事項5"
-        message = (f"「{context}」に「{cat.id}」に当たる語「{word}」があります。{which}に当たり、甲の承諾が"
+        message = (f"「{quoted(context)}」に「{cat.id}」に当たる語「{quoted(word)}」があります。{which}に当たり、甲の承諾が"
                    f"ない限り収集してはならない事項です。この記述を削除し `saiken case edit {case_id}` で"
                    f"保存し直してください。{consent}")
     else:
-        message = (f"「{context}」に{cat.id}に関する語「{word}」があります（要配慮個人情報）。"
+        message = (f"「{quoted(context)}」に{cat.id}に関する語「{quoted(word)}」があります（要配慮個人情報）。"
                    f"交渉に必要な最小限の書き方（例「体調不良のため」）にできないか確かめ、"
                    f"`saiken case edit {case_id}` で直してください。")
     return _found(path, field, message, severity=cat.severity, consent_key=(case_id, cat.id))

@@ -20,7 +20,7 @@ run after them, in the parent.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable
@@ -33,6 +33,7 @@ from saiken.checks.consents import valid_consents
 from saiken.checks.context import TERMS_MEMO, CheckInput, Context
 from saiken.checks.pii_terms import record_terms, term_entries
 from saiken.errors import SaikenError
+from saiken.redaction import has_quotes, shown
 from saiken.records import RECORDS_DIR, SUFFIX
 
 
@@ -90,7 +91,7 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
         cache.save()
     report = Report(files=len(files), notes=_notes(files, ctx, done.unopened))
     consents = valid_consents(inp)
-    for f in dict.fromkeys(found):  # drop duplicates, keep order
+    for f in dict.fromkeys(_masked_files(found)):  # drop duplicates, keep order
         consent = consents.get(f.consent_key) if f.consent_key else None
         if consent:
             report.lifted.append((f, consent))
@@ -169,6 +170,16 @@ def _work_on(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cache: Res
         elif want_terms:
             done.terms[content_id(f)] = term_entries(record_terms(rec.data, rec.case_id))
     return done
+
+
+def _masked_files(found: list[Finding]) -> list[Finding]:
+    """A file whose name holds a party's name (pii_outside quotes it in the path) is named the same
+    way in every finding about it, so a log hides the name in all of them (saiken.redaction)."""
+    masked = {shown(f.file): f.file for f in found if has_quotes(f.file)}
+    if not masked:
+        return found
+    return [replace(f, file=masked[f.file], message=f.message.replace(f.file, masked[f.file]))
+            if f.file in masked else f for f in found]
 
 
 def _run_whole(module: ModuleType, inp: CheckInput, cache: ResultCache | None) -> list[Finding]:

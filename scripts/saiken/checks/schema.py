@@ -3,7 +3,8 @@
 Runs on every record the runner's identities open: the record is validated against
 policies/information-items.yaml exactly as `saiken case new/edit` does (records.Store.validate), so
 a field the policy does not name is an error, never a warning. A record that opens but is not YAML,
-or whose case_id differs from its file name, is reported here too.
+or whose case_id differs from its file name, is reported here too. Values, unknown keys and the
+YAML parser's words are quoted as the record's text (saiken.redaction): hidden in a log.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput
-from saiken.errors import ValidationError
+from saiken.errors import SaikenError, ValidationError
 from saiken.records import Store
+from saiken.redaction import quoted
+from saiken.yamlio import YamlSyntaxError
 
 ID = "schema"
 TERMS = (3,)
@@ -31,7 +34,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return
     fix = f"`saiken case edit {rec.case_id}` で直してください。"
     if rec.failure_kind == "yaml":
-        yield _found(f.path, None, f"記録を YAML として読めません（{rec.error.message if rec.error else ''}）。{fix}")
+        yield _found(f.path, None, f"記録を YAML として読めません（{_yaml_problem(rec.error)}）。{fix}")
         return
     if rec.data is None:
         return  # not opened with our identities: the recipients check says why
@@ -44,6 +47,13 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         for path, message in exc.problems:
             yield _found(f.path, path or None, f"{message}。{fix}")
     if isinstance(rec.data, dict) and rec.data.get("case_id") not in (None, rec.case_id):
-        yield _found(f.path, "case_id", f"記録の case_id（{rec.data.get('case_id')}）がファイル名の事案番号"
+        yield _found(f.path, "case_id", f"記録の case_id（{quoted(rec.data.get('case_id'))}）がファイル名の事案番号"
                      f"（{rec.case_id}）と違います。{fix}")
 
+
+
+def _yaml_problem(error: Exception | None) -> str:
+    """The parser's words may repeat a piece of the record (an alias, a tag): quoted as its text."""
+    if isinstance(error, YamlSyntaxError):
+        return f"{error.position}: {quoted(error.problem)}"
+    return error.message if isinstance(error, SaikenError) else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from saiken import crypto
+from saiken import crypto, redaction
 from saiken.checks import registry
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.runner import Report, check_worktree, run
@@ -30,8 +30,11 @@ from saiken.records import find_root
 @today_option
 @click.option("--no-cache", is_flag=True, help="前回の検査結果（問題なしの記録）を使わずに、すべて検査し直します。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="出力形式。")
+@click.option("--redact", is_flag=True,
+              help="検査結果の中の記録の文言（使えない値、収集禁止事項の語とその前後など）を〔省略〕と表示します。"
+                   "出力がログに残るとき用です。環境変数 CI があるときは指定しなくてもそうします。")
 def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, staged: bool, message_file: Path | None, only: tuple[str, ...],
-          as_of: dt.datetime | None, no_cache: bool, fmt: str) -> None:
+          as_of: dt.datetime | None, no_cache: bool, fmt: str, redact: bool) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
     records/ に平文がないか、記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や
@@ -40,6 +43,11 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
     記録（ledger/）が期限までにあるか、契約終了後に乙の鍵でも開ける記録が残っていないかも確かめます
     （取扱状況報告の「未対応の事項」と同じ基準）。検査の一覧は policies/special-terms.yaml にあります。
+
+    検査結果は、直す場所がわかるように記録の文言（使えない値、収集禁止事項の語とその前後、
+    定義にない項目名、ファイル名の氏名）を引用します。出力がログに残る場所 ― CI（環境変数 CI が
+    あるとき）、--redact を付けたとき、サーバの pre-receive フック ― では、その部分を〔省略〕と
+    表示します。検査 ID・特記事項・ファイル・項目・区分・直し方はそのまま出ます。
 
     \b
     例:
@@ -50,11 +58,15 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
       saiken check --staged                    コミットする前に、git add した内容を検査する
       saiken check --message-file .git/COMMIT_EDITMSG
       saiken check --range origin/main..HEAD   push する前に、各コミットを検査する（CI でも）
+      saiken check --all --redact              ログに残すとき: 記録の文言は〔省略〕と表示する
+        → ERROR [prohibited] 特記事項5 records/C-AB12CD34.yaml.age:history[2].note
+          – 「〔省略〕」に「犯罪」に当たる語「〔省略〕」があります。…
     """
     if sum([bool(files), all_files, staged, rev_range is not None]) > 1:
         raise SaikenError("ファイルの指定、--all、--staged、--range のどれか一つだけを使ってください。")
+    redact = redaction.wanted(redact)
     if rev_range is not None:
-        _check_range(rev_range, no_cache)
+        _check_range(rev_range, no_cache, redact)
         return
     if not files and not all_files and not staged and message_file is None:
         raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
@@ -69,16 +81,18 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
         report = check_worktree(root, _identities(), paths=None if all_files else [str(p) for p in files],
                                 only=only or None, as_of=as_date(as_of),
                                 cache_dir=None if no_cache else root / CACHE_DIR, commit_message=message)
-    click.echo(to_json(_as_json(report)) if fmt == "json" else _as_text(report))
+    click.echo(to_json(_as_json(report, redact)) if fmt == "json" else _as_text(report, redact))
     for note in report.notes:
         click.echo(f"注意: {note}", err=True)
+    if redact and any(f.quotes_record for f in [*report.findings, *(f for f, _ in report.lifted)]):
+        click.echo(f"注意: {redaction.NOTE}", err=True)
     if report.exit_code:
         # the error boundary prints this on stderr and exits 1
         raise SaikenError(f"特記事項に反する箇所が {len(report.errors)} 件あります。",
                           hint="各行の対処のとおりに直し、もう一度 `saiken check` を実行してください。")
 
 
-def _check_range(rev_range: str, no_cache: bool) -> None:
+def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     from saiken import gitio, hooks
 
     cwd = Path.cwd()
@@ -86,7 +100,7 @@ def _check_range(rev_range: str, no_cache: bool) -> None:
     root = cwd if bare else gitio.toplevel(cwd)
     reports = hooks.check_commits(root, hooks.range_args(rev_range),
                                   cache_dir=None if no_cache or bare else root / CACHE_DIR)
-    click.echo(hooks.render(reports))
+    click.echo(hooks.render(reports, redact))
     if hooks.errors(reports):
         raise SaikenError(f"範囲 {rev_range} のコミットに、特記事項に反する箇所が {len(hooks.errors(reports))} 件あります。",
                           hint="該当するコミットを直して（git rebase -i）から、もう一度 `saiken check --range` を実行してください。")
@@ -106,21 +120,21 @@ def _read_message(path: Path) -> str:
         raise SaikenError("コミットメッセージが UTF-8 ではありません。", where=str(path)) from None
 
 
-def _as_text(report: Report) -> str:
-    lines = [f.render() for f in report.findings]
-    lines += [f"承諾済み（{consent}）: {f.render()}" for f, consent in report.lifted]
+def _as_text(report: Report, redact: bool) -> str:
+    lines = [f.render(redact) for f in report.findings]
+    lines += [f"承諾済み（{consent}）: {f.render(redact)}" for f, consent in report.lifted]
     lines.append(f"検査したファイル {report.files} 件: エラー {len(report.errors)} 件、警告 {len(report.warnings)} 件"
                  + (f"、甲の承諾により解除 {len(report.lifted)} 件" if report.lifted else ""))
     return "\n".join(lines)
 
 
-def _as_json(report: Report) -> dict[str, object]:
+def _as_json(report: Report, redact: bool) -> dict[str, object]:
     return {
         "files": report.files,
         "errors": len(report.errors),
         "warnings": len(report.warnings),
-        "findings": [f.as_dict() for f in report.findings],
-        "lifted": [{**f.as_dict(), "consent": consent} for f, consent in report.lifted],
+        "findings": [f.as_dict(redact) for f in report.findings],
+        "lifted": [{**f.as_dict(redact), "consent": consent} for f, consent in report.lifted],
         "notes": report.notes,
         "checks": {cid: list(m.TERMS) for cid, m in registry().items()},
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from saiken import gitio, hooks
+from saiken import gitio, hooks, redaction
 from saiken.checks.cache import CACHE_DIR
 from saiken.errors import SaikenError
 from saiken.records import find_root
@@ -20,6 +20,9 @@ def hook() -> None:
     pre-push）を入れ、サーバ側では pre-receive フックからこのコマンドを呼びます
     （docs/procedures/server-hook.md）。
 
+    検査結果の中の記録の文言は、CI（環境変数 CI があるとき）では〔省略〕と表示し、pre-receive では
+    常にそうします（出力がログに残るため）。
+
     \b
     例:
       saiken hook pre-commit
@@ -29,8 +32,8 @@ def hook() -> None:
     """
 
 
-def _finish_all(reports: list[hooks.CommitReport], what: str) -> None:
-    click.echo(hooks.render(reports), err=True)
+def _finish_all(reports: list[hooks.CommitReport], what: str, *, redact: bool) -> None:
+    click.echo(hooks.render(reports, redact), err=True)
     if hooks.errors(reports):
         raise SaikenError(f"{what}: 特記事項に反する箇所が {len(hooks.errors(reports))} 件あるため、中止しました。",
                           hint="コミットを直してから（git commit --amend、git rebase -i）もう一度 push してください。")
@@ -83,7 +86,7 @@ def pre_push(remote: str | None, url: str | None) -> None:
         raise SaikenError("送信先（remote 名と URL）がわかりません。", hint="saiken hook pre-push origin URL")
     if lines is None:
         lines = sys.stdin.read().splitlines()
-    _finish_all(hooks.pre_push(root, remote, url, lines, root / CACHE_DIR), "push")
+    _finish_all(hooks.pre_push(root, remote, url, lines, root / CACHE_DIR), "push", redact=redaction.wanted())
 
 
 @hook.command("pre-receive")
@@ -93,10 +96,18 @@ def pre_receive() -> None:
     標準入力に「旧 SHA 新 SHA 参照名」の行が来ます（git が渡すとおり）。ポリシーは push された
     コミットそのものから読みます。記録の内容と氏名の検査には SAIKEN_IDENTITY が必要です。
 
+    出力は push した人の端末とサーバのログに残るため、検査結果の中の記録の文言（使えない値、
+    収集禁止事項の語とその前後、ファイル名の氏名など）は常に〔省略〕と表示します。検査 ID・
+    特記事項・ファイル・項目・区分・直し方はそのまま出ます。文言は、鍵を持つ取扱者が手元で
+    `saiken check` を実行すると見られます。
+
     \b
     例:
       saiken hook pre-receive          （hooks/pre-receive に exec saiken hook pre-receive と書く）
+      出力の例: ERROR [schema] 特記事項3 records/C-AB12CD34.yaml.age:parties[0].birth_date
+                – 日付として正しくありません（〔省略〕）。…
     """
     cwd = Path.cwd()
     gitio.run(["rev-parse", "--git-dir"], cwd)  # a clear git error when not inside a repository
-    _finish_all(hooks.pre_receive(cwd, sys.stdin.read().splitlines()), "受け取り")
+    # what a server hook prints reaches the pusher's terminal and the server's logs: always redacted
+    _finish_all(hooks.pre_receive(cwd, sys.stdin.read().splitlines()), "受け取り", redact=True)
