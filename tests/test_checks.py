@@ -425,7 +425,7 @@ def test_a_name_in_a_file_name_and_in_the_commit_message(records_repo: RecordsRe
     assert r.returncode == 1
     found = lines(r.stdout, "pii_outside")
     assert any(":ファイル名 – ファイル名に事案 C-PII00003 の当事者の氏名" in x for x in found)
-    assert any("(コミットメッセージ):1行目" in x and "git commit --amend" in x for x in found)
+    assert any("(コミットメッセージ):1行目" in x and "もう一度 `git commit`" in x for x in found)
 
 
 def test_the_seed_and_policies_raise_no_false_positive(records_repo: RecordsRepo) -> None:

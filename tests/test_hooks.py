@@ -114,6 +114,8 @@ def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRe
     assert proc.returncode == 1
     assert "saiken-commit-msg" in out(proc)
     assert "[pii_outside]" in out(proc) and "(コミットメッセージ):1行目" in out(proc)
+    # nothing was committed: the advice is to commit again, not to amend the commit before
+    assert "もう一度 `git commit`" in out(proc) and "--amend" not in out(proc)
     assert FAMILY not in proc.stderr.replace(f"{FAMILY}{GIVEN}さんの事案を登録", "")  # never echoed back
     # git leaves a refused message in .git/COMMIT_EDITMSG: the hook does not leave the name there
     left = (clean.root / ".git" / "COMMIT_EDITMSG").read_text(encoding="utf-8")
@@ -176,6 +178,7 @@ def test_pre_receive_refuses_a_debtors_name_in_a_message(clean: RecordsRepo) -> 
     proc = git(clean, "push", "--no-verify", "origin", "main")
     assert proc.returncode != 0
     assert "[pii_outside]" in proc.stderr and "(コミットメッセージ)" in proc.stderr
+    assert "git commit --amend" in proc.stderr and "git rebase -i" in proc.stderr  # the commit exists
     assert not bare_has(designated(clean), commit)
 
 

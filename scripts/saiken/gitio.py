@@ -6,6 +6,7 @@ Errors carry the command and git's stderr, in a SaikenError the CLI can print.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -136,10 +137,18 @@ def index_entries(cwd: Path) -> dict[str, str]:
 
 def worktree_blob_ids(cwd: Path) -> dict[str, str]:
     """path → blob id of each tracked regular file whose work-tree copy git finds unchanged since it
-    was staged (so its id need not be computed by reading it). Files marked assume-unchanged or
-    skip-worktree are left out (git would not notice their changes), and so are any git reports as
-    changed; fsmonitor is not trusted and ctime is always compared."""
+    was staged (so its id need not be computed by reading it).
+
+    Left out, to be read and hashed by the caller: files git reports changed; files marked
+    assume-unchanged or skip-worktree (git would not notice their changes); and any file whose
+    status changed (ctime) after the index was last written – git's own stat comparison can miss
+    a same-size rewrite with its old mtime made within the same second. fsmonitor is not trusted."""
     careful = ["-c", "core.fsmonitor=false", "-c", "core.trustctime=true", "-c", "core.checkStat=default"]
+    index = Path(cwd, run(["rev-parse", "--git-path", "index"], cwd).decode().strip())
+    try:
+        written = index.stat().st_mtime_ns
+    except OSError:
+        return {}
     out = run([*careful, "ls-files", "-s", "-v", "-z"], cwd)
     ids: dict[str, str] = {}
     for item in out.decode("utf-8", "surrogateescape").split("\0"):
@@ -151,6 +160,12 @@ def worktree_blob_ids(cwd: Path) -> dict[str, str]:
     changed = run([*careful, "diff-files", "--name-only", "-z"], cwd)
     for path in changed.decode("utf-8", "surrogateescape").split("\0"):
         ids.pop(path, None)
+    for path in list(ids):
+        try:
+            if os.stat(os.path.join(cwd, path)).st_ctime_ns >= written:
+                del ids[path]
+        except OSError:
+            del ids[path]
     return ids
 
 

@@ -148,6 +148,7 @@ def check_commits(cwd: Path, rev_args: list[str], *, cache_dir: Path | None = No
         files = [FileInput(p, objects[oid], oid) for p, oid in sorted(changed.get(c[0], {}).items())
                  if objects.get(oid) is not None]
         ctx = tree_context(cwd, gitio.tree_entries(cwd, c[0]), ids, files, commit_message=message, author=author)
+        ctx.message_committed = True
         out.append(CommitReport(c[0], run(files, ctx, cache_dir=cache_dir)))
     return out
 

@@ -53,6 +53,7 @@ class Context:
     read: Reader
     identities: list[crypto.LoadedIdentity] = field(default_factory=list)
     commit_message: str | None = None
+    message_committed: bool = False  # the message is of a commit already made (pre-push, --range)
     author: str | None = None
     remote: str | None = None  # the URL a pre-push hook is pushing to (check "remote", term 6)
     # Records to take party names from for pii_outside, beyond the records under check

@@ -54,7 +54,8 @@ def check(inp: CheckInput) -> Iterable[Finding]:
             if index:
                 yield from _names(path, folded[n], index)
         else:
-            yield from _content(path, text, folded[n] if index else None, index, public)
+            yield from _content(path, text, folded[n] if index else None, index, public,
+                                inp.ctx.message_committed)
 
 
 def party_data_in(inp: CheckInput, text: str) -> list[tuple[str, str]]:
@@ -150,10 +151,15 @@ def masked_path(path: str, folded: Folded, hits: list[tuple[int, Term]]) -> str:
     return out + path[at:]
 
 
-def _content(path: str, text: str, folded: Folded | None, index: TermIndex | TermSet, public: set[str]) -> Iterator[Finding]:
-    is_message = path == COMMIT_MESSAGE
-    fix = ("`git commit --amend` でメッセージを書き直し、氏名の代わりに事案番号を使ってください。" if is_message
-           else f"{path} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。")
+def _content(path: str, text: str, folded: Folded | None, index: TermIndex | TermSet, public: set[str],
+             committed: bool) -> Iterator[Finding]:
+    if path != COMMIT_MESSAGE:
+        fix = f"{path} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。"
+    elif committed:  # pre-push, pre-receive, check --range: the commit exists
+        fix = ("`git commit --amend`（直前のコミット）か `git rebase -i`（それより前のコミット）でメッセージを書き直し、"
+               "氏名の代わりに事案番号を使ってください。")
+    else:  # the commit-msg hook, check --message-file: nothing was committed
+        fix = "コミットはされていません。氏名の代わりに事案番号を使ったメッセージで、もう一度 `git commit` してください。"
     if index and folded is not None:
         for pos, term in _first_per_kind(index.search(folded.text)):
             line = text.count("\n", 0, folded.index[pos]) + 1
