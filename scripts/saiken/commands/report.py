@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from saiken import accesslog, evidence, reports
-from saiken.commands._common import as_date, today_option
+from saiken.commands._common import DATE, as_date, today_option
 from saiken.errors import SaikenError
 from saiken.records import atomic_write, find_root
 
@@ -63,7 +63,7 @@ def handlers(as_of: dt.datetime | None, out: Path | None) -> None:
 @report.command()
 @today_option
 @_OUT
-@click.option("--requested", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--requested", type=DATE, default=None,
               help="甲から報告を求められた日。指定すると ledger/reports.yaml に報告を記録します。")
 def handling(as_of: dt.datetime | None, out: Path | None, requested: dt.datetime | None) -> None:
     """個人情報の取扱状況報告（特記事項14）を作ります: 記録の件数、取扱者、受渡し、書類の出力、
