@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from saiken import policy, results, wareki
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 
 REPORT_FILE = "policies/council-report.yaml"
 TERMS_FILE = "policies/special-terms.yaml"
@@ -281,6 +281,6 @@ def export(root: Path, fmt: str, fy: int | None, out: Path, *, with_results: boo
         path = out / file_name(fy, fmt)
         path.write_bytes(data)
     except OSError as exc:
-        raise SaikenError(f"書き込めません（{exc.strerror}）。", where=str(out),
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out),
                           hint="--out で書き込めるフォルダを指定してください。") from None
     return path

@@ -1,0 +1,185 @@
+"""Bad input across the whole command line, as a ward clerk or a lawyer could give it.
+
+The rule (DEVELOPERS.md): a clear message in Japanese – what is wrong, where, and the command that
+fixes it –, a non-zero exit, and nothing written or lost. Each test runs the real `saiken` console
+script and asserts on what the user sees; fixtures are fictional (架空).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, Result, _base_env
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    proc = subprocess.run([str(VENV_BIN / "saiken"), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**_base_env(cwd), **(env or {})}, timeout=120)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_japanese_error(res: Result, *fragments: str) -> None:
+    """Non-zero, no traceback, no English sentence from a library, a 対処 line, and the fragments."""
+    err = res.stderr
+    assert res.returncode != 0, err
+    assert "Traceback" not in err and "Error:" not in err and "Usage:" not in err, err
+    assert "エラー: " in err and "\n対処: " in err, err
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+
+
+# --- the command line itself (click) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("args, fragments", [
+    (("csae", "list"), ("saiken: ", "「csae」というコマンドはありません", "`saiken --help`")),
+    (("case", "lst"), ("saiken case: ", "「lst」", "もしかして: list", "`saiken case --help`")),
+    (("case", "show"), ("saiken case show: ", "CASE_ID を指定してください", "`saiken case show --help`")),
+    (("case", "list", "--nmes"), ("「--nmes」というオプションはありません", "もしかして: --names")),
+    (("case", "list", "--format", "xml"), ("--format", "「xml」", "table、json、tsv")),
+    (("case", "list", "--format"), ("saiken case list: ", "--format のあとに値を書いてください")),
+    (("case", "list", "--names=yes"), ("--names には値を付けません",)),
+    (("case", "show", "C-AB12CD34", "C-EF56GH78"), ("余分な引数があります（C-EF56GH78）",)),
+    (("council", "export", "--fy", "abc"), ("--fy", "2000〜2100 の整数", "「abc」")),
+    (("council", "export", "--fy", "1999"), ("2000〜2100 の整数", "「1999」")),
+    (("demo", "x", "--seed", "abc"), ("--seed", "整数で書いてください",)),
+    (("incident", "new", "--discovered", "2026-05-01", "--summary", "x"), ("--cases", "を指定してください")),
+    (("check", "--message-file", "no-such-file"), ("--message-file", "「no-such-file」がありません")),
+    (("check", "--message-file", "."), ("「.」はフォルダです。ファイルを指定してください",)),
+])
+def test_usage_errors_are_japanese_and_name_the_command(tmp_path: Path, args: tuple[str, ...],
+                                                        fragments: tuple[str, ...]) -> None:
+    res = run(tmp_path, *args)
+    assert res.returncode == 2
+    assert_japanese_error(res, *fragments)
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"], "nothing may be written"
+
+
+@pytest.mark.parametrize("value, fragments", [
+    ("2026/13/01", ("「2026/13/01」は実在しない日付です",)),
+    ("令和9年2月30日", ("「令和9年2月30日」は実在しない日付です", "西暦の YYYY-MM-DD")),
+    ("令和8年6月1日", ("和暦は使えません", "「令和8年6月1日」なら 2026-06-01")),
+    ("", ("日付が空です",)),
+    ("6月1日", ("「6月1日」は日付として読めません", "例: 2026-04-01")),
+])
+@pytest.mark.parametrize("command", [
+    ("worklist", "--as-of"),
+    ("doc", "交渉記録報告書", "C-AB12CD34", "--from"),
+    ("ledger", "audit", "--by", "kou-01", "--method", "書面", "--result", "適正", "--date"),
+    ("handler", "deactivate", "otsu-02", "--on"),
+    ("incident", "new", "--summary", "x", "--cases", "C-AB12CD34", "--discovered"),
+], ids=lambda c: " ".join(c[:2]))
+def test_every_date_option_refuses_bad_dates_in_japanese(tmp_path: Path, command: tuple[str, ...],
+                                                         value: str, fragments: tuple[str, ...]) -> None:
+    res = run(tmp_path, *command, value)
+    assert_japanese_error(res, command[-1], *fragments)
+
+
+def test_date_options_read_what_staff_type(tmp_path: Path) -> None:
+    """2026/6/1 and full-width digits are dates, as `case pay --date` always read them."""
+    for value in ("2026/6/1", "２０２６－０６－０１"):
+        res = run(tmp_path, "worklist", "--as-of", value)
+        assert "記録リポジトリの中ではありません" in res.stderr, res.stderr  # got past the option
+
+
+def test_help_shows_the_date_form_not_strftime(tmp_path: Path) -> None:
+    res = run(tmp_path, "worklist", "--help")
+    assert "--as-of YYYY-MM-DD" in res.stdout and "%Y" not in res.stdout
+
+
+# --- a records repository with one fictional case, committed ----------------------------------------
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
+    tmp = tmp_path_factory.mktemp("bad-input")
+    root = tmp / "repo"
+    (root / "policies").mkdir(parents=True)
+    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
+                 "prohibited-categories.yaml", "personal-data.yaml", "limitation.yaml", "worklist.yaml"):
+        shutil.copy(ROOT / "policies" / name, root / "policies" / name)
+    env = _base_env(tmp)
+    r = RecordsRepo(root, env, Path(), "")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
+    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
+    r.env["SAIKEN_IDENTITY"] = str(r.identity)
+    r.saiken("case", "new", "--from", str(FIXTURES / "case-fictional.yaml"), check=True)
+    r.git("add", "-A")
+    r.git("commit", "-q", "--no-verify", "-m", "架空の事案（テスト）")
+    return r
+
+
+@contextmanager
+def replaced(repo: RecordsRepo, rel: str, content: bytes | None) -> Iterator[Path]:
+    """`rel` holds `content` (None: a folder in its place) for the duration; then the committed file."""
+    path = repo.root / rel
+    if content is None:
+        path.unlink()
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    try:
+        yield path
+    finally:
+        if path.is_dir():
+            path.rmdir()
+        repo.git("checkout", "-q", "--", rel)
+
+
+def edited(rel: str, old: str, new: str) -> bytes:
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    assert old in text, old
+    return text.replace(old, new, 1).encode("utf-8")
+
+
+RECORD = "records/C-TEST0001.yaml.age"
+ITEMS, HANDLERS, CONTRACT = "policies/information-items.yaml", "policies/handlers.yaml", "policies/contract.yaml"
+RESTORE = "`git checkout -- {rel}`"
+
+
+def test_an_option_error_without_its_own_fix_points_to_the_commands_help(repo: RecordsRepo) -> None:
+    before = (repo.root / RECORD).read_bytes()
+    res = repo.saiken("case", "log", "C-TEST0001", "--kind", "電話", "--note", " ")
+    assert_japanese_error(res, "--note（内容）が空です", "`saiken case log --help`")
+    assert (repo.root / RECORD).read_bytes() == before
+
+
+def test_a_bad_setting_in_the_environment_is_named(repo: RecordsRepo) -> None:
+    res = repo.saiken("case", "list", env={"SAIKEN_PARALLEL_MIN": "たくさん"})
+    assert_japanese_error(res, "SAIKEN_PARALLEL_MIN は件数（整数）です（たくさん）", "export SAIKEN_PARALLEL_MIN=400")
+
+
+# --- the last boundary: what escapes every module still reaches staff in Japanese -------------------
+
+@pytest.mark.parametrize("error, fragments", [
+    (KeyError("架空 一郎"), ("saiken の内部エラーです（KeyError）", "SAIKEN_DEBUG=1")),
+    (PermissionError(13, "Permission denied", "/架空/out.md"), ("/架空/out.md: ", "（権限がありません）")),
+])
+def test_an_unexpected_error_is_a_short_japanese_message(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         error: Exception, fragments: tuple[str, ...]) -> None:
+    """A bug's text may quote a record (here a fictional name): it is not printed, only its type;
+    SAIKEN_DEBUG=1 gives the traceback to whoever fixes saiken."""
+    import click
+
+    from saiken import cli
+
+    @click.command()
+    def failing() -> None:
+        raise error
+
+    monkeypatch.setitem(cli.COMMANDS, "failing", ("failing", "failing"))
+    monkeypatch.setattr(cli, "_load", lambda name: failing)
+    monkeypatch.delenv("SAIKEN_DEBUG", raising=False)
+    assert cli.main(["failing"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "対処: " in err and "一郎" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    monkeypatch.setenv("SAIKEN_DEBUG", "1")
+    with pytest.raises(type(error)):
+        cli.main(["failing"])
