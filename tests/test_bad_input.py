@@ -183,3 +183,85 @@ def test_an_unexpected_error_is_a_short_japanese_message(monkeypatch: pytest.Mon
     monkeypatch.setenv("SAIKEN_DEBUG", "1")
     with pytest.raises(type(error)):
         cli.main(["failing"])
+
+
+# --- policies, ledger and records broken by hand ----------------------------------------------------
+
+@pytest.mark.parametrize("rel, content, fragments", [
+    (HANDLERS, (ROOT / HANDLERS).read_text(encoding="utf-8").encode("cp932"),
+     ("UTF-8 のテキストではありません（Shift_JIS（CP932）", "iconv -f CP932 -t UTF-8 policies/handlers.yaml")),
+    (HANDLERS, b"hello\n", ("「キー: 値」の形", RESTORE)),
+    (HANDLERS, b"handlers: 7\n", ("「handlers:」の下に取扱者を「- 」で並べてください", RESTORE)),
+    (ITEMS, None, ("ファイルを読めません（ファイルではなくフォルダです）", RESTORE)),
+    (ITEMS, b"", ("「キー: 値」の形", RESTORE)),
+    (ITEMS, edited(ITEMS, "max_text_length: 4000", "max_text_length: 四千"),
+     ("max_text_length: 1 以上の整数で書いてください（四千）", RESTORE)),
+    (ITEMS, edited(ITEMS, "values: status,", "values: statuses,"),
+     ("record.fields.status.values: 「statuses」は lists にありません", RESTORE)),
+    (ITEMS, edited(ITEMS, "  sex: [男, 女, 不明]", "  sex: 男"), ("lists.sex",)),
+    (CONTRACT, b"- 2026-04-01\n", ("「キー: 値」の形", RESTORE)),
+    (CONTRACT, edited(CONTRACT, "ward:", "ward: 新宿区\nward_old:"), ("ward: 「キー: 値」のまとまりで書いてください", RESTORE)),
+    (CONTRACT, edited(CONTRACT, "{from: 2021-04-01, to: 2022-03-31}", "{from: 2021/04/01, to: 2022/03/31}"),
+     ("periods[0].from: YYYY-MM-DD 形式の日付で書いてください（2021/04/01）", RESTORE)),
+], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("command", [("case", "show", "C-TEST0001"), ("worklist",), ("check", "--all")],
+                         ids=" ".join)
+def test_a_broken_policy_file_is_named_with_its_fix(repo: RecordsRepo, command: tuple[str, ...], rel: str,
+                                                    content: bytes | None, fragments: tuple[str, ...]) -> None:
+    before = (repo.root / RECORD).read_bytes()
+    with replaced(repo, rel, content):
+        res = repo.saiken(*command)
+    assert_japanese_error(res, rel, *(f.format(rel=rel) for f in fragments))
+    assert (repo.root / RECORD).read_bytes() == before
+
+
+def test_a_word_for_false_does_not_leave_a_handler_active(repo: RecordsRepo) -> None:
+    """`active: いいえ` is the text "いいえ" to YAML – true to Python; the record must not stay
+    readable by a handler the ward meant to remove (terms 10, 13)."""
+    text = (repo.root / HANDLERS).read_text(encoding="utf-8")
+    assert "\n    active: true" in text
+    with replaced(repo, HANDLERS, text.replace("\n    active: true", "\n    active: いいえ", 1).encode("utf-8")):
+        res = repo.saiken("case", "log", "C-TEST0001", "--kind", "電話", "--note", "架空の相談")
+    assert_japanese_error(res, "handlers[0]: active は true か false です（いいえ）", "saiken handler deactivate")
+
+
+@pytest.mark.parametrize("command", [("case", "show", "C-TEST0001"), ("case", "list"),
+                                     ("case", "log", "C-TEST0001", "--kind", "電話", "--note", "架空の相談"),
+                                     ("rekey",)], ids=" ".join)
+def test_a_damaged_record_names_the_command_that_restores_it(repo: RecordsRepo, command: tuple[str, ...]) -> None:
+    whole = (repo.root / RECORD).read_bytes()
+    with replaced(repo, RECORD, whole[: len(whole) // 3]):
+        res = repo.saiken(*command)
+        assert (repo.root / RECORD).read_bytes() == whole[: len(whole) // 3], "the damaged file is left for git"
+    assert_japanese_error(res, "C-TEST0001", "git checkout -- records/")
+
+
+@pytest.mark.parametrize("command", [("case", "show", "C-TEST0001"), ("case", "list")], ids=" ".join)
+def test_a_folder_where_a_record_should_be(repo: RecordsRepo, command: tuple[str, ...]) -> None:
+    with replaced(repo, RECORD, None):
+        res = repo.saiken(*command)
+    assert_japanese_error(res, RECORD, "ファイルではなくフォルダです")
+
+
+def test_a_shift_jis_source_file_is_refused_with_the_conversion(repo: RecordsRepo, tmp_path: Path) -> None:
+    source = tmp_path / "事案.yaml"
+    text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8").replace("C-TEST0001", "C-TEST0002")
+    source.write_bytes(text.encode("cp932"))
+    res = repo.saiken("case", "new", "--from", str(source))
+    assert_japanese_error(res, str(source), "Shift_JIS（CP932）", f"iconv -f CP932 -t UTF-8 {source}")
+    assert not (repo.root / "records" / "C-TEST0002.yaml.age").exists()
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_shift_jis_ledger_file_is_named_and_left_alone(repo: RecordsRepo) -> None:
+    rel = "ledger/trainings.yaml"
+    path = repo.root / rel
+    path.parent.mkdir(exist_ok=True)
+    data = "# 従事者教育の実施記録（架空）\ntrainings:\n  - {date: 2021-05-01, attendees: [otsu-01], topic: 研修}\n"
+    path.write_bytes(data.encode("cp932"))
+    try:
+        res = repo.saiken("ledger", "training", "--attendees", "otsu-01", "--date", "2021-06-01")
+        assert_japanese_error(res, rel, "Shift_JIS（CP932）", "iconv -f CP932")
+        assert path.read_bytes() == data.encode("cp932")
+    finally:
+        path.unlink()
