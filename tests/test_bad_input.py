@@ -265,3 +265,35 @@ def test_a_shift_jis_ledger_file_is_named_and_left_alone(repo: RecordsRepo) -> N
         assert path.read_bytes() == data.encode("cp932")
     finally:
         path.unlink()
+
+
+# --- outputs and periods ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [("report", "handlers"), ("ledger", "handovers")], ids=" ".join)
+def test_an_output_file_that_exists_is_not_overwritten(repo: RecordsRepo, command: tuple[str, ...]) -> None:
+    kept = repo.root / "mkdocs-like.yml"
+    kept.write_text("site_name: 架空\n", encoding="utf-8")
+    try:
+        res = repo.saiken(*command, "--out", kept.name)
+        assert_japanese_error(res, kept.name, "上書きはしません", "--out で別のファイル名")
+        assert kept.read_text(encoding="utf-8") == "site_name: 架空\n"
+        res = repo.saiken(*command, "--out", f"{kept.name}/sub.md")
+        assert_japanese_error(res, "書き込めません")
+    finally:
+        kept.unlink()
+
+
+def test_a_report_markdown_in_shift_jis_is_refused(repo: RecordsRepo, tmp_path: Path) -> None:
+    md = tmp_path / "報告.md"
+    md.write_bytes("# 架空の報告\n".encode("cp932"))
+    res = repo.saiken("report", "pdf", str(md))
+    assert_japanese_error(res, str(md), "UTF-8 のテキストではありません")
+    assert not md.with_suffix(".pdf").exists()
+
+
+
+
+def test_a_period_that_ends_before_it_begins_is_refused(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "交渉記録報告書", "C-TEST0001", "--from", "2022-03-31", "--to", "2021-04-01")
+    assert_japanese_error(res, "--from（2022-03-31）", "--to（2021-04-01）", "saiken doc 交渉記録報告書 --from")
+    assert not (repo.root / "ledger" / "exports.yaml").exists() and not (repo.root / "out").exists()

@@ -11,7 +11,8 @@ from typing import Any, Callable
 import click
 
 from saiken import crypto, wareki
-from saiken.records import Store
+from saiken.errors import SaikenError, os_reason
+from saiken.records import Store, atomic_write
 
 
 class DateType(click.ParamType):
@@ -71,3 +72,22 @@ def to_json(data: Any) -> str:
 
 def path_arg(name: str, **kw: Any) -> Callable[..., Any]:
     return click.argument(name, type=click.Path(path_type=Path), **kw)
+
+
+def new_output(out: Path) -> None:
+    """Refuse an --out file that is already there: a report is never written over a file – a
+    policy, a page, a key, last month's report – that the user may still need."""
+    if out.exists() or out.is_symlink():
+        raise SaikenError("同じ名前のファイルが既にあります。上書きはしません。", where=str(out),
+                          hint="--out で別のファイル名を指定するか、古いファイルが不要なら削除してから、もう一度実行してください。")
+
+
+def write_output(out: Path, data: bytes) -> None:
+    """Write a report the user asked for with --out: a new file, written whole or not at all."""
+    new_output(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out.resolve(), data)
+    except OSError as exc:
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out),
+                          hint="--out に、書き込めるフォルダの中のファイル名を指定してください。") from None

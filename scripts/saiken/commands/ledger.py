@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from saiken import gitio, handover_report, handovers, receipts
-from saiken.commands._common import DATE, as_date, today_option
+from saiken.commands._common import DATE, as_date, today_option, write_output
 from saiken.errors import SaikenError
-from saiken.records import atomic_write, find_root
+from saiken.records import find_root
 
 @click.group()
 def ledger() -> None:
@@ -47,7 +47,8 @@ def _period(fy: int | None, start: dt.datetime | None, end: dt.datetime | None) 
 @click.option("--to", "end", type=DATE, default=None, help="この日までのコミット（YYYY-MM-DD）。")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", help="出力形式（既定 md）。")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="ファイルに書き出します（csv は Excel 向けに BOM 付き UTF-8）。省略時は画面に表示。")
+              help="ファイルに書き出します（csv は Excel 向けに BOM 付き UTF-8。既にあるファイルには書きません）。"
+                   "省略時は画面に表示。")
 @click.option("--no-cache", is_flag=True, help="キャッシュ（.git/saiken/handovers-cache）を使わず、履歴をすべて読み直します。")
 @today_option
 def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | None, fmt: str,
@@ -78,7 +79,7 @@ def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | Non
     if out is None:
         click.echo(text, nl=False)
         return
-    atomic_write(out.resolve(), text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
+    write_output(out, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
     click.echo(f"{out} に書き出しました（{len(rows)} 件）。", err=True)
 
 
