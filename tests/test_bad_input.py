@@ -297,3 +297,25 @@ def test_a_period_that_ends_before_it_begins_is_refused(repo: RecordsRepo) -> No
     res = repo.saiken("doc", "交渉記録報告書", "C-TEST0001", "--from", "2022-03-31", "--to", "2021-04-01")
     assert_japanese_error(res, "--from（2022-03-31）", "--to（2021-04-01）", "saiken doc 交渉記録報告書 --from")
     assert not (repo.root / "ledger" / "exports.yaml").exists() and not (repo.root / "out").exists()
+
+
+def test_a_recovery_rate_written_as_a_word_is_named_in_the_site_build(repo: RecordsRepo) -> None:
+    """A value that crashed inside the mkdocs plugin printed mkdocs' traceback; now the plugin says
+    what and where, and the site build does not suggest --no-strict as the fix."""
+    shutil.copy(ROOT / "mkdocs.yml", repo.root / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", repo.root / "docs")
+    shutil.copytree(ROOT / "policies", repo.root / "policies", dirs_exist_ok=True,
+                    ignore=lambda folder, names: [n for n in names if (repo.root / "policies" / n).exists()])
+    (repo.root / "policies" / "publication.yaml").write_text("baseline_recovery_rate: 八パーセント\n", encoding="utf-8")
+    (repo.root / "ledger").mkdir(exist_ok=True)
+    (repo.root / "ledger" / "aggregates.yaml").write_text(
+        "fiscal_years:\n  - {fiscal_year: 2021, cases: 12, by_status: {督促中: 6, 分納中: 6}, assessed: 3600000,"
+        " collected: 420000, written_off: 0, as_of: 2022-03-31}\n", encoding="utf-8")
+    try:
+        res = repo.saiken("site", "build")
+        assert_japanese_error(res, "policies/publication.yaml: baseline_recovery_rate は 0 から 1 までの小数です",
+                              "上の「エラー:」の行")
+        res = repo.saiken("council", "export", "--results")
+        assert_japanese_error(res, "baseline_recovery_rate は 0 から 1 までの小数です（8 % なら 0.08。今は 八パーセント）")
+    finally:
+        repo.git("clean", "-fdq")

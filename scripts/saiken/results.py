@@ -44,8 +44,12 @@ class Table:
 def settings(root: Path) -> dict[str, Any]:
     data = policy.load_yaml(root, PUBLICATION_FILE, {}) or {}
     merged = {**DEFAULTS, **{k: v for k, v in data.items() if k in DEFAULTS}}
-    if not isinstance(merged["min_cases"], int) or merged["min_cases"] < 1:
-        raise SaikenError("min_cases は 1 以上の整数です。", where=PUBLICATION_FILE)
+    if isinstance(merged["min_cases"], bool) or not isinstance(merged["min_cases"], int) or merged["min_cases"] < 1:
+        raise SaikenError(f"min_cases は 1 以上の整数です（{merged['min_cases']}）。", where=PUBLICATION_FILE)
+    rate = merged["baseline_recovery_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise SaikenError(f"baseline_recovery_rate は 0 から 1 までの小数です（8 % なら 0.08。今は {rate}）。",
+                          where=PUBLICATION_FILE)
     return merged
 
 
