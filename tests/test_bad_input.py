@@ -319,3 +319,22 @@ def test_a_recovery_rate_written_as_a_word_is_named_in_the_site_build(repo: Reco
         assert_japanese_error(res, "baseline_recovery_rate は 0 から 1 までの小数です（8 % なら 0.08。今は 八パーセント）")
     finally:
         repo.git("clean", "-fdq")
+
+
+@pytest.mark.parametrize("content", ["exports: [閉じていない\n".encode("utf-8"),
+                                     "# 出力記録\nexports:\n  - 手で書いた行\n".encode("utf-8"),
+                                     "# 出力記録\nexports: []\n".encode("cp932")], ids=["yaml", "entry", "sjis"])
+def test_no_document_is_made_while_the_export_log_does_not_read(repo: RecordsRepo, content: bytes) -> None:
+    """ledger/exports.yaml is only appended to; an entry appended to a log that does not read could
+    not be traced (terms 7, 9): the document is refused before any file or folder is made."""
+    shutil.copytree(ROOT / "policies" / "templates", repo.root / "policies" / "templates")
+    log = repo.root / "ledger" / "exports.yaml"
+    log.parent.mkdir(exist_ok=True)
+    log.write_bytes(content)
+    try:
+        res = repo.saiken("doc", "督促状", "C-TEST0001")
+        assert_japanese_error(res, "ledger/exports.yaml")
+        assert log.read_bytes() == content
+        assert not (repo.root / "out").exists()
+    finally:
+        repo.git("clean", "-fdq")

@@ -61,7 +61,7 @@ def entries(root: Path, name: str) -> list[dict[str, Any]]:
     """The entries of ledger/<name>.yaml, validated; [] when the file is not there yet."""
     key = FILES[name][0]
     path = root / rel(name)
-    if not path.is_file():
+    if not path.exists():
         return []
     data = load_yaml(root, rel(name), mapping=False)
     items = (data or {}).get(key) if isinstance(data, dict) else None

@@ -44,6 +44,7 @@ def check_purpose(purpose: str | None, records: list[dict[str, Any]]) -> None:
 def _write(st: Store, kind: Kind, handler: str, case_ids: list[str], stem: str, on: dt.date,
            pdf: bytes, out: Path | None, purpose: str | None, now: dt.datetime) -> Path:
     log = exportlog.entry(handler, case_ids, kind.name, purpose or kind.purpose, Path(), pdf, now)
+    exportlog.require_readable(st.root)  # before any folder or file is made
     try:
         folder = out_folder(st.root, out)
         return export(st.root, folder, file_name(stem, kind, on), pdf, log)
