@@ -338,3 +338,21 @@ def test_no_document_is_made_while_the_export_log_does_not_read(repo: RecordsRep
         assert not (repo.root / "out").exists()
     finally:
         repo.git("clean", "-fdq")
+
+
+def test_a_range_naming_no_commit_is_named(repo: RecordsRepo) -> None:
+    res = repo.saiken("check", "--range", "origin/mian..HEAD")
+    assert_japanese_error(res, "「origin/mian」というコミット（ブランチ・タグ）が見つかりません", "git branch -a")
+    assert "fatal:" not in res.stderr
+
+
+def test_receipts_that_are_not_a_list_are_named(repo: RecordsRepo) -> None:
+    path = repo.root / "ledger" / "receipts.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("receipts: 受領済み\n", encoding="utf-8")
+    try:
+        res = repo.saiken("ledger", "handovers")
+        assert_japanese_error(res, "ledger/receipts.yaml: 「receipts:」の下に受領確認を「- 」で並べてください",
+                              "git checkout -- ledger/receipts.yaml")
+    finally:
+        path.unlink()

@@ -30,7 +30,9 @@ def load(root: Path) -> list[Receipt]:
     if not path.exists():
         return []
     data = policy.load_yaml(root, RECEIPTS_FILE, {})
-    entries = data.get("receipts") if isinstance(data, dict) else None
+    entries = data.get("receipts")
+    if not isinstance(entries or [], list):
+        raise SaikenError("「receipts:」の下に受領確認を「- 」で並べてください。", where=RECEIPTS_FILE)
     out: list[Receipt] = []
     for n, e in enumerate(entries or []):
         if not isinstance(e, dict) or not e.get("commit") or not e.get("receiver"):
