@@ -356,3 +356,31 @@ def test_receipts_that_are_not_a_list_are_named(repo: RecordsRepo) -> None:
                               "git checkout -- ledger/receipts.yaml")
     finally:
         path.unlink()
+
+
+@pytest.mark.parametrize("rel, old, new, args, fragments", [
+    ("policies/council-report.yaml", "fiscal_year: 2021", "fiscal_year: 令和3", (),
+     ("「fiscal_year」は整数（西暦の年）で書いてください（令和3）",)),
+    ("policies/council-report.yaml", "fiscal_years: {from: 2023}", "fiscal_years: {from: 令和5年度}", ("--fy", "2026"),
+     ("legal_basis[1].fiscal_years: 「from」は整数（西暦の年）で書いてください（令和5年度）",)),
+    ("ledger/aggregates.yaml", "collected: 420000", "collected: 42万円", ("--fy", "2021"),
+     ("fiscal_years[0]: collected は 0 以上の整数（円）です（42万円）", "git checkout -- ledger/aggregates.yaml")),
+], ids=["fiscal_year", "legal_basis", "aggregates"])
+def test_the_council_report_names_a_value_of_the_wrong_kind(repo: RecordsRepo, rel: str, old: str, new: str,
+                                                            args: tuple[str, ...], fragments: tuple[str, ...]) -> None:
+    shutil.copytree(ROOT / "policies", repo.root / "policies", dirs_exist_ok=True,
+                    ignore=lambda folder, names: [n for n in names if (repo.root / "policies" / n).exists()])
+    (repo.root / "ledger").mkdir(exist_ok=True)
+    (repo.root / "ledger" / "aggregates.yaml").write_text(
+        "fiscal_years:\n  - {fiscal_year: 2021, cases: 12, by_status: {督促中: 6, 分納中: 6}, assessed: 3600000,"
+        " collected: 420000, written_off: 0, as_of: 2022-03-31}\n", encoding="utf-8")
+    path = repo.root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    try:
+        res = repo.saiken("council", "export", *args, "--results", "--out", "council-out")
+        assert_japanese_error(res, rel, *fragments)
+        assert not (repo.root / "council-out").exists()
+    finally:
+        repo.git("clean", "-fdq")
