@@ -384,3 +384,18 @@ def test_the_council_report_names_a_value_of_the_wrong_kind(repo: RecordsRepo, r
         assert not (repo.root / "council-out").exists()
     finally:
         repo.git("clean", "-fdq")
+
+
+def test_init_names_a_file_on_the_way_and_suggests_a_real_folder_name(repo: RecordsRepo, tmp_path: Path) -> None:
+    blocker = tmp_path / "メモ.txt"
+    blocker.write_text("架空\n", encoding="utf-8")
+    res = run(tmp_path, "init", str(blocker / "records"))
+    assert_japanese_error(res, f"途中の {blocker} がフォルダではない")
+    res = run(repo.root, "init", ".")
+    assert_japanese_error(res, "フォルダが空ではありません", f"（例: {repo.root.name}-new）")
+
+
+def test_a_question_without_a_terminal_says_how_to_answer_it(repo: RecordsRepo) -> None:
+    res = repo.saiken("erase", "--as", "乙")
+    assert res.returncode == 130
+    assert_japanese_error(res, "確認の質問に答えられないため、中止しました", "--yes", "`saiken erase --help`")

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from saiken import __version__
-from saiken.cli_errors import render_usage_error, with_usage_hint
+from saiken.cli_errors import no_terminal_message, render_usage_error, with_usage_hint
 from saiken.errors import DEBUG_ENV, SaikenError, os_reason, render_internal_error, render_os_error
 
 # name -> (module under saiken.commands, attribute[, parent group]) – one line per command.
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(with_usage_hint(exc, args).render(), err=True)
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("中断しました。", err=True)
+        click.echo(no_terminal_message(args) if not sys.stdin.isatty() else "中断しました。", err=True)
         return 130
     except click.exceptions.NoArgsIsHelpError as exc:  # `saiken case` alone: its help, exit 2
         exc.show()

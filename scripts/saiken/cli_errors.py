@@ -31,6 +31,13 @@ def with_usage_hint(exc: SaikenError, argv: list[str]) -> SaikenError:
     return exc
 
 
+def no_terminal_message(argv: list[str]) -> str:
+    """A question (click.confirm/prompt) met the end of the input: run without a terminal."""
+    path = _command_path(None, argv)
+    return (f"エラー: {path}: 確認の質問に答えられないため、中止しました（端末から実行されていません）。\n"
+            f"対処: 端末から実行するか、質問を省くオプション（--yes など）を付けてください（`{path} --help`）。")
+
+
 def _usage_message(exc: click.UsageError) -> str:
     if isinstance(exc, click.NoSuchCommand):
         return f"「{exc.command_name}」というコマンドはありません。" + _did_you_mean(exc.possibilities)
