@@ -399,3 +399,15 @@ def test_a_question_without_a_terminal_says_how_to_answer_it(repo: RecordsRepo) 
     res = repo.saiken("erase", "--as", "乙")
     assert res.returncode == 130
     assert_japanese_error(res, "確認の質問に答えられないため、中止しました", "--yes", "`saiken erase --help`")
+
+
+def test_a_wareki_date_in_a_new_record_gets_its_gregorian_form(repo: RecordsRepo, tmp_path: Path) -> None:
+    source = tmp_path / "事案.yaml"
+    text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8").replace("C-TEST0001", "C-TEST0003")
+    source.write_text(text.replace("birth_date: 1995-04-02", "birth_date: 平成7年4月2日"), encoding="utf-8")
+    res = repo.saiken("case", "new", "--from", str(source))
+    assert_japanese_error(res, "parties[0].birth_date: 和暦は使えません。西暦で 1995-04-02 と書いてください")
+    source.write_text(text, encoding="utf-8")
+    res = repo.saiken("case", "new", "--from", str(source), "--id", "C-TEST0004")
+    assert_japanese_error(res, "--id（C-TEST0004）が一致しません", "--id を省くか")
+    assert repo.git("status", "--porcelain") == ""

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any, Callable
 
+from saiken import wareki
 from saiken.errors import ValidationError
 
 CASE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
@@ -62,8 +63,18 @@ def _date(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.date:
         try:
             return dt.date.fromisoformat(nfkc(v).strip().replace("/", "-"))
         except ValueError:
-            raise _Invalid(f"日付として正しくありません（{v}）。YYYY-MM-DD で、実在する日付を書いてください") from None
+            raise _Invalid(_bad_date(v)) from None
     raise _Invalid("日付（YYYY-MM-DD）で書いてください")
+
+
+def _bad_date(v: str) -> str:
+    try:
+        day = wareki.gregorian_of(v)
+    except ValueError:
+        day = None
+    if day is not None:  # a wareki date: say which Gregorian date to write
+        return f"和暦は使えません。西暦で {day.isoformat()} と書いてください（{v}）"
+    return f"日付として正しくありません（{v}）。YYYY-MM-DD で、実在する日付を書いてください"
 
 
 def _datetime(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.datetime:

@@ -65,18 +65,25 @@ def read_date(text: str) -> dt.date:
             return dt.date(*map(int, m.groups()))
         except ValueError:
             raise ValueError(f"「{text}」は実在しない日付です") from None
-    w = _TYPED_WAREKI.fullmatch(s)
-    if w:
-        base = next(b for _, name, b in ERAS if name == w[1])
-        year = base + (1 if w[2] == "元" else int(w[2])) - 1
-        try:
-            iso = dt.date(year, int(w[3]), int(w[4])).isoformat()
-        except ValueError:
-            raise ValueError(f"「{text}」は実在しない日付です。西暦の YYYY-MM-DD で書いてください") from None
-        raise ValueError(f"和暦は使えません。西暦の YYYY-MM-DD で書いてください（「{text}」なら {iso}）")
+    try:
+        day = gregorian_of(s)
+    except ValueError:
+        raise ValueError(f"「{text}」は実在しない日付です。西暦の YYYY-MM-DD で書いてください") from None
+    if day is not None:
+        raise ValueError(f"和暦は使えません。西暦の YYYY-MM-DD で書いてください（「{text}」なら {day.isoformat()}）")
     if not s:
         raise ValueError("日付が空です。西暦の YYYY-MM-DD で書いてください")
     raise ValueError(f"「{text}」は日付として読めません。西暦の YYYY-MM-DD で書いてください")
+
+
+def gregorian_of(text: str) -> dt.date | None:
+    """The date a wareki text such as 令和3年4月1日 names; None for any other text, ValueError for
+    a wareki date that does not exist (令和9年2月30日). For messages: saiken stores Gregorian dates."""
+    w = _TYPED_WAREKI.fullmatch(unicodedata.normalize("NFKC", str(text)).strip())
+    if not w:
+        return None
+    base = next(b for _, name, b in ERAS if name == w[1])
+    return dt.date(base + (1 if w[2] == "元" else int(w[2])) - 1, int(w[3]), int(w[4]))
 
 
 def read_datetime(text: str) -> dt.datetime:

@@ -67,7 +67,8 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     normalised, data = st.normalise_text(text, where=source)
     cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
     if data.get("case_id") != cid:
-        raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source)
+        raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source,
+                          hint="--id を省くか、記録の case_id と同じ事案番号を指定してください。")
     if st.exists(cid):
         raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")
