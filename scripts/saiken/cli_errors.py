@@ -13,6 +13,7 @@ import click
 
 from saiken.errors import SaikenError
 
+
 def render_usage_error(exc: click.UsageError, argv: list[str]) -> str:
     """A click usage error (unknown command or option, missing or bad value) in Japanese."""
     path = _command_path(exc.ctx, argv)
@@ -96,11 +97,11 @@ def _bad_value(exc: click.BadParameter) -> str:
     if isinstance(kind, click.types.IntParamType):
         return f"整数で書いてください（「{_quoted(exc.message)}」）。"
     if isinstance(kind, click.Path):
-        return _bad_path(exc.message, kind)
+        return _bad_path(exc.message)
     return f"値が正しくありません（{exc.message}）。"
 
 
-def _bad_path(message: str, kind: click.Path) -> str:
+def _bad_path(message: str) -> str:
     name = _quoted(message)
     if message.endswith("does not exist."):
         return f"「{name}」がありません。"
