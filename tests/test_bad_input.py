@@ -28,7 +28,7 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
     """Non-zero, no traceback, no English sentence from a library, a 対処 line, and the fragments."""
     err = res.stderr
     assert res.returncode != 0, err
-    assert "Traceback" not in err and "Error:" not in err and "Usage:" not in err, err
+    assert "Traceback" not in err and "Error:" not in err and "Usage:" not in err and " is not " not in err, err
     assert "エラー: " in err and "\n対処: " in err, err
     for fragment in fragments:
         assert fragment in err, (fragment, err)
@@ -51,6 +51,11 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
     (("incident", "new", "--discovered", "2026-05-01", "--summary", "x"), ("--cases", "を指定してください")),
     (("check", "--message-file", "no-such-file"), ("--message-file", "「no-such-file」がありません")),
     (("check", "--message-file", "."), ("「.」はフォルダです。ファイルを指定してください",)),
+    # a Japanese value inside click's English message must not let the English through
+    (("handler", "add", "--id", "otsu-09", "--name", "架空", "--org", "丙", "--role", "取扱者", "--key", "age1x"),
+     ("--org: 値「丙」は使えません。次のいずれかです: 甲、乙",)),
+    (("council", "export", "--fy", "令和3"), ("--fy: 2000〜2100 の整数で書いてください（「令和3」）",)),
+    (("report", "pdf", "報告.md"), ("MARKDOWN: 「報告.md」がありません",)),
 ])
 def test_usage_errors_are_japanese_and_name_the_command(tmp_path: Path, args: tuple[str, ...],
                                                         fragments: tuple[str, ...]) -> None:

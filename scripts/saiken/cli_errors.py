@@ -85,8 +85,8 @@ def _missing(exc: click.MissingParameter) -> str:
 
 
 def _bad_value(exc: click.BadParameter) -> str:
-    if not exc.message.isascii():  # saiken's own types and callbacks say it in Japanese already
-        return exc.message
+    # click's own types word it in English (quoting the value, which may be Japanese: '丙' is not
+    # one of '甲', '乙'); saiken's own types and callbacks say it in Japanese already
     kind = exc.param.type if exc.param is not None else None
     if isinstance(kind, click.Choice):
         return f"値「{_quoted(exc.message)}」は使えません。次のいずれかです: {'、'.join(map(str, kind.choices))}"
@@ -98,7 +98,7 @@ def _bad_value(exc: click.BadParameter) -> str:
         return f"整数で書いてください（「{_quoted(exc.message)}」）。"
     if isinstance(kind, click.Path):
         return _bad_path(exc.message)
-    return f"値が正しくありません（{exc.message}）。"
+    return exc.message if not exc.message.isascii() else f"値が正しくありません（{exc.message}）。"
 
 
 def _bad_path(message: str) -> str:
