@@ -416,3 +416,11 @@ def test_a_wareki_date_in_a_new_record_gets_its_gregorian_form(repo: RecordsRepo
     res = repo.saiken("case", "new", "--from", str(source), "--id", "C-TEST0004")
     assert_japanese_error(res, "--id（C-TEST0004）が一致しません", "--id を省くか")
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_the_worklist_goes_on_past_a_damaged_record_and_says_how_to_restore_it(repo: RecordsRepo) -> None:
+    whole = (repo.root / RECORD).read_bytes()
+    with replaced(repo, RECORD, whole[:200]):
+        res = repo.saiken("worklist")
+    assert res.returncode == 0 and "Traceback" not in res.stderr
+    assert f"注意: {RECORD}: " in res.stderr and f"（対処: `git checkout -- {RECORD}`" in res.stderr, res.stderr

@@ -26,11 +26,15 @@ class SaikenError(Exception):
         # pickled whole (message, where, hint, kind …): a forked worker's error reaches the parent as raised
         return (_restore, (type(self), self.args, self.__dict__))
 
+    @property
+    def fix(self) -> str | None:
+        """The hint, or for a hand-edited file under policies/ or ledger/ how to undo the edit."""
+        return self.hint or _hand_edited_file_hint(self.where)
+
     def render(self) -> str:
         lines = ["エラー: " + (f"{self.where}: " if self.where else "") + self.message]
-        hint = self.hint or _hand_edited_file_hint(self.where)
-        if hint:
-            lines.append(f"対処: {hint}")
+        if self.fix:
+            lines.append(f"対処: {self.fix}")
         return "\n".join(lines)
 
 
