@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+
 import click
 import pytest
 
@@ -36,3 +39,41 @@ def test_command_documents_an_example(path: str, command: click.Command) -> None
 def test_top_level_help_lists_every_visible_command() -> None:
     listed = cli.list_commands(click.Context(cli))
     assert set(listed) == {n for n, e in COMMANDS.items() if len(e) == 2}
+
+
+def test_every_visible_option_says_what_it_is() -> None:
+    missing = [f"{path} {max(p.opts, key=len)}" for path, command in _all() if not command.hidden
+               for p in command.params if isinstance(p, click.Option) and not p.hidden and not p.help]
+    assert not missing, f"options without help text: {missing}"
+
+
+def _examples(command: click.Command) -> list[str]:
+    """The `saiken …` lines after 例:, continuation lines joined, the description and any shell
+    redirection cut off (a description follows two spaces or more, an option never does)."""
+    text = re.sub(r"\\\n\s*", " ", (command.help or "").split("例:", 1)[-1])
+    lines = [line.strip() for line in text.splitlines() if line.strip().startswith("saiken ")]
+    return [re.split(r"\s{2,}(?!-)|\s+<\s", line)[0] for line in lines]
+
+
+@pytest.mark.parametrize("path,command", _all(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_example_is_a_valid_command_line(path: str, command: click.Command) -> None:
+    """An example names existing subcommands and options with values of the right form; only
+    files it names need not exist here (an option renamed without its example fails this)."""
+    if command.hidden:
+        return
+    for example in _examples(command):
+        args = shlex.split(example)[1:]
+        target: click.Command = cli
+        while isinstance(target, click.Group) and args:
+            if args[0] == "-C":
+                args = args[2:]
+                continue
+            sub = target.get_command(click.Context(target), args[0])
+            assert sub is not None, f"{path}: {example}: no command {args[0]}"
+            target, args = sub, args[1:]
+        try:
+            target.make_context(target.name or "", args)
+        except click.BadParameter as exc:
+            assert exc.param is not None and isinstance(exc.param.type, click.Path), f"{path}: {example}: {exc}"
+        except click.UsageError as exc:
+            pytest.fail(f"{path}: {example}: {exc.format_message()}")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from saiken import bulk, crypto, installments, results, wareki, yamlio
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 from saiken.records import Store, atomic_write
 
 NOT_ENTRUSTED = "受任前"
@@ -108,7 +108,8 @@ def merged(root: Path, entry: dict[str, Any]) -> str:
     doc: Any = None
     if path.is_file():
         results.load_years(root)          # refuse to rewrite a file that is not in the expected form
-        doc = yamlio.rt_load(path.read_text(encoding="utf-8"), where=results.AGGREGATES_FILE)
+        doc = yamlio.rt_load(yamlio.decode(path.read_bytes(), where=results.AGGREGATES_FILE),
+                             where=results.AGGREGATES_FILE)
     if not isinstance(doc, dict):
         doc = yamlio.rt_load(HEADER + "fiscal_years: []\n", where=results.AGGREGATES_FILE)
     years = doc["fiscal_years"]
@@ -134,7 +135,7 @@ def write(root: Path, entry: dict[str, Any]) -> Path:
         path.parent.mkdir(exist_ok=True)
         atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
-        raise SaikenError(f"書き込めません（{exc.strerror}）。", where=results.AGGREGATES_FILE) from None
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=results.AGGREGATES_FILE) from None
     results.load_years(root)
     return path
 

@@ -15,9 +15,10 @@ import os
 from typing import Any, Callable, Iterator, TypeVar
 
 from saiken import crypto
+from saiken.errors import SaikenError
 from saiken.records import Store
 
-PARALLEL_MIN = int(os.environ.get("SAIKEN_PARALLEL_MIN", "400"))  # below this, forking costs more
+PARALLEL_MIN: int | None = None  # below this many items, forking costs more; None: SAIKEN_PARALLEL_MIN or 400
 CHUNK = 200
 
 T = TypeVar("T")
@@ -30,13 +31,22 @@ def _run_job(chunk: Any) -> Any:
     return _job(chunk)
 
 
+def parallel_min() -> int:
+    text = os.environ.get("SAIKEN_PARALLEL_MIN", "400")
+    try:
+        return int(text)
+    except ValueError:
+        raise SaikenError(f"SAIKEN_PARALLEL_MIN は件数（整数）です（{text}）。",
+                          hint="例: export SAIKEN_PARALLEL_MIN=400（設定をやめるには unset SAIKEN_PARALLEL_MIN）") from None
+
+
 def in_chunks(work: Callable[[list[T]], R], items: list[T]) -> Iterator[R]:
     """work(chunk) for consecutive chunks of `items`, in order: in forked workers when there are
     PARALLEL_MIN items or more and two cores or more, else in this process."""
     global _job
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN or workers < 2:
+    if len(items) < (PARALLEL_MIN if PARALLEL_MIN is not None else parallel_min()) or workers < 2:
         yield from map(work, chunks)
         return
     import multiprocessing  # here: few records never fork, and a hook's start-up stays short

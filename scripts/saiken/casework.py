@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from saiken import claim, crypto, yamlio
+from saiken import claim, crypto, wareki, yamlio
 from saiken.errors import SaikenError
 from saiken.policy import HANDLERS_FILE, Handler, Policy
 from saiken.records import Store
@@ -86,10 +86,9 @@ def parse_amount(text: str, option: str) -> int:
 
 def parse_date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(_clean(str(text)).replace("/", "-"))
-    except ValueError:
-        raise SaikenError(f"{option} は実在する日付を YYYY-MM-DD で書いてください（「{text}」）。",
-                          hint=f"例: {option} 2026-04-01") from None
+        return wareki.read_date(text)
+    except ValueError as exc:
+        raise SaikenError(f"{option}: {exc}。", hint=f"例: {option} 2026-04-01") from None
 
 
 def parse_datetime(text: str, option: str) -> dt.datetime:

@@ -2,6 +2,8 @@
 
 No logic here: each command module is a thin layer over the library, and every SaikenError
 raised below becomes a Japanese message on stderr and a non-zero exit code – never a traceback.
+click's usage errors are put in Japanese (saiken.cli_errors); an OSError or a bug that escapes a
+module still ends in a Japanese message, and SAIKEN_DEBUG=1 shows its traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 import click
 
 from saiken import __version__
-from saiken.errors import SaikenError
+from saiken.cli_errors import no_terminal_message, render_usage_error, with_usage_hint
+from saiken.errors import DEBUG_ENV, SaikenError, os_reason, render_internal_error, render_os_error
 
 # name -> (module under saiken.commands, attribute[, parent group]) – one line per command.
 # Modules are imported only when their command runs, so `saiken git textconv` and the commit
@@ -89,18 +92,25 @@ def cli(directory: Path | None) -> None:
         try:
             os.chdir(directory)
         except OSError as exc:
-            raise SaikenError(f"フォルダに移動できません（{exc.strerror}）。", where=str(directory)) from None
+            raise SaikenError(f"フォルダに移動できません（{os_reason(exc)}）。", where=str(directory)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="saiken", standalone_mode=False)
+        cli.main(args=args, prog_name="saiken", standalone_mode=False)
     except SaikenError as exc:
-        click.echo(exc.render(), err=True)
+        click.echo(with_usage_hint(exc, args).render(), err=True)
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("中断しました。", err=True)
+        click.echo(no_terminal_message(args) if not sys.stdin.isatty() else "中断しました。", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # `saiken case` alone: its help, exit 2
+        exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:
+        click.echo(render_usage_error(exc, args), err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -111,5 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         sys.stderr.close()
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last boundary: never a traceback for staff
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.echo(render_os_error(exc) if isinstance(exc, OSError) else render_internal_error(exc), err=True)
         return 1
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from saiken import policy, results, wareki
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 
 REPORT_FILE = "policies/council-report.yaml"
 TERMS_FILE = "policies/special-terms.yaml"
@@ -52,11 +52,18 @@ class Block:
     rows: list[tuple[str, Cell]] = field(default_factory=list)
 
 
-def _need(data: dict[str, Any], key: str, where: str) -> Any:
+_KIND_WORDS = {str: "文字列", int: "整数（西暦の年）", list: "「- 」で始まる一覧", dict: "「キー: 値」のまとまり"}
+
+
+def _need(data: dict[str, Any], key: str, where: str, kind: type = object) -> Any:
+    """data[key], present and – when `kind` is given – of that type; else an error naming both."""
     value = data.get(key) if isinstance(data, dict) else None
-    if value in (None, "", []):
+    if value is None or (isinstance(value, (str, list)) and not value):
         raise SaikenError(f"「{key}」がありません。", where=where,
                           hint=f"saiken のチェックアウトの {REPORT_FILE} と見比べて補ってください。")
+    if kind is not object and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+        raise SaikenError(f"「{key}」は{_KIND_WORDS[kind]}で書いてください（{value}）。", where=where,
+                          hint=f"saiken のチェックアウトの {REPORT_FILE} と見比べて直してください。")
     return value
 
 
@@ -95,11 +102,14 @@ def measure_mismatches(root: Path) -> list[str]:
 
 def legal_basis(data: dict[str, Any], fy: int) -> dict[str, Any]:
     """The legal basis entry whose fiscal years include `fy`."""
-    for n, entry in enumerate(_need(data, "legal_basis", REPORT_FILE)):
-        years = entry.get("fiscal_years") or {}
-        if years.get("from", 0) <= fy <= years.get("to", 9999):
+    for n, entry in enumerate(_need(data, "legal_basis", REPORT_FILE, list)):
+        where = f"{REPORT_FILE}: legal_basis[{n}]"
+        years = _need(entry, "fiscal_years", where, dict) if isinstance(entry, dict) and "fiscal_years" in entry else {}
+        first = _need(years, "from", f"{where}.fiscal_years", int) if "from" in years else 0
+        last = _need(years, "to", f"{where}.fiscal_years", int) if "to" in years else 9999
+        if first <= fy <= last:
             for key in ("label", "kind", "provision", "category"):
-                _need(entry, key, f"{REPORT_FILE}: legal_basis[{n}]")
+                _need(entry, key, where, str)
             return dict(entry)
     raise SaikenError(f"{wareki.fiscal_year_label(fy)}（{fy}年度）に当てはまる根拠（legal_basis）がありません。",
                       where=REPORT_FILE, hint="legal_basis に fiscal_years がこの年度を含む項目を加えてください。")
@@ -126,26 +136,29 @@ def measures_cell(groups: list[dict[str, Any]], where: str) -> Cell:
     cell: Cell = []
     for g, group in enumerate(groups):
         cell.append(str(_need(group, "heading", f"{where}[{g}]")))
-        cell.append([f"{m['number']} {m['text']}" for m in _need(group, "items", f"{where}[{g}]")])
+        items = _need(group, "items", f"{where}[{g}]", list)
+        cell.append([f"{_need(m, 'number', f'{where}[{g}].items[{i}]')} {_need(m, 'text', f'{where}[{g}].items[{i}]')}"
+                     for i, m in enumerate(items)])
     return cell
 
 
 def entrustment_rows(data: dict[str, Any], fy: int) -> list[tuple[str, Cell]]:
     where = f"{REPORT_FILE}: entrustment"
-    e = _need(data, "entrustment", REPORT_FILE)
-    items = _need(e, "information_items", where)
-    measures = _need(data, "measures", REPORT_FILE)
+    e = _need(data, "entrustment", REPORT_FILE, dict)
+    items = _need(e, "information_items", where, dict)
+    measures = _need(data, "measures", REPORT_FILE, dict)
     cells: dict[str, Cell] = {
         "holder": [str(_need(e, "holder", where))],
         "registered_work": [str(_need(e, "registered_work", where))],
         "contractor": [str(_need(e, "contractor", where))],
-        "information_items": [f"{items['whose']} " + "、".join(_need(items, "items", where))],
+        "information_items": [f"{_need(items, 'whose', where)} "
+                              + "、".join(map(str, _need(items, "items", f"{where}.information_items", list)))],
         "media": [str(_need(e, "media", where))],
-        "reasons": [str(r) for r in _need(e, "reasons", where)],
-        "work": [[str(w) for w in _need(e, "work", where)]],
+        "reasons": [str(r) for r in _need(e, "reasons", where, list)],
+        "work": [[str(w) for w in _need(e, "work", where, list)]],
         "period": [period_text(fy, str(e.get("period_note", "")))],
-        "ward_measures": measures_cell(_need(measures, "ward", REPORT_FILE), f"{REPORT_FILE}: measures.ward"),
-        "contractor_measures": measures_cell(_need(measures, "contractor", REPORT_FILE),
+        "ward_measures": measures_cell(_need(measures, "ward", REPORT_FILE, list), f"{REPORT_FILE}: measures.ward"),
+        "contractor_measures": measures_cell(_need(measures, "contractor", REPORT_FILE, list),
                                              f"{REPORT_FILE}: measures.contractor"),
     }
     return [(ENTRUSTMENT_LABELS[key], cell) for key, cell in cells.items()]
@@ -153,9 +166,9 @@ def entrustment_rows(data: dict[str, Any], fy: int) -> list[tuple[str, Cell]]:
 
 def business_rows(data: dict[str, Any]) -> list[tuple[str, Cell]]:
     where = f"{REPORT_FILE}: business"
-    b = _need(data, "business", REPORT_FILE)
+    b = _need(data, "business", REPORT_FILE, dict)
     rows: list[tuple[str, Cell]] = [(label, [str(_need(b, key, where))]) for label, key in BUSINESS_ROWS]
-    rows.append(("事業内容", _content_cell(_need(b, "content", where), f"{where}.content")))
+    rows.append(("事業内容", _content_cell(_need(b, "content", where, list), f"{where}.content")))
     return rows
 
 
@@ -178,7 +191,7 @@ def annex_blocks(terms: list[dict[str, Any]] | None) -> list[Block]:
 def build(root: Path, fy: int | None = None, *, with_results: bool = False) -> list[Block]:
     """The report as blocks; `fy` picks the legal basis and the period (default: the report's year)."""
     data = load(root)
-    fy = fy or int(_need(data, "fiscal_year", REPORT_FILE))
+    fy = fy or _need(data, "fiscal_year", REPORT_FILE, int)
     basis = legal_basis(data, fy)
     subject = str(_need(data, "subject", REPORT_FILE))
     blocks = [
@@ -274,13 +287,13 @@ def file_name(fy: int, fmt: str) -> str:
 
 def export(root: Path, fmt: str, fy: int | None, out: Path, *, with_results: bool = False) -> Path:
     """Write the report for `fy` in `fmt` into the folder `out`; the file's path."""
-    fy = fy or int(_need(load(root), "fiscal_year", REPORT_FILE))
+    fy = fy or _need(load(root), "fiscal_year", REPORT_FILE, int)
     data = render(build(root, fy, with_results=with_results), fmt)
     try:
         out.mkdir(parents=True, exist_ok=True)
         path = out / file_name(fy, fmt)
         path.write_bytes(data)
     except OSError as exc:
-        raise SaikenError(f"書き込めません（{exc.strerror}）。", where=str(out),
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out),
                           hint="--out で書き込めるフォルダを指定してください。") from None
     return path

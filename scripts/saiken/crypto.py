@@ -13,7 +13,6 @@ an OpenSSH ed25519 private key, or either of those encrypted with a passphrase (
 from __future__ import annotations
 
 import base64
-import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from pyrage import ssh as age_ssh
 from pyrage import x25519 as age_x25519
 
 from saiken import agefile, passphrases, sshkey
-from saiken.errors import DecryptFailure, SaikenError
+from saiken.errors import DecryptFailure, SaikenError, os_reason
 
 Identity = Union[age_x25519.Identity, age_ssh.Identity]
 Recipient = Union[age_x25519.Recipient, age_ssh.Recipient]
@@ -191,15 +190,6 @@ def parse_identities(path: Path, data: bytes) -> list[LoadedIdentity]:
     return found
 
 
-_OS_ERRORS = {
-    errno.EACCES: "読む権限がありません",
-    errno.EPERM: "読む権限がありません",
-    errno.EISDIR: "フォルダです",
-    errno.ENOTDIR: "途中がフォルダではありません",
-    errno.ELOOP: "シンボリックリンクが循環しています",
-}
-
-
 def _read_identity_file(path: Path) -> bytes:
     where = str(path)
     try:
@@ -218,8 +208,7 @@ def _read_identity_file(path: Path) -> bytes:
         raise SaikenError("鍵ファイルがありません。", where=where,
                           hint=f"`saiken keygen` で作るか、{ENV_IDENTITY} に鍵ファイルのパスを指定してください。") from None
     except OSError as exc:
-        reason = _OS_ERRORS.get(exc.errno or 0, exc.strerror or "原因不明")
-        raise SaikenError(f"鍵ファイルを読めません（{reason}）。", where=where) from None
+        raise SaikenError(f"鍵ファイルを読めません（{os_reason(exc)}）。", where=where) from None
 
 
 def load_identity_file(path: Path) -> list[LoadedIdentity]:

@@ -32,7 +32,7 @@ def _plain_hook(args: list[str]) -> bool:
 
 def _hook(name: str, rest: list[str]) -> int:
     from saiken import hooks
-    from saiken.errors import SaikenError
+    from saiken.errors import DEBUG_ENV, SaikenError, render_internal_error, render_os_error
 
     os.umask(0o077)
     try:
@@ -46,6 +46,11 @@ def _hook(name: str, rest: list[str]) -> int:
     except KeyboardInterrupt:
         _print_err("中断しました。")
         return 130
+    except Exception as exc:  # noqa: BLE001 - as cli.main: never a traceback for staff
+        if os.environ.get(DEBUG_ENV):
+            raise
+        _print_err(render_os_error(exc) if isinstance(exc, OSError) else render_internal_error(exc))
+        return 1
     return 0
 
 

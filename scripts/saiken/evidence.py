@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from saiken import manifest, recipients, schema, yamlio
 from saiken.errors import SaikenError
-from saiken.policy import CONTRACT_FILE, Policy, load_yaml
+from saiken.policy import CONTRACT_FILE, Policy, check_contract, load_yaml, parse_yaml
 from saiken.records import RECORDS_DIR, SUFFIX, atomic_write
 from saiken.wareki import fiscal_year, fiscal_year_label
 
@@ -61,13 +61,16 @@ def entries(root: Path, name: str) -> list[dict[str, Any]]:
     """The entries of ledger/<name>.yaml, validated; [] when the file is not there yet."""
     key = FILES[name][0]
     path = root / rel(name)
-    if not path.is_file():
+    if not path.exists():
         return []
-    data = yamlio.fast_load(path.read_text(encoding="utf-8"), where=rel(name))
+    data = load_yaml(root, rel(name), mapping=False)
     items = (data or {}).get(key) if isinstance(data, dict) else None
     if data is not None and not isinstance(items, list):
         raise SaikenError(f"「{key}:」の下に記録を「- 」で並べてください。", where=rel(name),
                           hint=f"{rel(name)} を開いて書式を直してください（docs/procedures/evidence.md）。")
+    for n, e in enumerate(items or []):
+        if not isinstance(e, dict):
+            raise SaikenError("記録は「- date: …」のように「キー: 値」で書いてください。", where=f"{rel(name)}: {key}[{n}]")
     return [dict(e) for e in items or []]
 
 
@@ -132,10 +135,10 @@ def _refuse_party_data(root: Path, where: str, entry: dict[str, Any]) -> None:
 def _write(root: Path, name: str, change: Callable[[list[Any]], None]) -> None:
     key, title, _ = FILES[name]
     path = root / rel(name)
-    text = path.read_text(encoding="utf-8") if path.is_file() else (
+    text = yamlio.decode(path.read_bytes(), where=rel(name)) if path.is_file() else (
         f"# {title}（saiken が追記します。個人情報は書かないでください）\n{key}: []\n")
     data = yamlio.rt_load(text, where=rel(name))
-    if data is None or not isinstance(data.get(key), list):
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise SaikenError(f"「{key}:」の一覧が見つかりません。", where=rel(name))
     change(data[key])
     if not data[key]:
@@ -196,12 +199,11 @@ class Contract:
 
     @classmethod
     def from_data(cls, data: Any) -> "Contract":
-        data = data if isinstance(data, dict) else {}
-        periods = [p for p in data.get("periods") or [] if isinstance(p, dict)]
-        starts = [p["from"] for p in periods if isinstance(p.get("from"), dt.date)]
+        data = {} if data is None else data  # no policies/contract.yaml: no periods, no end
+        check_contract(data)
+        periods = data.get("periods") or []
+        starts = [p["from"] for p in periods]
         end = data.get("end")
-        if end is not None and not isinstance(end, dt.date):
-            raise SaikenError(f"end は YYYY-MM-DD 形式の日付です（{end}）。", where=CONTRACT_FILE)
         if end is None and data.get("renewal") != "yearly":
             ends = [p["to"] for p in periods if isinstance(p.get("to"), dt.date)]
             end = max(ends) if ends else None
@@ -267,8 +269,7 @@ class Tree:
     def yaml(self, rel_path: str) -> Any:
         if rel_path not in self._parsed:
             raw = self.read(rel_path)
-            self._parsed[rel_path] = None if raw is None else yamlio.fast_load(
-                raw.decode("utf-8", "replace"), where=rel_path, allow_aliases=True)
+            self._parsed[rel_path] = None if raw is None else parse_yaml(raw, rel_path, mapping=False)
         return self._parsed[rel_path]
 
     def entries(self, name: str) -> list[dict[str, Any]]:

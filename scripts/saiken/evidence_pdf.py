@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 from saiken.records import atomic_write
 
 TEMPLATE = "evidence-report.typ"
@@ -58,5 +58,5 @@ def write_pdf(root: Path, markdown: str, out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, pdf)
     except OSError as exc:
-        raise SaikenError(f"書き込めません（{exc.strerror}）。", where=str(out)) from None
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out)) from None
     return out

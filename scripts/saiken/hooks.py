@@ -153,11 +153,17 @@ def check_commits(cwd: Path, rev_args: list[str], *, cache_dir: Path | None = No
     return out
 
 
-def range_args(spec: str) -> list[str]:
-    """`OLD..NEW` (or one commit: its whole history) as rev-list arguments; OLD may be git's zero id."""
+def range_args(spec: str, cwd: Path) -> list[str]:
+    """`OLD..NEW` (or one commit: its whole history) as rev-list arguments; OLD may be git's zero id.
+    A name that is no commit in `cwd` is refused here, in Japanese, rather than by git's rev-list."""
     if not spec or spec.startswith("-") or any(ch.isspace() for ch in spec):
         raise SaikenError(f"範囲「{spec}」の形式が正しくありません。", hint="saiken check --range origin/main..HEAD")
     old, sep, new = spec.partition("..")
+    for rev in (old, new):
+        if rev and not gitio.is_zero(rev) and gitio.resolve_commit(cwd, rev) is None:
+            raise SaikenError(f"範囲「{spec}」の「{rev}」というコミット（ブランチ・タグ）が見つかりません。",
+                              hint="`git log --oneline` と `git branch -a` で名前を確かめてください"
+                                   "（例: saiken check --range origin/main..HEAD）。")
     if not sep:
         return [spec]
     if not old or gitio.is_zero(old):

@@ -76,11 +76,12 @@ def export_package(store: Store, cases: list[str], out: Path, identities: list[c
                    passphrase: str, medium_id: str) -> tuple[Path, str]:
     """Write DIR/<medium>.yaml.age (scrypt, armored); returns the path and its sha256."""
     if out.exists() and not out.is_dir():
-        raise SaikenError("出力先がフォルダではありません。", where=str(out))
+        raise SaikenError("出力先がフォルダではありません。", where=str(out), hint="--out に書き出すフォルダを指定してください。")
     out.mkdir(parents=True, exist_ok=True)
     data = crypto.protect_with_passphrase(bundle(store, cases, identities), passphrase)
     path = out / f"{medium_id}.yaml.age"
     if path.exists():
-        raise SaikenError("同じ名前のファイルが既にあります。上書きはしません。", where=str(path))
+        raise SaikenError("同じ名前のファイルが既にあります。上書きはしません。", where=str(path),
+                          hint="--medium で別の媒体番号を指定するか、--out で別のフォルダを指定してください。")
     atomic_write(path, data, 0o600)
     return path, hashlib.sha256(data).hexdigest()

@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 
 ENV_PASSPHRASE_FILE = "SAIKEN_PASSPHRASE_FILE"
 MIN_NEW_LENGTH = 8
@@ -37,7 +37,7 @@ def _from_file(name: str) -> str:
         raise SaikenError(f"{ENV_PASSPHRASE_FILE} のファイルがありません。", where=name,
                           hint=f"パスを確かめるか、`unset {ENV_PASSPHRASE_FILE}` で端末から入力してください。") from None
     except OSError as exc:
-        raise SaikenError(f"{ENV_PASSPHRASE_FILE} のファイルを読めません（{exc.strerror}）。", where=name) from None
+        raise SaikenError(f"{ENV_PASSPHRASE_FILE} のファイルを読めません（{os_reason(exc)}）。", where=name) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

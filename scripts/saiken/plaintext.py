@@ -25,7 +25,7 @@ from typing import Any, Self
 
 import click
 
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 
 ENV_TMPDIR = "SAIKEN_TMPDIR"
 MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
@@ -156,7 +156,7 @@ class Scratch:
         try:
             self.child = subprocess.Popen(argv)
         except OSError as exc:
-            raise SaikenError(f"エディタを起動できません（{exc.strerror}）。", where=argv[0],
+            raise SaikenError(f"エディタを起動できません（{os_reason(exc)}）。", where=argv[0],
                               hint="環境変数 EDITOR（または VISUAL）に使えるエディタを指定してください（例: EDITOR=nano）。") from None
         try:
             return self.child.wait()

@@ -13,14 +13,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from saiken import yamlio
+from saiken import schema, yamlio
 from saiken.crypto import RecipientKey
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, ValidationError, os_reason
 
 ORGANISATIONS = ("甲", "乙")
 ROLES = ("取扱責任者", "取扱者")
 HANDLERS_FILE = "policies/handlers.yaml"
-ITEMS_FILE = "policies/information-items.yaml"
+ITEMS_FILE = schema.ITEMS_FILE
 CONTRACT_FILE = "policies/contract.yaml"
 
 
@@ -61,7 +61,7 @@ def _need(entry: dict[str, Any], key: str, where: str) -> Any:
 def _handler(entry: Any, n: int) -> Handler:
     where = f"{HANDLERS_FILE}: handlers[{n}]"
     if not isinstance(entry, dict):
-        raise SaikenError("取扱者の項目が正しくありません。", where=where)
+        raise SaikenError("取扱者の項目は「id: …」などの「キー: 値」で書いてください。", where=where)
     org, role = _need(entry, "organisation", where), _need(entry, "role", where)
     if org not in ORGANISATIONS:
         raise SaikenError(f"organisation は 甲 か 乙 です（{org}）。", where=where)
@@ -71,9 +71,13 @@ def _handler(entry: Any, n: int) -> Handler:
     for key in ("designated", "reported", "deactivated"):
         if entry.get(key) is not None and not isinstance(entry[key], dt.date):
             raise SaikenError(f"{key} は YYYY-MM-DD 形式の日付です。", where=where)
+    # `active: いいえ` would be the text "いいえ", which is true: only a YAML boolean may say it
+    if not isinstance(entry.get("active", True), bool):
+        raise SaikenError(f"active は true か false です（{entry['active']}）。", where=where,
+                          hint="解除は `saiken handler deactivate ID` で行ってください。")
     return Handler(id=str(_need(entry, "id", where)), name=str(_need(entry, "name", where)),
                    organisation=org, role=role, public_key=str(_need(entry, "public_key", where)),
-                   designated=designated, active=bool(entry.get("active", True)),
+                   designated=designated, active=entry.get("active", True),
                    email=entry.get("email"), reported=entry.get("reported"),
                    deactivated=entry.get("deactivated"))
 
@@ -88,6 +92,12 @@ class Policy:
     @classmethod
     def load(cls, root: Path) -> "Policy":
         return cls(root, load_handlers(root), load_yaml(root, ITEMS_FILE), load_yaml(root, CONTRACT_FILE, {}))
+
+    def __post_init__(self) -> None:
+        # wherever the files were read – the work tree, the index, a commit –, a hand edit gone wrong
+        # is named here, not a crash in whichever command reads the value first
+        schema.check_items(self.items)
+        check_contract(self.contract)
 
     @property
     def active_handlers(self) -> list[Handler]:
@@ -108,16 +118,68 @@ class Policy:
         return recipients_hash([h.recipient.text for h in self.active_handlers])
 
 
-def load_yaml(root: Path, rel: str, default: Any = None) -> Any:
+def check_contract(data: Any) -> None:
+    """policies/contract.yaml in the shape its readers need (evidence.Contract, documents, reports):
+    a ValidationError listing each misshapen entry. An absent entry is left to its reader's default."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        raise ValidationError([("", "ファイルの最上位は「キー: 値」の形でなければなりません")], where=CONTRACT_FILE)
+    for key in ("ward", "contractor", "documents"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            problems.append((key, "「キー: 値」のまとまりで書いてください"))
+    documents = data.get("documents") if isinstance(data.get("documents"), dict) else {}
+    for key in ("dunning_days", "demand_days"):
+        days = documents.get(key)
+        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+            problems.append((f"documents.{key}", f"1 以上の整数（日数）で書いてください（{days}）"))
+    if documents.get("agreement") is not None and not isinstance(documents["agreement"], dict):
+        problems.append(("documents.agreement", "「キー: 値」のまとまりで書いてください"))
+    periods = data.get("periods") or []
+    if not isinstance(periods, list):
+        problems.append(("periods", "「- {from: YYYY-MM-DD, to: YYYY-MM-DD}」の繰り返しで書いてください"))
+        periods = []
+    for n, period in enumerate(periods):
+        if not isinstance(period, dict):
+            problems.append((f"periods[{n}]", "{from: YYYY-MM-DD, to: YYYY-MM-DD} の形で書いてください"))
+            continue
+        for key in ("from", "to"):
+            if key in period and not isinstance(period[key], dt.date):
+                problems.append((f"periods[{n}].{key}", f"YYYY-MM-DD 形式の日付で書いてください（{period[key]}）"))
+        if not isinstance(period.get("from"), dt.date):
+            problems.append((f"periods[{n}].from", "期間の初日がありません"))
+    if data.get("end") is not None and not isinstance(data["end"], dt.date):
+        problems.append(("end", f"YYYY-MM-DD 形式の日付か、空にしてください（{data['end']}）"))
+    if data.get("renewal") not in (None, "yearly", "none"):
+        problems.append(("renewal", f"yearly（毎年度更新）か none です（{data['renewal']}）"))
+    if problems:
+        raise ValidationError(problems, where=CONTRACT_FILE)
+
+
+def load_yaml(root: Path, rel: str, default: Any = None, *, mapping: bool = True) -> Any:
+    """The parsed content of `rel` (under `root`); `default` when it is missing or empty (without a
+    default, a missing file is an error). A file that cannot be read, is not UTF-8, is not YAML or –
+    with `mapping` – is not a mapping at the top is a SaikenError naming it and how to get it back."""
     path = root / rel
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         if default is not None:
             return default
         raise SaikenError("ポリシーファイルがありません。", where=rel,
                           hint="記録リポジトリの最上位で実行するか、`saiken init` で作成してください。") from None
-    return yamlio.fast_load(text, where=rel, allow_aliases=True)
+    except OSError as exc:
+        raise SaikenError(f"ファイルを読めません（{os_reason(exc)}）。", where=rel) from None
+    return parse_yaml(raw, rel, default, mapping=mapping)
+
+
+def parse_yaml(raw: bytes, rel: str, default: Any = None, *, mapping: bool = True) -> Any:
+    """The content of a policy or ledger file read from the work tree or from git, as load_yaml."""
+    data = yamlio.fast_load(yamlio.decode(raw, where=rel), where=rel, allow_aliases=True)
+    if data is None:
+        return default
+    if mapping and not isinstance(data, dict):
+        raise SaikenError("ファイルの最上位は「キー: 値」の形でなければなりません。", where=rel)
+    return data
 
 
 def load_handlers(root: Path) -> list[Handler]:
@@ -127,7 +189,9 @@ def load_handlers(root: Path) -> list[Handler]:
 def handlers_from_data(data: Any) -> list[Handler]:
     """Typed, validated handlers from the parsed content of policies/handlers.yaml (or a list of
     its entries): the one place that turns that file into Handler objects, wherever it was read."""
-    entries = data if isinstance(data, list) else (data or {}).get("handlers") or []
+    entries = (data.get("handlers") if isinstance(data, dict) else data) or []
+    if not isinstance(entries, list):
+        raise SaikenError("「handlers:」の下に取扱者を「- 」で並べてください。", where=HANDLERS_FILE)
     handlers = [_handler(e, n) for n, e in enumerate(entries)]
     ids = [h.id for h in handlers]
     dup = {i for i in ids if ids.count(i) > 1}

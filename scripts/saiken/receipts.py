@@ -29,8 +29,10 @@ def load(root: Path) -> list[Receipt]:
     path = root / RECEIPTS_FILE
     if not path.exists():
         return []
-    data = yamlio.fast_load(path.read_text(encoding="utf-8"), where=RECEIPTS_FILE) or {}
-    entries = data.get("receipts") if isinstance(data, dict) else None
+    data = policy.load_yaml(root, RECEIPTS_FILE, {})
+    entries = data.get("receipts")
+    if not isinstance(entries or [], list):
+        raise SaikenError("「receipts:」の下に受領確認を「- 」で並べてください。", where=RECEIPTS_FILE)
     out: list[Receipt] = []
     for n, e in enumerate(entries or []):
         if not isinstance(e, dict) or not e.get("commit") or not e.get("receiver"):
@@ -122,8 +124,10 @@ def receive(root: Path, rev: str, on: dt.date) -> Outcome:
 def _append(root: Path, receipt: Receipt) -> None:
     path = root / RECEIPTS_FILE
     path.parent.mkdir(exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else _HEADER + "receipts: []\n"
+    text = yamlio.decode(path.read_bytes(), where=RECEIPTS_FILE) if path.exists() else _HEADER + "receipts: []\n"
     doc: Any = yamlio.rt_load(text, where=RECEIPTS_FILE)
+    if not isinstance(doc, dict) or not isinstance(doc.get("receipts") or [], list):
+        raise SaikenError("「receipts:」の下に受領確認を「- 」で並べてください。", where=RECEIPTS_FILE)
     if doc.get("receipts") is None:
         doc["receipts"] = []
     doc["receipts"].append({"commit": receipt.commit, "receiver": receipt.receiver, "date": receipt.date,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from saiken import crypto, manifest, schema, yamlio
-from saiken.errors import SaikenError, ValidationError
+from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
 from saiken.policy import Policy
 
 RECORDS_DIR = "records"
@@ -103,10 +103,18 @@ class Store:
         except FileNotFoundError:
             raise SaikenError(f"事案「{case_id}」の記録がありません。", where=self.rel(case_id),
                               hint="`saiken case list` で事案番号を確かめてください。") from None
+        except OSError as exc:  # a folder or an unreadable file where the record should be
+            raise SaikenError(f"記録を読めません（{os_reason(exc)}）。", where=self.rel(case_id),
+                              hint=restore_record_hint(self.rel(case_id))) from None
 
     def decrypt(self, case_id: str, identities: list[crypto.LoadedIdentity]) -> str:
-        return decrypt_text(self.read_bytes(case_id), identities, where=self.rel(case_id),
-                            max_size=self.max_bytes)
+        try:
+            return decrypt_text(self.read_bytes(case_id), identities, where=self.rel(case_id),
+                                max_size=self.max_bytes)
+        except DecryptFailure as exc:
+            if exc.kind in DAMAGED and not exc.hint:
+                exc.hint = restore_record_hint(self.rel(case_id))
+            raise
 
     def load(self, case_id: str, identities: list[crypto.LoadedIdentity], *, bulk: bool = False) -> dict[str, Any]:
         text = self.decrypt(case_id, identities)
@@ -156,6 +164,16 @@ class Store:
         data = crypto.encrypt(text.encode("utf-8"), recipients)
         atomic_write(self.path(case_id), data)
         manifest.record_written(self.root, case_id, data, recipients)
+
+
+# DecryptFailure kinds that mean the file itself is damaged (not a key that does not match)
+DAMAGED = frozenset({"header", "hmac", "armor", "payload"})
+
+
+def restore_record_hint(rel: str) -> str:
+    """How to get a damaged record back: git keeps every committed version of it."""
+    return (f"`git checkout -- {rel}` で最後にコミットした版に戻してください（その版も壊れているときは "
+            f"`git log --oneline -- {rel}` で前の版を探し、`git checkout コミット -- {rel}`）。")
 
 
 def decrypt_text(data: bytes, identities: list[crypto.LoadedIdentity], *, where: str | None = None,

@@ -44,8 +44,12 @@ class Table:
 def settings(root: Path) -> dict[str, Any]:
     data = policy.load_yaml(root, PUBLICATION_FILE, {}) or {}
     merged = {**DEFAULTS, **{k: v for k, v in data.items() if k in DEFAULTS}}
-    if not isinstance(merged["min_cases"], int) or merged["min_cases"] < 1:
-        raise SaikenError("min_cases は 1 以上の整数です。", where=PUBLICATION_FILE)
+    if isinstance(merged["min_cases"], bool) or not isinstance(merged["min_cases"], int) or merged["min_cases"] < 1:
+        raise SaikenError(f"min_cases は 1 以上の整数です（{merged['min_cases']}）。", where=PUBLICATION_FILE)
+    rate = merged["baseline_recovery_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise SaikenError(f"baseline_recovery_rate は 0 から 1 までの小数です（8 % なら 0.08。今は {rate}）。",
+                          where=PUBLICATION_FILE)
     return merged
 
 
@@ -57,10 +61,26 @@ def load_years(root: Path) -> list[dict[str, Any]] | None:
     if not isinstance(years, list):
         raise SaikenError("「fiscal_years」がありません。", where=AGGREGATES_FILE)
     for n, y in enumerate(years):
+        where = f"{AGGREGATES_FILE}: fiscal_years[{n}]"
         if not isinstance(y, dict) or not isinstance(y.get("fiscal_year"), int) or not isinstance(y.get("cases"), int):
-            raise SaikenError("各年度に fiscal_year（年）と cases（件数）が必要です。",
-                              where=f"{AGGREGATES_FILE}: fiscal_years[{n}]")
+            raise SaikenError("各年度に fiscal_year（年）と cases（件数）が必要です。", where=where)
+        for key in ("assessed", "collected", "written_off"):
+            if y.get(key) is not None and not _count(y[key]):
+                raise SaikenError(f"{key} は 0 以上の整数（円）です（{y[key]}）。", where=where,
+                                  hint=_REMAKE)
+        by_status = y.get("by_status") or {}
+        if not isinstance(by_status, dict) or not all(_count(v) for v in by_status.values()):
+            raise SaikenError("by_status は「処理状況: 件数」のまとまりです。", where=where,
+                              hint=_REMAKE)
     return sorted(years, key=lambda y: y["fiscal_year"])
+
+
+_REMAKE = (f"集計は手で直しません。`git checkout -- {AGGREGATES_FILE}` で戻すか、その年度を消してから "
+           "`saiken report aggregates --fy 年度 --write` で作り直してください。")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def rate(year: dict[str, Any]) -> float | None:

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from typing import Any, Callable
 
+from saiken import wareki
+from saiken.errors import ValidationError
 from saiken.redaction import quoted
 
 CASE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
@@ -64,8 +66,18 @@ def _date(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.date:
         try:
             return dt.date.fromisoformat(nfkc(v).strip().replace("/", "-"))
         except ValueError:
-            raise _Invalid(f"日付として正しくありません（{quoted(v)}）。YYYY-MM-DD で、実在する日付を書いてください") from None
+            raise _Invalid(_bad_date(v)) from None
     raise _Invalid("日付（YYYY-MM-DD）で書いてください")
+
+
+def _bad_date(v: str) -> str:
+    try:
+        day = wareki.gregorian_of(v)
+    except ValueError:
+        day = None
+    if day is not None:  # a wareki date: say which Gregorian date to write
+        return f"和暦は使えません。西暦で {quoted(day.isoformat())} と書いてください（{quoted(v)}）"
+    return f"日付として正しくありません（{quoted(v)}）。YYYY-MM-DD で、実在する日付を書いてください"
 
 
 def _datetime(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> dt.datetime:
@@ -167,6 +179,60 @@ def _render(path: _Path) -> str:
     return out
 
 
+ITEMS_FILE = "policies/information-items.yaml"
+_KINDS = ("map", "list", "enum", *SCALARS)
+
+
+def check_items(items: Any) -> None:
+    """policies/information-items.yaml has the shape the validator needs – a ValidationError listing
+    each misshapen entry, so that a hand edit gone wrong is named, not a crash in every command."""
+    problems: Problems = []
+    if not isinstance(items, dict):
+        problems.append(("", "ファイルの最上位は「キー: 値」の形でなければなりません"))
+    else:
+        for key in ("max_record_bytes", "max_text_length"):
+            value = items.get(key, 1)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append((key, f"1 以上の整数で書いてください（{value}）"))
+        lists = items.get("lists", {})
+        if not isinstance(lists, dict):
+            problems.append(("lists", "「名前: [値, 値, …]」のまとまりで書いてください"))
+            lists = {}
+        for name, values in lists.items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                problems.append((f"lists.{name}", "[値, 値, …] の文字列の一覧で書いてください"))
+        if "record" not in items:
+            problems.append(("record", "記録の項目の定義（record:）がありません"))
+        else:
+            _check_spec(items["record"], "record", lists, problems, top=True)
+    if problems:
+        raise ValidationError(problems, where=ITEMS_FILE)  # the hint: errors.restore_hint
+
+
+def _check_spec(spec: Any, path: str, lists: dict[str, Any], problems: Problems, *, top: bool = False) -> None:
+    if not isinstance(spec, dict):
+        problems.append((path, "項目の定義は「type: …」などの「キー: 値」で書いてください"))
+        return
+    kind = spec.get("type", "map" if top else "text")
+    if kind not in _KINDS:
+        problems.append((f"{path}.type", f"「{kind}」は使えません。次のいずれかです: {'、'.join(_KINDS)}"))
+    elif kind == "map":
+        fields = spec.get("fields", {})
+        if not isinstance(fields, dict):
+            problems.append((f"{path}.fields", "「項目名: 定義」のまとまりで書いてください"))
+            return
+        for key, child in fields.items():
+            _check_spec(child, f"{path}.fields.{key}", lists, problems)
+    elif kind == "list":
+        minimum = spec.get("min", 0)
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+            problems.append((f"{path}.min", f"0 以上の整数で書いてください（{minimum}）"))
+        _check_spec(spec.get("items", {}), f"{path}.items", lists, problems)
+    elif kind == "enum" and spec.get("values") not in lists:
+        problems.append((f"{path}.values", f"「{spec.get('values')}」は lists にありません。次のいずれかです: "
+                                           f"{'、'.join(map(str, lists))}"))
+
+
 class Validator:
     """Walks a record against the schema, normalising values in place and collecting problems.
 
@@ -179,6 +245,7 @@ class Validator:
     def __init__(self, items: dict[str, Any]) -> None:
         hit = Validator._compiled.get(id(items))
         if hit is None or hit[0] is not items:
+            check_items(items)
             lists: dict[str, list[str]] = items.get("lists", {})
             limits = {"max_text_length": int(items.get("max_text_length", 4000))}
             if len(Validator._compiled) > 16:

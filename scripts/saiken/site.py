@@ -28,7 +28,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 
 from saiken import site_pages
-from saiken.errors import SaikenError
+from saiken.errors import DEBUG_ENV, SaikenError, render_internal_error, render_os_error
 
 CONFIG = "mkdocs.yml"
 SECTION_TITLES = {site_pages.FOLDER: "方針と報告", "procedures": "手続"}
@@ -59,6 +59,10 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
             generated = site_pages.generate(root)
         except SaikenError as exc:
             raise PluginError(exc.render()) from None
+        except Exception as exc:  # noqa: BLE001 - as cli.main: mkdocs would print a traceback
+            if os.environ.get(DEBUG_ENV):
+                raise
+            raise PluginError(render_os_error(exc) if isinstance(exc, OSError) else render_internal_error(exc)) from None
         if files.get_file_from_path("index.md") is None:
             generated["index.md"] = site_pages.index_page(root)
         for rel, content in generated.items():
@@ -167,7 +171,8 @@ def build(root: Path, strict: bool = True) -> Path:
     code = _mkdocs(root, "build", *(["--strict"] if strict else []), "--site-dir", str(site_dir), quiet=True)
     if code != 0:
         raise SaikenError("方針サイトを作れませんでした（上の mkdocs のメッセージを確認してください）。",
-                          where=CONFIG, hint="saiken site build --no-strict で警告を無視して作れるか試してください。")
+                          where=CONFIG, hint="上の「エラー:」の行があればその対処のとおりに直してください。mkdocs の警告"
+                                             "（WARNING）だけで止まったときは `saiken site build --no-strict` で作れるか試せます。")
     return site_dir
 
 

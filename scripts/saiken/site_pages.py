@@ -54,7 +54,7 @@ def _ledger_entries(root: Path, rel: str) -> list[dict[str, Any]] | None:
     """Entries of a ledger/ file (a list, or a mapping holding one list); None when missing."""
     if not rel.startswith("ledger/") or not (root / rel).is_file():
         return None
-    data = policy.load_yaml(root, rel, {}) or []
+    data = policy.load_yaml(root, rel, {}, mapping=False) or []
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), [])
     return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []

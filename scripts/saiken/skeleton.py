@@ -54,13 +54,17 @@ def source_root() -> Path:
 
 def check_target(target: Path) -> None:
     """Refuse anything but a missing or empty folder: init never mixes with existing files."""
+    above = next((p for p in target.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise SaikenError(f"途中の {above} がフォルダではないため、フォルダを作成できません。", where=str(target),
+                          hint="別の場所を指定してください。")
     if target.exists() and not target.is_dir():
         raise SaikenError("同じ名前のファイルがあるため、フォルダを作成できません。", where=str(target),
                           hint="別の場所を指定してください。")
     if target.is_dir() and any(target.iterdir()):
         raise SaikenError("フォルダが空ではありません。既存のファイルと混ざらないよう、空のフォルダか"
                           "まだないフォルダを指定してください。", where=str(target),
-                          hint=f"saiken init {target.name}-new  のように新しいフォルダ名を指定してください。")
+                          hint=f"新しいフォルダ名（例: {target.resolve().name or 'saiken-records'}-new）を指定してください。")
 
 
 def copy_skeleton(src: Path, dest: Path) -> list[str]:

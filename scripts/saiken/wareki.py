@@ -17,6 +17,8 @@ Records store ISO dates and integer yen; only documents and screens print them t
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from saiken.errors import SaikenError
 
@@ -45,6 +47,56 @@ def to_date(value: dt.date | str) -> dt.date:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise SaikenError(f"日付として読めません（{value}）。", hint="YYYY-MM-DD で書いてください。") from None
+
+
+_TYPED_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+_TYPED_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_TYPED_WAREKI = re.compile(r"(令和|平成|昭和|大正|明治)(元|\d{1,2})年(\d{1,2})月(\d{1,2})日")
+
+
+def read_date(text: str) -> dt.date:
+    """A date as staff type it: 2026-04-01, 2026/4/1, full-width digits. Anything else raises
+    ValueError with a Japanese reason; a wareki date gets its Gregorian form as the suggestion
+    (records and options hold Gregorian dates only, so the two never mix)."""
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _TYPED_DATE.fullmatch(s)
+    if m:
+        try:
+            return dt.date(*map(int, m.groups()))
+        except ValueError:
+            raise ValueError(f"「{text}」は実在しない日付です") from None
+    try:
+        day = gregorian_of(s)
+    except ValueError:
+        raise ValueError(f"「{text}」は実在しない日付です。西暦の YYYY-MM-DD で書いてください") from None
+    if day is not None:
+        raise ValueError(f"和暦は使えません。西暦の YYYY-MM-DD で書いてください（「{text}」なら {day.isoformat()}）")
+    if not s:
+        raise ValueError("日付が空です。西暦の YYYY-MM-DD で書いてください")
+    raise ValueError(f"「{text}」は日付として読めません。西暦の YYYY-MM-DD で書いてください")
+
+
+def gregorian_of(text: str) -> dt.date | None:
+    """The date a wareki text such as 令和3年4月1日 names; None for any other text, ValueError for
+    a wareki date that does not exist (令和9年2月30日). For messages: saiken stores Gregorian dates."""
+    w = _TYPED_WAREKI.fullmatch(unicodedata.normalize("NFKC", str(text)).strip())
+    if not w:
+        return None
+    base = next(b for _, name, b in ERAS if name == w[1])
+    return dt.date(base + (1 if w[2] == "元" else int(w[2])) - 1, int(w[3]), int(w[4]))
+
+
+def read_datetime(text: str) -> dt.datetime:
+    """'2026-04-01 10:30' (or 'T' between, or a date alone for midnight), as read_date reads dates."""
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    day, _, clock = s.replace("T", " ").partition(" ")
+    d = read_date(day)
+    if not clock.strip():
+        return dt.datetime.combine(d, dt.time())
+    m = _TYPED_TIME.fullmatch(clock.strip())
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        raise ValueError(f"「{text}」の時刻が読めません。「YYYY-MM-DD HH:MM」で書いてください")
+    return dt.datetime.combine(d, dt.time(int(m[1]), int(m[2])))
 
 
 def era_of(day: dt.date) -> tuple[str, int]:

@@ -205,22 +205,26 @@ def build(store: Store, identities: list[crypto.LoadedIdentity], as_of: dt.date,
         lrules: Rules | None = limitation.load_rules(store.root)
     except SaikenError as exc:
         lrules = None
-        out.warnings.append(f"{exc.where}: {exc.message} 時効管理の行は出していません。")
+        out.warnings.append(f"{exc.where}: {exc.message} 時効管理の行は出していません。" + _fix(exc))
     for case_id in store.case_ids():
         try:
             record = store.load(case_id, identities)
             actions = case_actions(record, as_of, rules, lrules)
         except DecryptFailure as exc:
             if exc.kind != "no match":
-                out.warnings.append(f"{store.rel(case_id)}: {exc.message}")
+                out.warnings.append(f"{store.rel(case_id)}: {exc.message}" + _fix(exc))
             out.unreadable += 1
             continue
         except SaikenError as exc:
-            out.warnings.append(f"{exc.where or store.rel(case_id)}: {exc.message}")
+            out.warnings.append(f"{exc.where or store.rel(case_id)}: {exc.message}" + _fix(exc))
             continue
         name = claim.display_name(claim.borrower(record)) if names else None
         out.actions += [Action(a.case_id, a.kind, a.what, a.due, name) for a in actions]
     return out
+
+
+def _fix(exc: SaikenError) -> str:
+    return f"（対処: {exc.fix}）" if exc.fix else ""
 
 
 SORTS = {

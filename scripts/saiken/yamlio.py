@@ -43,6 +43,23 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+def decode(raw: bytes, *, where: str) -> str:
+    """A YAML file's bytes as text: UTF-8 (a leading BOM, as Windows editors write it, dropped).
+    Anything else – typically Shift_JIS from a ward PC – is refused with the command that converts it."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("cp932")
+        found, source = "Shift_JIS（CP932）で保存されているようです", "CP932"
+    except UnicodeDecodeError:
+        found, source = "文字コードが分かりません", "元の文字コード"
+    raise SaikenError(f"UTF-8 のテキストではありません（{found}）。", where=where,
+                      hint=f"エディタで文字コードを UTF-8 にして保存し直すか、`iconv -f {source} -t UTF-8 {where} "
+                           f"> {where}.utf8 && mv {where}.utf8 {where}` で変換してください。")
+
+
 def _position(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     return f"{mark.line + 1} 行 {mark.column + 1} 列" if mark is not None else ""

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from saiken import crypto, yamlio
 from saiken.checks import FileInput
 from saiken.errors import DecryptFailure, SaikenError
-from saiken.policy import Policy
+from saiken.policy import Policy, parse_yaml
 from saiken.records import RECORDS_DIR, SUFFIX
 
 Reader = Callable[[str], "bytes | None"]
@@ -136,11 +136,10 @@ class CheckInput:
     def file_yaml(self, rel: str) -> Any:
         """A policy or ledger file of the tree under check, parsed once; None when absent.
 
-        A file that is not valid YAML raises SaikenError naming it."""
+        A file that is not UTF-8, not valid YAML or not a mapping raises SaikenError naming it."""
         if rel not in self._yaml:
             raw = self.raw(rel)
-            self._yaml[rel] = None if raw is None else yamlio.fast_load(
-                raw.decode("utf-8", "replace"), where=rel, allow_aliases=True)
+            self._yaml[rel] = None if raw is None else parse_yaml(raw, rel)
         return self._yaml[rel]
 
     def policy_hash(self) -> str:

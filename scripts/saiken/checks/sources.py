@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from saiken import crypto, gitio, policy, yamlio
+from saiken import crypto, gitio, policy
 from saiken.checks import FileInput
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES, Context, Reader, is_record_path, worktree_reader
@@ -62,7 +62,8 @@ def _relative(root: Path, path: str) -> str:
     try:
         return full.relative_to(root.resolve()).as_posix()
     except ValueError:
-        raise SaikenError("記録リポジトリの外のファイルです。", where=path) from None
+        raise SaikenError("記録リポジトリの外のファイルです。", where=path,
+                          hint="記録リポジトリの中のファイルを指定してください（別のリポジトリなら `saiken -C フォルダ check ファイル`）。") from None
 
 
 def _read_file(root: Path, rel: str) -> FileInput | None:
@@ -187,7 +188,7 @@ def policy_from_reader(read: Reader, root: Path) -> Policy:
             if default is not None:
                 return default
             raise SaikenError("ポリシーファイルがありません。", where=rel)
-        return yamlio.fast_load(raw.decode("utf-8", "replace"), where=rel, allow_aliases=True)
+        return policy.parse_yaml(raw, rel, default)
     handlers = policy.handlers_from_data(load(policy.HANDLERS_FILE))
     return Policy(root, handlers, load(policy.ITEMS_FILE), load(policy.CONTRACT_FILE, {}))
 

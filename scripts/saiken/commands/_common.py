@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from saiken import crypto
-from saiken.records import Store
+from saiken import crypto, wareki
+from saiken.errors import SaikenError, os_reason
+from saiken.records import Store, atomic_write
+
+
+class DateType(click.ParamType):
+    """A date option as staff type it (2026-04-01, 2026/4/1, full-width digits), given to the
+    command as a datetime at midnight like click.DateTime; a bad one is refused in Japanese, with
+    the Gregorian form of a wareki date as the suggestion (wareki.read_date)."""
+
+    name = "date"
+
+    def __init__(self, with_time: bool = False) -> None:
+        self.with_time = with_time
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD[ HH:MM]" if self.with_time else "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            if self.with_time:
+                return wareki.read_datetime(value)
+            return dt.datetime.combine(wareki.read_date(value), dt.time())
+        except ValueError as exc:
+            example = "" if re.search(r"\d{4}-\d\d-\d\d", str(exc)) else (
+                "（例: 2026-04-01 10:30）" if self.with_time else "（例: 2026-04-01）")
+            self.fail(f"{exc}{example}。", param, ctx)
+
+
+DATE = DateType()
+DATETIME = DateType(with_time=True)
 
 
 def store() -> Store:
@@ -22,7 +54,7 @@ def identities() -> list[crypto.LoadedIdentity]:
 
 
 def today_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    return click.option("--as-of", "as_of", type=DATE, default=None,
                         help="基準日（YYYY-MM-DD、既定は今日）。")(f)
 
 
@@ -40,3 +72,22 @@ def to_json(data: Any) -> str:
 
 def path_arg(name: str, **kw: Any) -> Callable[..., Any]:
     return click.argument(name, type=click.Path(path_type=Path), **kw)
+
+
+def new_output(out: Path) -> None:
+    """Refuse an --out file that is already there: a report is never written over a file – a
+    policy, a page, a key, last month's report – that the user may still need."""
+    if out.exists() or out.is_symlink():
+        raise SaikenError("同じ名前のファイルが既にあります。上書きはしません。", where=str(out),
+                          hint="--out で別のファイル名を指定するか、古いファイルが不要なら削除してから、もう一度実行してください。")
+
+
+def write_output(out: Path, data: bytes) -> None:
+    """Write a report the user asked for with --out: a new file, written whole or not at all."""
+    new_output(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out.resolve(), data)
+    except OSError as exc:
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out),
+                          hint="--out に、書き込めるフォルダの中のファイル名を指定してください。") from None

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from saiken import bulk, claim
+from saiken import bulk, claim, yamlio
 from saiken.commands._common import identities, store, to_json
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 from saiken.records import check_case_id, new_case_id
 from saiken.textwidth import pad, rpad
 
@@ -32,11 +32,9 @@ def _read_source(source: str) -> str:
     try:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        raise SaikenError(f"ファイルを読めません（{exc.strerror}）。", where=source) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SaikenError("UTF-8 のテキストではありません。", where=source) from None
+        raise SaikenError(f"ファイルを読めません（{os_reason(exc)}）。", where=source,
+                          hint="--from に記録の YAML ファイルのパスを指定してください（- で標準入力）。") from None
+    return yamlio.decode(raw, where=source)
 
 
 @case.command()
@@ -69,7 +67,8 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     normalised, data = st.normalise_text(text, where=source)
     cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
     if data.get("case_id") != cid:
-        raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source)
+        raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source,
+                          hint="--id を省くか、記録の case_id と同じ事案番号を指定してください。")
     if st.exists(cid):
         raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")

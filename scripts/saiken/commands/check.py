@@ -98,7 +98,7 @@ def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     cwd = Path.cwd()
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
     root = cwd if bare else gitio.toplevel(cwd)
-    reports = hooks.check_commits(root, hooks.range_args(rev_range),
+    reports = hooks.check_commits(root, hooks.range_args(rev_range, root),
                                   cache_dir=None if no_cache or bare else root / CACHE_DIR)
     click.echo(hooks.render(reports, redact))
     if hooks.errors(reports):

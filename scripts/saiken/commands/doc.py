@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import click
 
-from saiken.commands._common import as_date, identities, store
+from saiken.commands._common import DATE, as_date, identities, store
 from saiken.documents import ALIASES, KINDS, issue
 
 
@@ -50,7 +50,7 @@ def _common(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--purpose", default=None, help="出力の目的（出力記録に残ります。氏名は書かないでください）。")(f)
     f = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="出力先フォルダ（既定は記録リポジトリの out/）。")(f)
-    return click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    return click.option("--date", "on", type=DATE, default=None,
                         help="文書の日付（YYYY-MM-DD、既定は今日）。")(f)
 
 
@@ -130,8 +130,8 @@ def agreement(case_id: str, on: dt.datetime | None, out: Path | None, purpose: s
 
 @doc.command("交渉記録報告書")
 @click.argument("case_id", required=False)
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="期間の初日（YYYY-MM-DD）。")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="期間の末日（YYYY-MM-DD）。")
+@click.option("--from", "start", type=DATE, default=None, help="期間の初日（YYYY-MM-DD）。")
+@click.option("--to", "end", type=DATE, default=None, help="期間の末日（YYYY-MM-DD）。")
 @_common
 def negotiation_report(case_id: str | None, start: dt.datetime | None, end: dt.datetime | None,
                        on: dt.datetime | None, out: Path | None, purpose: str | None) -> None:

@@ -8,10 +8,8 @@ from pathlib import Path
 import click
 
 from saiken import accesslog, evidence, media
+from saiken.commands._common import DATE
 from saiken.records import find_root
-
-_DATE = click.DateTime(["%Y-%m-%d"])
-
 
 def _root() -> Path:
     return find_root()
@@ -34,7 +32,7 @@ def _done(name: str, entry: dict[str, object]) -> None:
 @click.option("--method", required=True, type=click.Choice(evidence.HANDOVER_METHODS), help="受渡しの方法。")
 @click.option("--cases", "cases", multiple=True, required=True, help="渡した事案番号（カンマ区切り、繰り返し可）。")
 @click.option("--medium", default=None, help="媒体番号（省略時は M-年-連番）。")
-@click.option("--date", "on", type=_DATE, default=None, help="受渡し日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="受渡し日（既定は今日）。")
 @click.option("--storage", default=None, help="保管場所（例: 乙事務所の施錠できる金庫）。")
 @click.option("--not-encrypted", is_flag=True, help="暗号化していない書類・媒体のとき。")
 @click.option("--by", default=None, help="渡した取扱者 ID（既定は鍵の持ち主）。")
@@ -55,7 +53,7 @@ def handover(method: str, cases: tuple[str, ...], medium: str | None, on: dt.dat
 
 @click.command("return")
 @click.option("--medium", required=True, help="返還された媒体番号。")
-@click.option("--date", "on", type=_DATE, default=None, help="返還日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="返還日（既定は今日）。")
 def return_(medium: str, on: dt.datetime | None) -> None:
     """媒体・書類が返還されたことを ledger/media.yaml に記録します。
 
@@ -68,7 +66,7 @@ def return_(medium: str, on: dt.datetime | None) -> None:
 
 
 @click.command("audit")
-@click.option("--date", "on", type=_DATE, default=None, help="実施日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="実施日（既定は今日）。")
 @click.option("--by", required=True, help="確認・監査した甲の取扱者 ID。")
 @click.option("--method", required=True, help="方法（例: 立入り調査、書面による確認）。")
 @click.option("--result", required=True, help="結果（例: 適正）。")
@@ -86,7 +84,7 @@ def audit(on: dt.datetime | None, by: str, method: str, result: str, findings: s
 
 
 @click.command("training")
-@click.option("--date", "on", type=_DATE, default=None, help="実施日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="実施日（既定は今日）。")
 @click.option("--attendees", required=True, help="受講した取扱者 ID（カンマ区切り）。")
 @click.option("--topic", default="個人情報の適正な管理・情報セキュリティ・条例の周知", show_default=True, help="内容。")
 def training(on: dt.datetime | None, attendees: str, topic: str) -> None:
@@ -106,7 +104,7 @@ def training(on: dt.datetime | None, attendees: str, topic: str) -> None:
 @click.option("--category", required=True, help="承諾した区分（例: 犯罪、外部委託、複写）。")
 @click.option("--term", required=True, type=click.IntRange(1, 21), help="特記事項の番号（4・5・6・9 など）。")
 @click.option("--by", required=True, help="承諾した甲の取扱者 ID。")
-@click.option("--date", "on", type=_DATE, default=None, help="承諾日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="承諾日（既定は今日）。")
 def consent(case_id: str, category: str, term: int, by: str, on: dt.datetime | None) -> None:
     """甲の承諾（特記事項4・5・6・9）を ledger/consents.yaml に記録します。
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from saiken import accesslog, evidence, media, passphrases
-from saiken.commands._common import identities, store
+from saiken.commands._common import DATE, identities, store
 
 
 @click.group("export")
@@ -28,7 +28,7 @@ def export() -> None:
               help="受渡しの方法。")
 @click.option("--medium", default=None, help="媒体番号（省略時は M-年-連番）。")
 @click.option("--storage", default=None, help="保管場所。")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="受渡し日（既定は今日）。")
+@click.option("--date", "on", type=DATE, default=None, help="受渡し日（既定は今日）。")
 def medium(cases: tuple[str, ...], out: Path, method: str, medium: str | None, storage: str | None,
            on: dt.datetime | None) -> None:
     """選んだ記録をメモリ上で復号し、パスフレーズで暗号化した 1 つのファイル（age、scrypt）に

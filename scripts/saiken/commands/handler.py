@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from saiken import crypto, policy, yamlio
+from saiken.commands._common import DATE
 from saiken.errors import SaikenError
 from saiken.records import atomic_write, find_root
 
@@ -125,7 +126,7 @@ def list_(active_only: bool) -> None:
 @click.option("--role", type=click.Choice(policy.ROLES), required=True, help="取扱責任者 または 取扱者。")
 @click.option("--key", "public_key", required=True, help="公開鍵（age1… または ssh-ed25519 …）。")
 @click.option("--email", default=None, help="この取扱者が git のコミットに使うメールアドレス。")
-@click.option("--designated", type=click.DateTime(["%Y-%m-%d"]), default=None, help="指定日（既定は今日）。")
+@click.option("--designated", type=DATE, default=None, help="指定日（既定は今日）。")
 def add(handler_id: str, name: str, org: str, role: str, public_key: str, email: str | None,
         designated: dt.datetime | None) -> None:
     """取扱者を指定し、policies/handlers.yaml に登録します。
@@ -173,7 +174,7 @@ def _find(doc: Any, handler_id: str) -> Any:
 
 @handler.command()
 @click.argument("handler_id")
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="解除日（既定は今日）。")
+@click.option("--on", "on", type=DATE, default=None, help="解除日（既定は今日）。")
 def deactivate(handler_id: str, on: dt.datetime | None) -> None:
     """取扱者の指定を解除します（記録はその人宛てには暗号化されなくなります）。
 

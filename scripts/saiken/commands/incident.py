@@ -7,10 +7,8 @@ import datetime as dt
 import click
 
 from saiken import accesslog, incidents, media
+from saiken.commands._common import DATE, DATETIME
 from saiken.records import find_root
-
-_DATE = click.DateTime(["%Y-%m-%d"])
-
 
 @click.group()
 def incident() -> None:
@@ -24,9 +22,9 @@ def incident() -> None:
 
 
 @incident.command()
-@click.option("--discovered", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d"]), required=True,
+@click.option("--discovered", type=DATETIME, required=True,
               help="発見日時（YYYY-MM-DD HH:MM）。")
-@click.option("--occurred", type=_DATE, default=None, help="発生日（分からなければ発見日）。")
+@click.option("--occurred", type=DATE, default=None, help="発生日（分からなければ発見日）。")
 @click.option("--summary", required=True, help="概要（氏名・住所は書かず、事案番号で示す）。")
 @click.option("--cases", multiple=True, required=True, help="影響を受けた事案番号（カンマ区切り）。")
 @click.option("--wrongful", is_flag=True, help="不正の目的によるおそれがある（確報の期限が 60 日）。")
@@ -51,8 +49,8 @@ def new(discovered: dt.datetime, occurred: dt.datetime | None, summary: str, cas
 
 @incident.command("report")
 @click.argument("incident_id")
-@click.option("--notified", type=_DATE, default=None, help="甲へ通知（速報）した日。")
-@click.option("--report", "reported", type=_DATE, default=None, help="書面による報告を提出した日。")
+@click.option("--notified", type=DATE, default=None, help="甲へ通知（速報）した日。")
+@click.option("--report", "reported", type=DATE, default=None, help="書面による報告を提出した日。")
 def report_(incident_id: str, notified: dt.datetime | None, reported: dt.datetime | None) -> None:
     """事故の甲への通知日・書面報告の提出日を記録し、事故報告書を更新します。
 

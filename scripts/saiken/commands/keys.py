@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from saiken import crypto, passphrases
-from saiken.errors import SaikenError
+from saiken.errors import SaikenError, os_reason
 
 
 def _refuse_existing(path: Path) -> None:
@@ -27,7 +27,7 @@ def _write_new(path: Path, data: bytes) -> None:
         _refuse_existing(path)
         raise
     except OSError as exc:
-        raise SaikenError(f"鍵ファイルを作成できません（{exc.strerror}）。", where=str(path)) from None
+        raise SaikenError(f"鍵ファイルを作成できません（{os_reason(exc)}）。", where=str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

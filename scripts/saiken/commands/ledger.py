@@ -8,12 +8,9 @@ from pathlib import Path
 import click
 
 from saiken import gitio, handover_report, handovers, receipts
-from saiken.commands._common import as_date, today_option
+from saiken.commands._common import DATE, as_date, today_option, write_output
 from saiken.errors import SaikenError
-from saiken.records import atomic_write, find_root
-
-_DATE = click.DateTime(["%Y-%m-%d"])
-
+from saiken.records import find_root
 
 @click.group()
 def ledger() -> None:
@@ -46,11 +43,12 @@ def _period(fy: int | None, start: dt.datetime | None, end: dt.datetime | None) 
 
 @ledger.command("handovers")
 @click.option("--fy", type=int, default=None, help="年度（4月〜翌年3月）。例: 2021 は 2021-04-01〜2022-03-31。")
-@click.option("--from", "start", type=_DATE, default=None, help="この日以降のコミット（YYYY-MM-DD）。")
-@click.option("--to", "end", type=_DATE, default=None, help="この日までのコミット（YYYY-MM-DD）。")
+@click.option("--from", "start", type=DATE, default=None, help="この日以降のコミット（YYYY-MM-DD）。")
+@click.option("--to", "end", type=DATE, default=None, help="この日までのコミット（YYYY-MM-DD）。")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", help="出力形式（既定 md）。")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="ファイルに書き出します（csv は Excel 向けに BOM 付き UTF-8）。省略時は画面に表示。")
+              help="ファイルに書き出します（csv は Excel 向けに BOM 付き UTF-8。既にあるファイルには書きません）。"
+                   "省略時は画面に表示。")
 @click.option("--no-cache", is_flag=True, help="キャッシュ（.git/saiken/handovers-cache）を使わず、履歴をすべて読み直します。")
 @today_option
 def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | None, fmt: str,
@@ -81,7 +79,7 @@ def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | Non
     if out is None:
         click.echo(text, nl=False)
         return
-    atomic_write(out.resolve(), text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
+    write_output(out, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
     click.echo(f"{out} に書き出しました（{len(rows)} 件）。", err=True)
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from saiken import accesslog, evidence, reports
-from saiken.commands._common import as_date, today_option
-from saiken.errors import SaikenError
-from saiken.records import atomic_write, find_root
+from saiken import accesslog, evidence, reports, yamlio
+from saiken.commands._common import DATE, as_date, new_output, today_option, write_output
+from saiken.records import find_root
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -19,19 +18,17 @@ def _emit(text: str, out: Path | None) -> None:
         return
     if out.suffix.lower() == ".pdf":
         from saiken import evidence_pdf
+        new_output(out)
         evidence_pdf.write_pdf(find_root(), text, out)
         click.echo(f"{out} に書き出しました（PDF）。", err=True)
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, text.encode("utf-8"))
-    except OSError as exc:
-        raise SaikenError(f"書き込めません（{exc.strerror}）。", where=str(out)) from None
+    write_output(out, text.encode("utf-8"))
     click.echo(f"{out} に書き出しました（Markdown）。", err=True)
 
 
 _OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                    help="書き出すファイル（.pdf なら PDF、それ以外は Markdown。省略時は画面に表示）。")
+                    help="書き出すファイル（.pdf なら PDF、それ以外は Markdown。省略時は画面に表示）。"
+                         "既にあるファイルには書きません。")
 
 
 @click.group()
@@ -63,7 +60,7 @@ def handlers(as_of: dt.datetime | None, out: Path | None) -> None:
 @report.command()
 @today_option
 @_OUT
-@click.option("--requested", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--requested", type=DATE, default=None,
               help="甲から報告を求められた日。指定すると ledger/reports.yaml に報告を記録します。")
 def handling(as_of: dt.datetime | None, out: Path | None, requested: dt.datetime | None) -> None:
     """個人情報の取扱状況報告（特記事項14）を作ります: 記録の件数、取扱者、受渡し、書類の出力、
@@ -84,7 +81,7 @@ def handling(as_of: dt.datetime | None, out: Path | None, requested: dt.datetime
 @report.command("pdf")
 @click.argument("markdown", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF の出力先（既定は同じ場所・同じ名前の .pdf）。")
+              help="PDF の出力先（既定は同じ場所・同じ名前の .pdf）。既にあるファイルには書きません。")
 def pdf(markdown: Path, out: Path | None) -> None:
     """saiken が作った報告書の Markdown（事故報告書・消去証明書など）を PDF にします。
 
@@ -94,8 +91,10 @@ def pdf(markdown: Path, out: Path | None) -> None:
       saiken report pdf ledger/certificates/erasure-2022-04-01-otsu-01.md --out out/消去証明書.pdf
     """
     from saiken import evidence_pdf
-    text = markdown.read_text(encoding="utf-8")
-    target = evidence_pdf.write_pdf(find_root(), text, out or markdown.with_suffix(".pdf"))
+    text = yamlio.decode(markdown.read_bytes(), where=str(markdown))
+    target = out or markdown.with_suffix(".pdf")
+    new_output(target)
+    evidence_pdf.write_pdf(find_root(), text, target)
     click.echo(f"{target} に書き出しました（PDF）。", err=True)
 
 

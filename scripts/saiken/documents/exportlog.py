@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from saiken import crypto
+from saiken import crypto, evidence
 from saiken.errors import SaikenError
 from saiken.policy import HANDLERS_FILE, Policy
 
@@ -47,6 +47,12 @@ def entry(handler: str, case_ids: list[str], kind: str, purpose: str, file: Path
             "cases": case_ids, "kind": kind, "purpose": purpose, "file": file.name, "sha256": sha256(data)}
 
 
+def require_readable(root: Path) -> None:
+    """Refuse a log that no longer reads (edited by hand, saved as Shift_JIS) before a document is
+    written: an entry appended to it could not be read back, and the copy would be untraceable."""
+    evidence.entries(root, "exports")
+
+
 def append(root: Path, item: dict[str, Any]) -> None:
     """Append one entry; the file is only ever extended (O_APPEND), never rewritten."""
     path = root / EXPORTS_FILE
@@ -57,11 +63,3 @@ def append(root: Path, item: dict[str, Any]) -> None:
         if fh.tell() == 0:
             fh.write(HEADER)
         fh.write(block)
-
-
-def load(root: Path) -> list[dict[str, Any]]:
-    path = root / EXPORTS_FILE
-    if not path.exists():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return list(data.get("exports") or [])

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from saiken import crypto
 from saiken.documents import (KINDS, Kind, agreement, demand, dunning, export, exportlog, file_name,
                               guarantor_demand, negotiation_report, render)
-from saiken.errors import DecryptFailure, SaikenError
+from saiken.errors import DecryptFailure, SaikenError, os_reason
 from saiken.records import Store, check_case_id
 
 Builder = Callable[[dict[str, Any], Any, str, dt.date, str | None], dict[str, Any]]
@@ -44,11 +44,12 @@ def check_purpose(purpose: str | None, records: list[dict[str, Any]]) -> None:
 def _write(st: Store, kind: Kind, handler: str, case_ids: list[str], stem: str, on: dt.date,
            pdf: bytes, out: Path | None, purpose: str | None, now: dt.datetime) -> Path:
     log = exportlog.entry(handler, case_ids, kind.name, purpose or kind.purpose, Path(), pdf, now)
+    exportlog.require_readable(st.root)  # before any folder or file is made
     try:
         folder = out_folder(st.root, out)
         return export(st.root, folder, file_name(stem, kind, on), pdf, log)
     except OSError as exc:
-        raise SaikenError(f"文書または出力記録を書き込めません（{exc.strerror}）。PDF は残していません。",
+        raise SaikenError(f"文書または出力記録を書き込めません（{os_reason(exc)}）。PDF は残していません。",
                           where=str(exc.filename or out or "out/"),
                           hint="--out に書き込めるフォルダを指定するか、フォルダの権限を確かめてください。") from None
 
@@ -82,6 +83,9 @@ def readable_records(st: Store, ids: list[crypto.LoadedIdentity]) -> tuple[list[
 def report(st: Store, ids: list[crypto.LoadedIdentity], case_id: str | None, on: dt.date,
            start: dt.date | None, end: dt.date | None, out: Path | None, purpose: str | None) -> tuple[Path, int]:
     kind = KINDS["交渉記録報告書"]
+    if start and end and start > end:
+        raise SaikenError(f"期間の初日 --from（{start.isoformat()}）が末日 --to（{end.isoformat()}）より後です。",
+                          hint="例: saiken doc 交渉記録報告書 --from 2021-04-01 --to 2022-03-31")
     handler = exportlog.handler_id(st.policy, ids)
     if case_id:
         cases, skipped = [(case_id, st.load(check_case_id(case_id), ids))], 0
