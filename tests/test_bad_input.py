@@ -220,6 +220,32 @@ def test_a_broken_policy_file_is_named_with_its_fix(repo: RecordsRepo, command: 
     assert (repo.root / RECORD).read_bytes() == before
 
 
+@pytest.mark.parametrize("rel, content, fragments", [
+    ("policies/incidents.yaml", b"preliminary_days: \xe4\xba\x94\xe6\x97\xa5\n", ("日数は整数で書いてください",)),
+    ("policies/remotes.yaml", b"remotes: git@git.example.invalid:saiken\n", ("「remotes:」の下に送信先を",)),
+    ("policies/remotes.yaml", b"remotes:\n  - note: url missing\n", ("remotes[0]: 送信先の URL",)),
+    ("policies/special-terms.yaml", b"terms: [\n", ("YAML として読めません",)),
+    ("policies/worklist.yaml", b"- a list\n", ("「キー: 値」の形",)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_check_all_reads_the_policies_other_checks_read_only_later(repo: RecordsRepo, rel: str, content: bytes,
+                                                                   fragments: tuple[str, ...]) -> None:
+    """Push destinations are read at a push and incident deadlines once there is an incident:
+    `check --all` names such a file broken by hand today, before it is relied on."""
+    before = repo.saiken("check", "--all")
+    path = repo.root / rel
+    if path.exists():
+        with replaced(repo, rel, content):
+            res = repo.saiken("check", "--all")
+    else:
+        path.write_bytes(content)
+        try:
+            res = repo.saiken("check", "--all")
+        finally:
+            path.unlink()
+    assert_japanese_error(res, rel, *fragments)
+    assert "エラー: policies/" not in before.stderr and repo.saiken("check", "--all").stdout == before.stdout
+
+
 def test_a_word_for_false_does_not_leave_a_handler_active(repo: RecordsRepo) -> None:
     """`active: いいえ` is the text "いいえ" to YAML – true to Python; the record must not stay
     readable by a handler the ward meant to remove (terms 10, 13)."""

@@ -6,6 +6,7 @@ import re
 import shlex
 
 import click
+import click.testing
 import pytest
 
 from saiken.cli import COMMANDS, _load, cli
@@ -77,3 +78,23 @@ def test_every_example_is_a_valid_command_line(path: str, command: click.Command
             assert exc.param is not None and isinstance(exc.param.type, click.Path), f"{path}: {example}: {exc}"
         except click.UsageError as exc:
             pytest.fail(f"{path}: {example}: {exc.format_message()}")
+
+
+_JOIN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff、。）」] [\u3040-\u30ff\u4e00-\u9fff（「]")
+
+
+def test_japanese_help_keeps_its_lines_without_stray_spaces() -> None:
+    """click rewraps a paragraph by joining its lines with spaces; in Japanese that leaves a space
+    where a source line ended (「その場で 知らせます」). Each command's help, as `--help` prints it,
+    has no space between Japanese characters that its source text does not have."""
+    stray = {}
+    for path, command in _all():
+        if command.hidden:
+            continue
+        result = click.testing.CliRunner().invoke(cli, [*path.split()[1:], "--help"], terminal_width=100)
+        assert result.exit_code == 0, (path, result.output)
+        source = " ".join([command.help or "", *(getattr(p, "help", None) or "" for p in command.params)])
+        found = [m.group() for m in _JOIN.finditer(result.output) if m.group() not in source]
+        if found:
+            stray[path] = found
+    assert not stray, stray

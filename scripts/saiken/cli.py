@@ -9,6 +9,7 @@ module still ends in a Japanese message, and SAIKEN_DEBUG=1 shows its traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -65,13 +66,55 @@ def _load(name: str) -> click.Command:
     return command
 
 
+_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
+
+
+class _Formatter(click.HelpFormatter):
+    """click rewraps a help paragraph by joining its lines with a space, which in Japanese puts a
+    stray space where the source line ended (「…その場で 知らせます」). A paragraph with Japanese in
+    it keeps its lines as written (as click's own \\b marker does); the rest is wrapped as usual."""
+
+    def write_text(self, text: str) -> None:
+        paragraphs = text.split("\n\n")
+        super().write_text("\n\n".join(
+            f"\b\n{p}" if _JAPANESE.search(p) and not p.lstrip().startswith("\b") else p for p in paragraphs))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _joined(lines: str) -> str:
+    """Lines of a Japanese paragraph as one line: no space where a line ended between Japanese."""
+    out = ""
+    for line in (part.strip() for part in lines.splitlines()):
+        if out and line:
+            out += "" if _JAPANESE.match(line) or _JAPANESE.search(out[-1]) else " "
+        out += line
+    return out
+
+
+def _japanese_help(command: click.Command) -> click.Command:
+    """Every command saiken loads formats its help with _Formatter, and its one-line summary in
+    its group's list is its first sentence (click would join the lines with spaces and cut it)."""
+    command.context_class = _Context
+    if command.short_help is None and command.help and _JAPANESE.search(command.help):
+        first = _joined(command.help.split("\n\n")[0])
+        command.short_help = first[:first.index("。") + 1] if "。" in first else first
+    for child in getattr(command, "commands", {}).values():
+        _japanese_help(child)
+    return command
+
+
 class _LazyGroup(click.Group):
+    context_class = _Context
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(n for n, entry in COMMANDS.items() if len(entry) == 2)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        return _load(cmd_name) if entry and len(entry) == 2 else None
+        return _japanese_help(_load(cmd_name)) if entry and len(entry) == 2 else None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

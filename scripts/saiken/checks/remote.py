@@ -13,6 +13,7 @@ from typing import Iterable
 
 from saiken.checks import ERROR, Finding, FindingMaker
 from saiken.checks.context import CheckInput
+from saiken.errors import SaikenError
 
 ID = "remote"
 TERMS = (6,)
@@ -24,12 +25,18 @@ _found = FindingMaker(ID, TERMS, SEVERITY)
 
 
 def patterns(inp: CheckInput) -> list[str]:
+    """The permitted push destinations; a list written in another shape is an error naming the
+    file (read at every push, and by `check --all` so that it fails before a push does)."""
     conf = inp.file_yaml(REMOTES_FILE) or {}
+    entries = conf.get("remotes") or []
+    if not isinstance(entries, list):
+        raise SaikenError("「remotes:」の下に送信先を「- url: …」の形で並べてください。", where=REMOTES_FILE)
     out = []
-    for entry in conf.get("remotes") or []:
+    for n, entry in enumerate(entries):
         url = entry.get("url") if isinstance(entry, dict) else entry
-        if url:
-            out.append(str(url))
+        if not isinstance(url, str) or not url.strip():
+            raise SaikenError(f"remotes[{n}]: 送信先の URL（url: …）を文字列で書いてください。", where=REMOTES_FILE)
+        out.append(url)
     return out
 
 

@@ -70,6 +70,8 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
         raise SaikenError(f"検査 ID「{', '.join(unknown)}」はありません。", hint=f"使える検査: {', '.join(checks)}")
     inp = CheckInput.prepare(files, ctx)
     inp.cache_dir = cache_dir
+    if repository:
+        _read_every_policy(inp)
     cache = ResultCache(cache_dir, inp.policy_hash()) if cache_dir is not None else None
     per_file = [(n, checks[c]) for n, c in enumerate(wanted) if hasattr(checks[c], "check_file")]
     # a check that normalises the opened record in place (NORMALISES) looks last; findings are
@@ -98,6 +100,22 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
         else:
             report.findings.append(f)
     return report
+
+
+def _read_every_policy(inp: CheckInput) -> None:
+    """A whole-repository run reads every policy file now, also those the checks read only when
+    they need them (the push destinations at a push, the incident deadlines once there is an
+    incident): a file broken by hand is named today, not at the moment it is relied on."""
+    from saiken import evidence
+    from saiken.checks import remote
+
+    for f in inp.files:
+        if f.path.startswith("policies/") and f.path.endswith(".yaml"):
+            inp.file_yaml(f.path)  # raises SaikenError naming a file that is not UTF-8 YAML mapping
+    remote.patterns(inp)
+    rules = inp.file_yaml(evidence.INCIDENT_RULES)
+    for wrongful in (False, True):
+        evidence.incident_deadlines(rules, dt.date(2000, 1, 1), wrongful)
 
 
 def check_worktree(root: Path, identities: list, *, paths: list[str] | None = None,  # type: ignore[type-arg]
