@@ -78,20 +78,28 @@ def _base_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def records_repo(tmp_path: Path) -> RecordsRepo:
-    root = tmp_path / "repo"
+CHECK_POLICIES = ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
+                  "prohibited-categories.yaml", "personal-data.yaml")
+
+
+def make_records_repo(tmp: Path, policies: tuple[str, ...] = CHECK_POLICIES) -> RecordsRepo:
+    """A git repository at tmp/repo with saiken's `policies` copied in and otsu-01 (取扱責任者)
+    designated, whose key is SAIKEN_IDENTITY."""
+    root = tmp / "repo"
     (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
-                 "prohibited-categories.yaml", "personal-data.yaml"):
+    for name in policies:
         shutil.copy(ROOT / "policies" / name, root / "policies" / name)
-    env = _base_env(tmp_path)
+    env = _base_env(tmp)
     repo = RecordsRepo(root, env, Path(), "")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
-    ident, public = repo.add_handler("otsu-01", role="取扱責任者")
-    repo.identity, repo.public = ident, public
-    repo.env["SAIKEN_IDENTITY"] = str(ident)
+    repo.identity, repo.public = repo.add_handler("otsu-01", role="取扱責任者")
+    repo.env["SAIKEN_IDENTITY"] = str(repo.identity)
     return repo
+
+
+@pytest.fixture
+def records_repo(tmp_path: Path) -> RecordsRepo:
+    return make_records_repo(tmp_path)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, Result, _base_env
+from conftest import CHECK_POLICIES, FIXTURES, ROOT, VENV_BIN, RecordsRepo, Result, _base_env, make_records_repo
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -101,17 +101,8 @@ def test_help_shows_the_date_form_not_strftime(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
-    tmp = tmp_path_factory.mktemp("bad-input")
-    root = tmp / "repo"
-    (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "special-terms.yaml",
-                 "prohibited-categories.yaml", "personal-data.yaml", "limitation.yaml", "worklist.yaml"):
-        shutil.copy(ROOT / "policies" / name, root / "policies" / name)
-    env = _base_env(tmp)
-    r = RecordsRepo(root, env, Path(), "")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
-    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
-    r.env["SAIKEN_IDENTITY"] = str(r.identity)
+    r = make_records_repo(tmp_path_factory.mktemp("bad-input"),
+                          (*CHECK_POLICIES, "limitation.yaml", "worklist.yaml"))
     r.saiken("case", "new", "--from", str(FIXTURES / "case-fictional.yaml"), check=True)
     r.git("add", "-A")
     r.git("commit", "-q", "--no-verify", "-m", "架空の事案（テスト）")

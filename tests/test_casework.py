@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import ptyrun
-from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, _base_env
+from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, make_records_repo
 from saiken.worklist import DEFAULTS, load_rules
 
 TODAY = dt.date.today()
@@ -52,16 +49,8 @@ history:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     """Handlers otsu-01 (chief), otsu-02, and otsu-03 (deactivated after the cases were written)."""
-    tmp = tmp_path_factory.mktemp("casework")
-    root = tmp / "repo"
-    (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "limitation.yaml", "worklist.yaml"):
-        shutil.copy(ROOT / "policies" / name, root / "policies" / name)
-    env = _base_env(tmp)
-    r = RecordsRepo(root, env, Path(), "")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
-    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
-    r.env["SAIKEN_IDENTITY"] = str(r.identity)
+    r = make_records_repo(tmp_path_factory.mktemp("casework"),
+                          ("handlers.yaml", "information-items.yaml", "contract.yaml", "limitation.yaml", "worklist.yaml"))
     r.add_handler("otsu-02")
     r.add_handler("otsu-03")
     text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")

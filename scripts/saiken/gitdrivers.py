@@ -28,7 +28,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -277,19 +277,8 @@ def _fresh(value: Any, pool: dict[str, Any]) -> Any:
     node = found if found is not None else value
     # copies: never a YAML alias. ruamel's TimeStamp drops its time zone when deep-copied
     # (2021-06-01 10:00+09:00 would come back as a naive 10:00), so those are copied shallowly.
-    memo = {id(t): copy.copy(t) for t in _timestamps(node)}
+    memo = {id(t): copy.copy(t) for t in yamlio.leaves(node) if isinstance(t, dt.datetime) and t.tzinfo is not None}
     return copy.deepcopy(node, memo)
-
-
-def _timestamps(node: Any) -> Iterator[dt.datetime]:
-    if isinstance(node, dict):
-        for child in node.values():
-            yield from _timestamps(child)
-    elif isinstance(node, list):
-        for child in node:
-            yield from _timestamps(child)
-    elif isinstance(node, dt.datetime) and node.tzinfo is not None:
-        yield node
 
 
 def _apply(node: Any, merged: Any, pool: dict[str, Any]) -> Any:

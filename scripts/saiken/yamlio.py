@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -85,6 +85,18 @@ class YamlSyntaxError(SaikenError):
                          hint="インデントや「:」のあとの空白を確かめてください。")
         self.position = position
         self.problem = problem
+
+
+def leaves(node: Any) -> Iterator[Any]:
+    """Every value in a tree of mappings and lists that is neither (strings, numbers, dates…)."""
+    if isinstance(node, dict):
+        for child in node.values():
+            yield from leaves(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from leaves(child)
+    else:
+        yield node
 
 
 def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = False) -> Any:

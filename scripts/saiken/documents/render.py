@@ -22,8 +22,9 @@ import json
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from saiken import yamlio
 from saiken.errors import SaikenError
 
 TEMPLATES_DIR = "policies/templates"
@@ -65,15 +66,6 @@ def _cmap(path: str) -> frozenset[int]:
     return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def _in_jis_x_0208(ch: str) -> bool:
@@ -88,7 +80,7 @@ def missing_glyphs(data: dict[str, Any], folders: list[str]) -> list[str]:
     """Characters of the data that a document font cannot print (they would come out blank).
 
     Every JIS X 0208 character is in both IPAex fonts, so only the others are looked up."""
-    rare = {ch for text in _strings(data) for ch in text if not ch.isspace() and not _in_jis_x_0208(ch)}
+    rare = {ch for text in yamlio.leaves(data) if isinstance(text, str) for ch in text if not ch.isspace() and not _in_jis_x_0208(ch)}
     if not rare:
         return []
     fonts = [str(p) for folder in folders for p in sorted(Path(folder).glob("ipaex*.ttf"))]
