@@ -13,6 +13,7 @@ import re
 import sys
 from importlib import import_module
 from pathlib import Path
+from typing import Any, Sequence
 
 import click
 
@@ -69,10 +70,31 @@ def _load(name: str) -> click.Command:
 _JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 
 
+# click's own words in a help page, in Japanese
+_HEADINGS = {"Options": "オプション", "Commands": "コマンド", "Arguments": "引数"}
+_OWN_TEXT = {"Show this message and exit.": "この説明を表示して終了します。",
+             "Show the version and exit.": "バージョンを表示して終了します。"}
+_EXTRAS = re.compile(r"\[(default: |required)")
+
+
 class _Formatter(click.HelpFormatter):
-    """click rewraps a help paragraph by joining its lines with a space, which in Japanese puts a
-    stray space where the source line ended (「…その場で 知らせます」). A paragraph with Japanese in
-    it keeps its lines as written (as click's own \\b marker does); the rest is wrapped as usual."""
+    """Help pages for ward staff: click's own words (Usage, Options, default …) in Japanese, and a
+    paragraph with Japanese in it keeps its lines as written (as click's \\b marker does) – click
+    rewraps by joining lines with a space, which in Japanese leaves a stray space where a source
+    line ended (「…その場で 知らせます」). Other paragraphs are wrapped as usual."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("[OPTIONS]", "[オプション]").replace("COMMAND [ARGS]...", "コマンド [引数]..."),
+                            "使い方: " if prefix is None else prefix)
+
+    def section(self, name: str) -> Any:
+        return super().section(_HEADINGS.get(name, name))
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        def own(text: str) -> str:
+            text = _OWN_TEXT.get(text, text)
+            return _EXTRAS.sub(lambda m: "[既定: " if m.group(1) == "default: " else "[必須", text)
+        super().write_dl([(term, own(text)) for term, text in rows], col_max, col_spacing)
 
     def write_text(self, text: str) -> None:
         paragraphs = text.split("\n\n")
@@ -94,13 +116,25 @@ def _joined(lines: str) -> str:
     return out
 
 
+def _first_sentence(text: str) -> str:
+    """Up to the first 。 outside brackets (「…。」 and （…。） belong to the sentence)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "（「『(":
+            depth += 1
+        elif ch in "）」』)":
+            depth -= 1
+        elif ch == "。" and depth <= 0:
+            return text[:i + 1]
+    return text
+
+
 def _japanese_help(command: click.Command) -> click.Command:
     """Every command saiken loads formats its help with _Formatter, and its one-line summary in
     its group's list is its first sentence (click would join the lines with spaces and cut it)."""
     command.context_class = _Context
     if command.short_help is None and command.help and _JAPANESE.search(command.help):
-        first = _joined(command.help.split("\n\n")[0])
-        command.short_help = first[:first.index("。") + 1] if "。" in first else first
+        command.short_help = _first_sentence(_joined(command.help.split("\n\n")[0]))
     for child in getattr(command, "commands", {}).values():
         _japanese_help(child)
     return command
