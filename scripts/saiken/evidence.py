@@ -220,14 +220,20 @@ class Contract:
         return self.end is not None and as_of > self.end
 
 
-def incident_deadlines(rules: Any, discovered: dt.date, wrongful: bool) -> tuple[dt.date, dt.date]:
-    """(速報, 書面による報告) due dates of an incident, counted from discovery by policies/incidents.yaml."""
+def incident_days(rules: Any, wrongful: bool) -> tuple[int, int]:
+    """(速報, 書面による報告) as days after discovery, from policies/incidents.yaml (its defaults
+    when a key is absent); a value that is not a whole number is a SaikenError naming the file."""
     rules = rules if isinstance(rules, dict) else {}
     try:
-        prelim = int(rules.get("preliminary_days", 5))
-        final = int(rules.get("final_days_wrongful" if wrongful else "final_days", 60 if wrongful else 30))
+        return (int(rules.get("preliminary_days", 5)),
+                int(rules.get("final_days_wrongful" if wrongful else "final_days", 60 if wrongful else 30)))
     except (TypeError, ValueError):
         raise SaikenError("日数は整数で書いてください。", where=INCIDENT_RULES) from None
+
+
+def incident_deadlines(rules: Any, discovered: dt.date, wrongful: bool) -> tuple[dt.date, dt.date]:
+    """(速報, 書面による報告) due dates of an incident, counted from discovery by policies/incidents.yaml."""
+    prelim, final = incident_days(rules, wrongful)
     return discovered + dt.timedelta(days=prelim), discovered + dt.timedelta(days=final)
 
 

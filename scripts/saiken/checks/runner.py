@@ -115,7 +115,7 @@ def _read_every_policy(inp: CheckInput) -> None:
     remote.patterns(inp)
     rules = inp.file_yaml(evidence.INCIDENT_RULES)
     for wrongful in (False, True):
-        evidence.incident_deadlines(rules, dt.date(2000, 1, 1), wrongful)
+        evidence.incident_days(rules, wrongful)
 
 
 def check_worktree(root: Path, identities: list, *, paths: list[str] | None = None,  # type: ignore[type-arg]

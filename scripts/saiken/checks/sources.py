@@ -66,13 +66,17 @@ def _relative(root: Path, path: str) -> str:
                           hint="記録リポジトリの中のファイルを指定してください（別のリポジトリなら `saiken -C フォルダ check ファイル`）。") from None
 
 
-def _read_file(root: Path, rel: str) -> FileInput | None:
+def _read_bytes(root: Path, rel: str) -> bytes | None:
     try:
         with open(os.path.join(root, rel), "rb") as fh:  # plain open: 10,000 files, no pathlib
-            data = fh.read()
+            return fh.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
-    return FileInput(rel, data, blob_id=git_blob_id(data))
+
+
+def _read_file(root: Path, rel: str) -> FileInput | None:
+    data = _read_bytes(root, rel)
+    return None if data is None else FileInput(rel, data, blob_id=git_blob_id(data))
 
 
 class _WorkTreeFile(FileInput):
@@ -88,11 +92,8 @@ class _WorkTreeFile(FileInput):
     @property  # type: ignore[override]
     def data(self) -> bytes:  # noqa: D102
         if self._bytes is None:  # type: ignore[has-type]
-            try:
-                with open(os.path.join(self._root, self.path), "rb") as fh:  # type: ignore[attr-defined]
-                    object.__setattr__(self, "_bytes", fh.read())
-            except OSError:  # removed since it was listed: checked as empty
-                object.__setattr__(self, "_bytes", b"")
+            # removed since it was listed: checked as empty
+            object.__setattr__(self, "_bytes", _read_bytes(self._root, self.path) or b"")  # type: ignore[attr-defined]
         return self._bytes  # type: ignore[has-type, no-any-return]
 
 
