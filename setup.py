@@ -3,7 +3,7 @@
 `saiken init` lays out a new records repository from this repository's top level (policies/,
 docs/, mkdocs.yml, the pre-commit files). A wheel has no top level, so build_py copies those into
 the built package as saiken/skeleton/. Nothing is duplicated in the repository itself; an editable
-install reads the checkout directly (see scripts/saiken/skeleton.py).
+install reads the checkout directly (see scripts/saiken/scaffold/skeleton.py).
 """
 
 from __future__ import annotations

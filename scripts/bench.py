@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from saiken import crypto, manifest  # noqa: E402
+from saiken.core import crypto, manifest  # noqa: E402
 
 SAIKEN = Path(sys.executable).parent / "saiken"
 FAMILY = ["架空", "仮野", "試田", "例川", "見本", "模擬", "空山", "虚木"]

@@ -28,7 +28,7 @@ import pyrage
 from faker import Faker
 from pyrage import x25519
 
-from saiken import crypto, manifest
+from saiken.core import crypto, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAIKEN = Path(sys.executable).parent / "saiken"
@@ -109,7 +109,7 @@ def floor(root: Path, key: Path) -> int:
     """Read, decrypt and parse every record, on every core; no check at all (run as a child)."""
     import yaml_rs
 
-    from saiken import bulk
+    from saiken.core import bulk
 
     bulk.PARALLEL_MIN = 1
     identities = crypto.load_identities([key])

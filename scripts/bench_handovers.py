@@ -35,7 +35,7 @@ import pyrage
 from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from saiken.policy import recipient_fingerprint, recipients_hash  # noqa: E402
+from saiken.core.policy import recipient_fingerprint, recipients_hash  # noqa: E402
 
 BASE = 1617580800  # 2021-04-05 00:00 UTC
 HANDLERS = [("otsu-01", "乙", "取扱責任者"), ("kou-01", "甲", "取扱責任者"), ("otsu-02", "乙", "取扱者"),

@@ -26,8 +26,7 @@ from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import ROOT, SAIKEN, make_repo, record_text, run_timed  # noqa: E402
-
-from saiken import crypto, manifest  # noqa: E402
+from saiken.core import crypto, manifest  # noqa: E402
 
 EMAIL = "otsu-01@example.invalid"
 

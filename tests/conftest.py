@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from saiken import crypto
+from saiken.core import crypto
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

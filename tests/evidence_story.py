@@ -7,11 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, RecordsRepo, _base_env
-
 from pypdf import PdfReader
 
-from saiken import crypto
+from conftest import FIXTURES, ROOT, RecordsRepo, _base_env
+from saiken.core import crypto
 
 CASES = ("C-TEST0001", "C-TEST0002", "C-TEST0003")
 CONTRACT = """\

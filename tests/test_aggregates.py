@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_site_demo import personal_data
 
 from conftest import VENV_BIN, _base_env
-from saiken import aggregates, crypto, results
-from saiken.aggregates import CaseFigures
-from saiken.records import Store
-from test_site_demo import personal_data
+from saiken.core import crypto
+from saiken.core.records import Store
+from saiken.ledger import aggregates
+from saiken.ledger.aggregates import CaseFigures
+from saiken.publishing import results
 
 AS_OF = "2026-11-20"      # 令和8年度
 YEAR = 2026
@@ -56,7 +58,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _expected(records: dict[str, dict[str, Any]], year: int) -> tuple[int, int, dict[str, int]]:
-    """Computed here from the decrypted records, independently of saiken.aggregates."""
+    """Computed here from the decrypted records, independently of saiken.ledger.aggregates."""
     start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
     collected, statuses = 0, {}
     for record in records.values():

@@ -15,7 +15,16 @@ from typing import Iterator
 
 import pytest
 
-from conftest import CHECK_POLICIES, FIXTURES, ROOT, VENV_BIN, RecordsRepo, Result, _base_env, make_records_repo
+from conftest import (
+    CHECK_POLICIES,
+    FIXTURES,
+    ROOT,
+    VENV_BIN,
+    RecordsRepo,
+    Result,
+    _base_env,
+    make_records_repo,
+)
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from conftest import ROOT, RecordsRepo
-from saiken import schema, yamlio
+from saiken.core import schema, yamlio
+from saiken.core.policy import Policy
 from saiken.errors import SaikenError
-from saiken.policy import Policy
 
 
 def test_same_validated_record_from_both_parsers(fictional_case_text: str) -> None:

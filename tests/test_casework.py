@@ -14,7 +14,7 @@ import pytest
 
 import ptyrun
 from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, make_records_repo
-from saiken.worklist import DEFAULTS, load_rules
+from saiken.casework.worklist import DEFAULTS, load_rules
 
 TODAY = dt.date.today()
 YESTERDAY, TOMORROW = (TODAY - dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=1)).isoformat()

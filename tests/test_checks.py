@@ -8,23 +8,22 @@ Every person here is fictional (架空).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from saiken import agefile, crypto, manifest
+from conftest import RecordsRepo
 from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
 from saiken.checks.runner import run
-from saiken.policy import Policy
-
-from conftest import RecordsRepo
+from saiken.core import agefile, crypto, manifest
+from saiken.core.policy import Policy
 
 SEED = next(p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt" for p in Path(__file__).resolve().parents
             if (p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt").is_file())

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import ROOT, RecordsRepo
 from test_checks import case_yaml
 from test_redaction import SECRETS, add_leaks, assert_redacted
+
+from conftest import ROOT, RecordsRepo
 
 ZERO = "0" * 40
 

@@ -191,7 +191,7 @@ def test_docx_converts_with_libreoffice(exported: dict[str, Path], tmp_path: Pat
 
 
 def test_measures_agree_with_special_terms(tmp_path: Path) -> None:
-    from saiken import council
+    from saiken.publishing import council
 
     root = make_repo(tmp_path)
     data = council.load(root)

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, RecordsRepo
-from saiken import crypto
-from saiken.documents import naiyo_shomei
+from saiken.casework.documents import naiyo_shomei
+from saiken.core import crypto
 from saiken.errors import SaikenError
 
 DATE = "2021-06-01"
@@ -328,8 +328,8 @@ def test_all_cases_report_with_no_readable_case(records_repo: RecordsRepo) -> No
 def test_without_mincho_falls_back_to_gothic(repo: RecordsRepo, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     """A machine without fonts-ipaexfont-mincho still gets a PDF, in Gothic, with a warning."""
-    from saiken.documents import dunning, render
-    from saiken.records import Store
+    from saiken.casework.documents import dunning, render
+    from saiken.core.records import Store
     monkeypatch.setattr(render, "MINCHO_DIRS", (repo.root / "no-such-font-folder",))
     st = Store.open(repo.root)
     record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))
@@ -377,8 +377,8 @@ def test_unwritable_output_folder_is_a_clear_error(repo: RecordsRepo) -> None:
 
 def test_naiyo_shomei_text_extracts_exactly_as_laid_out(repo: RecordsRepo) -> None:
     """Every line of the PDF equals the line saiken laid out: no missing glyph, no stray space."""
-    from saiken.documents import demand
-    from saiken.records import Store
+    from saiken.casework.documents import demand
+    from saiken.core.records import Store
     path = issue(repo, "催告書", "C-TEST0001", "--naiyo-shomei")
     st = Store.open(repo.root)
     record = st.load("C-TEST0001", crypto.load_identities([repo.identity]))

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import VENV_BIN, RecordsRepo
-from saiken import plaintext
+from saiken.core import plaintext
 
 CASE = "C-TEST0001"
 

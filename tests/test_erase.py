@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import VENV_BIN, RecordsRepo, _base_env
 from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
-
-from saiken import yamlio
+from saiken.core import yamlio
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+
 from conftest import RecordsRepo
 from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
-
-from saiken import crypto, yamlio
+from saiken.core import crypto, yamlio
 
 pytestmark = pytest.mark.timeout(300)
 

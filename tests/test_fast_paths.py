@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, ROOT
-from saiken import schema, yamlio
 from saiken.checks import pii_terms, text
-from saiken.policy import Policy
+from saiken.core import schema, yamlio
+from saiken.core.policy import Policy
 
 ALPHABET = ("アイウエオカガキギパピプヴヵヶンー ｶﾞｷﾟｰｱｲ ぁあいうゐゑを〜~ 　\t\n前科宗教信条架空一郎 ABCabcＡＢＣ１２３"
             "123-4567.@ ①㍻㌔ﾟﾞ")

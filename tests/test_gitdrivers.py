@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from saiken import crypto, gitdrivers
-from saiken.records import Store
+from saiken.core import crypto
+from saiken.core.records import Store
+from saiken.git import gitdrivers
 
 CASE = "C-TEST0001"
 RECORD = f"records/{CASE}.yaml.age"

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import RecordsRepo
 
-from saiken import crypto
+from conftest import RecordsRepo
+from saiken.core import crypto
 
 COMMENT_TOP = "# 令和3年度の指定（架空・テスト用のコメント）"
 COMMENT_ENTRY = "# 区の担当者は年度ごとに見直す"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordsRepo
-from saiken import crypto
-from saiken.policy import recipient_fingerprint
-from saiken.records import Store
+from saiken.core import crypto
+from saiken.core.policy import recipient_fingerprint
+from saiken.core.records import Store
 
 # The fictional people in tests/fixtures/case-fictional.yaml: none of this may appear in any output.
 FICTIONAL = ("一郎", "花子", "イチロウ", "カクウ", "架空町", "ichiro", "03-0000-0001", "1995-04-02")

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 from test_checks import FAMILY, GIVEN, case_yaml
 from test_redaction import add_leaks, assert_redacted
+
+from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 
 
 def git(repo: RecordsRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from saiken import crypto, policy, skeleton
-from saiken.records import Store
+from saiken.core import crypto, policy
+from saiken.core.records import Store
+from saiken.scaffold import skeleton
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -317,8 +318,13 @@ def test_no_plaintext_personal_data_in_git_or_the_work_tree(demo: dict[str, Any]
 # --- from a wheel, outside any checkout -----------------------------------------------------------
 
 def copy_source(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
-                                    ".pytest_cache", "site", "out", "saiken-demo", "tests")
+    top_level = {".venv", ".git", "build", "dist", ".pytest_cache", "site", "out", "saiken-demo", "tests"}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        # site/ and out/ are outputs at the top only: the package has a folder publishing/site/
+        skip = {n for n in names if n == "__pycache__" or n.endswith(".egg-info")}
+        return skip | (top_level & set(names) if Path(folder) == ROOT else set())
+
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 
@@ -334,15 +340,16 @@ def test_init_and_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     for rel in ("policies/handlers.yaml", "policies/information-items.yaml", "docs/index.md", "mkdocs.yml"):
         assert f"saiken/skeleton/{rel}" in names, rel
     # the site's search shim under file:// (never fetched from a CDN), its stylesheet, the docs' screenshot
-    assert {"saiken/vendor/iframe-worker/shim.js", "saiken/vendor/iframe-worker/LICENSE",
-            "saiken/site_assets/saiken.css", "saiken/skeleton/docs/img/status.png"} <= set(names)
+    assert {"saiken/publishing/site/vendor/iframe-worker/shim.js",
+            "saiken/publishing/site/vendor/iframe-worker/LICENSE",
+            "saiken/publishing/site/assets/saiken.css", "saiken/skeleton/docs/img/status.png"} <= set(names)
     venv = tmp_path / "venv"
     assert run([sys.executable, "-m", "venv", str(venv)], tmp_path, env).returncode == 0
     installed = run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, env, timeout=900)
     assert installed.returncode == 0, installed.stderr
     shutil.rmtree(src)  # nothing may come from a checkout any more
 
-    where = run([str(venv / "bin" / "python"), "-c", "from saiken import skeleton; print(skeleton.source_root())"],
+    where = run([str(venv / "bin" / "python"), "-c", "from saiken.scaffold import skeleton; print(skeleton.source_root())"],
                 tmp_path, env)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout + where.stderr
     work = tmp_path / "elsewhere"

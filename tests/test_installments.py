@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from saiken import claim, installments
+from saiken.casework import claim, installments
 from saiken.errors import SaikenError
 
 D = dt.date.fromisoformat

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import RecordsRepo
 
 CASE = "C-TEST0001"

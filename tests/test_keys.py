@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN, RecordsRepo
 
 import ptyrun
-from saiken import crypto
+from conftest import VENV_BIN, RecordsRepo
+from saiken.core import crypto
 
 CASE = "C-TEST0001"
 PASSPHRASE = "架空の合言葉 correct horse"

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, RecordsRepo
-from saiken import limitation
+from saiken.casework import limitation
+from saiken.casework.limitation.events import load_rules
 from saiken.errors import SaikenError
-from saiken.limitation_events import load_rules
 
 D = dt.date.fromisoformat
 RULES = load_rules(ROOT)

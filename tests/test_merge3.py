@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from saiken.merge3 import MISSING, merge
+from saiken.git.merge3 import MISSING, merge
 
 H1 = {"at": dt.datetime(2021, 5, 10, 10), "kind": "電話", "by": "otsu-01", "note": "相談"}
 H2 = {"at": dt.datetime(2021, 6, 1, 10), "kind": "面談", "by": "otsu-01"}

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import VENV_BIN, RecordsRepo
-from saiken import manifest
+from saiken.core import manifest
 
 MANIFEST = Path("records") / "manifest.yaml"
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from saiken import redaction
-from saiken.redaction import MARK, quoted
+from test_checks import FAMILY, GIVEN, age_encrypt, case_yaml, lines
 
 from conftest import RecordsRepo
-from test_checks import FAMILY, GIVEN, age_encrypt, case_yaml, lines
+from saiken import redaction
+from saiken.redaction import MARK, quoted
 
 LEAKY = "C-LEAK0001"
 LEAKY_FILE = f"records/{LEAKY}.yaml.age"

@@ -19,7 +19,8 @@ from PIL import Image
 
 from chromium import Chromium
 from conftest import FIXTURES, ROOT, VENV_BIN, _base_env
-from saiken import crypto, site
+from saiken.core import crypto
+from saiken.publishing import site
 
 # tests/fixtures/case-fictional.yaml with rarer fictional names (架空の人物), so that a hit can only
 # come from the record: every personal datum below, as a site could leak it.

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from conftest import VENV_BIN, _base_env
-from saiken import crypto, wareki
-from saiken.records import Store
+from saiken import wareki
+from saiken.core import crypto
+from saiken.core.records import Store
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from saiken import council, results, site_pages
+from saiken.publishing import council, results
+from saiken.publishing.site import pages
 
 TERMS = """\
 terms:
@@ -68,14 +69,14 @@ def _status(row: str) -> str:
 
 
 def test_term_status_follows_the_ledger(repo: Path) -> None:
-    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))   # 令和7年度, the contract's first year
+    page = pages.terms_page(repo, dt.date(2026, 1, 15))   # 令和7年度, the contract's first year
     row18, row16 = _status(_row(page, 18)), _status(_row(page, 16))
-    assert row18.startswith(f"**{site_pages.GREEN} 問題なし**") and "今年度実施済み（最終 令和7年6月10日）" in row18
+    assert row18.startswith(f"**{pages.GREEN} 問題なし**") and "今年度実施済み（最終 令和7年6月10日）" in row18
     # the audit is due by the end of the fiscal year: amber until then
-    assert row16.startswith(f"**{site_pages.AMBER} 要確認**")
+    assert row16.startswith(f"**{pages.AMBER} 要確認**")
     assert "未記録: 甲による確認・監査の記録（`ledger/audits.yaml`、期限 令和8年3月31日）" in row16
     assert "今年度の記録なし（最終 令和6年11月1日）" in row16
-    assert "記録ファイルなし（そのつど）" in _row(page, 19) and _status(_row(page, 19)).startswith(f"**{site_pages.GREEN}")
+    assert "記録ファイルなし（そのつど）" in _row(page, 19) and _status(_row(page, 19)).startswith(f"**{pages.GREEN}")
     assert "契約の文言のみ" in _row(page, 21) and _status(_row(page, 21)) == "－"
     assert "`recipients`" in _row(page, 13) and "検査（`recipients`）で指摘なし" in _row(page, 13)
     assert "アクセス制御を行わせる。" in page and "`plaintext`" in page
@@ -83,35 +84,35 @@ def test_term_status_follows_the_ledger(repo: Path) -> None:
 
 
 def test_next_fiscal_year_turns_the_missing_audit_red(repo: Path) -> None:
-    page = site_pages.terms_page(repo, dt.date(2026, 4, 1))    # 令和8年度: 令和7年度's audit never came
-    assert _status(_row(page, 16)).startswith(f"**{site_pages.RED} 要対応**")
+    page = pages.terms_page(repo, dt.date(2026, 4, 1))    # 令和8年度: 令和7年度's audit never came
+    assert _status(_row(page, 16)).startswith(f"**{pages.RED} 要対応**")
     assert "期限切れ: 甲による確認・監査の記録（`ledger/audits.yaml`、期限 令和8年3月31日）" in _row(page, 16)
     row18 = _status(_row(page, 18))   # last year's training counted for last year; this year's is due next March
-    assert row18.startswith(f"**{site_pages.AMBER} 要確認**") and "期限 令和9年3月31日" in row18
+    assert row18.startswith(f"**{pages.AMBER} 要確認**") and "期限 令和9年3月31日" in row18
 
 
 def test_findings_turn_terms_red_without_quoting_them(repo: Path) -> None:
     (repo / "records").mkdir()
     (repo / "records" / "C-TEST0001-鷺ノ宮.yaml").write_text("name: 鷺ノ宮 蒼之介\n", encoding="utf-8")
     (repo / "ledger" / "memo.yaml").write_text("memo: 連絡先 03-1234-5678\n", encoding="utf-8")
-    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    page = pages.terms_page(repo, dt.date(2026, 1, 15))
     row2 = _status(_row(page, 2))
-    assert row2.startswith(f"**{site_pages.RED} 要対応**")
+    assert row2.startswith(f"**{pages.RED} 要対応**")
     assert "`plaintext` エラー 1件（records/）" in row2 and "`pii_outside` 警告 1件（ledger/）" in row2
     measure = _status(next(line for line in page.splitlines() if line.startswith("| 乙 システム上 4 |")))
-    assert measure.startswith(f"**{site_pages.RED}") and "`plaintext` エラー 1件（records/）" in measure
-    assert _status(_row(page, 18)).startswith(f"**{site_pages.GREEN}")       # other terms unaffected
+    assert measure.startswith(f"**{pages.RED}") and "`plaintext` エラー 1件（records/）" in measure
+    assert _status(_row(page, 18)).startswith(f"**{pages.GREEN}")       # other terms unaffected
     for leaked in ("鷺ノ宮", "蒼之介", "C-TEST0001", "1234-5678", "memo.yaml"):
         assert leaked not in page
-    assert f"{site_pages.RED} 要対応 2" in page                             # term 2 and the measure
+    assert f"{pages.RED} 要対応 2" in page                             # term 2 and the measure
     # the summary at the top: each problem once, with the rows it concerns
-    assert f"- {site_pages.RED} `plaintext` エラー 1件（records/） ― 特記事項2、情報保護対策（乙 システム上 4）" in page
+    assert f"- {pages.RED} `plaintext` エラー 1件（records/） ― 特記事項2、情報保護対策（乙 システム上 4）" in page
     assert page.startswith("---\ntitle: 特記事項と遵守状況\nhide:\n  - toc\n---\n")   # the wide tables get the width
 
 
 def test_terms_page_without_the_terms_file(repo: Path) -> None:
     (repo / council.TERMS_FILE).unlink()
-    assert "policies/special-terms.yaml がありません" in site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    assert "policies/special-terms.yaml がありません" in pages.terms_page(repo, dt.date(2026, 1, 15))
 
 
 @pytest.mark.parametrize("counts,expected", [
@@ -127,20 +128,20 @@ def test_small_counts_cannot_be_recovered_from_the_total(counts: dict[str, int],
 def test_threshold_is_a_policy_value(repo: Path) -> None:
     (repo / "ledger" / "aggregates.yaml").write_text(
         "fiscal_years:\n  - {fiscal_year: 2022, cases: 3, assessed: 1000000, collected: 100000}\n", encoding="utf-8")
-    assert "（秘匿）" in site_pages.results_page(repo)
+    assert "（秘匿）" in pages.results_page(repo)
     (repo / results.PUBLICATION_FILE).write_text("min_cases: 3\n", encoding="utf-8")
-    page = site_pages.results_page(repo)
+    page = pages.results_page(repo)
     assert "100,000円" in page and "10.0%" in page and "results-chart.svg" in page
     assert "10.0%" in (results.chart_svg(repo) or "")
 
 
 def test_results_page_without_aggregates(repo: Path) -> None:
-    assert "ledger/aggregates.yaml がまだないため" in site_pages.results_page(repo)
-    assert site_pages.CHART not in site_pages.generate(repo)
+    assert "ledger/aggregates.yaml がまだないため" in pages.results_page(repo)
+    assert pages.CHART not in pages.generate(repo)
 
 
 def test_terms_page_flags_a_measure_worded_unlike_the_report(repo: Path) -> None:
-    page = site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    page = pages.terms_page(repo, dt.date(2026, 1, 15))
     warning = next(line for line in page.splitlines() if "文言が違います" in line)
     assert "contractor-system-4" in warning and "ward-system-1" in warning   # shortened, and missing
     items = [m for side in council.load(repo)["measures"].values() for g in side for m in g["items"]]
@@ -149,4 +150,4 @@ def test_terms_page_flags_a_measure_worded_unlike_the_report(repo: Path) -> None
     path.write_text(text + "measures:\n" + "".join(
         f"  - {{id: {m['id']}, party: 乙, kind: system, number: 1, text: \"{m['text']}\"}}\n" for m in items),
         encoding="utf-8")
-    assert "文言が違います" not in site_pages.terms_page(repo, dt.date(2026, 1, 15))
+    assert "文言が違います" not in pages.terms_page(repo, dt.date(2026, 1, 15))

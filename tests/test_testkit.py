@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from saiken import crypto
+from saiken.core import crypto
 from saiken.errors import DecryptFailure, SaikenError
 
 VECTORS = Path(__file__).resolve().parent.parent.parent / "shared" / "testkit" / "age"

@@ -3,7 +3,7 @@ through the click CLI (saiken.cli).
 
 A commit runs `saiken hook pre-commit` and `saiken hook commit-msg FILE` once each; importing
 click and building the command group would cost each of them about a tenth of a second, a tenth
-of the time a one-record commit may take. The same functions serve both ways in (saiken.hooks),
+of the time a one-record commit may take. The same functions serve both ways in (saiken.checks.hooks),
 and anything unusual (options, --help, a missing file) takes the CLI path and its messages.
 """
 
@@ -31,7 +31,7 @@ def _plain_hook(args: list[str]) -> bool:
 
 
 def _hook(name: str, rest: list[str]) -> int:
-    from saiken import hooks
+    from saiken.checks import hooks
     from saiken.errors import DEBUG_ENV, SaikenError, render_internal_error, render_os_error
 
     os.umask(0o077)

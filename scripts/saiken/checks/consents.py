@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from saiken import schema
 from saiken.checks import ERROR, Finding, FindingMaker
 from saiken.checks.context import CONSENTS_FILE, LEXICON_FILE, CheckInput
+from saiken.core import schema
 from saiken.errors import SaikenError
 
 ID = "consents"

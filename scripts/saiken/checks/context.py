@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from saiken import crypto, yamlio
 from saiken.checks import FileInput
+from saiken.core import crypto, yamlio
+from saiken.core.policy import Policy, parse_yaml
+from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure, SaikenError
-from saiken.policy import Policy, parse_yaml
-from saiken.records import RECORDS_DIR, SUFFIX
 
 Reader = Callable[[str], "bytes | None"]
 

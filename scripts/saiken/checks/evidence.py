@@ -2,7 +2,7 @@
 
 A repository-level check: it judges the state of ledger/, policies/ and records/ on a date
 (`--as-of`), not the files of one commit, so the runner runs it for `saiken check --all` (and CI)
-only. What is due, and when, is decided in one place – saiken.evidence.due, which the 取扱状況報告
+only. What is due, and when, is decided in one place – saiken.ledger.evidence.due, which the 取扱状況報告
 and the site use too; this check only turns its findings into check findings. In short:
 - 従事者教育 (18) of every active handler and 甲の確認・監査 (15–17), each fiscal year in force:
   warnings – reminders that a commit cannot fix (the contractor cannot record 甲's audit).
@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from saiken import evidence
 from saiken.checks import ERROR, Finding, FindingMaker
 from saiken.checks.context import CheckInput, is_record_path
+from saiken.ledger import evidence
 
 ID = "evidence"
 TERMS = (11, 12, 15, 16, 17, 18, 19)

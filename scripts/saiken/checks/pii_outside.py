@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Iterator
 
-from saiken.checks import ERROR, WARNING, Finding, FindingMaker
-from saiken.checks import cache, patterns
+from saiken.checks import ERROR, WARNING, Finding, FindingMaker, cache, patterns
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.term_cache import TermCache, TermSet
 from saiken.checks.text import Folded, fold
-from saiken.records import RECORDS_DIR
+from saiken.core.records import RECORDS_DIR
 from saiken.redaction import quoted
 
 ID = "pii_outside"

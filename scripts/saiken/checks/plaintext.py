@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from saiken import agefile, schema
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import PERSONAL_DATA_FILE, CheckInput
+from saiken.core import agefile, schema
+from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure
-from saiken.records import RECORDS_DIR, SUFFIX
 
 ID = "plaintext"
 TERMS = (2, 8)

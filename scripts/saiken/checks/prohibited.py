@@ -19,9 +19,9 @@ from typing import Any, Iterable, Iterator
 from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
 from saiken.checks.context import LEXICON_FILE, CheckInput
 from saiken.checks.text import Folded, fold, fold_word, quick_fold
+from saiken.core.schema import field_names
 from saiken.errors import SaikenError
 from saiken.redaction import quoted
-from saiken.schema import field_names
 
 ID = "prohibited"
 TERMS = (5,)

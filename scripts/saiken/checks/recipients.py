@@ -2,7 +2,7 @@
 
 What can be verified without a key – the X25519 stanza count, the ssh-ed25519 key tags, no other
 kind of recipient, and the writer's claim in records/manifest.yaml tied to the file's SHA-256 – is
-compared with the active handlers by saiken.recipients (the same code as `saiken recipients`). An
+compared with the active handlers by saiken.core.recipients (the same code as `saiken recipients`). An
 extra recipient is someone who is not a designated handler and can read the record – a third party
 (term 10); a missing one is a designated handler who cannot. With the runner's own identity, the
 check also proves that its stanza really opens the file.
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from saiken import agefile, manifest, recipients
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput, case_id_of, is_record_path
+from saiken.core import agefile, manifest, recipients
 from saiken.errors import DecryptFailure
 
 ID = "recipients"
@@ -38,7 +38,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 
 
 def _header_and_manifest(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
-    """The comparison itself lives in saiken.recipients (also behind `saiken recipients`)."""
+    """The comparison itself lives in saiken.core.recipients (also behind `saiken recipients`)."""
     if "recipients" not in inp.memo:
         raw = inp.raw(manifest.MANIFEST_FILE)
         ids = {case_id_of(g.path) for g in inp.files if is_record_path(g.path)}

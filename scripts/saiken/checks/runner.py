@@ -25,16 +25,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
-from saiken import bulk
 from saiken.checks import ERROR, WARNING, FileInput, Finding, registry
 from saiken.checks.cache import ResultCache, content_id
 from saiken.checks.cache import key as cache_key
 from saiken.checks.consents import valid_consents
 from saiken.checks.context import TERMS_MEMO, CheckInput, Context
 from saiken.checks.pii_terms import record_terms, term_entries
+from saiken.core import bulk
+from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import SaikenError
 from saiken.redaction import has_quotes, shown
-from saiken.records import RECORDS_DIR, SUFFIX
 
 
 @dataclass
@@ -106,8 +106,8 @@ def _read_every_policy(inp: CheckInput) -> None:
     """A whole-repository run reads every policy file now, also those the checks read only when
     they need them (the push destinations at a push, the incident deadlines once there is an
     incident): a file broken by hand is named today, not at the moment it is relied on."""
-    from saiken import evidence
     from saiken.checks import remote
+    from saiken.ledger import evidence
 
     for f in inp.files:
         if f.path.startswith("policies/") and f.path.endswith(".yaml"):
@@ -154,7 +154,7 @@ def _per_file_phase(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cac
     """Every per-file check on every file, file by file: a record is decrypted and parsed once,
     all checks look at it, its search terms are taken if pii_outside will need them, and it is
     dropped before the next file (10,000 records are never all in memory at once). Many files are
-    spread over forked workers (saiken.bulk.in_chunks)."""
+    spread over forked workers (saiken.core.bulk.in_chunks)."""
     todo = [i for i, f in enumerate(inp.files)
             if cache is None or not all(cache.is_clean(_key(m, f)) for _, m in per_file)]
     done = _Done()

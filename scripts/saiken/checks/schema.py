@@ -13,10 +13,10 @@ from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput
+from saiken.core.records import Store
+from saiken.core.yamlio import YamlSyntaxError
 from saiken.errors import SaikenError, ValidationError
-from saiken.records import Store
 from saiken.redaction import quoted
-from saiken.yamlio import YamlSyntaxError
 
 ID = "schema"
 TERMS = (3,)

@@ -13,15 +13,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from saiken import crypto, gitio, policy
 from saiken.checks import FileInput
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES, Context, Reader, is_record_path, worktree_reader
-from saiken.manifest import MANIFEST_FILE
+from saiken.core import crypto, policy
+from saiken.core.manifest import MANIFEST_FILE
+from saiken.core.policy import Policy
+from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import SaikenError
-from saiken.policy import Policy
-from saiken.records import RECORDS_DIR, SUFFIX
-
+from saiken.git import gitio
 
 # --- the work tree ---------------------------------------------------------------------------------
 

@@ -25,11 +25,11 @@ from typing import Any, Iterable, Iterator
 
 import pyrage
 
-from saiken import bulk, crypto, records
 from saiken.checks import FileInput
 from saiken.checks.cache import content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
 from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries
+from saiken.core import bulk, crypto, records
 
 _Entry = list[list[object]]  # [folded, kind, case id, part]
 FORMAT = "2"

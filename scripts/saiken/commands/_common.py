@@ -10,9 +10,10 @@ from typing import Any, Callable
 
 import click
 
-from saiken import crypto, wareki
+from saiken import wareki
+from saiken.core import crypto
+from saiken.core.records import Store, atomic_write
 from saiken.errors import SaikenError, os_reason
-from saiken.records import Store, atomic_write
 
 
 class DateType(click.ParamType):

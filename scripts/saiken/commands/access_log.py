@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from saiken import accesslog
+from saiken.core.records import find_root
 from saiken.errors import SaikenError
-from saiken.records import find_root
+from saiken.ledger import accesslog
 
 
 @click.group("access-log")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import click
 
-from saiken import bulk, claim, yamlio
+from saiken.casework import claim
 from saiken.commands._common import identities, store, to_json
+from saiken.core import bulk, yamlio
+from saiken.core.records import check_case_id, new_case_id
 from saiken.errors import SaikenError, os_reason
-from saiken.records import check_case_id, new_case_id
 from saiken.textwidth import pad, rpad
 
 
@@ -60,7 +61,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     """
     st = store()
     if source is None:
-        from saiken import editor
+        from saiken.core import editor
         editor.new_case(st, case_id, unsafe_tmp=unsafe_tmp)
         return
     text = _read_source(source)
@@ -111,7 +112,8 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
       saiken case edit C-AB12CD34
       EDITOR=nano saiken case edit C-AB12CD34
     """
-    from saiken import accesslog, editor
+    from saiken.core import editor
+    from saiken.ledger import accesslog
     st = store()
     editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
     accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
@@ -128,7 +130,7 @@ def show(case_id: str, fmt: str) -> None:
       saiken case show C-AB12CD34
       saiken case show C-AB12CD34 --format json
     """
-    from saiken import accesslog
+    from saiken.ledger import accesslog
     st, ids = store(), identities()
     text = st.decrypt(check_case_id(case_id), ids)
     data = st.parse(text, where=st.rel(case_id))

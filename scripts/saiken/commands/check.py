@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from saiken import crypto, redaction
+from saiken import redaction
 from saiken.checks import registry
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.runner import Report, check_worktree, run
 from saiken.checks.sources import index_files, tree_context
 from saiken.commands._common import as_date, to_json, today_option
+from saiken.core import crypto
+from saiken.core.records import find_root
 from saiken.errors import SaikenError
-from saiken.records import find_root
 
 
 @click.command()
@@ -97,7 +98,8 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
 
 
 def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
-    from saiken import gitio, hooks
+    from saiken.checks import hooks
+    from saiken.git import gitio
 
     cwd = Path.cwd()
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from saiken import council
-from saiken.records import find_root
+from saiken.core.records import find_root
+from saiken.publishing import council
 
 
 @click.group("council")

@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 import click
 
+from saiken.casework.documents import ALIASES, KINDS, issue
 from saiken.commands._common import DATE, as_date, identities, store
-from saiken.documents import ALIASES, KINDS, issue
 
 
 class AliasGroup(click.Group):

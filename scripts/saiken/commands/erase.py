@@ -6,9 +6,9 @@ import datetime as dt
 
 import click
 
-from saiken import erase as erasure
 from saiken.commands._common import as_date, today_option
-from saiken.records import find_root
+from saiken.core.records import find_root
+from saiken.ledger import erase as erasure
 
 
 @click.command("erase")
@@ -43,10 +43,10 @@ def erase(org: str, as_of: dt.datetime | None, yes: bool) -> None:
     done = erasure.erase(root, as_of=day)
     click.echo(f"記録 {len(done.cases)} 件の作業用複製を削除し、乙の鍵 {len(done.keys)} 個を破棄しました。")
     click.echo(f"消去証明書: {done.certificate.relative_to(root)}（ledger/erasures.yaml に記録しました）")
-    from saiken import evidence_pdf
     from saiken.errors import SaikenError
+    from saiken.ledger import reports_pdf
     try:
-        pdf = evidence_pdf.write_pdf(root, done.certificate.read_text(encoding="utf-8"), done.certificate.with_suffix(".pdf"))
+        pdf = reports_pdf.write_pdf(root, done.certificate.read_text(encoding="utf-8"), done.certificate.with_suffix(".pdf"))
         click.echo(f"消去証明書（PDF）: {pdf.relative_to(root)}")
     except SaikenError as exc:  # the erasure is done; the Markdown certificate stands
         click.echo(f"警告: 消去証明書の PDF を作れませんでした（{exc.message}）。"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from saiken import accesslog, evidence, media
 from saiken.commands._common import DATE
-from saiken.records import find_root
+from saiken.core.records import find_root
+from saiken.ledger import accesslog, evidence, media
+
 
 def _root() -> Path:
     return find_root()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from saiken import accesslog, evidence, media, passphrases
 from saiken.commands._common import DATE, identities, store
+from saiken.core import passphrases
+from saiken.ledger import accesslog, evidence, media
 
 
 @click.group("export")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from saiken import gitdrivers, gitio
 from saiken.errors import SaikenError
+from saiken.git import gitdrivers, gitio
 
 
 def _repository_top() -> Path:

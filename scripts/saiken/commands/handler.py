@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from saiken import crypto, policy, yamlio
 from saiken.commands._common import DATE
+from saiken.core import crypto, policy, yamlio
+from saiken.core.records import atomic_write, find_root
 from saiken.errors import SaikenError
-from saiken.records import atomic_write, find_root
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

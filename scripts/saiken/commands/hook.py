@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from saiken import gitio, hooks, redaction
+from saiken import redaction
+from saiken.checks import hooks
 from saiken.checks.cache import CACHE_DIR
+from saiken.core.records import find_root
 from saiken.errors import SaikenError
-from saiken.records import find_root
+from saiken.git import gitio
+
 
 @click.group()
 def hook() -> None:

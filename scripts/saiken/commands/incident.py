@@ -6,9 +6,10 @@ import datetime as dt
 
 import click
 
-from saiken import accesslog, incidents, media
 from saiken.commands._common import DATE, DATETIME
-from saiken.records import find_root
+from saiken.core.records import find_root
+from saiken.ledger import accesslog, incidents, media
+
 
 @click.group()
 def incident() -> None:

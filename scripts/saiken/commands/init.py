@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from saiken import demo as demo_mod
-from saiken import skeleton
 from saiken.commands._common import as_date, path_arg, today_option
+from saiken.scaffold import demo as demo_mod
+from saiken.scaffold import skeleton
+
 
 @click.command()
 @path_arg("directory")

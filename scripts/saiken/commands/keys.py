@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from saiken import crypto, passphrases
+from saiken.core import crypto, passphrases
 from saiken.errors import SaikenError, os_reason
 
 

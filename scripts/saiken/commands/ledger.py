@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from saiken import gitio, handover_report, handovers, receipts
 from saiken.commands._common import DATE, as_date, today_option, write_output
+from saiken.core.records import find_root
 from saiken.errors import SaikenError
-from saiken.records import find_root
+from saiken.git import gitio
+from saiken.ledger import handovers, receipts
+from saiken.ledger.handovers import report
+
 
 @click.group()
 def ledger() -> None:
@@ -72,9 +75,9 @@ def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | Non
     rows = handovers.read_history(root, start=s, end=e, cache=not no_cache)
     receipts.attach(rows, receipts.load(root))
     if fmt == "csv":
-        text = handover_report.render_csv(rows)
+        text = report.render_csv(rows)
     else:
-        text = handover_report.render_markdown(rows, period=label, made=as_date(as_of),
+        text = report.render_markdown(rows, period=label, made=as_date(as_of),
                                                head=gitio.resolve_commit(root, "HEAD"))
     if out is None:
         click.echo(text, nl=False)

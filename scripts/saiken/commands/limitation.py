@@ -6,9 +6,10 @@ import datetime as dt
 
 import click
 
-from saiken import limitation, limitation_report
+from saiken.casework import limitation
+from saiken.casework.limitation import report as limitation_report
 from saiken.commands._common import as_date, identities, store, to_json, today_option
-from saiken.records import check_case_id
+from saiken.core.records import check_case_id
 
 
 @click.command("limitation")

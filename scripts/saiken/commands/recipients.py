@@ -7,10 +7,11 @@ from typing import Iterable
 
 import click
 
-from saiken import crypto, manifest, recipients as rcpt
 from saiken.commands._common import store, to_json
+from saiken.core import crypto, manifest
+from saiken.core import recipients as rcpt
+from saiken.core.records import Store
 from saiken.errors import SaikenError
-from saiken.records import Store
 
 
 def _optional_identities() -> list[crypto.LoadedIdentity] | None:

@@ -8,8 +8,9 @@ from typing import Iterable, Iterator
 
 import click
 
-from saiken import manifest, rekey as rekeying
 from saiken.commands._common import identities, store
+from saiken.core import manifest
+from saiken.core import rekey as rekeying
 
 
 @contextlib.contextmanager

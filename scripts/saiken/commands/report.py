@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from saiken import accesslog, evidence, reports, yamlio
 from saiken.commands._common import DATE, as_date, new_output, today_option, write_output
-from saiken.records import find_root
+from saiken.core import yamlio
+from saiken.core.records import find_root
+from saiken.ledger import accesslog, evidence, reports
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -17,9 +18,9 @@ def _emit(text: str, out: Path | None) -> None:
         click.echo(text, nl=False)
         return
     if out.suffix.lower() == ".pdf":
-        from saiken import evidence_pdf
+        from saiken.ledger import reports_pdf
         new_output(out)
-        evidence_pdf.write_pdf(find_root(), text, out)
+        reports_pdf.write_pdf(find_root(), text, out)
         click.echo(f"{out} に書き出しました（PDF）。", err=True)
         return
     write_output(out, text.encode("utf-8"))
@@ -90,11 +91,11 @@ def pdf(markdown: Path, out: Path | None) -> None:
       saiken report pdf ledger/incidents/I-2021-001.md
       saiken report pdf ledger/certificates/erasure-2022-04-01-otsu-01.md --out out/消去証明書.pdf
     """
-    from saiken import evidence_pdf
+    from saiken.ledger import reports_pdf
     text = yamlio.decode(markdown.read_bytes(), where=str(markdown))
     target = out or markdown.with_suffix(".pdf")
     new_output(target)
-    evidence_pdf.write_pdf(find_root(), text, target)
+    reports_pdf.write_pdf(find_root(), text, target)
     click.echo(f"{target} に書き出しました（PDF）。", err=True)
 
 
@@ -126,9 +127,10 @@ def aggregates(fy: int | None, as_of: dt.datetime | None, write: bool) -> None:
       saiken report aggregates --fy 2025 --as-of 2026-03-31 --write   令和7年度末の集計
       git add ledger/aggregates.yaml && git commit -m "実績の集計（令和7年度）"
     """
-    from saiken import aggregates as agg
-    from saiken import crypto, wareki
-    from saiken.records import Store
+    from saiken import wareki
+    from saiken.core import crypto
+    from saiken.core.records import Store
+    from saiken.ledger import aggregates as agg
 
     day = as_date(as_of)
     year = fy if fy is not None else wareki.fiscal_year(day)

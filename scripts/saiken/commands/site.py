@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from saiken.records import find_root
+from saiken.core.records import find_root
 
 
 @click.group("site")
@@ -32,7 +32,7 @@ def build_command(strict: bool) -> None:
       saiken site build
       xdg-open site/index.html
     """
-    from saiken import site
+    from saiken.publishing import site
 
     path = site.build(find_root(), strict)
     click.echo(f"方針サイトを作りました: {path}/index.html")
@@ -50,6 +50,6 @@ def serve_command(addr: str) -> None:
       saiken site serve
       saiken site serve --addr 127.0.0.1:8080
     """
-    from saiken import site
+    from saiken.publishing import site
 
     raise SystemExit(site.serve(find_root(), addr))

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from saiken import casework, installments, worklist
+from saiken.casework import entries, installments, worklist
 from saiken.commands._common import as_date, identities, store, to_json, today_option
+from saiken.core.records import check_case_id
 from saiken.errors import SaikenError
-from saiken.records import check_case_id
 
 
 def _ask(value: str | None, option: str, question: str, command: str, **kw: Any) -> str:
@@ -60,16 +60,16 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
     """
     st = store()
     cid = check_case_id(case_id)
-    casework.require_case(st, cid)
+    entries.require_case(st, cid)
     ids = identities()
-    casework.current_handler(st.policy, ids)  # refuse before asking anything
+    entries.current_handler(st.policy, ids)  # refuse before asking anything
     kinds = "・".join(st.policy.items.get("lists", {}).get("history_kind", []))
-    entry = casework.LogEntry(
+    entry = entries.LogEntry(
         kind=_ask(kind, "--kind", f"種類（{kinds}）", "log"), note=_ask(note, "--note", "内容", "log"),
         at=at, counterpart=counterpart, party=party, identity_check=identity_check, registered_no=registered_no,
         acknowledged=acknowledged, promise_amount=promise_amount, promise_date=promise_date,
         next_action=next_action)
-    made = casework.log(st, cid, ids, entry)
+    made = entries.log(st, cid, ids, entry)
     click.echo(f"記録しました: {cid} {made['at']:%Y-%m-%d %H:%M} {made['kind']}（担当 {made['by']}）")
 
 
@@ -90,11 +90,11 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     """
     st = store()
     cid = check_case_id(case_id)
-    casework.require_case(st, cid)
+    entries.require_case(st, cid)
     ids = identities()
-    casework.current_handler(st.policy, ids)
+    entries.current_handler(st.policy, ids)
     date_text = _ask(date, "--date", "入金日（YYYY-MM-DD）", "pay", default=dt.date.today().isoformat())
-    made, balance = casework.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note)
+    made, balance = entries.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note)
     today = dt.date.today()
     late = installments.arrears_total(st.load(cid, ids), today)
     click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円")

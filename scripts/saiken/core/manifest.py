@@ -1,0 +1,136 @@
+"""records/manifest.yaml: the writer's cleartext claim of who each record is encrypted to.
+
+age hides X25519 recipients (a stanza names no key), so a file alone cannot say whose keys it
+was written for. Every write therefore also records, per case id, the SHA-256 of the ciphertext,
+the fingerprints of the recipients it was encrypted to, and the hash of that recipient set. The
+manifest holds no personal data: opaque ids, hashes of public keys, hashes of ciphertext.
+
+One line per record, sorted by id, so that `merge=union` in .gitattributes merges two branches
+that each added records:
+
+    C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
+
+It is a claim, not a proof: the sha256 ties an entry to one exact file, and `saiken recipients`
+compares what the header shows (stanza count, ssh key tags) with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from saiken.core import crypto
+from saiken.core.policy import recipient_fingerprint, recipients_hash
+
+MANIFEST_FILE = "records/manifest.yaml"
+GITATTRIBUTES_LINE = f"{MANIFEST_FILE} merge=union"
+HEADER = (
+    "# 宛先台帳（自動生成・手で編集しないでください）: 事案番号ごとに、暗号文の SHA-256、\n"
+    "# 暗号化した宛先の公開鍵指紋、宛先集合のハッシュ。個人情報は含みません。`saiken recipients` で照合します。\n"
+)
+_LINE = re.compile(
+    r"^(?P<id>[A-Z0-9][A-Z0-9-]{2,31}): \{sha256: (?P<sha>[0-9a-f]{64}), "
+    r"recipients: \[(?P<fps>[0-9a-f]{16}(?:, [0-9a-f]{16})*)?\], policy: (?P<policy>[0-9a-f]{16})\}$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    sha256: str
+    recipients: tuple[str, ...]
+    policy: str
+
+    def line(self, case_id: str) -> str:
+        return (f"{case_id}: {{sha256: {self.sha256}, recipients: [{', '.join(self.recipients)}], "
+                f"policy: {self.policy}}}")
+
+
+@dataclass
+class Manifest:
+    """Entries by case id. A union merge can leave two lines for one id: all are kept, and
+    `entry_for` picks the one describing the file as it is."""
+
+    entries: dict[str, list[Entry]]
+    problems: list[str]  # lines that could not be read, as "line N: ..." (Japanese)
+
+    def entry_for(self, case_id: str, sha256: str | None = None) -> Entry | None:
+        found = self.entries.get(case_id) or []
+        if sha256 is not None:
+            for entry in found:
+                if entry.sha256 == sha256:
+                    return entry
+        return found[-1] if found else None
+
+    def set(self, case_id: str, entry: Entry) -> None:
+        self.entries[case_id] = [entry]
+
+    def text(self, keep: Iterable[str] | None = None) -> str:
+        ids = sorted(self.entries if keep is None else set(keep) & set(self.entries))
+        # Two claims for one id (left by a union merge) are both kept until a write settles it.
+        return HEADER + "".join(e.line(i) + "\n" for i in ids for e in dict.fromkeys(self.entries[i]))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def entry(ciphertext: bytes, recipients: list[crypto.RecipientKey]) -> Entry:
+    return Entry(sha256(ciphertext), *_recipient_set(tuple(r.text for r in recipients)))
+
+
+@functools.lru_cache(maxsize=64)
+def _recipient_set(keys: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    # One shared tuple and hash per recipient set: 10,000 entries then cost little more than their ids.
+    return tuple(sorted(recipient_fingerprint(k) for k in keys)), recipients_hash(list(keys))
+
+
+def parse(text: str, only: set[str] | None = None) -> Manifest:
+    """The manifest's entries (all, or those of the case ids in `only`: a commit's few records
+    need not pay for reading 10,000 lines)."""
+    entries: dict[str, list[Entry]] = {}
+    problems: list[str] = []
+    shared_fps: dict[str, tuple[str, ...]] = {}  # equal recipient lists and hashes share one object
+    shared_policy: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#") or (only is not None and line.split(":", 1)[0] not in only):
+            continue
+        m = _LINE.match(line)
+        if not m:
+            problems.append(f"{n} 行目を読めません（{line[:40]}）")
+            continue
+        fps = shared_fps.setdefault(m["fps"] or "", tuple(m["fps"].split(", ")) if m["fps"] else ())
+        policy = shared_policy.setdefault(m["policy"], m["policy"])
+        entries.setdefault(m["id"], []).append(Entry(m["sha"], fps, policy))
+    return Manifest(entries, problems)
+
+
+def load(root: Path) -> Manifest:
+    try:
+        return parse((root / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Manifest({}, [])
+
+
+def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> None:
+    from saiken.core.records import atomic_write  # records imports this module for its write hook
+
+    path = root / MANIFEST_FILE
+    data = manifest.text(keep).encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            return  # no records folder, nothing to describe
+    atomic_write(path, data)
+
+
+def record_written(root: Path, case_id: str, ciphertext: bytes, recipients: list[crypto.RecipientKey]) -> None:
+    """The hook every record write calls: replace this record's line."""
+    manifest = load(root)
+    manifest.set(case_id, entry(ciphertext, recipients))
+    save(root, manifest)

@@ -1,0 +1,174 @@
+"""What can be known about a record's recipients without decrypting it (特記事項10・13).
+
+An age header shows, per recipient, one stanza: its type, and for ssh-ed25519 a 4-byte tag of
+the key. X25519 stanzas name no key at all. So a file alone proves only "N anonymous X25519
+recipients plus these ssh keys". The manifest (records/manifest.yaml) adds the writer's claim of
+which keys those were; its sha256 ties the claim to the exact file. A record matches the policy
+when all three agree with the active handlers: the X25519 count, the ssh tags, and a current
+manifest entry whose recipient-set hash is the policy's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from saiken.core import agefile, crypto, manifest
+from saiken.core.policy import Policy, recipient_fingerprint
+from saiken.core.records import SUFFIX
+from saiken.errors import DecryptFailure
+
+KNOWN_TYPES = ("X25519", "ssh-ed25519")
+GREASE_SUFFIX = "-grease"  # rage adds a random "…-grease" stanza that no identity opens; it names nobody
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a record written now, to the active handlers, looks like from outside."""
+
+    x25519: int
+    ssh_tags: tuple[str, ...]  # sorted
+    policy: str
+    fingerprints: dict[str, str]  # fingerprint -> handler id, inactive handlers included
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> "Expected":
+        keys = [h.recipient for h in policy.active_handlers]
+        names = {recipient_fingerprint(h.recipient.text): h.id for h in policy.handlers}
+        return cls(sum(k.kind == "X25519" for k in keys),
+                   tuple(sorted(k.ssh_tag for k in keys if k.kind == "ssh-ed25519" and k.ssh_tag)),
+                   policy.recipients_hash, names)
+
+
+@dataclass
+class RecordRecipients:
+    case_id: str
+    sha256: str
+    stanzas: list[str] = field(default_factory=list)  # Stanza.describe(): type, ssh tag
+    x25519: int = 0
+    ssh_tags: tuple[str, ...] = ()
+    header_error: str | None = None
+    entry: manifest.Entry | None = None
+    problems: list[str] = field(default_factory=list)  # why it does not match the policy (Japanese)
+    opens: bool | None = None  # with an identity: does the holder's stanza open it
+
+    @property
+    def manifest_state(self) -> str:
+        if self.entry is None:
+            return "なし"
+        return "最新" if self.entry.sha256 == self.sha256 else "古い"
+
+    @property
+    def matches(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        counts = Counter(s.split("(")[0] for s in self.stanzas)
+        parts = [f"{t}×{n}" for t, n in counts.items() if t != "ssh-ed25519"]
+        parts += [f"ssh-ed25519({tag})" for tag in self.ssh_tags]
+        return " ".join(parts) if parts else "-"
+
+    def recipients_named(self, expected: Expected) -> list[str]:
+        """The manifest's fingerprints, named by handler id where the policy knows the key."""
+        if self.entry is None:
+            return []
+        return [expected.fingerprints.get(fp, f"不明な鍵 {fp}") for fp in self.entry.recipients]
+
+    def as_dict(self, expected: Expected) -> dict[str, object]:
+        return {"case_id": self.case_id, "stanzas": self.stanzas, "x25519": self.x25519,
+                "ssh_tags": list(self.ssh_tags), "header_error": self.header_error,
+                "manifest": self.manifest_state, "manifest_recipients": self.recipients_named(expected),
+                "manifest_policy": self.entry.policy if self.entry else None,
+                "matches_policy": self.matches, "problems": self.problems, "opens": self.opens}
+
+
+def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expected) -> RecordRecipients:
+    """Compare one record's header and manifest entry with the active handlers."""
+    sha = manifest.sha256(data)
+    rr = RecordRecipients(case_id, sha, entry=man.entry_for(case_id, sha))
+    try:
+        header, _ = agefile.parse(data)
+    except DecryptFailure as exc:
+        rr.header_error = exc.message
+        rr.problems.append(f"age ファイルとして読めません（{exc.message}）")
+        return rr
+    stanzas = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
+    rr.stanzas = [s.describe() for s in stanzas]
+    rr.x25519 = sum(s.type == "X25519" for s in stanzas)
+    rr.ssh_tags = tuple(sorted(s.args[0] for s in stanzas if s.type == "ssh-ed25519" and s.args))
+    rr.problems.extend(_header_problems(stanzas, rr, expected))
+    rr.problems.extend(_manifest_problems(rr, expected))
+    return rr
+
+
+def _header_problems(stanzas: list[agefile.Stanza], rr: RecordRecipients, expected: Expected) -> list[str]:
+    out = []
+    others = sorted({s.type for s in stanzas if s.type not in KNOWN_TYPES})
+    if others:
+        out.append(f"取扱者の鍵ではない種類の宛先があります（{', '.join(others)}）")
+    if rr.x25519 != expected.x25519:
+        out.append(f"X25519 の宛先が {rr.x25519} 件あります（有効な取扱者は {expected.x25519} 件）")
+    if rr.ssh_tags != expected.ssh_tags:
+        extra = sorted(set(rr.ssh_tags) - set(expected.ssh_tags))
+        missing = sorted(set(expected.ssh_tags) - set(rr.ssh_tags))
+        what = [f"余分: {', '.join(extra)}"] if extra else []
+        what += [f"不足: {', '.join(missing)}"] if missing else []
+        out.append(f"ssh-ed25519 の宛先が有効な取扱者と違います（{'、'.join(what) or '件数が違います'}）")
+    return out
+
+
+def _manifest_problems(rr: RecordRecipients, expected: Expected) -> list[str]:
+    if rr.entry is None:
+        return [f"宛先台帳（{manifest.MANIFEST_FILE}）に記載がありません"]
+    if rr.entry.sha256 != rr.sha256:
+        return ["宛先台帳の記載がこのファイルのものではありません（SHA-256 不一致、台帳が古い）"]
+    if rr.entry.policy != expected.policy:
+        named = [n for n in rr.recipients_named(expected)]
+        return [f"台帳上の宛先が現在の取扱者と違います（台帳の宛先: {', '.join(named) or 'なし'}）"]
+    return []
+
+
+def may_open(case_id: str, data: bytes, man: manifest.Manifest, keys: list[crypto.RecipientKey],
+             expected_x25519: int) -> bool:
+    """Whether one of `keys` may be among a record's recipients, as far as can be told without a key.
+
+    Yes when an ssh-ed25519 stanza carries one of their tags, or when the record's own manifest line
+    (its sha256 is this file's) names one of them or lists fewer recipients than the file has. With
+    no such line the X25519 stanzas are anonymous: more of them than `expected_x25519` (the X25519
+    keys the record should be encrypted to) may include one of `keys`. Not an age file: no (the
+    plaintext check reports it)."""
+    try:
+        header, _ = agefile.parse(data)
+    except DecryptFailure:
+        return False
+    stanzas = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
+    tags = {k.ssh_tag for k in keys if k.kind == "ssh-ed25519" and k.ssh_tag}
+    if any(s.type == "ssh-ed25519" and s.args and s.args[0] in tags for s in stanzas):
+        return True
+    sha = manifest.sha256(data)
+    entry = man.entry_for(case_id, sha)
+    if entry is not None and entry.sha256 == sha:
+        named = {recipient_fingerprint(k.text) for k in keys} & set(entry.recipients)
+        return bool(named) or len(stanzas) > len(entry.recipients)
+    return sum(s.type == "X25519" for s in stanzas) > expected_x25519
+
+
+def open_to(organisation: str, policy: Policy, man: manifest.Manifest | None,
+            records: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Case ids of the records (path, ciphertext) that a key of one of the organisation's handlers,
+    active or not, may still open (`may_open`; after the contract end: 乙)."""
+    keys = [h.recipient for h in policy.handlers if h.organisation == organisation]
+    others = sum(1 for h in policy.active_handlers if h.organisation != organisation and h.recipient.kind == "X25519")
+    man = man or manifest.Manifest({}, [])
+    ids = ((path.rsplit("/", 1)[-1][: -len(SUFFIX)], data) for path, data in records)
+    return [cid for cid, data in ids if keys and may_open(cid, data, man, keys, others)]
+
+
+def holder_opens(data: bytes, identities: list[crypto.LoadedIdentity]) -> bool:
+    """Whether the holder's identities open the record. Decrypts in memory; plaintext is discarded."""
+    try:
+        crypto.decrypt(data, identities)
+    except DecryptFailure:
+        return False
+    return True

@@ -1,0 +1,186 @@
+"""Case records: where they live, how they are read, validated, encrypted and written.
+
+A record is `records/<case-id>.yaml.age`: YAML encrypted to exactly the active designated
+handlers. Case ids are opaque (`C-` and random letters); a name never appears in a path.
+Writes are atomic: a temp file in the same folder, fsync, rename, fsync of the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from saiken.core import crypto, manifest, schema, yamlio
+from saiken.core.policy import Policy
+from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
+
+RECORDS_DIR = "records"
+SUFFIX = ".yaml.age"
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: ids are read over the phone
+
+
+def new_case_id() -> str:
+    return "C-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def check_case_id(case_id: str) -> str:
+    if not schema.CASE_ID.match(case_id or ""):
+        raise SaikenError(f"事案番号「{case_id}」は使えません（英大文字・数字・ハイフン、3〜32 文字）。",
+                          hint="`saiken case list` で事案番号を確かめてください。")
+    return case_id
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The records repository containing `start`: the nearest folder with policies/handlers.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "policies" / "handlers.yaml").is_file():
+            return folder
+    raise SaikenError("記録リポジトリの中ではありません（policies/handlers.yaml が見つかりません）。",
+                      hint="記録リポジトリに移動するか、`saiken init DIR` で作成してください。")
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `data` to `path` so that a crash leaves either the old or the new file, never a mix."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@dataclass
+class Store:
+    """The records of one repository, with its policy."""
+
+    root: Path
+    policy: Policy
+
+    @classmethod
+    def open(cls, start: Path | None = None) -> "Store":
+        root = find_root(start)
+        return cls(root, Policy.load(root))
+
+    @property
+    def folder(self) -> Path:
+        return self.root / RECORDS_DIR
+
+    def path(self, case_id: str) -> Path:
+        return self.folder / f"{check_case_id(case_id)}{SUFFIX}"
+
+    def rel(self, case_id: str) -> str:
+        return f"{RECORDS_DIR}/{case_id}{SUFFIX}"
+
+    def case_ids(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.name[: -len(SUFFIX)] for p in self.folder.glob(f"*{SUFFIX}"))
+
+    def exists(self, case_id: str) -> bool:
+        return self.path(case_id).exists()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read_bytes(self, case_id: str) -> bytes:
+        path = self.path(case_id)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise SaikenError(f"事案「{case_id}」の記録がありません。", where=self.rel(case_id),
+                              hint="`saiken case list` で事案番号を確かめてください。") from None
+        except OSError as exc:  # a folder or an unreadable file where the record should be
+            raise SaikenError(f"記録を読めません（{os_reason(exc)}）。", where=self.rel(case_id),
+                              hint=restore_record_hint(self.rel(case_id))) from None
+
+    def decrypt(self, case_id: str, identities: list[crypto.LoadedIdentity]) -> str:
+        try:
+            return decrypt_text(self.read_bytes(case_id), identities, where=self.rel(case_id),
+                                max_size=self.max_bytes)
+        except DecryptFailure as exc:
+            if exc.kind in DAMAGED and not exc.hint:
+                exc.hint = restore_record_hint(self.rel(case_id))
+            raise
+
+    def load(self, case_id: str, identities: list[crypto.LoadedIdentity], *, bulk: bool = False) -> dict[str, Any]:
+        text = self.decrypt(case_id, identities)
+        return self.parse(text, where=self.rel(case_id), bulk=bulk)
+
+    def iter_records(self, identities: list[crypto.LoadedIdentity]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Bulk read on the fast path: one process, C YAML loader, no round-trip."""
+        for case_id in self.case_ids():
+            yield case_id, self.load(case_id, identities, bulk=True)
+
+    # --- validating ------------------------------------------------------------------------
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.policy.items.get("max_record_bytes", 1 << 20))
+
+    def parse(self, text: str, *, where: str | None = None, bulk: bool = False) -> dict[str, Any]:
+        """Fast parse + validate; raises ValidationError listing every problem."""
+        if len(text.encode()) > self.max_bytes:
+            raise SaikenError(f"記録が大きすぎます（上限 {self.max_bytes} バイト）。", where=where)
+        data = (yamlio.bulk_load if bulk else yamlio.fast_load)(text, where=where)
+        self.validate(data, where=where)
+        return data
+
+    def validate(self, data: Any, *, where: str | None = None) -> None:
+        problems = schema.Validator(self.policy.items).validate(data)
+        if not problems:
+            problems = schema.cross_checks(data, {h.id for h in self.policy.handlers})
+        if problems:
+            raise ValidationError(problems, where=where,
+                                  hint="項目の一覧は policies/information-items.yaml にあります。")
+
+    def normalise_text(self, text: str, *, where: str | None = None) -> tuple[str, dict[str, Any]]:
+        """Validate user-written YAML and return it normalised, comments kept (ruamel round-trip)."""
+        self.parse(text, where=where)  # fast path first: aliases, size and schema are refused here
+        doc = yamlio.rt_load(text, where=where)
+        self.validate(doc, where=where)  # normalises values in place (NFKC, 全角数字)
+        out = yamlio.rt_dump(doc)
+        return out, yamlio.fast_load(out, where=where)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def write_text(self, case_id: str, text: str) -> None:
+        """Encrypt `text` (already validated) to the active handlers and write it atomically."""
+        self.folder.mkdir(exist_ok=True)
+        recipients = self.policy.active_recipients()
+        data = crypto.encrypt(text.encode("utf-8"), recipients)
+        atomic_write(self.path(case_id), data)
+        manifest.record_written(self.root, case_id, data, recipients)
+
+
+# DecryptFailure kinds that mean the file itself is damaged (not a key that does not match)
+DAMAGED = frozenset({"header", "hmac", "armor", "payload"})
+
+
+def restore_record_hint(rel: str) -> str:
+    """How to get a damaged record back: git keeps every committed version of it."""
+    return (f"`git checkout -- {rel}` で最後にコミットした版に戻してください（その版も壊れているときは "
+            f"`git log --oneline -- {rel}` で前の版を探し、`git checkout コミット -- {rel}`）。")
+
+
+def decrypt_text(data: bytes, identities: list[crypto.LoadedIdentity], *, where: str | None = None,
+                 max_size: int | None = None) -> str:
+    plain = crypto.decrypt(data, identities, where=where,
+                           max_size=None if max_size is None else max_size * 2 + 4096)
+    try:
+        return plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SaikenError("記録が UTF-8 のテキストではありません。", where=where) from None

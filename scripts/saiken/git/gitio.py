@@ -1,0 +1,239 @@
+"""The one place that runs git. Batched: never one process per file or per commit (reading git's
+output while it is still writing: saiken.git.gitstream).
+
+Errors carry the command and git's stderr, in a SaikenError the CLI can print.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from saiken.errors import SaikenError
+
+
+class GitError(SaikenError):
+    def __init__(self, args: list[str], returncode: int, stderr: str) -> None:
+        super().__init__(f"git の実行に失敗しました（git {' '.join(args)}、終了コード {returncode}）:\n{stderr.strip()}")
+        self.args_ = args
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def run(args: list[str], cwd: Path, *, input: bytes | None = None, check: bool = True,
+        env: dict[str, str] | None = None) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, env=env)
+    if check and proc.returncode != 0:
+        raise GitError(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout
+
+
+def text(args: list[str], cwd: Path, **kw: object) -> str:
+    return run(args, cwd, **kw).decode("utf-8", "replace")  # type: ignore[arg-type]
+
+
+def toplevel(cwd: Path) -> Path:
+    return Path(text(["rev-parse", "--show-toplevel"], cwd).strip())
+
+
+def config_set(cwd: Path, key: str, value: str) -> None:
+    run(["config", "--local", key, value], cwd)
+
+
+def cat_blobs(cwd: Path, object_ids: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Contents of many objects in one `git cat-file --batch` process; None for a missing one."""
+    ids = list(object_ids)
+    if not ids:
+        return
+    out = run(["cat-file", "--batch"], cwd, input="".join(f"{i}\n" for i in ids).encode())
+    pos = 0
+    for oid in ids:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode()
+        pos = end + 1
+        if header.endswith(" missing"):
+            yield oid, None
+            continue
+        size = int(header.rsplit(" ", 1)[1])
+        yield oid, out[pos:pos + size]
+        pos += size + 1
+
+
+ZERO_OID = "0" * 40
+
+
+def resolve_commit(cwd: Path, rev: str) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                          cwd=cwd, capture_output=True)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def local_commit_refs(cwd: Path) -> list[tuple[str, str]]:
+    """(ref name, commit id) of every local branch and tag naming a commit, and of HEAD."""
+    out = text(["for-each-ref", "--format=%(refname) %(objecttype) %(*objecttype) %(objectname) %(*objectname)",
+                "refs/heads", "refs/tags"], cwd)
+    refs = []
+    for line in out.splitlines():
+        name, kind, peeled, oid, target = line.split(" ")  # peeled and target: of an annotated tag
+        if kind == "commit" or peeled == "commit":
+            refs.append((name, target or oid))
+    head = resolve_commit(cwd, "HEAD")
+    return refs + ([("HEAD", head)] if head else [])
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    proc = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True)
+    value = proc.stdout.decode("utf-8", "replace").strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def committer_email(cwd: Path) -> str | None:
+    """The e-mail git will record as committer (config or GIT_COMMITTER_EMAIL), or None if unset."""
+    proc = subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=cwd, capture_output=True)
+    if proc.returncode != 0:
+        return None
+    ident = proc.stdout.decode("utf-8", "replace")
+    start, end = ident.find("<"), ident.find(">")
+    return ident[start + 1:end].strip() or None if 0 <= start < end else None
+
+
+def commit_paths(cwd: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
+    """Stage and commit exactly `paths` (other staged changes stay staged); returns the new commit id."""
+    run(["add", "--", *paths], cwd)
+    run(["commit", "-q", *(["-S"] if sign else []), "-m", message, "--", *paths], cwd)
+    return text(["rev-parse", "HEAD"], cwd).strip()
+
+
+def is_ancestor(cwd: Path, ancestor: str, descendant: str = "HEAD") -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=cwd,
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    out = run(["merge-base", a, b], cwd, check=False).decode().strip()
+    return out or None
+
+
+def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
+    """The content of `path` at each of `revs` (None where absent), in one git process."""
+    return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]
+
+
+def index_entries(cwd: Path) -> dict[str, str]:
+    """path → blob id of every file in the index (stage 0), from one `git ls-files -s`."""
+    out = run(["ls-files", "-s", "-z"], cwd)
+    entries: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, oid, stage = meta.split(" ")
+            if stage == "0" and mode != "160000":
+                entries[path] = oid
+    return entries
+
+
+def worktree_blob_ids(cwd: Path) -> dict[str, str]:
+    """path → blob id of each tracked regular file whose work-tree copy git finds unchanged since it
+    was staged (so its id need not be computed by reading it).
+
+    Left out, to be read and hashed by the caller: files git reports changed; files marked
+    assume-unchanged or skip-worktree (git would not notice their changes); and any file whose
+    status changed (ctime) after the index was last written – git's own stat comparison can miss
+    a same-size rewrite with its old mtime made within the same second. fsmonitor is not trusted."""
+    careful = ["-c", "core.fsmonitor=false", "-c", "core.trustctime=true", "-c", "core.checkStat=default"]
+    index = Path(cwd, run(["rev-parse", "--git-path", "index"], cwd).decode().strip())
+    try:
+        written = index.stat().st_mtime_ns
+    except OSError:
+        return {}
+    out = run([*careful, "ls-files", "-s", "-v", "-z"], cwd)
+    ids: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            tag, mode, oid, stage = meta.split(" ")
+            if tag == "H" and stage == "0" and mode in ("100644", "100755"):
+                ids[path] = oid
+    changed = run([*careful, "diff-files", "--name-only", "-z"], cwd)
+    for path in changed.decode("utf-8", "surrogateescape").split("\0"):
+        ids.pop(path, None)
+    for path in list(ids):
+        try:
+            if os.stat(os.path.join(cwd, path)).st_ctime_ns >= written:
+                del ids[path]
+        except OSError:
+            del ids[path]
+    return ids
+
+
+def staged_paths(cwd: Path) -> list[str]:
+    """Paths added or modified in the index relative to HEAD (deletions excluded)."""
+    out = run(["diff", "--cached", "--name-only", "--no-renames", "-z", "--diff-filter=AMT"], cwd)
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def tree_entries(cwd: Path, treeish: str) -> dict[str, str]:
+    """path → blob id of every file in a commit's tree, from one `git ls-tree -r`."""
+    out = run(["ls-tree", "-r", "-z", "--full-tree", treeish], cwd)
+    entries: dict[str, str] = {}
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, kind, oid = meta.split(" ")
+            if kind == "blob":
+                entries[path] = oid
+    return entries
+
+
+ZERO = "0" * 40
+
+
+def is_zero(oid: str) -> bool:
+    """git's "no object" id (a new or deleted ref in pre-push/pre-receive), any hash length."""
+    return set(oid) == {"0"}
+
+
+def rev_list(cwd: Path, args: list[str]) -> list[list[str]]:
+    """Commits oldest first, each as [commit, parent…], from one `git rev-list --parents`."""
+    out = text(["rev-list", "--reverse", "--topo-order", "--parents", *args], cwd)
+    return [line.split() for line in out.splitlines() if line.strip()]
+
+
+def changed_blobs(cwd: Path, commits: list[list[str]]) -> dict[str, dict[str, str]]:
+    """commit → {path: new blob id} of files each commit added or modified (against its first
+    parent; a root commit against the empty tree), from one `git diff-tree --stdin`."""
+    if not commits:
+        return {}
+    lines = "".join(f"{c[0]} {c[1]}\n" if len(c) > 1 else f"{c[0]}\n" for c in commits)
+    out = run(["diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames", "--diff-filter=AMT"], cwd,
+              input=lines.encode())
+    result: dict[str, dict[str, str]] = {c[0]: {} for c in commits}
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    current: dict[str, str] | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].strip("\n")
+        if tok.startswith(":"):
+            meta = tok[1:].split(" ")
+            if current is not None and meta[1] != "160000":
+                current[tokens[i + 1]] = meta[3]
+            i += 2
+            continue
+        if tok:
+            current = result.setdefault(tok.split()[0], {})
+        i += 1
+    return result
+
+
+def parse_commit(raw: bytes) -> tuple[str, str]:
+    """(author "Name <email>", message) of a raw commit object."""
+    head, _, body = raw.partition(b"\n\n")
+    author = ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):
+            ident = line[len(b"author "):].decode("utf-8", "replace")
+            author = ident[: ident.rfind(">") + 1] if ">" in ident else ident
+    return author, body.decode("utf-8", "replace")

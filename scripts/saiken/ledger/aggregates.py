@@ -1,0 +1,148 @@
+"""実績の集計: figures per fiscal year computed from the records, written to ledger/aggregates.yaml.
+
+A handler runs `saiken report aggregates --write` with a key that opens every record. Only totals
+leave the records – no case id, no name, no per-case amount – so the file is PII-free and is
+committed; the site and the council export read it without a key (saiken.publishing.results, whose docstring
+shows the format). Small counts are written as they are: suppression happens when they are
+published, with the threshold of policies/publication.yaml.
+
+For a fiscal year Y (April to March):
+
+    cases        entrusted records (status other than 受任前) with an amount due by the end of Y and
+                 not paid before Y, or a payment in Y
+    by_status    those cases by their status on the day of computing (`as_of` in the entry)
+    assessed     調定額: for those cases, what had fallen due by the end of Y – the installments of
+                 the loan's schedule, or the whole principal once the lump sum was demanded
+                 (claim.demanded_on) – less what was paid before Y
+    collected    収入済額: the payments dated in Y (claim.payments)
+    written_off  不納欠損額: an accounting decision of the ward, not in the records; a value
+                 written by hand for Y is kept when Y is computed again (0 otherwise)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from saiken import wareki
+from saiken.casework import installments
+from saiken.core import bulk, crypto, yamlio
+from saiken.core.records import Store, atomic_write
+from saiken.errors import SaikenError, os_reason
+from saiken.publishing import results
+
+NOT_ENTRUSTED = "受任前"
+HEADER = ("# 実績の集計（年度ごと）。`saiken report aggregates --write` が記録から作ります。\n"
+          "# 個人情報・事案番号は含みません。公開（方針サイト・審議会報告）では、policies/publication.yaml の\n"
+          "# min_cases 件未満から出る数字を秘匿します。不納欠損額（written_off）は区の会計処理の値を手で書けます\n"
+          "# （再集計しても残ります）。\n")
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """What one record contributes, without saying whose: status, dues and payments."""
+
+    status: str
+    dues: tuple[tuple[dt.date, int], ...]        # (due date, amount) of each installment
+    principal: int
+    demanded_on: dt.date | None
+    payments: tuple[tuple[dt.date, int], ...]
+
+    def due_by(self, day: dt.date) -> int:
+        if self.demanded_on is not None and self.demanded_on <= day:
+            return self.principal
+        return sum(amount for due, amount in self.dues if due <= day)
+
+    def paid_between(self, start: dt.date | None, end: dt.date) -> int:
+        return sum(amount for day, amount in self.payments if (start is None or day >= start) and day <= end)
+
+
+def figures(case_id: str, record: dict[str, Any]) -> CaseFigures:
+    """One record's figures (run in bulk, maybe in a forked worker: only these numbers come back)."""
+    try:
+        claim = record.get("claim") or {}
+        demanded = claim.get("demanded_on")
+        return CaseFigures(str(record.get("status")), tuple((i.due, i.amount) for i in installments.schedule(record)),
+                           int(claim.get("principal") or 0), demanded if isinstance(demanded, dt.date) else None,
+                           tuple(installments.payments(record)))
+    except SaikenError as exc:
+        raise SaikenError(f"記録の債権金額を集計できません: {exc.message}",
+                          where=f"records/{case_id}.yaml.age: {exc.where or 'claim'}",
+                          hint=f"`saiken case edit {case_id}` で直してから、もう一度実行してください。") from None
+
+
+def year_entry(cases: list[CaseFigures], year: int, as_of: dt.date) -> dict[str, Any]:
+    start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    before = start - dt.timedelta(days=1)
+    counted = []
+    assessed = collected = 0
+    for case in cases:
+        if case.status == NOT_ENTRUSTED:
+            continue
+        owed = max(case.due_by(end) - case.paid_between(None, before), 0)
+        paid = case.paid_between(start, end)
+        if owed or paid:
+            counted.append(case)
+            assessed += owed
+            collected += paid
+    by_status = Counter(case.status for case in counted)
+    return {"fiscal_year": year, "cases": len(counted), "by_status": dict(sorted(by_status.items())),
+            "assessed": assessed, "collected": collected, "written_off": 0, "as_of": as_of}
+
+
+def compute(store: Store, identities: list[crypto.LoadedIdentity], year: int, as_of: dt.date) -> dict[str, Any]:
+    """The entry for fiscal year `year`, from every record (all must open with `identities`)."""
+    if year > wareki.fiscal_year(as_of):
+        raise SaikenError(f"{wareki.fiscal_year_label(year)}（{year}年度）はまだ始まっていません（基準日 {as_of.isoformat()}）。",
+                          hint="--fy には基準日の年度以前を指定してください。")
+    if not identities:
+        raise SaikenError("鍵がないため、記録を開いて集計できません。", where=crypto.ENV_IDENTITY,
+                          hint="SAIKEN_IDENTITY に、すべての記録を開ける取扱者の鍵ファイルを指定してください。")
+    cases = list(bulk.summaries(store, identities, figures))
+    return year_entry(cases, year, as_of)
+
+
+def merged(root: Path, entry: dict[str, Any]) -> str:
+    """ledger/aggregates.yaml with `entry` in place of its fiscal year (comments and other years kept)."""
+    path = root / results.AGGREGATES_FILE
+    doc: Any = None
+    if path.is_file():
+        results.load_years(root)          # refuse to rewrite a file that is not in the expected form
+        doc = yamlio.rt_load(yamlio.decode(path.read_bytes(), where=results.AGGREGATES_FILE),
+                             where=results.AGGREGATES_FILE)
+    if not isinstance(doc, dict):
+        doc = yamlio.rt_load(HEADER + "fiscal_years: []\n", where=results.AGGREGATES_FILE)
+    years = doc["fiscal_years"]
+    old = next((i for i, y in enumerate(years) if y.get("fiscal_year") == entry["fiscal_year"]), None)
+    if old is not None:
+        for key, value in entry.items():           # in place: comments on the entry's lines stay
+            if key != "written_off" or "written_off" not in years[old]:
+                years[old][key] = value
+    else:
+        years.append(entry)
+        years.sort(key=lambda y: y.get("fiscal_year", 0))
+    return yamlio.rt_dump(doc)
+
+
+def write(root: Path, entry: dict[str, Any]) -> Path:
+    """Write atomically and read back through saiken.publishing.results; nothing is written on any error."""
+    text = merged(root, entry)
+    probe = yamlio.fast_load(text, where=results.AGGREGATES_FILE)
+    if not isinstance(probe, dict) or not isinstance(probe.get("fiscal_years"), list):
+        raise SaikenError("集計の書式を作れませんでした。", where=results.AGGREGATES_FILE)
+    path = root / results.AGGREGATES_FILE
+    try:
+        path.parent.mkdir(exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=results.AGGREGATES_FILE) from None
+    results.load_years(root)
+    return path
+
+
+def render(entry: dict[str, Any]) -> str:
+    """The entry as YAML, as it goes into the file."""
+    return yamlio.rt_dump({"fiscal_years": [entry]})
