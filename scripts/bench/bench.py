@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `saiken case list`, `saiken recipients` and `saiken rekey` over many fictional records.
 
-    .venv/bin/python scripts/bench.py [-n 10000] [--keep]
+    .venv/bin/python scripts/bench/bench.py [-n 10000] [--keep]
 
 Builds a records repository in a temp dir with N fictional (架空) records – plaintext generated in
 memory and encrypted with pyrage, not through the CLI – then times the real `saiken` console script:
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from saiken.core import crypto, manifest  # noqa: E402

@@ -1,9 +1,9 @@
 """Benchmark the commit hooks through the real pre-commit framework with N records in the repository.
 
-    .venv/bin/python scripts/bench_hooks.py 10000
-    .venv/bin/python scripts/bench_hooks.py 10000 --keep DIR
+    .venv/bin/python scripts/bench/bench_hooks.py 10000
+    .venv/bin/python scripts/bench/bench_hooks.py 10000 --keep DIR
 
-Builds the repository of scripts/bench_check.py (N fictional records, 架空, encrypted in-process),
+Builds the repository of scripts/bench/bench_check.py (N fictional records, 架空, encrypted in-process),
 commits it, installs the hooks with `pre-commit install`, then, for one changed record, several
 times: the pre-commit hook alone (`pre-commit run --hook-stage pre-commit`, framework included),
 the commit-msg hook alone (`pre-commit run --hook-stage commit-msg`), and the whole `git commit`

@@ -1,7 +1,7 @@
 """Benchmark `saiken check --all` on N fictional records (架空, Faker ja_JP), cold and warm.
 
-    .venv/bin/python scripts/bench_check.py 10000            # repository in a temp dir, removed after
-    .venv/bin/python scripts/bench_check.py 10000 --keep DIR
+    .venv/bin/python scripts/bench/bench_check.py 10000            # repository in a temp dir, removed after
+    .venv/bin/python scripts/bench/bench_check.py 10000 --keep DIR
 
 Records are encrypted in-process (pyrage) and never exist as plaintext files. Prints wall and CPU
 (user+sys of the child) seconds for: the cold run (--no-cache), a warm run (no changes), a run
@@ -30,7 +30,7 @@ from pyrage import x25519
 
 from saiken.core import crypto, manifest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAIKEN = Path(sys.executable).parent / "saiken"
 NOTES = ["分納の相談あり", "不在のため再度架電予定", "来月末までに入金すると回答", "督促状を送付した",
          "保証人に状況を説明した", "合意書の案を郵送した", "住所変更の届出を依頼した"]

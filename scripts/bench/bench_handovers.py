@@ -7,7 +7,7 @@ never decrypts, so the payload need not open). Authors alternate between a 乙 a
 every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
 is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
 
-    .venv/bin/python scripts/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--repack] [--new-commits 100]
+    .venv/bin/python scripts/bench/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--repack] [--new-commits 100]
                                           [--keep DIR [--reuse]]
 
 Each report is timed cold (`--no-cache`: everything read from git), on the first run (which also
