@@ -16,7 +16,6 @@ from saiken.core import crypto
 from saiken.core.records import Store
 from saiken.ledger import aggregates
 from saiken.ledger.aggregates import CaseFigures
-from saiken.publishing import results
 
 AS_OF = "2026-11-20"      # 令和8年度
 YEAR = 2026
@@ -71,7 +70,7 @@ def _expected(records: dict[str, dict[str, Any]], year: int) -> tuple[int, int, 
 
 
 def test_demo_writes_the_aggregates_of_its_cases(demo: dict[str, Any]) -> None:
-    years = results.load_years(demo["root"])
+    years = aggregates.load_years(demo["root"])
     assert years is not None and [y["fiscal_year"] for y in years] == [YEAR]
     collected, cases, statuses = _expected(demo["records"], YEAR)
     assert (years[0]["collected"], years[0]["cases"], years[0]["by_status"]) == (collected, cases, statuses)
@@ -80,7 +79,7 @@ def test_demo_writes_the_aggregates_of_its_cases(demo: dict[str, Any]) -> None:
 
 
 def test_the_file_holds_no_case_id_or_name_and_passes_the_checks(demo: dict[str, Any]) -> None:
-    text = (demo["root"] / results.AGGREGATES_FILE).read_text(encoding="utf-8")
+    text = (demo["root"] / aggregates.AGGREGATES_FILE).read_text(encoding="utf-8")
     words = {w for r in demo["records"].values() for p in r["parties"] for w in personal_data(p)}
     assert not [w for w in words | set(demo["records"]) if w in text]
     assert "C-" not in text
@@ -90,7 +89,7 @@ def test_the_file_holds_no_case_id_or_name_and_passes_the_checks(demo: dict[str,
 
 
 def test_write_keeps_comments_and_a_hand_written_write_off(demo: dict[str, Any]) -> None:
-    path = demo["root"] / results.AGGREGATES_FILE
+    path = demo["root"] / aggregates.AGGREGATES_FILE
     path.write_text(path.read_text(encoding="utf-8").replace("written_off: 0", "written_off: 12345  # 区の会計で確定")
                     .replace("fiscal_years:", "# 手で書いたコメント\nfiscal_years:"), encoding="utf-8")
     shown = _run(["report", "aggregates", "--as-of", AS_OF], demo["root"], demo["env"])
@@ -103,7 +102,7 @@ def test_write_keeps_comments_and_a_hand_written_write_off(demo: dict[str, Any])
     assert again.returncode == 0, again.stderr
     text = path.read_text(encoding="utf-8")
     assert "# 手で書いたコメント" in text and "saiken report aggregates --write" in text and "# 区の会計で確定" in text
-    years = results.load_years(demo["root"]) or []
+    years = aggregates.load_years(demo["root"]) or []
     assert [y["fiscal_year"] for y in years] == [YEAR - 1, YEAR]
     assert years[1]["written_off"] == 12345 and years[0]["written_off"] == 0
     assert years[0]["collected"] == _expected(demo["records"], YEAR - 1)[0]
@@ -112,7 +111,7 @@ def test_write_keeps_comments_and_a_hand_written_write_off(demo: dict[str, Any])
 @pytest.mark.parametrize("problem", ["no key", "a record the key cannot open", "a year not begun"])
 def test_bad_input_writes_nothing(demo: dict[str, Any], tmp_path: Path, problem: str) -> None:
     root, env = demo["root"], dict(demo["env"])
-    path = root / results.AGGREGATES_FILE
+    path = root / aggregates.AGGREGATES_FILE
     before = path.read_bytes()
     args = ["report", "aggregates", "--as-of", AS_OF, "--write"]
     stranger = root / "records" / "C-ZZZZ9999.yaml.age"

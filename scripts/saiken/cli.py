@@ -177,16 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=args, prog_name="saiken", standalone_mode=False)
     except SaikenError as exc:
-        click.echo(with_usage_hint(exc, args).render(), err=True)
+        click.echo(with_usage_hint(exc, args, cli).render(), err=True)
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo(no_terminal_message(args) if not sys.stdin.isatty() else "中断しました。", err=True)
+        click.echo(no_terminal_message(args, cli) if not sys.stdin.isatty() else "中断しました。", err=True)
         return 130
     except click.exceptions.NoArgsIsHelpError as exc:  # `saiken case` alone: its help, exit 2
         exc.show()
         return exc.exit_code
     except click.UsageError as exc:
-        click.echo(render_usage_error(exc, args), err=True)
+        click.echo(render_usage_error(exc, args, cli), err=True)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()

@@ -14,27 +14,27 @@ import click
 from saiken.errors import SaikenError
 
 
-def render_usage_error(exc: click.UsageError, argv: list[str]) -> str:
+def render_usage_error(exc: click.UsageError, argv: list[str], root: click.Group) -> str:
     """A click usage error (unknown command or option, missing or bad value) in Japanese."""
-    path = _command_path(exc.ctx, argv)
+    path = _command_path(exc.ctx, argv, root)
     message = _usage_message(exc)
     hint = (f"`{path} --help` で使い方と例を確かめてください。" if not isinstance(exc, click.NoSuchCommand)
             else f"`{path} --help` でコマンドの一覧を確かめてください。")
     return f"エラー: {path}: {message}\n対処: {hint}"
 
 
-def with_usage_hint(exc: SaikenError, argv: list[str]) -> SaikenError:
+def with_usage_hint(exc: SaikenError, argv: list[str], root: click.Group) -> SaikenError:
     """An error about an option's value that names no fix gets the command's help as its fix
     (the help shows the option's form and examples)."""
     about_option = (exc.where or "").startswith("--") or exc.message.startswith("--")
     if exc.hint is None and about_option:
-        exc.hint = f"`{_command_path(None, argv)} --help` で使い方と例を確かめてください。"
+        exc.hint = f"`{_command_path(None, argv, root)} --help` で使い方と例を確かめてください。"
     return exc
 
 
-def no_terminal_message(argv: list[str]) -> str:
+def no_terminal_message(argv: list[str], root: click.Group) -> str:
     """A question (click.confirm/prompt) met the end of the input: run without a terminal."""
-    path = _command_path(None, argv)
+    path = _command_path(None, argv, root)
     return (f"エラー: {path}: 確認の質問に答えられないため、中止しました（端末から実行されていません）。\n"
             f"対処: 端末から実行するか、質問を省くオプション（--yes など）を付けてください（`{path} --help`）。")
 
@@ -120,14 +120,12 @@ def _quoted(message: str) -> str:
     return next((g for g in m.groups() if g is not None), message) if m else message
 
 
-def _command_path(ctx: click.Context | None, argv: list[str]) -> str:
-    """`saiken case show` – from the context click gives, or from argv when it gives none (an
-    option missing its value is found before any context exists)."""
+def _command_path(ctx: click.Context | None, argv: list[str], root: click.Group) -> str:
+    """`saiken case show` – from the context click gives, or from argv and the command group `root`
+    when it gives none (an option missing its value is found before any context exists)."""
     if ctx is not None:
         return ctx.command_path
-    from saiken.cli import cli
-
-    words, command = ["saiken"], cli
+    words, command = ["saiken"], root
     args = iter(argv)
     for arg in args:
         if arg == "-C":

@@ -106,8 +106,7 @@ def _read_every_policy(inp: CheckInput) -> None:
     """A whole-repository run reads every policy file now, also those the checks read only when
     they need them (the push destinations at a push, the incident deadlines once there is an
     incident): a file broken by hand is named today, not at the moment it is relied on."""
-    from saiken.checks import remote
-    from saiken.ledger import evidence
+    from saiken.checks import evidence, remote
 
     for f in inp.files:
         if f.path.startswith("policies/") and f.path.endswith(".yaml"):

@@ -29,7 +29,7 @@ from saiken.checks import FileInput
 from saiken.checks.cache import content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
 from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries
-from saiken.core import bulk, crypto, records
+from saiken.core import bulk, crypto, files
 
 _Entry = list[list[object]]  # [folded, kind, case id, part]
 FORMAT = "2"
@@ -192,6 +192,6 @@ class TermCache:
         data = pyrage.encrypt(json.dumps(value, ensure_ascii=False).encode(), [k.recipient for k in keys])
         try:
             make_folder(path.parent)
-            records.atomic_write(path, data, mode=0o600)
+            files.atomic_write(path, data, mode=0o600)
         except OSError:
             pass

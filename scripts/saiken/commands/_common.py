@@ -12,7 +12,8 @@ import click
 
 from saiken import wareki
 from saiken.core import crypto
-from saiken.core.records import Store, atomic_write
+from saiken.core.files import atomic_write
+from saiken.core.records import Store
 from saiken.errors import SaikenError, os_reason
 
 

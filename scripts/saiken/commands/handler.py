@@ -17,7 +17,8 @@ import click
 
 from saiken.commands._common import DATE
 from saiken.core import crypto, policy, yamlio
-from saiken.core.records import atomic_write, find_root
+from saiken.core.files import atomic_write
+from saiken.core.records import find_root
 from saiken.errors import SaikenError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")

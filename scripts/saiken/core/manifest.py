@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable
 
 from saiken.core import crypto
+from saiken.core.files import atomic_write
 from saiken.core.policy import recipient_fingerprint, recipients_hash
 
 MANIFEST_FILE = "records/manifest.yaml"
@@ -116,8 +117,6 @@ def load(root: Path) -> Manifest:
 
 
 def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> None:
-    from saiken.core.records import atomic_write  # records imports this module for its write hook
-
     path = root / MANIFEST_FILE
     data = manifest.text(keep).encode("utf-8")
     try:

@@ -119,7 +119,7 @@ class Policy:
 
 
 def check_contract(data: Any) -> None:
-    """policies/contract.yaml in the shape its readers need (evidence.Contract, documents, reports):
+    """policies/contract.yaml in the shape its readers need (saiken.core.contract, documents, reports):
     a ValidationError listing each misshapen entry. An absent entry is left to its reader's default."""
     problems: list[tuple[str, str]] = []
     if not isinstance(data, dict):

@@ -7,14 +7,13 @@ Writes are atomic: a temp file in the same folder, fsync, rename, fsync of the f
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from saiken.core import crypto, manifest, schema, yamlio
+from saiken.core.files import atomic_write
 from saiken.core.policy import Policy
 from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
 
@@ -42,26 +41,6 @@ def find_root(start: Path | None = None) -> Path:
             return folder
     raise SaikenError("記録リポジトリの中ではありません（policies/handlers.yaml が見つかりません）。",
                       hint="記録リポジトリに移動するか、`saiken init DIR` で作成してください。")
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write `data` to `path` so that a crash leaves either the old or the new file, never a mix."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 @dataclass

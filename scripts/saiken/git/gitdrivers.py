@@ -33,7 +33,8 @@ from typing import Any, BinaryIO
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from saiken.core import agefile, crypto, policy, yamlio
-from saiken.core.records import SUFFIX, Store, atomic_write, decrypt_text
+from saiken.core.files import atomic_write
+from saiken.core.records import SUFFIX, Store, decrypt_text
 from saiken.errors import SaikenError, ValidationError
 from saiken.git import gitio, merge3
 from saiken.redaction import shown

@@ -29,11 +29,12 @@ from typing import Any
 
 from saiken import wareki
 from saiken.casework import installments
-from saiken.core import bulk, crypto, yamlio
-from saiken.core.records import Store, atomic_write
+from saiken.core import bulk, crypto, policy, yamlio
+from saiken.core.files import atomic_write
+from saiken.core.records import Store
 from saiken.errors import SaikenError, os_reason
-from saiken.publishing import results
 
+AGGREGATES_FILE = "ledger/aggregates.yaml"
 NOT_ENTRUSTED = "受任前"
 HEADER = ("# 実績の集計（年度ごと）。`saiken report aggregates --write` が記録から作ります。\n"
           "# 個人情報・事案番号は含みません。公開（方針サイト・審議会報告）では、policies/publication.yaml の\n"
@@ -107,14 +108,14 @@ def compute(store: Store, identities: list[crypto.LoadedIdentity], year: int, as
 
 def merged(root: Path, entry: dict[str, Any]) -> str:
     """ledger/aggregates.yaml with `entry` in place of its fiscal year (comments and other years kept)."""
-    path = root / results.AGGREGATES_FILE
+    path = root / AGGREGATES_FILE
     doc: Any = None
     if path.is_file():
-        results.load_years(root)          # refuse to rewrite a file that is not in the expected form
-        doc = yamlio.rt_load(yamlio.decode(path.read_bytes(), where=results.AGGREGATES_FILE),
-                             where=results.AGGREGATES_FILE)
+        load_years(root)          # refuse to rewrite a file that is not in the expected form
+        doc = yamlio.rt_load(yamlio.decode(path.read_bytes(), where=AGGREGATES_FILE),
+                             where=AGGREGATES_FILE)
     if not isinstance(doc, dict):
-        doc = yamlio.rt_load(HEADER + "fiscal_years: []\n", where=results.AGGREGATES_FILE)
+        doc = yamlio.rt_load(HEADER + "fiscal_years: []\n", where=AGGREGATES_FILE)
     years = doc["fiscal_years"]
     old = next((i for i, y in enumerate(years) if y.get("fiscal_year") == entry["fiscal_year"]), None)
     if old is not None:
@@ -130,19 +131,49 @@ def merged(root: Path, entry: dict[str, Any]) -> str:
 def write(root: Path, entry: dict[str, Any]) -> Path:
     """Write atomically and read back through saiken.publishing.results; nothing is written on any error."""
     text = merged(root, entry)
-    probe = yamlio.fast_load(text, where=results.AGGREGATES_FILE)
+    probe = yamlio.fast_load(text, where=AGGREGATES_FILE)
     if not isinstance(probe, dict) or not isinstance(probe.get("fiscal_years"), list):
-        raise SaikenError("集計の書式を作れませんでした。", where=results.AGGREGATES_FILE)
-    path = root / results.AGGREGATES_FILE
+        raise SaikenError("集計の書式を作れませんでした。", where=AGGREGATES_FILE)
+    path = root / AGGREGATES_FILE
     try:
         path.parent.mkdir(exist_ok=True)
         atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
-        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=results.AGGREGATES_FILE) from None
-    results.load_years(root)
+        raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=AGGREGATES_FILE) from None
+    load_years(root)
     return path
 
 
 def render(entry: dict[str, Any]) -> str:
     """The entry as YAML, as it goes into the file."""
     return yamlio.rt_dump({"fiscal_years": [entry]})
+
+
+def load_years(root: Path) -> list[dict[str, Any]] | None:
+    if not (root / AGGREGATES_FILE).is_file():
+        return None
+    data = policy.load_yaml(root, AGGREGATES_FILE) or {}
+    years = data.get("fiscal_years") if isinstance(data, dict) else None
+    if not isinstance(years, list):
+        raise SaikenError("「fiscal_years」がありません。", where=AGGREGATES_FILE)
+    for n, y in enumerate(years):
+        where = f"{AGGREGATES_FILE}: fiscal_years[{n}]"
+        if not isinstance(y, dict) or not isinstance(y.get("fiscal_year"), int) or not isinstance(y.get("cases"), int):
+            raise SaikenError("各年度に fiscal_year（年）と cases（件数）が必要です。", where=where)
+        for key in ("assessed", "collected", "written_off"):
+            if y.get(key) is not None and not _count(y[key]):
+                raise SaikenError(f"{key} は 0 以上の整数（円）です（{y[key]}）。", where=where,
+                                  hint=_REMAKE)
+        by_status = y.get("by_status") or {}
+        if not isinstance(by_status, dict) or not all(_count(v) for v in by_status.values()):
+            raise SaikenError("by_status は「処理状況: 件数」のまとまりです。", where=where,
+                              hint=_REMAKE)
+    return sorted(years, key=lambda y: y["fiscal_year"])
+
+
+_REMAKE = (f"集計は手で直しません。`git checkout -- {AGGREGATES_FILE}` で戻すか、その年度を消してから "
+           "`saiken report aggregates --fy 年度 --write` で作り直してください。")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from saiken.checks.cache import CACHE_DIR
+from saiken.checks.evidence import media_out
 from saiken.core import crypto
+from saiken.core.contract import Contract
+from saiken.core.files import atomic_write
 from saiken.core.policy import Policy, recipient_fingerprint
-from saiken.core.records import RECORDS_DIR, SUFFIX, atomic_write
+from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import SaikenError
 from saiken.git import gitio
 from saiken.ledger import evidence
@@ -41,7 +44,7 @@ class Erased:
 
 
 def _ended(root: Path, as_of: dt.date) -> dt.date:
-    end = evidence.Contract.load(root).end
+    end = Contract.load(root).end
     if end is None:
         raise SaikenError("契約の終了日が決まっていないため、消去できません。", where="policies/contract.yaml",
                           hint="契約が終了したら policies/contract.yaml の end に終了日を書いてコミットしてください。")
@@ -53,7 +56,7 @@ def _ended(root: Path, as_of: dt.date) -> dt.date:
 
 def _ready(root: Path, as_of: dt.date) -> Policy:
     _ended(root, as_of)
-    out = evidence.media_out(root)
+    out = media_out(root)
     if out:
         raise SaikenError("返還されていない媒体があるため、消去できません: " + ", ".join(str(m.get("id")) for m in out) + "。",
                           where=evidence.rel("media"), hint="返還を確認したら `saiken ledger return --medium ID` で記録してください。")

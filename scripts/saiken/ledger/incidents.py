@@ -10,18 +10,19 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from saiken.checks.evidence import INCIDENT_RULES, incident_deadlines
+from saiken.core.files import atomic_write
 from saiken.core.policy import load_yaml
-from saiken.core.records import atomic_write
 from saiken.errors import SaikenError
 from saiken.ledger import evidence
 from saiken.wareki import wareki as to_wareki
 
-POLICY = evidence.INCIDENT_RULES
+POLICY = INCIDENT_RULES
 REPORTS_DIR = "ledger/incidents"
 
 
 def deadlines(root: Path, discovered: dt.date, wrongful: bool) -> tuple[dt.date, dt.date]:
-    return evidence.incident_deadlines(load_yaml(root, POLICY, {}), discovered, wrongful)
+    return incident_deadlines(load_yaml(root, POLICY, {}), discovered, wrongful)
 
 
 def new(root: Path, *, occurred: dt.date, discovered: dt.datetime, summary: str, cases: list[str],

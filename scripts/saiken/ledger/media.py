@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from saiken.core import crypto, yamlio
-from saiken.core.records import Store, atomic_write, check_case_id
+from saiken.core.files import atomic_write
+from saiken.core.records import Store, check_case_id
 from saiken.errors import SaikenError
 from saiken.ledger import evidence
 

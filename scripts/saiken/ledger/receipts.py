@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from saiken.core import policy, yamlio
-from saiken.core.records import atomic_write
+from saiken.core.files import atomic_write
 from saiken.errors import SaikenError
 from saiken.git import gitio
 from saiken.ledger.handovers import RECEIPTS_FILE, Handover, Receipt, read_history

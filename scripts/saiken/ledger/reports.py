@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from saiken.checks import evidence
+from saiken.core.contract import Contract, fy_label
 from saiken.core.policy import Policy
 from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.git import gitio
-from saiken.ledger import evidence
-from saiken.wareki import wareki
+from saiken.wareki import fiscal_year, wareki
 
 
 def _d(value: object) -> str:
@@ -54,8 +55,8 @@ def _handovers(root: Path, since: dt.date, until: dt.date) -> int | None:
 
 def handling_report(root: Path, as_of: dt.date) -> str:
     policy = Policy.load(root)
-    contract = evidence.Contract.load(root)
-    fy = evidence.fiscal_year(as_of)
+    contract = Contract.load(root)
+    fy = fiscal_year(as_of)
     since = max(dt.date(fy, 4, 1), contract.start) if contract.start else dt.date(fy, 4, 1)
     records = len(list((root / RECORDS_DIR).glob(f"*{SUFFIX}")))
     handovers = _handovers(root, since, as_of)
@@ -70,7 +71,7 @@ def handling_report(root: Path, as_of: dt.date) -> str:
     findings = evidence.findings(root, as_of)
     lines = [
         "# 個人情報の取扱状況報告", "",
-        f"基準日: {_d(as_of)}　対象期間: {_d(since)}〜{_d(as_of)}（{evidence.fy_label(fy)}）", "",
+        f"基準日: {_d(as_of)}　対象期間: {_d(since)}〜{_d(as_of)}（{fy_label(fy)}）", "",
         "特記事項14に基づき、個人情報の取扱状況を報告します（個人情報は含みません）。", "",
         "| 項目 | 状況 |", "|---|---|",
         f"| 保有する記録（事案） | {records} 件 |",

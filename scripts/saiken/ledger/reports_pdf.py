@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from saiken.core.records import atomic_write
+from saiken.core.files import atomic_write
 from saiken.errors import SaikenError, os_reason
 
 TEMPLATE = "evidence-report.typ"

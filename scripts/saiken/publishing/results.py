@@ -29,8 +29,8 @@ from typing import Any
 from saiken import wareki
 from saiken.core import policy
 from saiken.errors import SaikenError
+from saiken.ledger.aggregates import load_years
 
-AGGREGATES_FILE = "ledger/aggregates.yaml"
 PUBLICATION_FILE = "policies/publication.yaml"
 SUPPRESSED = "（秘匿）"
 DEFAULTS = {"min_cases": 5, "baseline_recovery_rate": 0.08}
@@ -52,36 +52,6 @@ def settings(root: Path) -> dict[str, Any]:
         raise SaikenError(f"baseline_recovery_rate は 0 から 1 までの小数です（8 % なら 0.08。今は {rate}）。",
                           where=PUBLICATION_FILE)
     return merged
-
-
-def load_years(root: Path) -> list[dict[str, Any]] | None:
-    if not (root / AGGREGATES_FILE).is_file():
-        return None
-    data = policy.load_yaml(root, AGGREGATES_FILE) or {}
-    years = data.get("fiscal_years") if isinstance(data, dict) else None
-    if not isinstance(years, list):
-        raise SaikenError("「fiscal_years」がありません。", where=AGGREGATES_FILE)
-    for n, y in enumerate(years):
-        where = f"{AGGREGATES_FILE}: fiscal_years[{n}]"
-        if not isinstance(y, dict) or not isinstance(y.get("fiscal_year"), int) or not isinstance(y.get("cases"), int):
-            raise SaikenError("各年度に fiscal_year（年）と cases（件数）が必要です。", where=where)
-        for key in ("assessed", "collected", "written_off"):
-            if y.get(key) is not None and not _count(y[key]):
-                raise SaikenError(f"{key} は 0 以上の整数（円）です（{y[key]}）。", where=where,
-                                  hint=_REMAKE)
-        by_status = y.get("by_status") or {}
-        if not isinstance(by_status, dict) or not all(_count(v) for v in by_status.values()):
-            raise SaikenError("by_status は「処理状況: 件数」のまとまりです。", where=where,
-                              hint=_REMAKE)
-    return sorted(years, key=lambda y: y["fiscal_year"])
-
-
-_REMAKE = (f"集計は手で直しません。`git checkout -- {AGGREGATES_FILE}` で戻すか、その年度を消してから "
-           "`saiken report aggregates --fy 年度 --write` で作り直してください。")
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def rate(year: dict[str, Any]) -> float | None:

@@ -2,7 +2,7 @@
 
 When the site is built, saiken's check runner – the same code path as `saiken check --all` – runs
 over the work tree **with no identity**, so no record is decrypted and nothing personal can reach
-the page, and the ledger's evidence due dates (`saiken.ledger.evidence.findings`) are added. Per term:
+the page, and the ledger's evidence due dates (`saiken.checks.evidence.findings`) are added. Per term:
 
     red    an error-level finding names the term, or evidence the term asks for is overdue
     amber  a warning names the term, or evidence is due and not recorded yet
@@ -20,13 +20,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from saiken.checks import ERROR, registry
+from saiken.checks import ERROR, evidence, registry
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES
 from saiken.checks.runner import check_worktree
 from saiken.errors import SaikenError
 from saiken.git import gitio
-from saiken.ledger import evidence
 from saiken.wareki import wareki
 
 GREEN, AMBER, RED = 0, 1, 2

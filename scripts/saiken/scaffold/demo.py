@@ -19,7 +19,8 @@ import yaml
 from faker import Faker
 
 from saiken.core import crypto, policy, yamlio
-from saiken.core.records import Store, atomic_write
+from saiken.core.files import atomic_write
+from saiken.core.records import Store
 from saiken.git import gitio
 from saiken.scaffold import skeleton
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
+from saiken.checks import evidence
 from saiken.core import crypto
 from saiken.core.policy import HANDLERS_FILE, Policy
 from saiken.errors import SaikenError
-from saiken.ledger import evidence
 
 EXPORTS_FILE = "ledger/exports.yaml"
 HEADER = """\

@@ -14,20 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from saiken import wareki
 from saiken.core import policy
 from saiken.errors import SaikenError, os_reason
+from saiken.ledger.aggregates import AGGREGATES_FILE
 from saiken.publishing import results
+from saiken.publishing.council.blocks import Block, Cell
 
 REPORT_FILE = "policies/council-report.yaml"
 TERMS_FILE = "policies/special-terms.yaml"
-
-# A table cell: paragraphs (str) and unnumbered lists (list[str]; the seed writes numbers as text).
-Cell = list[Union[str, list[str]]]
 
 # The form's row labels, as the seed prints them.
 BUSINESS_ROWS = (("事業名", "name"), ("担当課", "section"), ("目的", "purpose"), ("対象者", "subjects"))
@@ -43,15 +42,6 @@ ENTRUSTMENT_LABELS = {
     "ward_measures": "委託にあたり区が行う情報保護対策",
     "contractor_measures": "受託事業者に行わせる情報保護対策",
 }
-
-
-@dataclass
-class Block:
-    """One piece of the document: kind is title | heading | para | table | pagebreak | image."""
-
-    kind: str
-    text: str = ""
-    rows: list[tuple[str, Cell]] = field(default_factory=list)
 
 
 _KIND_WORDS = {str: "文字列", int: "整数（西暦の年）", list: "「- 」で始まる一覧", dict: "「キー: 値」のまとまり"}
@@ -219,7 +209,7 @@ def results_blocks(root: Path) -> list[Block]:
     table = results.table(root)
     blocks = [Block("heading", "年度ごとの実績")]
     if table is None:
-        return blocks + [Block("para", f"（{results.AGGREGATES_FILE} がないため、実績を載せられません。）")]
+        return blocks + [Block("para", f"（{AGGREGATES_FILE} がないため、実績を載せられません。）")]
     header, *rows = table.rows
     cells = [(r[0], [" / ".join(f"{h}: {v}" for h, v in zip(header[1:], r[1:]))]) for r in rows]
     return blocks + [Block("table", rows=cells), Block("para", table.note)]

@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from saiken.publishing.council import Block, Cell
+from saiken.publishing.council.blocks import Block, Cell
 
 EAST_ASIAN_FONT = "ＭＳ 明朝"
 WIDTHS = (Mm(45), Mm(125))

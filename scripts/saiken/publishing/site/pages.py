@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from saiken.ledger.aggregates import AGGREGATES_FILE
 from saiken.publishing import council, results, term_status
-from saiken.ledger import evidence
 from saiken.core import policy
+from saiken.core.contract import Contract, fy_end
 from saiken import wareki
 
 FOLDER = "policy"            # generated pages live under docs' policy/ (never written to disk)
@@ -93,8 +94,8 @@ def evidence_lines(root: Path, item: dict[str, Any], today: dt.date) -> list[ter
         state = ("記録なし" if last is None else f"今年度実施済み（{when}）" if wareki.fiscal_year(today) in done
                  else f"今年度の記録なし（{when}）")
         out = [term_status.Line(term_status.GREEN, f"`{rel}` {state}")]
-        return out + [term_status.due_line(rel, evidence.fy_end(y), today)
-                      for y in evidence.Contract.load(root).fiscal_years(today) if y not in done]
+        return out + [term_status.due_line(rel, fy_end(y), today)
+                      for y in Contract.load(root).fiscal_years(today) if y not in done]
     if entries is None:
         return [term_status.Line(term_status.GREEN, f"`{rel}` 記録ファイルなし（{DUE.get(due, due)}）")]
     count = f"{len(entries)}件、{when}" if entries else f"記録なし、{DUE.get(due, due)}"
@@ -247,7 +248,7 @@ def results_page(root: Path) -> str:
     head = ["# 実績", ""]
     money, status = results.table(root), results.status_table(root)
     if money is None or status is None:
-        return "\n".join(head + [f"{results.AGGREGATES_FILE} がまだないため、実績はありません。", ""])
+        return "\n".join(head + [f"{AGGREGATES_FILE} がまだないため、実績はありません。", ""])
     return "\n".join(head + ["## 収入の状況", "", _wide(_table(money.rows[0], money.rows[1:]), "saiken-results"), "",
                              money.note, "", "![年度別の収入率（破線は委託前の平均回収率）](results-chart.svg)", "",
                              "## 状況別の件数", "", _wide(_table(status.rows[0], status.rows[1:]), "saiken-results"), "",
