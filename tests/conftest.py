@@ -15,7 +15,9 @@ from saiken.core import crypto
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED = ROOT.parent / "shared"
+# Public data the tests need, vendored with its licence: the source document and the age test vectors
+DATA = Path(__file__).resolve().parent / "data"
+SEED_FILE = DATA / "seed" / "000_a62ec0abcc0c0428.txt"
 VENV_BIN = Path(sys.executable).parent
 
 

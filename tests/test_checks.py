@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordsRepo
+from conftest import SEED_FILE, RecordsRepo
 from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
@@ -25,8 +25,7 @@ from saiken.checks.runner import run
 from saiken.core import agefile, crypto, manifest
 from saiken.core.policy import Policy
 
-SEED = next(p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt" for p in Path(__file__).resolve().parents
-            if (p / "shared" / "seed" / "000_a62ec0abcc0c0428.txt").is_file())
+SEED = SEED_FILE
 
 # 架空の人物（テスト用）
 FAMILY, GIVEN, FAMILY_KANA, GIVEN_KANA = "試験谷", "星子", "シケンダニ", "ホシコ"

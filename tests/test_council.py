@@ -12,9 +12,9 @@ import docx
 import pypdf
 import pytest
 
-from conftest import ROOT, SHARED, VENV_BIN
+from conftest import ROOT, SEED_FILE, VENV_BIN
 
-SEED = SHARED / "seed" / "000_a62ec0abcc0c0428.txt"
+SEED = SEED_FILE
 ANNEX_MARK = "特記事項"
 
 
