@@ -49,7 +49,7 @@ def _load() -> tuple[Path, Path, Any]:
 def _save(path: Path, doc: Any) -> None:
     """Check the edited list as every command reads it, then replace the file atomically."""
     text = yamlio.rt_dump(doc)
-    data = yamlio.fast_load(text, where=FILE, allow_aliases=True) or {}
+    data = yamlio.fast_load(text, where=FILE, what=yamlio.RULES) or {}
     handlers = policy.handlers_from_data(data)
     for h in handlers:
         h.recipient  # noqa: B018 - raises a clear error for a key we could not encrypt to
