@@ -104,7 +104,7 @@ def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     cwd = Path.cwd()
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
     root = cwd if bare else gitio.toplevel(cwd)
-    reports = hooks.check_commits(root, hooks.range_args(rev_range, root),
+    reports = hooks.check_commits(root, hooks.range_args(rev_range, root), base=hooks.range_base(rev_range, root),
                                   cache_dir=None if no_cache or bare else root / CACHE_DIR)
     click.echo(hooks.render(reports, redact))
     if hooks.errors(reports):
