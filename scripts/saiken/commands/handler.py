@@ -21,6 +21,7 @@ from saiken.core import crypto, policy, sshkey, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import find_root
 from saiken.errors import SaikenError
+from saiken.git import signing
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -106,14 +107,26 @@ def handler() -> None:
 
 @handler.command("list")
 @click.option("--active", "active_only", is_flag=True, help="有効な取扱者だけを表示します。")
-def list_(active_only: bool) -> None:
+@click.option("--allowed-signers", is_flag=True,
+              help="規則の変更に署名できる取扱者（署名鍵のある有効な甲の取扱者）を、git の allowed-signers の形で表示します。")
+def list_(active_only: bool, allowed_signers: bool) -> None:
     """指定されている取扱者の一覧を表示します（ID・甲乙・役割・状態・氏名・鍵の種類・鍵の指紋）。
+
+    --allowed-signers は、git で署名を確かめるためのファイル（gpg.ssh.allowedSignersFile）の中身です。
+    ファイルに書き出して `git config gpg.ssh.allowedSignersFile ファイル` と設定すると、
+    `git log --show-signature` で誰の署名かが表示されます。
 
     \b
     例:
       saiken handler list
       saiken handler list --active
+      saiken handler list --allowed-signers
     """
+    if allowed_signers:
+        handlers = policy.load_handlers(find_root())
+        click.echo(signing.allowed_signers((h.id, h.signing_key) for h in handlers
+                                           if h.may_sign_rules and h.signing_key), nl=False)
+        return
     for h in policy.load_handlers(find_root()):
         if active_only and not h.active:
             continue

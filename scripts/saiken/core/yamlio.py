@@ -175,6 +175,9 @@ def _rt() -> Any:
     y.width = 4096
     y.allow_unicode = True
     y.indent(mapping=2, sequence=4, offset=2)
+    # one object in two places (a date given to two fields) is written out twice, never as an
+    # anchor and alias: every reader refuses those (refuse_anchors)
+    y.representer.ignore_aliases = lambda data: True
     return y
 
 
