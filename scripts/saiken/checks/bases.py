@@ -84,21 +84,22 @@ def protected_branch(side: Side) -> tuple[str, str | None]:
 def plan_push(side: Side, updates: list[tuple[str, str, str]]) -> tuple[list[Plan], list[Finding]]:
     """The plan for each (old, new, ref) a push updates, and the updates refused outright."""
     name, tip = protected_branch(side)
-    commits = {ref: None if gitio.is_zero(new) else gitio.resolve_commit(side.cwd, new) for _, new, ref in updates}
+    commits = [None if gitio.is_zero(new) else gitio.resolve_commit(side.cwd, new) for _, new, _ in updates]
+    refs = [ref for _, _, ref in updates]
     if tip is None and not side.has_branches():  # the first push: the branch its own rules name
-        name = next((ref[len("refs/heads/"):] for ref, c in commits.items() if c is not None
+        name = next((ref[len("refs/heads/"):] for ref, c in zip(refs, commits) if c is not None
                      and ref == "refs/heads/" + branch_named(side.cwd, c)), name)
     protected_ref = "refs/heads/" + name
+    created = next((c for ref, c in zip(refs, commits) if ref == protected_ref and c is not None), None)
     plans: list[Plan] = []
     refused: list[Finding] = []
-    for old, _new, ref in updates:
-        commit = commits[ref]
+    for (old, _new, ref), commit in zip(updates, commits):
         if ref == protected_ref:
             plan, why = _protected(side, old, commit, ref, tip)
         elif commit is None:
             continue  # a deletion, or no commit (a tag of a tree): nothing to judge here
         else:
-            plan, why = _other(side, commit, ref, tip or commits.get(protected_ref), protected_ref)
+            plan, why = _other(side, commit, ref, tip or created, protected_ref)
         if plan is not None:
             plans.append(plan)
         if why is not None:
