@@ -169,9 +169,11 @@ def _reader(cwd: Path, rules: Rules, tree: dict[str, str]):  # type: ignore[no-u
 def _record_sources(cwd: Path, trees: Trees, changed: dict[str, dict[str, str]]) -> list[FileInput]:
     """Every record a commit message of the range must not name a party of: those of the trees the
     range starts from and every record the range adds or changes (read only if a check asks)."""
-    wanted: dict[tuple[str, str], None] = {}
+    before: dict[tuple[str, str], None] = {}
     for parent in trees.outside_parents():
-        wanted.update(((p, oid), None) for p, oid in trees.of(parent).items() if is_record_path(p))
+        before.update(((p, oid), None) for p, oid in trees.of(parent).items() if is_record_path(p))
+    new: dict[tuple[str, str], None] = {}
     for paths in changed.values():
-        wanted.update(((p, oid), None) for p, oid in paths.items() if is_record_path(p))
-    return lazy_files(cwd, list(wanted))
+        new.update(((p, oid), None) for p, oid in paths.items() if is_record_path(p) and (p, oid) not in before)
+    # two batches: opening the range's few new records must not read the 10,000 it started from
+    return lazy_files(cwd, list(before)) + lazy_files(cwd, list(new))

@@ -119,7 +119,7 @@ def _quick(inp: CheckInput, cache: TermCache, known: dict[str, list[list[object]
             all(content_id(f) in memo[2] for f in inp.files if is_record_path(f.path)):
         return memo[3]  # type: ignore[no-any-return]
     records = list({content_id(f): f for f in [*sources, *_records(inp)]}.values())
-    quick = cache.quick(records, known, staff) or cache.fresh(records, inp.max_bytes, known, staff)
+    quick = cache.quick(records, known, staff, inp.max_bytes) or cache.fresh(records, inp.max_bytes, known, staff)
     inp.ctx.shared[_QUICK_MEMO] = (staff, sources, {content_id(f) for f in records}, quick)
     return quick
 
