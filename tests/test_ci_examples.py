@@ -132,6 +132,16 @@ def test_forgejo_job_refuses_the_same_push_and_leaves_no_key_behind(pushed: tupl
     assert first.returncode == 0, first.stdout + first.stderr  # a new branch: from its merge base with main
 
 
+def _commit_push_and_run(repo: RecordsRepo, bare: Path, tmp_path: Path, job, before: str,  # type: ignore[no-untyped-def]
+                         message: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """Commit everything with the hooks skipped, push it to main, and run the CI job on it."""
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", message)
+    repo.git("push", "-q", "origin", "main")
+    sha = repo.git("rev-parse", "HEAD").strip()
+    return sha, job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
+
+
 @pytest.mark.parametrize("job", [_gitlab, _forgejo], ids=["gitlab", "forgejo"])
 def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple[RecordsRepo, Path],
                                                                     tmp_path: Path, job) -> None:  # type: ignore[no-untyped-def]
@@ -143,11 +153,7 @@ def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple
     add_leaks(repo)
     local = repo.saiken("check", "--all")
     assert "（1990-02-30）" in local.stdout  # the handler's terminal quotes: the secrets are there to leak
-    repo.git("add", "-A")
-    repo.git("commit", "-q", "--no-verify", "-m", "事案 C-LEAK0001 を登録")
-    repo.git("push", "-q", "origin", "main")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    proc = job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
+    sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-LEAK0001 を登録")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     log = proc.stdout + proc.stderr
     assert_redacted(log)
@@ -176,11 +182,7 @@ def test_ci_job_judges_a_push_by_the_rules_before_it(pushed: tuple[RecordsRepo, 
     lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("前科, ", ""), encoding="utf-8")
     repo.git("commit", "-q", "--no-verify", "-am", "語彙の整理")
     repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000009", "前科あり"), check=True)
-    repo.git("add", "-A")
-    repo.git("commit", "-q", "--no-verify", "-m", "事案 C-CI000009 を登録")
-    repo.git("push", "-q", "origin", "main")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    proc = job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
+    sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-CI000009 を登録")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "ERROR [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in proc.stdout
     assert f"コミット {sha[:10]}: ERROR [prohibited] 特記事項5 records/C-CI000009.yaml.age" in proc.stdout

@@ -10,7 +10,6 @@ who may sign, and the same change is accepted once kou-01 signs it. Every person
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_checks import FAMILY, GIVEN, case_yaml
 
-from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
+from conftest import VENV_BIN, RecordsRepo, _base_env, full_records_repo
 
 KOU_EMAIL = "kou-01@example.invalid"
 BOMB = "scan: [ledger/, docs/]\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -85,16 +84,8 @@ def documented_hook(bare: Path, identity: Path | None) -> None:
 @pytest.fixture(scope="module")
 def ward(tmp_path_factory: pytest.TempPathFactory) -> Ward:
     tmp = tmp_path_factory.mktemp("trust")
-    root = tmp / "repo"
-    (root / "policies").mkdir(parents=True)
-    for path in sorted((ROOT / "policies").glob("*.yaml")):
-        shutil.copy(path, root / "policies" / path.name)
-    shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
-    repo = RecordsRepo(root, _base_env(tmp), Path(), "")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=repo.env)
+    repo = full_records_repo(tmp)
     keys = {name: ssh_key(tmp, name) for name in ("kou-01", "kou-02", "otsu-01", "stranger")}
-    repo.identity, repo.public = repo.add_handler("otsu-01", role="取扱責任者")
-    repo.env["SAIKEN_IDENTITY"] = str(repo.identity)
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
     repo.add_handler("kou-02", org="甲", role="取扱者")
     for name in ("kou-01", "kou-02", "otsu-01"):

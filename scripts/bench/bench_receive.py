@@ -34,17 +34,11 @@ from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import SAIKEN, make_repo, record_text, run_timed  # noqa: E402
+from bench_hooks import timed as must  # noqa: E402  (exits on failure)
 from saiken.core import crypto, manifest, policy  # noqa: E402
 
 EMAIL = "otsu-01@example.invalid"
 WARD_EMAIL = "kou-01@example.invalid"
-
-
-def must(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
-    wall, cpu, proc = run_timed(list(args), root, env)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return wall, cpu
 
 
 def signing_key(base: Path) -> tuple[Path, str]:
