@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # fonts-ipaexfont-mincho: the 明朝 font embedded in documents (saiken doc); IPAex Gothic comes with pip.
-debs=(age git python3-venv vim-tiny fonts-ipaexfont-mincho)
+# openssh-client: ssh-keygen, which git runs to make and verify the signatures on changes to the rules.
+debs=(age git python3-venv vim-tiny openssh-client fonts-ipaexfont-mincho)
 # poppler-utils: pdftoppm renders document pages to PNG; chromium: screenshots of the policy site;
 # libreoffice-writer-nogui: opens the council report's DOCX; fonts-ipaexfont-gothic: glyphs for both.
-[ "${1:-}" = "--test" ] && debs+=(tmux vim openssh-client poppler-utils chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
+[ "${1:-}" = "--test" ] && debs+=(tmux vim poppler-utils chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
 
 missing=()
 for pkg in "${debs[@]}"; do

@@ -99,6 +99,22 @@ def make_records_repo(tmp: Path, policies: tuple[str, ...] = CHECK_POLICIES) -> 
     return repo
 
 
+def full_records_repo(tmp: Path) -> RecordsRepo:
+    """A records repository at tmp/repo with every policy of saiken and its .pre-commit-config.yaml,
+    git initialised on main and otsu-01 (取扱責任者) designated, whose key is SAIKEN_IDENTITY; nothing
+    committed yet."""
+    root = tmp / "repo"
+    (root / "policies").mkdir(parents=True)
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        shutil.copy(path, root / "policies" / path.name)
+    shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
+    repo = RecordsRepo(root, _base_env(tmp), Path(), "")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=repo.env)
+    repo.identity, repo.public = repo.add_handler("otsu-01", role="取扱責任者")
+    repo.env["SAIKEN_IDENTITY"] = str(repo.identity)
+    return repo
+
+
 @pytest.fixture
 def records_repo(tmp_path: Path) -> RecordsRepo:
     return make_records_repo(tmp_path)

@@ -67,21 +67,22 @@ def _checkout(bare: Path, sha: str, folder: Path, env: dict[str, str]) -> Path:
     return folder
 
 
-def _gitlab(work: Path, env: dict[str, str], before: str, sha: str) -> subprocess.CompletedProcess[str]:
+def _gitlab(work: Path, env: dict[str, str], before: str, sha: str, branch: str = "main") -> subprocess.CompletedProcess[str]:
     job = yaml.safe_load((ROOT / "docs" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))["saiken-check"]
     setup = [line for line in job["before_script"] if not line.startswith(("apt-get", "python3 -m venv", "/opt/saiken/bin/pip"))]
     assert len(setup) == len(job["before_script"]) - 3  # only the installation is left out
     variables = {"CI": "true", "GITLAB_CI": "true", "CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": sha,
-                 "CI_DEFAULT_BRANCH": "main", "CI_PIPELINE_SOURCE": "push", "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
+                 "CI_COMMIT_BRANCH": branch, "CI_DEFAULT_BRANCH": "main", "CI_PIPELINE_SOURCE": "push",
+                 "SAIKEN_IDENTITY_FILE": env["SAIKEN_IDENTITY"]}
     return _step("\n".join([*setup, *job["script"]]), work, env, variables)
 
 
-def _forgejo(work: Path, env: dict[str, str], before: str, after: str) -> subprocess.CompletedProcess[str]:
+def _forgejo(work: Path, env: dict[str, str], before: str, after: str, ref: str = "refs/heads/main") -> subprocess.CompletedProcess[str]:
     flow = yaml.safe_load((ROOT / "docs" / "ci" / "forgejo-actions.yml").read_text(encoding="utf-8"))
     step = next(s for s in flow["jobs"]["saiken-check"]["steps"] if "BEFORE" in (s.get("env") or {}))
     variables = {"CI": "true", "GITHUB_ACTIONS": "true",
                  "SAIKEN_IDENTITY_KEY": Path(env["SAIKEN_IDENTITY"]).read_text(encoding="utf-8"),
-                 "BEFORE": before, "AFTER": after}
+                 "BEFORE": before, "AFTER": after, "REF": ref, "PROTECTED": "main"}
     return _step(step["run"], work, env, variables)
 
 
@@ -115,7 +116,7 @@ def test_gitlab_job_on_a_new_branch_checks_what_the_default_branch_lacks(pushed:
     repo, bare = pushed
     repo.git("switch", "-q", "-c", "topic")
     _, sha, work = _push_violation(repo, bare, tmp_path / "ci", "topic")
-    proc = _gitlab(work, repo.env, ZERO, sha)
+    proc = _gitlab(work, repo.env, ZERO, sha, "topic")
     assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
     assert "検査したコミット 2 件" in proc.stdout  # not the whole history: only what main lacks
 
@@ -127,8 +128,18 @@ def test_forgejo_job_refuses_the_same_push_and_leaves_no_key_behind(pushed: tupl
     proc = _forgejo(work, repo.env, before, after)
     assert proc.returncode == 1 and "[plaintext]" in proc.stdout, proc.stdout + proc.stderr
     assert not Path("/dev/shm/saiken.key").exists()
-    first = _forgejo(work, repo.env, ZERO, repo.git("rev-parse", "HEAD~2").strip())  # a new branch: its whole history
-    assert first.returncode == 0, first.stdout + first.stderr
+    first = _forgejo(work, repo.env, ZERO, repo.git("rev-parse", "HEAD~2").strip(), "refs/heads/topic")
+    assert first.returncode == 0, first.stdout + first.stderr  # a new branch: from its merge base with main
+
+
+def _commit_push_and_run(repo: RecordsRepo, bare: Path, tmp_path: Path, job, before: str,  # type: ignore[no-untyped-def]
+                         message: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """Commit everything with the hooks skipped, push it to main, and run the CI job on it."""
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", message)
+    repo.git("push", "-q", "origin", "main")
+    sha = repo.git("rev-parse", "HEAD").strip()
+    return sha, job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
 
 
 @pytest.mark.parametrize("job", [_gitlab, _forgejo], ids=["gitlab", "forgejo"])
@@ -142,11 +153,7 @@ def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple
     add_leaks(repo)
     local = repo.saiken("check", "--all")
     assert "（1990-02-30）" in local.stdout  # the handler's terminal quotes: the secrets are there to leak
-    repo.git("add", "-A")
-    repo.git("commit", "-q", "--no-verify", "-m", "事案 C-LEAK0001 を登録")
-    repo.git("push", "-q", "origin", "main")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    proc = job(_checkout(bare, sha, tmp_path / "ci", repo.env), repo.env, before, sha)
+    sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-LEAK0001 を登録")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     log = proc.stdout + proc.stderr
     assert_redacted(log)
@@ -154,3 +161,28 @@ def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple
     if job is _forgejo:  # its step runs --all after a failed --range; GitLab stops at the first failing line
         assert "検査したファイル" in log
     assert not any(s in log for s in SECRETS)
+
+
+@pytest.mark.parametrize("job", [_gitlab, _forgejo], ids=["gitlab", "forgejo"])
+def test_ci_job_judges_a_push_by_the_rules_before_it(pushed: tuple[RecordsRepo, Path], tmp_path: Path,
+                                                       job) -> None:  # type: ignore[no-untyped-def]
+    """A push that weakens the lexicon and then adds a record the weaker lexicon lets through: the
+    job judges the record by the rules the push started from, and refuses the unsigned change."""
+    repo, bare = pushed
+    key = tmp_path / "kou-01-signing"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    repo.saiken("handler", "signing-key", "kou-01", "--key", key.with_name(key.name + ".pub").read_text(), check=True)
+    repo.git("commit", "-q", "-am", "甲の取扱責任者を指定")  # no ward signer before it: let in unsigned
+    repo.saiken("rekey", check=True)
+    repo.git("commit", "-q", "-am", "宛先の更新")
+    repo.git("push", "-q", "origin", "main")
+    before = repo.git("rev-parse", "HEAD").strip()
+    lexicon = repo.root / "policies" / "prohibited-categories.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("前科, ", ""), encoding="utf-8")
+    repo.git("commit", "-q", "--no-verify", "-am", "語彙の整理")
+    repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000009", "前科あり"), check=True)
+    sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-CI000009 を登録")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "ERROR [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in proc.stdout
+    assert f"コミット {sha[:10]}: ERROR [prohibited] 特記事項5 records/C-CI000009.yaml.age" in proc.stdout

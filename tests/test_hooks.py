@@ -7,7 +7,6 @@ as it found it. Every person here is fictional (架空).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from test_checks import FAMILY, GIVEN, case_yaml
 from test_redaction import add_leaks, assert_redacted
 
-from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
+from conftest import VENV_BIN, RecordsRepo, _base_env, full_records_repo
 
 
 def git(repo: RecordsRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,15 +38,8 @@ def make_bare(folder: Path, repo: RecordsRepo) -> Path:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     tmp = tmp_path_factory.mktemp("hooks")
-    root = tmp / "repo"
-    (root / "policies").mkdir(parents=True)
-    for path in sorted((ROOT / "policies").glob("*.yaml")):
-        shutil.copy(path, root / "policies" / path.name)
-    shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
-    r = RecordsRepo(root, _base_env(tmp), Path(), "")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=r.env)
-    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
-    r.env["SAIKEN_IDENTITY"] = str(r.identity)
+    r = full_records_repo(tmp)
+    root = r.root
     bare = make_bare(tmp / "designated.git", r)
     (root / "policies" / "remotes.yaml").write_text(
         f"# 指定された送信先（テスト用）\nremotes:\n  - url: \"{tmp}/designated*.git\"\n", encoding="utf-8")

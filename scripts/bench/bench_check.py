@@ -60,7 +60,9 @@ history:
 """
 
 
-def make_repo(root: Path, n: int) -> Path:
+def make_repo(root: Path, n: int, more_handlers: str = "", also_to: tuple[str, ...] = ()) -> Path:
+    """N records encrypted to a new identity (returned) of otsu-01 and to `also_to`, the public keys
+    of the handlers in `more_handlers` (lines of policies/handlers.yaml)."""
     (root / "policies").mkdir(parents=True)
     (root / "records").mkdir()
     for p in (ROOT / "policies").glob("*.yaml"):
@@ -71,16 +73,16 @@ def make_repo(root: Path, n: int) -> Path:
     key.chmod(0o600)
     (root / "policies" / "handlers.yaml").write_text(
         f"handlers:\n  - {{id: otsu-01, name: 架空 太郎, organisation: 乙, role: 取扱責任者, public_key: {public},"
-        " designated: 2021-04-01, active: true}\n", encoding="utf-8")
+        " designated: 2021-04-01, active: true}\n" + more_handlers, encoding="utf-8")
     (root / ".gitignore").write_text(".saiken-cache/\n")
     fake = Faker("ja_JP")
     Faker.seed(1)
     random.seed(1)
-    recipient = x25519.Recipient.from_str(public)
-    keys = [crypto.RecipientKey.parse(public)]
+    recipients = [x25519.Recipient.from_str(k) for k in (public, *also_to)]
+    keys = [crypto.RecipientKey.parse(k) for k in (public, *also_to)]
     book = manifest.Manifest({}, [])
     for i in range(n):
-        data = pyrage.encrypt(record_text(i, fake).encode(), [recipient])
+        data = pyrage.encrypt(record_text(i, fake).encode(), recipients)
         (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(data)
         book.set(f"C-B{i:07d}", manifest.entry(data, keys))
     manifest.save(root, book)  # as saiken writes records: each one's recipients in records/manifest.yaml

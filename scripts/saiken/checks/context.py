@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from saiken.checks import FileInput
+from saiken.checks import FileInput, Finding
 from saiken.core import crypto, yamlio
 from saiken.core.policy import Policy, parse_yaml
 from saiken.core.records import RECORDS_DIR, SUFFIX
@@ -39,6 +39,12 @@ def worktree_reader(root: Path) -> Reader:
     return read
 
 
+def is_rule_file(path: str) -> bool:
+    """A file the rules are read from (policies/, the consents of 甲): a check reads it from the
+    trusted rules of its Context, never from the change under judgement (saiken.checks.trust)."""
+    return path.startswith("policies/") or path == CONSENTS_FILE
+
+
 def is_record_path(path: str) -> bool:
     return path.startswith(RECORDS_DIR + "/") and path.endswith(SUFFIX)
 
@@ -60,6 +66,10 @@ class Context:
     # (a commit message is checked against every record the runner can open).
     record_sources: list[FileInput] = field(default_factory=list)
     as_of: dt.date | None = None  # the date evidence is judged on (default: today)
+    # what the trusted base says of this commit's own change to the rules (check "rules")
+    rule_findings: list[Finding] = field(default_factory=list)
+    # what the checks of one run may keep for the next commit of the same range (derived data only)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,7 +137,10 @@ class CheckInput:
         return self._opened.pop(f.path, None)
 
     def raw(self, rel: str) -> bytes | None:
-        """A file of the tree under check: the version among the files wins over the tree's."""
+        """A file of the tree under check: the version among the files wins over the tree's –
+        except for a file of the rules, which always comes from the Context's (trusted) rules."""
+        if is_rule_file(rel):
+            return self.ctx.read(rel)
         if "by_path" not in self.memo:
             self.memo["by_path"] = {f.path: f for f in self.files}
         f = self.memo["by_path"].get(rel)

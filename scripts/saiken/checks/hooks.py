@@ -4,51 +4,33 @@ Every hook ends in the one runner (saiken.checks.runner.run) over FileInputs:
     pre-commit   the staged blobs (only what the commit changes), policies from the index
     commit-msg   the message and the author (`git var GIT_AUTHOR_IDENT`), with the staged blobs
     pre-push     every commit not yet on the remote, one by one, and the remote's URL (term 6)
-    pre-receive  every pushed commit, in a bare repository: files, message, author and the
-                 policies all come from the pushed commits themselves (client hooks can be
-                 skipped with --no-verify; this one cannot)
-A commit range is read with one rev-list, one diff-tree and one cat-file for all commits (plus
-one ls-tree per commit for its policies), so a file added and removed again inside one push is
-still seen in the commit that added it.
+    pre-receive  every pushed commit, in a bare repository (client hooks can be skipped with
+                 --no-verify; this one cannot)
+A pushed range is judged by the rules of its trusted base – the protected branch's previous tip,
+or a merge base with it (saiken.checks.bases) – and the signed changes since (saiken.checks.trust),
+never by rules the push itself brings; saiken.checks.commits walks its commits.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from saiken import redaction
-from saiken.checks import FileInput, Finding
+from saiken.checks import Finding, bases
+from saiken.checks.commits import CommitReport, check_commits, identities
+from saiken.checks.context import Context
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
-from saiken.core import crypto
+from saiken.checks.trust import Rules
 from saiken.core.records import RECORDS_DIR
 from saiken.errors import SaikenError
 from saiken.git import gitio
 
+__all__ = ["CommitReport", "check_commits", "identities"]  # where the range checks were first
+
 MESSAGE_CHECKS = ("pii_outside", "author")
-
-
-@dataclass
-class CommitReport:
-    """The findings of one commit (or of the push itself: commit None)."""
-
-    commit: str | None
-    report: Report
-
-    def lines(self, redact: bool = False) -> list[str]:
-        label = f"コミット {self.commit[:10]}: " if self.commit else ""
-        return [label + f.render(redact) for f in self.report.findings]
-
-
-def identities() -> list[crypto.LoadedIdentity]:
-    """The runner's identities when it has any; checks without them still look at what they can."""
-    if not os.environ.get(crypto.ENV_IDENTITY) and not crypto.default_identity_path().exists():
-        return []
-    return crypto.load_identities()
 
 
 def author_ident(cwd: Path) -> str:
@@ -130,31 +112,6 @@ def _wipe_message(root: Path, path: Path) -> bool:
 
 # --- commit ranges (check --range, pre-push, pre-receive) -----------------------------------------
 
-def check_commits(cwd: Path, rev_args: list[str], *, cache_dir: Path | None = None,
-                  seen: set[str] | None = None) -> list[CommitReport]:
-    """Check every commit `git rev-list rev_args` names: the files it added or changed, its message
-    and author, against the policies of its own tree."""
-    commits = [c for c in gitio.rev_list(cwd, rev_args) if seen is None or c[0] not in seen]
-    if seen is not None:
-        seen.update(c[0] for c in commits)
-    changed = gitio.changed_blobs(cwd, commits)
-    wanted = [c[0] for c in commits] + sorted({oid for paths in changed.values() for oid in paths.values()})
-    objects = dict(gitio.cat_blobs(cwd, wanted))
-    ids = identities()
-    out = []
-    for c in commits:
-        raw = objects.get(c[0])
-        if raw is None:
-            raise SaikenError(f"コミット {c[0]} を読めません。", hint="git fsck で確認してください。")
-        author, message = gitio.parse_commit(raw)
-        files = [FileInput(p, objects[oid], oid) for p, oid in sorted(changed.get(c[0], {}).items())
-                 if objects.get(oid) is not None]
-        ctx = tree_context(cwd, gitio.tree_entries(cwd, c[0]), ids, files, commit_message=message, author=author)
-        ctx.message_committed = True
-        out.append(CommitReport(c[0], run(files, ctx, cache_dir=cache_dir)))
-    return out
-
-
 def range_args(spec: str, cwd: Path) -> list[str]:
     """`OLD..NEW` (or one commit: its whole history) as rev-list arguments; OLD may be git's zero id.
     A name that is no commit in `cwd` is refused here, in Japanese, rather than by git's rev-list."""
@@ -173,37 +130,54 @@ def range_args(spec: str, cwd: Path) -> list[str]:
     return [f"{old}..{new or 'HEAD'}"]
 
 
-def check_remote(cwd: Path, tip: str, url: str) -> CommitReport | None:
-    """The remote a push goes to, against policies/remotes.yaml of the pushed tip (term 6).
-    A tree without records/ (saiken's own source) is not a records repository: not judged."""
-    entries = gitio.tree_entries(cwd, tip)
-    if not any(p.startswith(RECORDS_DIR + "/") for p in entries):
+def range_base(spec: str, cwd: Path) -> str | None:
+    """The trusted base of `OLD..NEW`: OLD, whose rules judge the range; None when the range has no
+    OLD (its own beginning is trusted, as on a first push)."""
+    old, sep, _ = spec.partition("..")
+    if not sep or not old or gitio.is_zero(old):
         return None
-    ctx = tree_context(cwd, entries, [], [])
+    return gitio.resolve_commit(cwd, old)
+
+
+def check_remote(cwd: Path, rules: Rules, tip: str, url: str) -> CommitReport | None:
+    """The remote a push goes to, against policies/remotes.yaml of the rules in force at the pushed
+    tip (term 6). A tree without records/ (saiken's own source) is not a records repository."""
+    if not gitio.run(["ls-tree", tip, "--", RECORDS_DIR], cwd).strip():
+        return None
+    ctx = Context(rules.policy, rules.read)
     ctx.remote = url
     return CommitReport(None, run([], ctx, only=("remote",)))
 
 
 # --- push hooks -------------------------------------------------------------------------------
 
+def check_push(cwd: Path, side: bases.Side, updates: list[tuple[str, str, str]], cache_dir: Path | None,
+               *, url: str | None = None) -> list[CommitReport]:
+    """Every (old, new, ref) of one push, each ref from its own trusted base; with `url` (before a
+    push) the destination too, against the rules in force at the first pushed tip."""
+    plans, refused = bases.plan_push(side, updates)
+    out = [CommitReport(None, Report(findings=list(refused)))] if refused else []
+    seen: set[str] = set()
+    after: dict[str, Rules] = {}
+    for plan in plans:
+        out += check_commits(cwd, plan.rev_args, base=plan.base, cache_dir=cache_dir, seen=seen, after=after)
+    if url is not None and plans:
+        tip = plans[0].rev_args[0]
+        rules = after.get(tip) or Rules.load_base(cwd, plan_base(plans[0]))
+        found = check_remote(cwd, rules, tip, url)
+        out[:0] = [found] if found is not None else []
+    return out
+
+
+def plan_base(plan: bases.Plan) -> str:
+    """The commit whose rules stand for a plan with nothing to judge (its base, or its tip)."""
+    return plan.base or plan.rev_args[0]
+
+
 def pre_push(cwd: Path, remote: str, url: str, lines: Iterable[str], cache_dir: Path | None) -> list[CommitReport]:
     """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
-    out: list[CommitReport] = []
-    seen: set[str] = set()
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 4 or gitio.is_zero(parts[1]):
-            continue  # a deletion pushes no content
-        local_sha, remote_sha = parts[1], parts[3]
-        args = [local_sha, "--not", f"--remotes={remote}"]
-        if not gitio.is_zero(remote_sha) and _exists(cwd, remote_sha):
-            args.append(remote_sha)
-        if not out:
-            found = check_remote(cwd, local_sha, url)
-            if found is not None:
-                out.append(found)
-        out += check_commits(cwd, args, cache_dir=cache_dir, seen=seen)
-    return out
+    updates = [(p[3], p[1], p[2]) for p in (line.split() for line in lines) if len(p) == 4]
+    return check_push(cwd, bases.Side.remote(cwd, remote), updates, cache_dir, url=url)
 
 
 def pre_commit_push_lines(cwd: Path) -> list[str] | None:
@@ -233,23 +207,13 @@ SERVER_CACHE = "saiken-cache"
 def pre_receive(cwd: Path, lines: Iterable[str]) -> list[CommitReport]:
     """git's pre-receive stdin: `<old> <new> <ref>` per line; runs in the (bare) receiving repository.
 
-    During pre-receive the refs are not yet moved, so `--not --all` leaves exactly the new commits.
-    The checks' cache (hashes, and terms encrypted to the server's own key: no plaintext) lives in
-    the git directory, next to the objects, so 10,000 records are not opened again on every push."""
-    out: list[CommitReport] = []
-    seen: set[str] = set()
+    During pre-receive the refs are not yet moved: the protected branch's tip is still the one
+    accepted before. The checks' cache (hashes, and terms encrypted to the server's own key: no
+    plaintext) lives in the git directory, next to the objects, so 10,000 records are not opened
+    again on every push."""
     git_dir = Path(gitio.text(["rev-parse", "--absolute-git-dir"], cwd).strip())
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 3 or gitio.is_zero(parts[1]):
-            continue
-        out += check_commits(cwd, [parts[1], "--not", "--all"], seen=seen, cache_dir=git_dir / SERVER_CACHE)
-    return out
-
-
-def _exists(cwd: Path, oid: str) -> bool:
-    proc = subprocess.run(["git", "cat-file", "-e", oid + "^{commit}"], cwd=cwd, capture_output=True)
-    return proc.returncode == 0
+    updates = [(p[0], p[1], p[2]) for p in (line.split() for line in lines) if len(p) == 3]
+    return check_push(cwd, bases.Side.server(cwd), updates, git_dir / SERVER_CACHE)
 
 
 # --- reporting --------------------------------------------------------------------------------

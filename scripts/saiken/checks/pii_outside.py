@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Iterator
 
-from saiken.checks import ERROR, WARNING, Finding, FindingMaker, cache, patterns
+from saiken.checks import ERROR, WARNING, FileInput, Finding, FindingMaker, cache, patterns
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
@@ -88,19 +88,40 @@ def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
     terms occurs in `texts`; only a hit builds the exact index, which says whose term it is."""
     if not inp.ctx.identities:
         return TermIndex([])
-    under_check = {f.path for f in inp.files}
-    records = [f for f in inp.files if is_record_path(f.path)]
-    records += [f for f in inp.ctx.record_sources if f.path not in under_check and is_record_path(f.path)]
     staff = [h.name for h in inp.ctx.policy.handlers]
     known = inp.memo.get(TERMS_MEMO)
     cache = TermCache(inp.cache_dir, inp.ctx.identities)
-    quick = cache.quick(records, known, staff) or cache.fresh(records, inp.max_bytes, known, staff)
+    quick = _quick(inp, cache, known, staff)
     if not any(next(quick.search(t), None) for t in texts):
         cache.save()
         return quick
-    terms = without_staff(cache.terms(records, inp.max_bytes, known=known), staff)
+    terms = without_staff(cache.terms(_records(inp), inp.max_bytes, known=known), staff)
     cache.save()
     return TermIndex(terms)
+
+
+def _records(inp: CheckInput) -> list[FileInput]:
+    under_check = {f.path for f in inp.files}
+    records = [f for f in inp.files if is_record_path(f.path)]
+    return records + [f for f in inp.ctx.record_sources if f.path not in under_check and is_record_path(f.path)]
+
+
+_QUICK_MEMO = "pii_outside.quick"  # Context.shared: the quick set of a whole range of commits
+
+
+def _quick(inp: CheckInput, cache: TermCache, known: dict[str, list[list[object]]] | None, staff: list[str]) -> TermSet:
+    """The quick set for the records. The commits of one range share their record sources: the
+    set is made once for all of them (every record of the range, the later ones too – a name of
+    any of them in a message is personal data all the same) and kept for the next commit."""
+    memo = inp.ctx.shared.get(_QUICK_MEMO)
+    sources = inp.ctx.record_sources
+    if memo is not None and memo[0] == staff and memo[1] is sources and \
+            all(content_id(f) in memo[2] for f in inp.files if is_record_path(f.path)):
+        return memo[3]  # type: ignore[no-any-return]
+    records = list({content_id(f): f for f in [*sources, *_records(inp)]}.values())
+    quick = cache.quick(records, known, staff, inp.max_bytes) or cache.fresh(records, inp.max_bytes, known, staff)
+    inp.ctx.shared[_QUICK_MEMO] = (staff, sources, {content_id(f) for f in records}, quick)
+    return quick
 
 
 def _scanned(path: str, scan: list[str]) -> bool:

@@ -71,7 +71,7 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     inp = CheckInput.prepare(files, ctx)
     inp.cache_dir = cache_dir
     if repository:
-        _read_every_policy(inp)
+        read_every_policy(inp, [f.path for f in files if f.path.startswith("policies/") and f.path.endswith(".yaml")])
     cache = ResultCache(cache_dir, inp.policy_hash()) if cache_dir is not None else None
     per_file = [(n, checks[c]) for n, c in enumerate(wanted) if hasattr(checks[c], "check_file")]
     # a check that normalises the opened record in place (NORMALISES) looks last; findings are
@@ -102,15 +102,15 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     return report
 
 
-def _read_every_policy(inp: CheckInput) -> None:
-    """A whole-repository run reads every policy file now, also those the checks read only when
-    they need them (the push destinations at a push, the incident deadlines once there is an
-    incident): a file broken by hand is named today, not at the moment it is relied on."""
+def read_every_policy(inp: CheckInput, paths: list[str]) -> None:
+    """Read every policy file (`paths`) now, also those the checks read only when they need them
+    (the push destinations at a push, the incident deadlines once there is an incident): a file
+    broken by hand is named today – by a whole-repository run, and when new rules are let in
+    (saiken.checks.trust) – not at the moment it is relied on."""
     from saiken.checks import evidence, remote
 
-    for f in inp.files:
-        if f.path.startswith("policies/") and f.path.endswith(".yaml"):
-            inp.file_yaml(f.path)  # raises SaikenError naming a file that is not UTF-8 YAML mapping
+    for path in paths:
+        inp.file_yaml(path)  # raises SaikenError naming a file that is not UTF-8 YAML mapping
     remote.patterns(inp)
     rules = inp.file_yaml(evidence.INCIDENT_RULES)
     for wrongful in (False, True):

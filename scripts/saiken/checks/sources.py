@@ -157,8 +157,12 @@ class _LazyFile(FileInput):
         return self._batch.get(self.blob_id)  # type: ignore[attr-defined, arg-type]
 
 
-def _lazy_blobs(cwd: Path, entries: dict[str, str], paths: list[str]) -> list[FileInput]:
-    wanted = [(p, entries[p]) for p in paths if p in entries]
+def lazy_blobs(cwd: Path, entries: dict[str, str], paths: list[str]) -> list[FileInput]:
+    return lazy_files(cwd, [(p, entries[p]) for p in paths if p in entries])
+
+
+def lazy_files(cwd: Path, wanted: list[tuple[str, str]]) -> list[FileInput]:
+    """FileInputs for (path, blob id) pairs, all read in one batch when the first is asked for."""
     batch = _Batch(cwd, [oid for _, oid in wanted])
     return [_LazyFile(p, oid, batch) for p, oid in wanted]
 
@@ -201,7 +205,7 @@ def tree_context(cwd: Path, entries: dict[str, str], identities: list[crypto.Loa
     read = _blob_reader(cwd, entries)
     given = {f.path: f for f in files}
     rest = [p for p in entries if is_record_path(p) and p not in given]
-    sources = [f for f in files if is_record_path(f.path)] + (_lazy_blobs(cwd, entries, rest) if identities else [])
+    sources = [f for f in files if is_record_path(f.path)] + (lazy_blobs(cwd, entries, rest) if identities else [])
     return Context(policy_from_reader(read, cwd), read, identities, commit_message=commit_message,
                    author=author, record_sources=sources)
 

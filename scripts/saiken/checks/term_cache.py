@@ -33,6 +33,7 @@ from saiken.core import bulk, crypto, files
 
 _Entry = list[list[object]]  # [folded, kind, case id, part]
 FORMAT = "2"
+QUICK_OPENS = 500  # records the quick set opens itself rather than reading the exact store
 
 
 class TermSet:
@@ -102,9 +103,11 @@ class TermCache:
 
     # --- the quick set -------------------------------------------------------------------------
 
-    def quick(self, files: list[FileInput], known: dict[str, _Entry] | None, handler_names: list[str]) -> TermSet | None:
+    def quick(self, files: list[FileInput], known: dict[str, _Entry] | None, handler_names: list[str],
+              max_bytes: int | None = None) -> TermSet | None:
         """The quick set for the records `files`, or None when it does not cover them all (nor do
-        the `known` entries of records opened in this run) or was made for other handlers."""
+        the `known` entries of records opened in this run) or was made for other handlers. With
+        `max_bytes`, a few records it does not cover (a push's new ones) are opened here instead."""
         data = self._read(self.set_path)
         key = staff_key(handler_names)
         if not isinstance(data, dict) or data.get("staff") != key:
@@ -112,7 +115,11 @@ class TermCache:
         covers = set(str(data.get("covers") or "").split("\n"))
         missing = {content_id(f) for f in files} - covers
         known = known or {}
-        if any(cid not in known for cid in missing):
+        unknown = [f for f in files if content_id(f) in missing and content_id(f) not in known]
+        if unknown and max_bytes is not None and len(unknown) <= QUICK_OPENS:
+            known = {**known, **self._open(unknown, max_bytes)}
+            missing = {cid for cid in missing if cid in known}  # one that did not open has no terms
+        elif unknown:
             return None
         terms = set(str(data.get("terms") or "").split("\n")) - {""}
         stored = data.get("lengths")

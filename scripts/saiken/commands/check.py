@@ -23,7 +23,8 @@ from saiken.errors import SaikenError
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--all", "all_files", is_flag=True, help="リポジトリのすべてのファイルを検査します。")
 @click.option("--range", "rev_range", metavar="OLD..NEW",
-              help="範囲内のすべてのコミットを 1 件ずつ検査します（途中で追加して削除したファイルも）。")
+              help="範囲内のすべてのコミットを 1 件ずつ検査します（途中で追加して削除したファイルも）。"
+                   "規則は OLD のもの（と、その後の甲の署名付きの変更）を使います。")
 @click.option("--staged", is_flag=True, help="git add 済みの（次のコミットに入る）内容を検査します。")
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
@@ -104,7 +105,7 @@ def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     cwd = Path.cwd()
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
     root = cwd if bare else gitio.toplevel(cwd)
-    reports = hooks.check_commits(root, hooks.range_args(rev_range, root),
+    reports = hooks.check_commits(root, hooks.range_args(rev_range, root), base=hooks.range_base(rev_range, root),
                                   cache_dir=None if no_cache or bare else root / CACHE_DIR)
     click.echo(hooks.render(reports, redact))
     if hooks.errors(reports):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from saiken.commands._common import DATE
+from saiken.commands._rules_commit import commit_rule_change
 from saiken.core.records import find_root
 from saiken.ledger import accesslog, evidence, media
 
@@ -109,6 +110,11 @@ def training(on: dt.datetime | None, attendees: str, topic: str) -> None:
 def consent(case_id: str, category: str, term: int, by: str, on: dt.datetime | None) -> None:
     """甲の承諾（特記事項4・5・6・9）を ledger/consents.yaml に記録します。
 
+    承諾は検査結果を解除する唯一の方法なので、規則の変更として扱います: 甲の有効な取扱者の
+    署名付きコミットでなければサーバで受け付けられません。この端末の署名鍵（git の
+    user.signingkey）が甲の取扱者のものなら署名付きでコミットし、そうでなければ誰が何を
+    すればよいかを表示します（docs/keys.md）。
+
     \b
     例:
       saiken ledger consent --case C-AB12CD34 --category 犯罪 --term 5 --by kou-01
@@ -116,4 +122,6 @@ def consent(case_id: str, category: str, term: int, by: str, on: dt.datetime | N
     root, day = _root(), _day(on)
     entry = {"id": evidence.next_id(root, "consents", "A", day), "case_id": case_id, "category": category,
              "term": term, "date": day, "by": by}
-    _done("consents", evidence.append(root, "consents", entry))
+    entry = evidence.append(root, "consents", entry)
+    click.echo(f"{evidence.rel('consents')} に記録しました（{entry['id']}）。")
+    click.echo(commit_rule_change(root, [evidence.rel("consents")], f"甲の承諾 {entry['id']} を記録"))

@@ -16,10 +16,12 @@ from typing import Any
 import click
 
 from saiken.commands._common import DATE
-from saiken.core import crypto, policy, yamlio
+from saiken.commands._rules_commit import commit_rule_change
+from saiken.core import crypto, policy, sshkey, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import find_root
 from saiken.errors import SaikenError
+from saiken.git import signing
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -49,7 +51,7 @@ def _load() -> tuple[Path, Path, Any]:
 def _save(path: Path, doc: Any) -> None:
     """Check the edited list as every command reads it, then replace the file atomically."""
     text = yamlio.rt_dump(doc)
-    data = yamlio.fast_load(text, where=FILE, allow_aliases=True) or {}
+    data = yamlio.fast_load(text, where=FILE, what=yamlio.RULES) or {}
     handlers = policy.handlers_from_data(data)
     for h in handlers:
         h.recipient  # noqa: B018 - raises a clear error for a key we could not encrypt to
@@ -99,25 +101,53 @@ def handler() -> None:
       saiken handler list
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 --key age1...
       saiken handler deactivate otsu-02
+      saiken handler signing-key kou-01 --key "$(cat ~/.ssh/saiken_signing.pub)"
     """
 
 
 @handler.command("list")
 @click.option("--active", "active_only", is_flag=True, help="有効な取扱者だけを表示します。")
-def list_(active_only: bool) -> None:
+@click.option("--allowed-signers", is_flag=True,
+              help="規則の変更に署名できる取扱者（署名鍵のある有効な甲の取扱者）を、git の allowed-signers の形で表示します。")
+def list_(active_only: bool, allowed_signers: bool) -> None:
     """指定されている取扱者の一覧を表示します（ID・甲乙・役割・状態・氏名・鍵の種類・鍵の指紋）。
+
+    --allowed-signers は、git で署名を確かめるためのファイル（gpg.ssh.allowedSignersFile）の中身です。
+    ファイルに書き出して `git config gpg.ssh.allowedSignersFile ファイル` と設定すると、
+    `git log --show-signature` で誰の署名かが表示されます。
 
     \b
     例:
       saiken handler list
       saiken handler list --active
+      saiken handler list --allowed-signers
     """
+    if allowed_signers:
+        handlers = policy.load_handlers(find_root())
+        click.echo(signing.allowed_signers((h.id, h.signing_key) for h in handlers
+                                           if h.may_sign_rules and h.signing_key), nl=False)
+        return
     for h in policy.load_handlers(find_root()):
         if active_only and not h.active:
             continue
         state = "有効" if h.active else "解除"
         click.echo(f"{h.id}\t{h.organisation}\t{h.role}\t{state}\t{h.name}\t{h.recipient.kind}\t"
                    f"{policy.recipient_fingerprint(h.recipient.text)}")
+
+
+def _signing_key(text: str, where: str) -> str:
+    try:
+        return sshkey.ed25519_public_text(text)
+    except sshkey.SSHKeyFormatError:
+        raise SaikenError("署名鍵は ssh-ed25519 の公開鍵（…pub ファイルの 1 行）です。", where=where,
+                          hint="ssh-keygen -t ed25519 -f ~/.ssh/saiken_signing で作り、"
+                               "--signing-key \"$(cat ~/.ssh/saiken_signing.pub)\" と指定します（docs/keys.md）。") from None
+
+
+def _done(root: Path, text: str, message: str) -> None:
+    """Say what was changed, then commit it as a change to the rules (signed when this user may)."""
+    click.echo(text)
+    click.echo(commit_rule_change(root, [FILE], message))
 
 
 @handler.command()
@@ -128,20 +158,27 @@ def list_(active_only: bool) -> None:
 @click.option("--key", "public_key", required=True, help="公開鍵（age1… または ssh-ed25519 …）。")
 @click.option("--email", default=None, help="この取扱者が git のコミットに使うメールアドレス。")
 @click.option("--designated", type=DATE, default=None, help="指定日（既定は今日）。")
+@click.option("--signing-key", default=None,
+              help="git のコミットに署名する ssh-ed25519 の公開鍵（甲の取扱者が規則の変更に署名するため）。")
 def add(handler_id: str, name: str, org: str, role: str, public_key: str, email: str | None,
-        designated: dt.datetime | None) -> None:
+        designated: dt.datetime | None, signing_key: str | None) -> None:
     """取扱者を指定し、policies/handlers.yaml に登録します。
 
     公開鍵は本人が `saiken keygen` で作って渡したもの（age1…）か、ssh-ed25519 の公開鍵
     （~/.ssh/id_ed25519.pub の 1 行）です。秘密鍵は受け取らないでください。
     登録後は `saiken rekey` で全記録をこの取扱者にも読めるよう暗号化し直してください。
 
+    取扱者の登録は規則の変更です。甲の有効な取扱者の署名付きコミットでなければサーバで受け付け
+    られません。この端末の署名鍵（git の user.signingkey）が甲の取扱者のものなら署名付きで
+    コミットし、そうでなければ誰が何をすればよいかを表示します（docs/keys.md）。
+
     \b
     例:
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 \\
           --key age1... --email hanako@example.jp
       saiken handler add --id kou-01 --name "甲野 太郎" --org 甲 --role 取扱責任者 \\
-          --key "$(cat ~/.ssh/id_ed25519.pub)"
+          --key "$(cat ~/.ssh/id_ed25519.pub)" \\
+          --signing-key "$(cat ~/.ssh/saiken_signing.pub)"
     """
     if not _ID.match(handler_id):
         raise SaikenError(f"取扱者 ID「{handler_id}」は使えません（英小文字・数字・ハイフン、2〜32 文字）。",
@@ -150,18 +187,21 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
     if email is not None and not _EMAIL.match(email):
         raise SaikenError(f"メールアドレスの形式が正しくありません: {email}", where="--email")
     key = crypto.RecipientKey.parse(public_key, where="--key")
-    _root, path, doc = _load()
+    signs = _signing_key(signing_key, "--signing-key") if signing_key is not None else None
+    root, path, doc = _load()
     _check_new(doc, handler_id, key, email)
     entry: dict[str, Any] = {"id": handler_id, "name": name, "organisation": org, "role": role,
                              "public_key": key.text}
     if email:
         entry["email"] = email
+    if signs:
+        entry["signing_key"] = signs
     entry.update({"designated": designated.date() if designated else dt.date.today(), "reported": None,
                   "active": True})
     doc["handlers"].append(entry)
     _save(path, doc)
-    click.echo(f"取扱者「{handler_id}」（{org}・{role}・{key.kind}）を登録しました。"
-               "`saiken rekey` で全記録を暗号化し直してください。")
+    _done(root, f"取扱者「{handler_id}」（{org}・{role}・{key.kind}）を登録しました。"
+                "`saiken rekey` で全記録を暗号化し直してください。", f"取扱者 {handler_id} を指定")
 
 
 def _find(doc: Any, handler_id: str) -> Any:
@@ -187,7 +227,7 @@ def deactivate(handler_id: str, on: dt.datetime | None) -> None:
       saiken handler deactivate otsu-02
       saiken handler deactivate otsu-02 --on 2022-03-31
     """
-    _root, path, doc = _load()
+    root, path, doc = _load()
     entry = _find(doc, handler_id)
     if not entry.get("active", True):
         raise SaikenError(f"取扱者「{handler_id}」は既に解除されています。", where=FILE)
@@ -206,4 +246,33 @@ def deactivate(handler_id: str, on: dt.datetime | None) -> None:
             h.get("role") == "取扱責任者" and h.get("organisation") == entry.get("organisation") for h in others):
         click.echo(f"注意: {entry.get('organisation')} の有効な取扱責任者がいなくなりました。"
                    "後任を `saiken handler add --role 取扱責任者 …` で指定してください。", err=True)
-    click.echo(f"取扱者「{handler_id}」の指定を解除しました。`saiken rekey` で全記録を暗号化し直してください。")
+    _done(root, f"取扱者「{handler_id}」の指定を解除しました。`saiken rekey` で全記録を暗号化し直してください。",
+          f"取扱者 {handler_id} の指定を解除")
+
+
+@handler.command("signing-key")
+@click.argument("handler_id")
+@click.option("--key", "signing_key", required=True, help="ssh-ed25519 の公開鍵（…pub ファイルの 1 行）。")
+def signing_key_(handler_id: str, signing_key: str) -> None:
+    """取扱者の署名鍵（git のコミットに署名する ssh-ed25519 の鍵）を登録し、または取り替えます。
+
+    規則（policies/・ledger/consents.yaml など）を変えるコミットは、甲の有効な取扱者がこの鍵で
+    署名したものだけがサーバで受け付けられます。鍵は本人が作り、公開鍵（.pub）だけを渡します。
+    登録も規則の変更なので、すでに署名鍵のある甲の取扱者の署名付きコミットで行います（docs/keys.md）。
+
+    \b
+    例:
+      ssh-keygen -t ed25519 -f ~/.ssh/saiken_signing
+      saiken handler signing-key kou-01 --key "$(cat ~/.ssh/saiken_signing.pub)"
+    """
+    key = _signing_key(signing_key, "--key")
+    root, path, doc = _load()
+    entry = _find(doc, handler_id)
+    for h in doc["handlers"]:
+        if isinstance(h, dict) and h is not entry and str(h.get("signing_key") or "").split()[:2] == key.split():
+            raise SaikenError(f"この署名鍵は取扱者「{h.get('id')}」に登録済みです。", where=FILE,
+                              hint="署名鍵は 1 人 1 つです。本人が作った別の鍵を指定してください。")
+    entry["signing_key"] = key
+    _save(path, doc)
+    _done(root, f"取扱者「{handler_id}」の署名鍵（{sshkey.fingerprint(key)}）を登録しました。",
+          f"取扱者 {handler_id} の署名鍵を登録")

@@ -71,6 +71,9 @@ def commit_msg(message_file: Path) -> None:
 def pre_push(remote: str | None, url: str | None) -> None:
     """push するすべてのコミットと送信先（policies/remotes.yaml）を検査します。
 
+    サーバの pre-receive と同じく、送信先の保護するブランチ（origin/main）を信頼の基点にして、
+    その規則で検査します。規則を変えるコミットには甲の取扱者の署名が要ります。
+
     git から呼ばれるときは標準入力に「ローカル参照 SHA リモート参照 SHA」の行が来ます。
     pre-commit から呼ばれるときは PRE_COMMIT_* の環境変数を使います。pre-commit は最初の参照しか
     伝えないため、そのときはリモートにまだない手元のすべてのブランチ・タグのコミットも検査します。
@@ -96,8 +99,11 @@ def pre_push(remote: str | None, url: str | None) -> None:
 def pre_receive() -> None:
     """サーバ側（ベアリポジトリ）で、push されたすべてのコミットを検査し、違反があれば受け取りを拒否します。
 
-    標準入力に「旧 SHA 新 SHA 参照名」の行が来ます（git が渡すとおり）。ポリシーは push された
-    コミットそのものから読みます。記録の内容と氏名の検査には SAIKEN_IDENTITY が必要です。
+    標準入力に「旧 SHA 新 SHA 参照名」の行が来ます（git が渡すとおり）。規則（policies/ など）は
+    push されたコミットからではなく、信頼の基点（保護するブランチのそれまでの先頭、ほかのブランチでは
+    その分岐点）から読みます。規則を変えるコミットは、甲の有効な取扱者の SSH 署名があるときだけ受け付け、
+    次のコミットから新しい規則で検査します（docs/procedures/server-hook.md）。記録の内容と氏名の検査には
+    SAIKEN_IDENTITY が必要です。
 
     出力は push した人の端末とサーバのログに残るため、検査結果の中の記録の文言（使えない値、
     収集禁止事項の語とその前後、ファイル名の氏名など）は常に〔省略〕と表示します。検査 ID・

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from saiken.core import schema, yamlio
+from saiken.core import schema, sshkey, yamlio
 from saiken.core.crypto import RecipientKey
 from saiken.errors import SaikenError, ValidationError, os_reason
 
@@ -36,6 +36,13 @@ class Handler:
     email: str | None = None
     reported: dt.date | None = None
     deactivated: dt.date | None = None
+    # the ssh-ed25519 public key this handler signs git commits with (gpg.format ssh); a 甲
+    # handler's signature is what lets a change to the rules in (saiken.checks.trust)
+    signing_key: str | None = None
+
+    @property
+    def may_sign_rules(self) -> bool:
+        return self.active and self.organisation == "甲" and self.signing_key is not None
 
     @cached_property
     def recipient(self) -> RecipientKey:
@@ -79,7 +86,19 @@ def _handler(entry: Any, n: int) -> Handler:
                    organisation=org, role=role, public_key=str(_need(entry, "public_key", where)),
                    designated=designated, active=entry.get("active", True),
                    email=entry.get("email"), reported=entry.get("reported"),
-                   deactivated=entry.get("deactivated"))
+                   deactivated=entry.get("deactivated"), signing_key=_signing_key(entry, where))
+
+
+def _signing_key(entry: dict[str, Any], where: str) -> str | None:
+    raw = entry.get("signing_key")
+    if raw in (None, ""):
+        return None
+    try:
+        return sshkey.ed25519_public_text(str(raw))
+    except sshkey.SSHKeyFormatError:
+        raise SaikenError("signing_key は ssh-ed25519 の公開鍵（~/.ssh/…pub の 1 行）です。", where=where,
+                          hint="署名鍵は `ssh-keygen -t ed25519 -f ~/.ssh/saiken_signing` で作り、"
+                               "`saiken handler signing-key ID --key \"$(cat ~/.ssh/saiken_signing.pub)\"` で登録します。") from None
 
 
 @dataclass
@@ -161,6 +180,7 @@ def load_yaml(root: Path, rel: str, default: Any = None, *, mapping: bool = True
     with `mapping` – is not a mapping at the top is a SaikenError naming it and how to get it back."""
     path = root / rel
     try:
+        yamlio.refuse_oversize(path.stat().st_size, where=rel, limit=yamlio.size_limit(rel))
         raw = path.read_bytes()
     except FileNotFoundError:
         if default is not None:
@@ -173,8 +193,10 @@ def load_yaml(root: Path, rel: str, default: Any = None, *, mapping: bool = True
 
 
 def parse_yaml(raw: bytes, rel: str, default: Any = None, *, mapping: bool = True) -> Any:
-    """The content of a policy or ledger file read from the work tree or from git, as load_yaml."""
-    data = yamlio.fast_load(yamlio.decode(raw, where=rel), where=rel, allow_aliases=True)
+    """The content of a policy or ledger file read from the work tree or from git, as load_yaml.
+    No YAML anchor or alias, and no more than yamlio.size_limit(rel) bytes."""
+    yamlio.refuse_oversize(len(raw), where=rel, limit=yamlio.size_limit(rel))
+    data = yamlio.fast_load(yamlio.decode(raw, where=rel), where=rel, what=yamlio.RULES)
     if data is None:
         return default
     if mapping and not isinstance(data, dict):
@@ -197,4 +219,9 @@ def handlers_from_data(data: Any) -> list[Handler]:
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise SaikenError(f"取扱者 ID が重複しています: {', '.join(sorted(dup))}", where=HANDLERS_FILE)
+    keys = [h.signing_key for h in handlers if h.signing_key]
+    shared = sorted({h.id for h in handlers if h.signing_key and keys.count(h.signing_key) > 1})
+    if shared:  # a signature must say whose it is
+        raise SaikenError(f"同じ署名鍵（signing_key）が複数の取扱者に登録されています: {', '.join(shared)}",
+                          where=HANDLERS_FILE, hint="署名鍵は 1 人 1 つです。本人が作った別の鍵を登録してください。")
     return handlers

@@ -109,3 +109,25 @@ def read_private_key_info(data: bytes) -> PrivateKeyInfo:
     if key_type == ED25519:
         check_ed25519_blob(blob)
     return PrivateKeyInfo(key_type, blob, cipher != b"none")
+
+
+def ed25519_public_text(text: str) -> str:
+    """An ssh-ed25519 public key line (`ssh-ed25519 AAAA… comment`) as `ssh-ed25519 AAAA…`, checked;
+    SSHKeyFormatError for anything else (another key type, bad base64, a wrong length)."""
+    words = str(text).split()
+    if len(words) < 2 or words[0] != ED25519:
+        raise SSHKeyFormatError("not an ssh-ed25519 public key line")
+    try:
+        blob = base64.b64decode(words[1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SSHKeyFormatError("bad base64") from exc
+    check_ed25519_blob(blob)
+    return f"{ED25519} {words[1]}"
+
+
+def fingerprint(public_text: str) -> str:
+    """OpenSSH's fingerprint of a public key line (`SHA256:…`, as ssh-keygen -l and git show it)."""
+    import hashlib
+
+    blob = base64.b64decode(public_text.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")

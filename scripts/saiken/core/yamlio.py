@@ -4,8 +4,10 @@ Bulk reads (list, check --all) use yaml-rs (a Rust parser), about 10x faster aga
 C safe loader (~4 ms for a large record, mostly building Python event objects); anything yaml-rs
 refuses is handed to PyYAML, so errors read the same. Other reads use PyYAML's C safe loader.
 Edits that must keep the user's comments and layout use ruamel.yaml round-trip, which is ~10x
-slower and so is used only for the one record being written. Both refuse YAML aliases in records
-(an alias bomb expands a few bytes into gigabytes) and anything that is not plain data.
+slower and so is used only for the one file being written. All three refuse YAML anchors and
+aliases (an alias bomb expands a few bytes into gigabytes) – yaml-rs by its alias limits, the other
+two by one scan of the C parser's events that names the line (refuse_anchors) – and anything that is
+not plain data. Policy and ledger files are also capped in size (size_limit).
 """
 
 from __future__ import annotations
@@ -65,14 +67,39 @@ def _position(exc: Exception) -> str:
     return f"{mark.line + 1} 行 {mark.column + 1} 列" if mark is not None else ""
 
 
-def _reject_shared(node: Any, seen: set[int]) -> None:
-    # An alias makes two places share one Python object: refuse rather than walk it.
-    if isinstance(node, (dict, list)):
-        if id(node) in seen:
-            raise SaikenError("YAML のエイリアス（& や *）は記録では使えません。", hint="値をそのまま書いてください。")
-        seen.add(id(node))
-        for child in node.values() if isinstance(node, dict) else node:
-            _reject_shared(child, seen)
+# Caps on the size of a file of rules (policies/, ledger/consents.yaml) and of any other ledger
+# file (a log that grows for years): a few MB of YAML is read in well under a second.
+MAX_RULES_BYTES = 1 << 20
+MAX_LEDGER_BYTES = 16 << 20
+RULES = "ポリシー・台帳のファイル"  # what a message calls the files these caps are for
+
+
+def size_limit(rel: str) -> int:
+    """The cap for a policy or ledger file by its path."""
+    return MAX_LEDGER_BYTES if rel.startswith("ledger/") and rel != "ledger/consents.yaml" else MAX_RULES_BYTES
+
+
+def refuse_oversize(size: int, *, where: str, limit: int) -> None:
+    if size > limit:
+        raise SaikenError(f"ファイルが大きすぎます（{size:,} バイト。上限は {limit:,} バイト）。", where=where,
+                          hint=f"`git log -p -- {where}` で、いつ大きくなったかを確かめてください。")
+
+
+def refuse_anchors(text: str, *, where: str | None = None, what: str = RULES) -> None:
+    """Refuse a YAML anchor (&name) or alias (*name), naming its line: an alias lets a few bytes
+    stand for gigabytes (a 1.7 KB "alias bomb" grows to 3 GB when walked), and no file saiken reads
+    needs one. Read as YAML events by the C parser, before any loader builds anything; text without
+    `&` or `*` cannot hold either, and is not read twice. Syntax errors are the loader's to name."""
+    if "&" not in text and "*" not in text:
+        return
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1
+                raise SaikenError(f"YAML のエイリアス（& や *）は{what}では使えません（{line} 行目）。",
+                                  where=where, hint="同じ内容を、使う場所ごとにそのまま書いてください。")
+    except yaml.YAMLError:
+        return
 
 
 class YamlSyntaxError(SaikenError):
@@ -99,27 +126,22 @@ def leaves(node: Any) -> Iterator[Any]:
         yield node
 
 
-def fast_load(text: str, *, where: str | None = None, allow_aliases: bool = False) -> Any:
+def fast_load(text: str, *, where: str | None = None, what: str = "記録") -> Any:
+    """PyYAML's C safe loader; an anchor or alias is refused first, with its line (refuse_anchors)."""
+    refuse_anchors(text, where=where, what=what)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(_position(exc), str(getattr(exc, "problem", exc)), where=where) from None
     except (ValueError, TypeError, RecursionError) as exc:  # constructors fail outside YAMLError
         raise SaikenError(f"YAML として読めません（{type(exc).__name__}）。", where=where) from None
-    if not allow_aliases:
-        try:
-            _reject_shared(data, set())
-        except SaikenError as exc:
-            exc.where = where
-            raise
-    return data
 
 
 def bulk_load(text: str, *, where: str | None = None) -> Any:
     """The fast path for reading many records. Its values go through the same schema validation
     as fast_load's. Differences are YAML 1.2's: `yes` stays text (a validation error either way for
     a flag), `2021-05-10 10:00` is read as a datetime (the schema turns the text into one too)."""
-    if yaml_rs is None:
+    if yaml_rs is None or "&" in text:  # an anchor without an alias passes yaml-rs's limits
         return fast_load(text, where=where)
     try:
         return yaml_rs.loads(text, alias_limits=_NO_ALIASES)
@@ -153,12 +175,20 @@ def _rt() -> Any:
     y.width = 4096
     y.allow_unicode = True
     y.indent(mapping=2, sequence=4, offset=2)
+    # one object in two places (a date given to two fields) is written out twice, never as an
+    # anchor and alias: every reader refuses those (refuse_anchors)
+    y.representer.ignore_aliases = lambda data: True
     return y
 
 
 def rt_load(text: str, *, where: str | None = None) -> Any:
+    """ruamel.yaml round-trip (comments kept), for a file about to be edited; no anchor or alias
+    (refuse_anchors), so nothing is shared between two places of the edited data."""
     from ruamel.yaml.error import MarkedYAMLError
 
+    if where is not None and where.startswith(("policies/", "ledger/")):
+        refuse_oversize(len(text.encode("utf-8")), where=where, limit=size_limit(where))
+    refuse_anchors(text, where=where, what="記録・ポリシー・台帳のファイル")
     try:
         return _rt().load(text)
     except MarkedYAMLError as exc:

@@ -221,7 +221,7 @@ def merge_recipients(store: Store) -> list[crypto.RecipientKey]:
 def _handler_list(data: bytes | None) -> list[Any]:
     if not data:
         return []
-    loaded = yamlio.fast_load(data.decode("utf-8"), where=policy.HANDLERS_FILE, allow_aliases=True)
+    loaded = yamlio.fast_load(data.decode("utf-8"), where=policy.HANDLERS_FILE, what=yamlio.RULES)
     return list((loaded or {}).get("handlers") or [])
 
 

@@ -202,30 +202,37 @@ def rev_list(cwd: Path, args: list[str]) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if line.strip()]
 
 
-def changed_blobs(cwd: Path, commits: list[list[str]]) -> dict[str, dict[str, str]]:
-    """commit → {path: new blob id} of files each commit added or modified (against its first
-    parent; a root commit against the empty tree), from one `git diff-tree --stdin`."""
+def tree_changes(cwd: Path, commits: list[list[str]]) -> dict[str, list[tuple[str, str, str]]]:
+    """commit → [(status, path, new blob id)] of every file each commit added (A), modified (M),
+    changed the type of (T) or deleted (D, blob id of zeros), against its first parent (a root
+    commit against the empty tree), from one `git diff-tree --stdin`. Submodules are left out."""
     if not commits:
         return {}
     lines = "".join(f"{c[0]} {c[1]}\n" if len(c) > 1 else f"{c[0]}\n" for c in commits)
-    out = run(["diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames", "--diff-filter=AMT"], cwd,
-              input=lines.encode())
-    result: dict[str, dict[str, str]] = {c[0]: {} for c in commits}
+    out = run(["diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames"], cwd, input=lines.encode())
+    result: dict[str, list[tuple[str, str, str]]] = {c[0]: [] for c in commits}
     tokens = out.decode("utf-8", "surrogateescape").split("\0")
-    current: dict[str, str] | None = None
+    current: list[tuple[str, str, str]] | None = None
     i = 0
     while i < len(tokens):
         tok = tokens[i].strip("\n")
         if tok.startswith(":"):
-            meta = tok[1:].split(" ")
-            if current is not None and meta[1] != "160000":
-                current[tokens[i + 1]] = meta[3]
+            meta = tok[1:].split(" ")  # old mode, new mode, old id, new id, status
+            if current is not None and "160000" not in (meta[1], meta[0] if meta[1] == "000000" else ""):
+                current.append((meta[4][:1], tokens[i + 1], meta[3]))
             i += 2
             continue
         if tok:
-            current = result.setdefault(tok.split()[0], {})
+            current = result.setdefault(tok.split()[0], [])
         i += 1
     return result
+
+
+def changed_blobs(cwd: Path, commits: list[list[str]]) -> dict[str, dict[str, str]]:
+    """commit → {path: new blob id} of files each commit added or modified (tree_changes without
+    the deletions), so a file added and removed again inside a range is seen where it was added."""
+    return {c: {path: oid for status, path, oid in items if status in "AMT"}
+            for c, items in tree_changes(cwd, commits).items()}
 
 
 def parse_commit(raw: bytes) -> tuple[str, str]:

@@ -49,7 +49,7 @@ def handler_view(blob: bytes | None) -> HandlerView:
     if blob is None:
         return HandlerView()
     try:
-        data = yamlio.fast_load(blob.decode("utf-8", "replace"), allow_aliases=True)
+        data = yamlio.fast_load(blob.decode("utf-8", "replace"), what=yamlio.RULES)
     except SaikenError:
         return HandlerView()
     entries = data.get("handlers") if isinstance(data, dict) else None

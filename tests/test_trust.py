@@ -1,0 +1,354 @@
+"""Attacks by someone who can push, against a bare repository with the documented pre-receive hook.
+
+Each attack weakens the rules in the same push it wants judged by them – a shorter `scan:`, a
+thinner lexicon, one more handler, wider fictional_paths, a consent 甲 never gave, an alias bomb,
+another hook configuration – and pushes with `--no-verify`. The server judges every commit by the
+rules of its trusted base and lets a rule change in only with the signature (git's SSH signing)
+of an active 甲 handler of those rules: each attack is refused, naming the path, the commit and
+who may sign, and the same change is accepted once kou-01 signs it. Every person is fictional (架空).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_checks import FAMILY, GIVEN, case_yaml
+
+from conftest import VENV_BIN, RecordsRepo, _base_env, full_records_repo
+
+KOU_EMAIL = "kou-01@example.invalid"
+BOMB = "scan: [ledger/, docs/]\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+
+
+@dataclass
+class Ward:
+    repo: RecordsRepo
+    bare: Path
+    keys: dict[str, Path]  # ssh signing keys: kou-01, kou-02 (deactivated), otsu-01, stranger
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=self.repo.root, capture_output=True, text=True,
+                              env={**self.repo.env, **(env or {})}, timeout=120)
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").stdout.strip()
+
+    def commit(self, message: str, *, signer: str | None = None) -> str:
+        """Commit everything as it stands, client hooks skipped; signed with `signer`'s key."""
+        assert self.git("add", "-A").returncode == 0
+        sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={self.keys[signer]}"] if signer else []
+        proc = self.git(*sign, "commit", "-q", "--no-verify", *(["-S"] if signer else []), "-m", message)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return self.head()
+
+    def push(self, *refs: str) -> subprocess.CompletedProcess[str]:
+        return self.git("push", "--no-verify", "origin", *(refs or ("HEAD:main",)))
+
+    def server_has(self, oid: str) -> bool:
+        return subprocess.run(["git", "cat-file", "-e", oid], cwd=self.bare, capture_output=True).returncode == 0
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.repo.root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def write(self, rel: str, text: str) -> None:
+        (self.repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.repo.root / rel).write_text(text, encoding="utf-8")
+
+
+def ssh_key(folder: Path, name: str) -> Path:
+    key = folder / f"{name}-signing"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}（架空）", "-f", str(key)], check=True)
+    return key
+
+
+def public(key: Path) -> str:
+    return key.with_name(key.name + ".pub").read_text().strip()
+
+
+def documented_hook(bare: Path, identity: Path | None) -> None:
+    """hooks/pre-receive as docs/procedures/server-hook.md writes it (saiken and the key at test paths)."""
+    hook = bare / "hooks" / "pre-receive"
+    key = f"export SAIKEN_IDENTITY={identity}\n" if identity else ""
+    hook.write_text("#!/bin/sh\n# saiken: push されたすべてのコミットを特記事項に照らして検査する\n"
+                    f"{key}exec {VENV_BIN / 'saiken'} hook pre-receive\n")
+    hook.chmod(0o755)
+
+
+@pytest.fixture(scope="module")
+def ward(tmp_path_factory: pytest.TempPathFactory) -> Ward:
+    tmp = tmp_path_factory.mktemp("trust")
+    repo = full_records_repo(tmp)
+    keys = {name: ssh_key(tmp, name) for name in ("kou-01", "kou-02", "otsu-01", "stranger")}
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    repo.add_handler("kou-02", org="甲", role="取扱者")
+    for name in ("kou-01", "kou-02", "otsu-01"):
+        repo.saiken("handler", "signing-key", name, "--key", public(keys[name]), check=True)
+    repo.saiken("handler", "deactivate", "kou-02", check=True)
+    bare = tmp / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=repo.env)
+    documented_hook(bare, repo.identity)
+    ward = Ward(repo, bare, keys)
+    ward.write("policies/remotes.yaml", f"remotes:\n  - url: \"{bare}\"\n")
+    ward.edit("policies/personal-data.yaml", "fictional_paths: [tests/]", "fictional_paths: []")
+    repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST001"), check=True)
+    ward.commit("記録リポジトリを作成")
+    assert ward.git("remote", "add", "origin", str(bare)).returncode == 0
+    first = ward.push()
+    assert first.returncode == 0, first.stderr  # the first push is trusted as it comes
+    return ward
+
+
+@pytest.fixture
+def w(ward: Ward) -> Ward:
+    """Each test starts from the server's main, with a clean work tree."""
+    ward.git("fetch", "-q", "origin")
+    ward.git("reset", "-q", "--hard", "origin/main")
+    ward.git("clean", "-fdq")
+    return ward
+
+
+def refused(w: Ward, proc: subprocess.CompletedProcess[str], commit: str, path: str) -> str:
+    """The push was refused for `commit`'s change of `path`, in Japanese, naming who may sign."""
+    assert proc.returncode != 0, proc.stderr
+    assert "pre-receive hook declined" in proc.stderr
+    assert f"remote: コミット {commit[:10]}: ERROR [rules] 特記事項4・5・6・13 {path} –" in proc.stderr
+    assert "甲の有効な取扱者（kou-01）" in proc.stderr
+    assert not w.server_has(commit)
+    return proc.stderr
+
+
+def accepted(w: Ward, proc: subprocess.CompletedProcess[str]) -> None:
+    assert proc.returncode == 0, proc.stderr
+    assert w.server_has(w.head())
+
+
+# --- the attacks, each refused, and the same change accepted once 甲 signs it ---------------------
+
+def test_a_weakened_scan_list_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    w.edit("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/, README.md, mkdocs.yml]", "scan: []")
+    weaken = w.commit("検査の対象を見直し")
+    w.write("docs/memo.md", f"# 引継ぎ\n{FAMILY}{GIVEN}さんの件は来週。\n")
+    leak = w.commit("引継ぎのメモ")
+    out = refused(w, w.push(), weaken, "policies/personal-data.yaml")
+    assert "署名がありません" in out
+    # the memo is judged by the scan list of the trusted base, not by the weakened one
+    assert f"remote: コミット {leak[:10]}: ERROR [pii_outside] 特記事項2・7 docs/memo.md:2行目" in out
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.edit("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/, README.md, mkdocs.yml]",
+           "scan: [ledger/, policies/]")
+    w.commit("検査の対象を見直し（甲の承認）", signer="kou-01")
+    w.write("docs/memo.md", "# 引継ぎ\n")
+    w.commit("引継ぎのメモ")
+    accepted(w, w.push())
+
+
+def test_a_weakened_lexicon_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    lexicon = "policies/prohibited-categories.yaml"
+    w.edit(lexicon, "逮捕, 服役, 起訴", "逮捕, 起訴")
+    weaken = w.commit("語彙の整理")
+    w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST002", "服役していた"), check=True)
+    record = w.commit("事案 C-TRUST002 を登録")
+    out = refused(w, w.push(), weaken, lexicon)
+    assert f"remote: コミット {record[:10]}: ERROR [prohibited] 特記事項5 records/C-TRUST002.yaml.age" in out
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.edit(lexicon, "逮捕, 服役, 起訴", "逮捕, 起訴")
+    w.commit("語彙の整理（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+
+
+def test_an_added_handler_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    _, key = w.repo.add_handler("otsu-99")
+    said = w.repo.saiken("handler", "list")
+    assert "otsu-99" in said.stdout
+    added = w.commit("取扱者を追加")
+    refused(w, w.push(), added, "policies/handlers.yaml")
+    w.git("reset", "-q", "--soft", "HEAD~1")
+    w.commit("取扱者 otsu-99 を指定（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+    w.repo.handlers.pop("otsu-99")
+
+
+def test_widened_fictional_paths_are_refused_and_accepted_once_signed(w: Ward) -> None:
+    w.edit("policies/personal-data.yaml", "fictional_paths: []", "fictional_paths: [exports/]")
+    widen = w.commit("テスト用データの置き場所")
+    w.write("exports/C-TRUST003.yaml", case_yaml("C-TRUST003"))
+    dump = w.commit("書き出し")
+    out = refused(w, w.push(), widen, "policies/personal-data.yaml")
+    assert f"remote: コミット {dump[:10]}: ERROR [plaintext] 特記事項2・8 exports/C-TRUST003.yaml" in out
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.edit("policies/personal-data.yaml", "fictional_paths: []", "fictional_paths: [exports/]")
+    w.commit("テスト用データの置き場所（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+
+
+def test_a_forged_consent_is_refused_and_a_signed_one_lifts_the_finding(w: Ward) -> None:
+    w.write("ledger/consents.yaml", "consents:\n  - {id: A-2021-001, case_id: C-TRUST004, category: 犯罪, "
+            "term: 5, date: 2021-06-01, by: kou-01}\n")
+    forged = w.commit("承諾を記録")
+    w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST004", "前科あり"), check=True)
+    record = w.commit("事案 C-TRUST004 を登録")
+    out = refused(w, w.push(), forged, "ledger/consents.yaml")
+    assert f"remote: コミット {record[:10]}: ERROR [prohibited] 特記事項5" in out  # the forged consent lifts nothing
+    w.git("reset", "-q", "--hard", "origin/main")
+    # kou-01 records the consent on the ward's machine: saiken makes the signed commit itself
+    w.git("config", "gpg.format", "ssh")
+    w.git("config", "user.signingkey", str(w.keys["kou-01"]))
+    try:
+        said = w.repo.saiken("ledger", "consent", "--case", "C-TRUST004", "--category", "犯罪", "--term", "5",
+                             "--by", "kou-01", "--date", "2021-06-01", check=True)
+    finally:
+        w.git("config", "--unset", "user.signingkey")
+    assert "甲の取扱者 kou-01 の署名付きコミット" in said.stdout
+    assert "gpgsig -----BEGIN SSH SIGNATURE-----" in w.git("cat-file", "-p", "HEAD").stdout
+    w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST004", "前科あり"), check=True)
+    w.commit("事案 C-TRUST004 を登録")
+    accepted(w, w.push())  # the consent, accepted in the commit before, lifts the finding
+
+
+def test_a_consent_signed_in_the_same_commit_as_the_record_lifts_nothing_yet(w: Ward) -> None:
+    """A rule change takes effect from the next commit: 甲's consent signed together with the
+    record it is for does not lift that record's finding (the consent comes first, on its own)."""
+    w.write("ledger/consents.yaml", "consents:\n  - {id: A-2021-009, case_id: C-TRUST009, category: 犯罪, "
+            "term: 5, date: 2021-06-01, by: kou-01}\n")
+    w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST009", "前科あり"), check=True)
+    both = w.commit("承諾と事案 C-TRUST009", signer="kou-01")
+    proc = w.push()
+    assert proc.returncode != 0 and not w.server_has(both)
+    assert f"remote: コミット {both[:10]}: ERROR [prohibited] 特記事項5 records/C-TRUST009.yaml.age" in proc.stderr
+    assert "[rules]" not in proc.stderr  # the signature itself is good
+
+
+def test_an_alias_bomb_is_refused_with_its_line_even_when_signed(w: Ward) -> None:
+    w.write("policies/personal-data.yaml", BOMB)
+    bomb = w.commit("設定を短く")
+    out = refused(w, w.push(), bomb, "policies/personal-data.yaml")
+    assert "YAML のエイリアス（& や *）はポリシー・台帳のファイルでは使えません（2 行目）" in out
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.write("policies/personal-data.yaml", BOMB)
+    signed = w.commit("設定を短く（甲の承認）", signer="kou-01")
+    proc = w.push()
+    assert proc.returncode != 0 and not w.server_has(signed)
+    assert f"remote: コミット {signed[:10]}: ERROR [rules]" in proc.stderr
+    assert "このコミットの規則を読めないため、受け付けません（policies/personal-data.yaml: YAML のエイリアス" in proc.stderr
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.write("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/]\nfictional_paths: []\n")
+    w.commit("設定を短く（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+
+
+def test_a_changed_hook_configuration_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    w.write(".pre-commit-config.yaml", "repos: []\n")
+    off = w.commit("フックを整理")
+    refused(w, w.push(), off, ".pre-commit-config.yaml")
+    w.git("reset", "-q", "--hard", "origin/main")
+    w.write(".gitattributes", "*.pdf binary\n")
+    w.commit("属性を追加（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+
+
+@pytest.mark.parametrize(("signer", "why"), [
+    ("otsu-01", "署名は乙の取扱者 otsu-01 の鍵によるものです。"),
+    ("kou-02", "署名は指定を解除された取扱者 kou-02 の鍵によるものです。"),
+    ("stranger", "policies/handlers.yaml のどの取扱者の署名鍵（signing_key）でもありません。"),
+])
+def test_a_signature_by_anyone_but_an_active_ward_handler_is_refused(w: Ward, signer: str, why: str) -> None:
+    w.edit("policies/prohibited-categories.yaml", "[犯罪, 前科, 前歴,", "[犯罪, 前歴,")
+    commit = w.commit("語彙の整理", signer=signer)
+    out = refused(w, w.push(), commit, "policies/prohibited-categories.yaml")
+    assert why in out
+
+
+# --- where the trusted base is ---------------------------------------------------------------------------
+
+def test_another_branch_is_judged_from_its_merge_base_with_main(w: Ward) -> None:
+    w.git("checkout", "-q", "-b", "work")
+    try:
+        w.edit("policies/prohibited-categories.yaml", "[犯罪, 前科, 前歴,", "[犯罪, 前歴,")
+        commit = w.commit("語彙の整理")
+        refused(w, w.push("work"), commit, "policies/prohibited-categories.yaml")
+    finally:
+        w.git("checkout", "-q", "main")
+        w.git("branch", "-q", "-D", "work")
+
+
+def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
+    w.write("docs/note.md", "# メモ\n")
+    w.commit("メモ")
+    accepted(w, w.push())
+    back = w.push("+HEAD~1:main")
+    assert back.returncode != 0 and "保護するブランチ refs/heads/main は巻き戻せません" in back.stderr
+    gone = w.push(":main")
+    assert gone.returncode != 0 and "保護するブランチ refs/heads/main は削除できません" in gone.stderr
+    assert subprocess.run(["git", "rev-parse", "main"], cwd=w.bare, capture_output=True, text=True).stdout.strip() \
+        == w.head()
+
+
+def test_the_client_side_checks_judge_by_the_same_base(w: Ward) -> None:
+    w.edit("policies/prohibited-categories.yaml", "[犯罪, 前科, 前歴,", "[犯罪, 前歴,")
+    commit = w.commit("語彙の整理")
+    rng = w.repo.saiken("check", "--range", "origin/main..HEAD")
+    assert rng.returncode == 1
+    assert f"コミット {commit[:10]}: ERROR [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in rng.stdout
+    line = f"refs/heads/main {commit} refs/heads/main {w.git('rev-parse', 'origin/main').stdout.strip()}\n"
+    push = w.repo.saiken("hook", "pre-push", "origin", str(w.bare), input=line)
+    assert push.returncode == 1 and "ERROR [rules]" in push.stderr and "kou-01" in push.stderr
+
+
+# --- the bootstrap: a new repository ---------------------------------------------------------------------
+
+def test_a_repository_made_by_saiken_init_sets_up_its_signers_then_needs_them(tmp_path: Path) -> None:
+    env = _base_env(tmp_path)
+    assert subprocess.run([str(VENV_BIN / "saiken"), "init", "made"], cwd=tmp_path, env=env,
+                          capture_output=True).returncode == 0
+    root, bare = tmp_path / "made", tmp_path / "server.git"
+    repo = RecordsRepo(root, env, Path(), "")
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=env)
+    w = Ward(repo, bare, {"kou-01": ssh_key(tmp_path, "kou-01")})
+    documented_hook(bare, None)  # a server without a key
+    w.git("remote", "add", "origin", str(bare))
+    early = w.push("HEAD:refs/heads/work")
+    assert early.returncode != 0 and "保護するブランチ refs/heads/main がまだないため" in early.stderr
+    assert w.push().returncode == 0  # the first push of main is trusted as it comes
+    # no 甲 handler with a signing key yet: the rules may change unsigned, and the server says so
+    repo.saiken("handler", "add", "--id", "kou-01", "--name", "架空 甲野", "--org", "甲", "--role", "取扱責任者",
+                "--key", public(w.keys["kou-01"]), "--signing-key", public(w.keys["kou-01"]), check=True)
+    w.commit("甲の取扱責任者を指定")
+    first = w.push()
+    assert first.returncode == 0, first.stderr
+    assert "WARNING [rules]" in first.stderr and "署名なしで受け付けました" in first.stderr
+    # from now on, kou-01 signs
+    w.edit("policies/trust.yaml", "protected_paths: []", "protected_paths: [docs/]")
+    unsigned = w.commit("保護するパスを追加")
+    refused(w, w.push(), unsigned, "policies/trust.yaml")
+    w.git("reset", "-q", "--soft", "HEAD~1")
+    w.commit("保護するパスを追加（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+    w.write("docs/index.md", "# 方針\n")  # docs/ is protected now: the signed change is in force
+    heading = w.commit("方針の見出し")
+    refused(w, w.push(), heading, "docs/index.md")
+
+
+def test_handler_add_signs_when_the_key_is_a_ward_handlers_and_says_who_otherwise(w: Ward) -> None:
+    said = w.repo.saiken("handler", "add", "--id", "otsu-05", "--name", "架空 五郎", "--org", "乙", "--role", "取扱者",
+                         "--key", public(w.keys["stranger"]), check=True)
+    assert "甲の有効な取扱者（kou-01）の署名付きコミットでなければ" in said.stdout
+    assert "署名鍵（user.signingkey）が設定されていません" in said.stdout
+    assert "git -c gpg.format=ssh commit -S" in said.stdout
+    assert w.git("status", "--porcelain").stdout.strip() == "M policies/handlers.yaml"
+    w.git("checkout", "-q", "--", "policies/handlers.yaml")
+    w.git("config", "user.signingkey", str(w.keys["kou-01"]) + ".pub")
+    try:
+        said = w.repo.saiken("handler", "add", "--id", "otsu-05", "--name", "架空 五郎", "--org", "乙",
+                             "--role", "取扱者", "--key", public(w.keys["stranger"]), check=True)
+    finally:
+        w.git("config", "--unset", "user.signingkey")
+    assert "甲の取扱者 kou-01 の署名付きコミット" in said.stdout
+    assert w.git("status", "--porcelain").stdout.strip() == ""
+    accepted(w, w.push())
