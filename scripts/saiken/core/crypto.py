@@ -1,8 +1,10 @@
 """age encryption for saiken: identities, recipients, encrypt and decrypt.
 
-Every decrypt goes through `decrypt()`: the header is parsed strictly by `agefile` first, then
-pyrage opens the file, and every failure becomes a `DecryptFailure` with a Japanese message of the
-right kind – never a traceback, never partial plaintext.
+Every record is written by `encrypt()`, saiken's own age writer (saiken.core.agewrite): standard
+age whose stanzas a recipient can prove (saiken.core.stanzas). Passphrase (scrypt) files are
+pyrage's. Every decrypt goes through `decrypt()`: the header is parsed strictly by `agefile` first,
+then pyrage opens the file, and every failure becomes a `DecryptFailure` with a Japanese message of
+the right kind – never a traceback, never partial plaintext.
 
 Identities come from SAIKEN_IDENTITY (one or more paths joined by ':') or from the default file
 under the user's config dir. An identity file is either age's text format (AGE-SECRET-KEY- lines),
