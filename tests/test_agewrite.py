@@ -184,3 +184,24 @@ def test_proof_takes_stanzas_in_any_order(keys: dict[str, object]) -> None:
     swapped = _rebuild(data, list(reversed(header.stanzas)), _holder(keys, "age"))
     proof = stanzas.prove(agefile.parse(swapped)[0], [_holder(keys, "ssh")], _handlers(keys, "age", "ssh", "other"))
     assert proof.state == stanzas.PROVEN
+
+
+def test_the_holders_own_stanza_must_be_the_derived_one_too(keys: dict[str, object],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proof saves work on the holder's own stanza (it opened already); a stanza that opens for
+    the holder under the same file key but was written as age writes it (random ephemeral) still
+    does not count as the holder's."""
+    recipients = _recipients(str(keys["age_pub"]), str(keys["ssh_pub"]))
+    data = crypto.encrypt(b"x", recipients)
+    header = agefile.parse(data)[0]
+    for name, index in (("age", 0), ("ssh", 1)):
+        h = _holder(keys, name)
+        file_key = stanzas.open_file_key(header, [h])[0]  # type: ignore[index]
+        with monkeypatch.context() as m:
+            m.setattr(stanzas, "ephemeral", lambda _key, _t: os.urandom(32))
+            random_own = stanzas.wrap(file_key, stanzas.target(recipients[index].text))
+        assert stanzas.unwrap(random_own, h) == file_key
+        others = [s for i, s in enumerate(header.stanzas) if i != index]
+        forged = _rebuild(data, [random_own, *others], h)
+        proof = stanzas.prove(agefile.parse(forged)[0], [h], _handlers(keys, "age", "ssh"))
+        assert (proof.state, proof.missing, proof.extra) == (stanzas.MISMATCH, (name,), 1)
