@@ -1,7 +1,8 @@
 """Each check: a violating input gives its finding and message, a compliant one passes.
 
-Real encrypted records (pyrage through `saiken case new`, and the Debian age CLI for armored files
-and for records saiken itself would refuse to write), real git, the real `saiken` console script.
+Real encrypted records (`saiken case new`; saiken's own age writer in-process for records saiken
+itself would refuse to write; the Debian age CLI for files no saiken wrote), real git, the real
+`saiken` console script.
 Every person here is fictional (架空).
 """
 
@@ -59,13 +60,19 @@ def new_case(repo: RecordsRepo, case_id: str, note: str = "分納の相談あり
     repo.saiken("case", "new", "--from", "-", input=case_yaml(case_id, note), check=True)
 
 
-def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str], armor: bool = False) -> None:
-    """Encrypt with the age CLI (plaintext through a pipe, never on disk) and note the recipients
-    in records/manifest.yaml, as saiken does when it writes a record."""
-    args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
-            "-o", str(repo.root / rel)]
+def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str], armor: bool = False,
+                cli: bool = False) -> None:
+    """Encrypt past saiken's own checks – with saiken's age writer in memory, or with the age CLI
+    (`cli`: plaintext through a pipe, never on disk) – and note the recipients in
+    records/manifest.yaml, as saiken does when it writes a record."""
     (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(args, input=text.encode(), check=True)
+    if cli:
+        args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
+                "-o", str(repo.root / rel)]
+        subprocess.run(args, input=text.encode(), check=True)
+    else:
+        keys = [crypto.RecipientKey.parse(r) for r in recipients]
+        (repo.root / rel).write_bytes(crypto.encrypt(text.encode(), keys, armored=armor))
     if rel.endswith(".yaml.age") and rel.count("/") == 1:
         man = manifest.load(repo.root)
         man.set(rel[len("records/"):-len(".yaml.age")],
@@ -174,6 +181,16 @@ def test_armored_age_and_allowed_files_pass(records_repo: RecordsRepo) -> None:
     assert not lines(r.stdout, "plaintext")
 
 
+def test_an_armored_file_from_the_age_cli_is_age_but_not_provable(records_repo: RecordsRepo) -> None:
+    age_encrypt(records_repo, case_yaml("C-ARMOR002"), "records/C-ARMOR002.yaml.age",
+                recipients=[records_repo.public], armor=True, cli=True)
+    r = check_all(records_repo)
+    assert not lines(r.stdout, "plaintext") and not lines(r.stdout, "schema")  # it opens and reads
+    found = lines(r.stdout, "recipients")
+    assert r.returncode == 1 and len(found) == 1 and "records/C-ARMOR002.yaml.age" in found[0]
+    assert "宛先を鍵で証明できません" in found[0] and "`saiken rekey`" in found[0]
+
+
 def test_a_record_named_after_a_person_is_refused(records_repo: RecordsRepo) -> None:
     age_encrypt(records_repo, case_yaml("C-NAME0001"), f"records/{FAMILY}.yaml.age",
                 recipients=[records_repo.public])
@@ -229,8 +246,9 @@ def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
     age_encrypt(records_repo, case_yaml("C-STRANGE1"), "records/C-STRANGE1.yaml.age", recipients=[stranger])
     r = check_all(records_repo)
     assert r.returncode == 1
-    assert any("あなたの鍵（取扱者 otsu-01）で記録 C-STRANGE1 を開けません" in line
-               for line in lines(r.stdout, "recipients"))
+    found = lines(r.stdout, "recipients")
+    assert len(found) == 1 and "records/C-STRANGE1.yaml.age" in found[0]
+    assert "お手元の鍵（取扱者 otsu-01）で開けません（宛先から外されたか、別の鍵に差し替えられています）" in found[0]
 
 
 def test_a_record_missing_from_the_manifest(records_repo: RecordsRepo) -> None:
@@ -306,7 +324,7 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
 ])
 def test_folding_of_the_lexicon(records_repo: RecordsRepo, note: str, category: str | None,
                                 shown: str | None) -> None:
-    # written with the age CLI: `saiken case new` would already have normalised the text (NFKC)
+    # written past `saiken case new`, which would already have normalised the text (NFKC)
     age_encrypt(records_repo, case_yaml("C-FOLD0001", note), "records/C-FOLD0001.yaml.age",
                 recipients=[records_repo.public])
     r = check_all(records_repo)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from saiken.core import crypto
+from saiken.core import agefile, crypto, stanzas
+from saiken.core import recipients as rcpt
 from saiken.core.records import Store
 from saiken.git import gitdrivers
 
@@ -185,6 +186,15 @@ def test_merge_of_different_fields_succeeds_via_the_driver(repo) -> None:  # typ
     assert (repo.root / RECORD).read_bytes().startswith(b"age-encryption.org/v1\n")
     assert repo.git("status", "--porcelain") == ""
     assert_no_plaintext_in_git(repo)
+    assert_stanzas_proven(repo)
+
+
+def assert_stanzas_proven(repo) -> None:  # type: ignore[no-untyped-def]
+    """The driver writes a record as every writer does: its stanzas are the active handlers', provably."""
+    header, _ = agefile.parse((repo.root / RECORD).read_bytes())
+    keys = rcpt.holders(crypto.load_identities([repo.identity]))
+    expected = rcpt.Expected.from_policy(Store.open(repo.root).policy)
+    assert stanzas.prove(header, keys, expected.handlers).state == stanzas.PROVEN
 
 
 def test_history_appended_on_both_branches_is_all_kept(repo) -> None:  # type: ignore[no-untyped-def]

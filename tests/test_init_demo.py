@@ -185,6 +185,13 @@ def test_every_demo_handler_lists_the_twenty_cases(demo: dict[str, Any], handler
     assert "計 20 件" in table.stdout
 
 
+@pytest.mark.parametrize("handler_id", HANDLER_IDS)
+def test_every_demo_handler_proves_the_recipients_of_every_record(demo: dict[str, Any], handler_id: str) -> None:
+    res = saiken("recipients", "--verify", cwd=demo["root"], env=as_handler(demo, handler_id))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("\t証明済み") == 20 and "計 20 件、一致 20 件" in res.stdout
+
+
 def test_kou_01_opens_a_record(demo: dict[str, Any]) -> None:
     case_id = sorted(demo["records"])[0]
     res = saiken("case", "show", case_id, cwd=demo["root"], env=as_handler(demo, "kou-01"))

@@ -2,8 +2,12 @@
 
     .venv/bin/python scripts/bench/bench_check.py 10000            # repository in a temp dir, removed after
     .venv/bin/python scripts/bench/bench_check.py 10000 --keep DIR
+    .venv/bin/python scripts/bench/bench_check.py 10000 --handlers 4   # records for 4 active handlers
+    PYTHONPATH=OTHER/scripts .venv/bin/python scripts/bench/bench_check.py 10000   # another version's code
 
-Records are encrypted in-process (pyrage) and never exist as plaintext files. Prints wall and CPU
+Records are encrypted in-process by saiken's own writer (`crypto.encrypt`, whose stanzas the cold
+check proves with the runner's key) and never exist as plaintext files; the runner holds the key
+of the first of `--handlers` active handlers (default 3), the others are public keys only. Prints wall and CPU
 (user+sys of the child) seconds for: the cold run (--no-cache), a warm run (no changes), a run
 after one record changed, and `age -d` per file on a sample, scaled to N, for comparison.
 
@@ -15,6 +19,7 @@ it shows what ratio to `age -d` is within reach at all.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -24,9 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyrage
 from faker import Faker
-from pyrage import x25519
 
 from saiken.core import crypto, manifest
 
@@ -60,9 +63,9 @@ history:
 """
 
 
-def make_repo(root: Path, n: int, more_handlers: str = "", also_to: tuple[str, ...] = ()) -> Path:
-    """N records encrypted to a new identity (returned) of otsu-01 and to `also_to`, the public keys
-    of the handlers in `more_handlers` (lines of policies/handlers.yaml)."""
+def make_repo(root: Path, n: int, handlers: int = 3, more_handlers: str = "", also_to: tuple[str, ...] = ()) -> Path:
+    """N records encrypted to a new identity (returned) of otsu-01, to `handlers - 1` more 乙 handlers and
+    to `also_to`, the public keys of the handlers in `more_handlers` (lines of policies/handlers.yaml)."""
     (root / "policies").mkdir(parents=True)
     (root / "records").mkdir()
     for p in (ROOT / "policies").glob("*.yaml"):
@@ -71,18 +74,19 @@ def make_repo(root: Path, n: int, more_handlers: str = "", also_to: tuple[str, .
     key = root.parent / "bench.key"
     key.write_text(crypto.identity_file_text(secret, public, "bench"))
     key.chmod(0o600)
-    (root / "policies" / "handlers.yaml").write_text(
-        f"handlers:\n  - {{id: otsu-01, name: 架空 太郎, organisation: 乙, role: 取扱責任者, public_key: {public},"
-        " designated: 2021-04-01, active: true}\n" + more_handlers, encoding="utf-8")
+    publics = [public] + [crypto.generate_identity()[1] for _ in range(handlers - 1)]
+    (root / "policies" / "handlers.yaml").write_text("handlers:\n" + "".join(
+        f"  - {{id: otsu-{i + 1:02d}, name: 架空 太郎{i + 1}, organisation: 乙, role: {'取扱責任者' if i == 0 else '取扱者'},"
+        f" public_key: {key}, designated: 2021-04-01, active: true}}\n" for i, key in enumerate(publics)) + more_handlers,
+        encoding="utf-8")
     (root / ".gitignore").write_text(".saiken-cache/\n")
     fake = Faker("ja_JP")
     Faker.seed(1)
     random.seed(1)
-    recipients = [x25519.Recipient.from_str(k) for k in (public, *also_to)]
-    keys = [crypto.RecipientKey.parse(k) for k in (public, *also_to)]
+    keys = [crypto.RecipientKey.parse(p) for p in (*publics, *also_to)]
     book = manifest.Manifest({}, [])
     for i in range(n):
-        data = pyrage.encrypt(record_text(i, fake).encode(), recipients)
+        data = crypto.encrypt(record_text(i, fake).encode(), keys)
         (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(data)
         book.set(f"C-B{i:07d}", manifest.entry(data, keys))
     manifest.save(root, book)  # as saiken writes records: each one's recipients in records/manifest.yaml
@@ -132,13 +136,14 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--age-sample", type=int, default=200)
+    ap.add_argument("--handlers", type=int, default=3, help="active handlers each record is encrypted to")
     a = ap.parse_args()
     base = a.keep or Path(tempfile.mkdtemp(prefix="saiken-bench-"))
     root = base / "repo"
     try:
-        key = make_repo(root, a.n)
+        key = make_repo(root, a.n, a.handlers)
         env = {"SAIKEN_IDENTITY": str(key), "PATH": f"{SAIKEN.parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "HOME": str(base)}
+               "HOME": str(base), **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})}
         check = [str(SAIKEN), "check", "--all"]
         cold_wall = 0.0
         for label, args in (("cold (--no-cache)", [*check, "--no-cache"]), ("cold, filling the cache", check),
@@ -147,8 +152,8 @@ def main() -> int:
             print(f"{label:<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
             cold_wall = wall if label.startswith("cold (") else cold_wall
         victim = root / "records" / "C-B0000001.yaml.age"
-        victim.write_bytes(pyrage.encrypt(b"case_id: C-B0000001\nstatus: x\n", [x25519.Recipient.from_str(
-            crypto.load_identities([key])[0].public)]))
+        victim.write_bytes(crypto.encrypt(b"case_id: C-B0000001\nstatus: x\n",
+                                          [crypto.RecipientKey.parse(crypto.load_identities([key])[0].public)]))
         wall, cpu, rc = timed(check, root, env)
         print(f"{'warm, one record changed':<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
         floor_wall, cpu, rc = timed([sys.executable, __file__, "--floor", str(root), str(key)], root, env)

@@ -118,7 +118,7 @@ def main() -> int:
         base.mkdir(parents=True, exist_ok=True)
         sign_key, sign_public = signing_key(base)
         line, ward_public = ward(sign_public)
-        key = make_repo(root, a.n, line, (ward_public,))
+        key = make_repo(root, a.n, 1, line, (ward_public,))
         give_email(root)
         env = {"PATH": f"{SAIKEN.parent}:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(base),
                "GIT_AUTHOR_NAME": "架空 太郎", "GIT_AUTHOR_EMAIL": EMAIL, "GIT_CONFIG_NOSYSTEM": "1",

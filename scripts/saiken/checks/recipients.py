@@ -4,8 +4,10 @@ What can be verified without a key – the X25519 stanza count, the ssh-ed25519 
 kind of recipient, and the writer's claim in records/manifest.yaml tied to the file's SHA-256 – is
 compared with the active handlers by saiken.core.recipients (the same code as `saiken recipients`). An
 extra recipient is someone who is not a designated handler and can read the record – a third party
-(term 10); a missing one is a designated handler who cannot. With the runner's own identity, the
-check also proves that its stanza really opens the file.
+(term 10); a missing one is a designated handler who cannot. With the runner's own identity (a
+handler's `check --all`, hooks, a ward server registered as a 甲 handler) the stanzas are proven:
+recomputed from the file key for exactly the active handlers and compared byte for byte
+(saiken.core.stanzas), so an outsider's stanza shows even when count and manifest were made to agree.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
-from saiken.checks.context import CheckInput, case_id_of, is_record_path
+from saiken.checks.context import CheckInput, OpenedRecord, case_id_of, is_record_path
 from saiken.core import agefile, manifest, recipients
+from saiken.core.records import DAMAGED
 from saiken.errors import DecryptFailure
 
 ID = "recipients"
@@ -33,37 +36,30 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         agefile.parse(f.data)
     except DecryptFailure:
         return  # not an age file: the plaintext check reports it
-    yield from _header_and_manifest(f, inp)
-    yield from _own_stanza(f, inp)
+    rec = inp.record(f)
+    damaged = rec is not None and rec.failure_kind in DAMAGED
+    yield from _header_and_manifest(f, inp, prove=not damaged)  # a damaged file is reported below
+    if damaged:
+        yield from _damaged(f, rec)
 
 
-def _header_and_manifest(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
+def _header_and_manifest(f: FileInput, inp: CheckInput, *, prove: bool) -> Iterable[Finding]:
     """The comparison itself lives in saiken.core.recipients (also behind `saiken recipients`)."""
     if "recipients" not in inp.memo:
         raw = inp.raw(manifest.MANIFEST_FILE)
         ids = {case_id_of(g.path) for g in inp.files if is_record_path(g.path)}
         man = manifest.parse(raw.decode("utf-8", "replace"), only=ids if len(ids) < 100 else None) \
             if raw else manifest.Manifest({}, [])
-        inp.memo["recipients"] = (man, recipients.Expected.from_policy(inp.ctx.policy))
-    man, expected = inp.memo["recipients"]
-    rr = recipients.inspect(case_id_of(f.path), f.data, man, expected)
+        inp.memo["recipients"] = (man, recipients.Expected.from_policy(inp.ctx.policy),
+                                  recipients.holders(inp.ctx.identities))
+    man, expected, keys = inp.memo["recipients"]
+    rr = recipients.inspect(case_id_of(f.path), f.data, man, expected, keys if prove else None)
     if rr.problems:
         yield _found(f.path, "header", f"記録の宛先が有効な取扱者と一致しません: {'。'.join(rr.problems)}。"
                      f"指定された取扱者だけが開ける状態でなければなりません（再委託・漏えいの防止）。{_REKEY}")
 
 
-def _own_stanza(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
-    rec = inp.record(f)
-    kind = rec.failure_kind if rec is not None else None
-    if rec is None or kind is None or kind == "yaml":
-        return
-    active_keys = {h.recipient.text: h.id for h in inp.ctx.policy.active_handlers}
-    mine = [active_keys[i.public] for i in inp.ctx.identities if i.public in active_keys]
-    if kind == "no match":
-        if mine:
-            yield _found(f.path, "header", f"あなたの鍵（取扱者 {', '.join(mine)}）で記録 {case_id_of(f.path)} を"
-                         f"開けません。有効な取扱者宛てに暗号化されていません。{_REKEY}", terms=(13,))
-        return
+def _damaged(f: FileInput, rec: OpenedRecord) -> Iterable[Finding]:
     reason = rec.error.message if rec.error else ""
     yield _found(f.path, None, f"記録を開けません: {reason} 改ざん・破損の可能性があります。"
                  "`git log -p -- " + f.path + "` で最後に正常だった版を確かめ、取扱責任者に連絡してください"

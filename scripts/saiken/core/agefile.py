@@ -58,6 +58,7 @@ class Header:
     stanzas: tuple[Stanza, ...]
     mac: bytes
     armored: bool
+    mac_input: bytes = b""  # the header bytes the MAC covers: up to and including "---"
 
     @property
     def types(self) -> list[str]:
@@ -185,7 +186,8 @@ def _parse(data: bytes) -> tuple[Header, bytes]:
         raise header_error("MAC の長さが不正です")
     if any(s.type == "scrypt" for s in stanzas) and len(stanzas) != 1:
         raise header_error("パスフレーズ（scrypt）スタンザは単独でなければなりません")
-    return Header(tuple(stanzas), mac, armored), binary
+    mac_line_start = pos - len(line) - 1
+    return Header(tuple(stanzas), mac, armored, binary[:mac_line_start + 3]), binary
 
 
 def _check_stanza(stanza: Stanza, header_error) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,10 @@
 """age encryption for saiken: identities, recipients, encrypt and decrypt.
 
-Every decrypt goes through `decrypt()`: the header is parsed strictly by `agefile` first, then
-pyrage opens the file, and every failure becomes a `DecryptFailure` with a Japanese message of the
-right kind – never a traceback, never partial plaintext.
+Every record is written by `encrypt()`, saiken's own age writer (saiken.core.agewrite): standard
+age whose stanzas a recipient can prove (saiken.core.stanzas). Passphrase (scrypt) files are
+pyrage's. Every decrypt goes through `decrypt()`: the header is parsed strictly by `agefile` first,
+then pyrage opens the file, and every failure becomes a `DecryptFailure` with a Japanese message of
+the right kind – never a traceback, never partial plaintext.
 
 Identities come from SAIKEN_IDENTITY (one or more paths joined by ':') or from the default file
 under the user's config dir. An identity file is either age's text format (AGE-SECRET-KEY- lines),
@@ -24,7 +26,7 @@ from pyrage import passphrase as age_passphrase
 from pyrage import ssh as age_ssh
 from pyrage import x25519 as age_x25519
 
-from saiken.core import agefile, passphrases, sshkey
+from saiken.core import agefile, agekeys, agewrite, passphrases, sshkey
 from saiken.errors import DecryptFailure, SaikenError, os_reason
 
 Identity = Union[age_x25519.Identity, age_ssh.Identity]
@@ -101,6 +103,7 @@ class LoadedIdentity:
     path: Path
     identity: Identity
     public: str  # recipient string, for matching against policies/handlers.yaml
+    scalar: bytes = field(default=b"", repr=False)  # its X25519 scalar, for saiken's own header code
 
 
 MAX_IDENTITY_FILE_BYTES = 64 * 1024
@@ -143,9 +146,10 @@ def _ssh_identity(path: Path, data: bytes) -> LoadedIdentity:
                           hint="`saiken keygen --passphrase` でパスフレーズ付きの age の鍵を作って使ってください。")
     try:
         ident = age_ssh.Identity.from_buffer(data)
+        scalar = agekeys.ssh_secret_scalar(data)
     except Exception:
         raise SaikenError("SSH 秘密鍵を読めません。", where=str(path)) from None
-    return LoadedIdentity(path, ident, info.public_text)
+    return LoadedIdentity(path, ident, info.public_text, scalar)
 
 
 def _not_a_secret_key(line: str) -> str | None:
@@ -179,11 +183,12 @@ def parse_identities(path: Path, data: bytes) -> list[LoadedIdentity]:
             raise SaikenError(mistake, where=f"{path}:{n}")
         try:
             ident = age_x25519.Identity.from_str(line)
+            scalar = agekeys.x25519_secret(line)
         except Exception:
             # The line itself is never shown: it may be most of a secret key.
             raise SaikenError("age の秘密鍵として読めない行があります。", where=f"{path}:{n}",
                               hint="`saiken keygen` で作った鍵ファイルを指定してください。") from None
-        found.append(LoadedIdentity(path, ident, str(ident.to_public())))
+        found.append(LoadedIdentity(path, ident, str(ident.to_public()), scalar))
     if not found:
         raise SaikenError("鍵ファイルに秘密鍵がありません。", where=str(path),
                           hint="`saiken keygen` で作った鍵ファイルを指定してください。")
@@ -250,10 +255,11 @@ def protect_with_passphrase(text: bytes, secret: str) -> bytes:
 # --- encrypt / decrypt ----------------------------------------------------------------------------
 
 def encrypt(plaintext: bytes, recipients: list[RecipientKey], *, armored: bool = False) -> bytes:
+    """A standard age file whose stanzas any recipient can prove (saiken.core.agewrite)."""
     if not recipients:
         raise SaikenError("暗号化の宛先（有効な取扱者）がいません。", where="policies/handlers.yaml",
                           hint="`saiken handler add` で取扱者を登録してください。")
-    return pyrage.encrypt(plaintext, [r.recipient for r in recipients], armored=armored)
+    return agewrite.encrypt(plaintext, [r.text for r in recipients], armored=armored)
 
 
 _RAGE_KINDS = (

@@ -1,11 +1,17 @@
-"""What can be known about a record's recipients without decrypting it (特記事項10・13).
+"""What can be known about a record's recipients, without a key and with one (特記事項10・13).
 
-An age header shows, per recipient, one stanza: its type, and for ssh-ed25519 a 4-byte tag of
-the key. X25519 stanzas name no key at all. So a file alone proves only "N anonymous X25519
-recipients plus these ssh keys". The manifest (records/manifest.yaml) adds the writer's claim of
-which keys those were; its sha256 ties the claim to the exact file. A record matches the policy
-when all three agree with the active handlers: the X25519 count, the ssh tags, and a current
-manifest entry whose recipient-set hash is the policy's.
+Without a key: an age header shows, per recipient, one stanza: its type, and for ssh-ed25519 a
+4-byte tag of the key. X25519 stanzas name no key at all. So a file alone proves only "N anonymous
+X25519 recipients plus these ssh keys". The manifest (records/manifest.yaml) adds the writer's
+claim of which keys those were; its sha256 ties the claim to the exact file. A record matches the
+policy when all three agree with the active handlers: the X25519 count, the ssh tags, and a
+current manifest entry whose recipient-set hash is the policy's. A writer who can push can make
+all three agree while an outsider holds a stanza.
+
+With a key that opens the record: saiken writes every stanza so that a holder of the file key can
+recompute it (saiken.core.stanzas), so the header is proven to hold exactly one stanza per active
+handler and nothing else. A file whose stanzas cannot be recomputed – written by age, pyrage or a
+saiken before this – is reported too: `saiken rekey` writes it again.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from saiken.core import agefile, crypto, manifest
+from saiken.core import agefile, crypto, manifest, stanzas
 from saiken.core.policy import Policy, recipient_fingerprint
 from saiken.core.records import SUFFIX
 from saiken.errors import DecryptFailure
@@ -31,6 +37,7 @@ class Expected:
     ssh_tags: tuple[str, ...]  # sorted
     policy: str
     fingerprints: dict[str, str]  # fingerprint -> handler id, inactive handlers included
+    handlers: tuple[tuple[str, str], ...] = ()  # (id, public key) of each active handler, for the proof
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "Expected":
@@ -38,7 +45,7 @@ class Expected:
         names = {recipient_fingerprint(h.recipient.text): h.id for h in policy.handlers}
         return cls(sum(k.kind == "X25519" for k in keys),
                    tuple(sorted(k.ssh_tag for k in keys if k.kind == "ssh-ed25519" and k.ssh_tag)),
-                   policy.recipients_hash, names)
+                   policy.recipients_hash, names, tuple((h.id, h.recipient.text) for h in policy.active_handlers))
 
 
 @dataclass
@@ -52,6 +59,7 @@ class RecordRecipients:
     entry: manifest.Entry | None = None
     problems: list[str] = field(default_factory=list)  # why it does not match the policy (Japanese)
     opens: bool | None = None  # with an identity: does the holder's stanza open it
+    proof: str | None = None  # with an identity: saiken.core.stanzas.Proof.state; None without one
 
     @property
     def manifest_state(self) -> str:
@@ -80,11 +88,19 @@ class RecordRecipients:
                 "ssh_tags": list(self.ssh_tags), "header_error": self.header_error,
                 "manifest": self.manifest_state, "manifest_recipients": self.recipients_named(expected),
                 "manifest_policy": self.entry.policy if self.entry else None,
-                "matches_policy": self.matches, "problems": self.problems, "opens": self.opens}
+                "matches_policy": self.matches, "problems": self.problems, "opens": self.opens,
+                "proof": self.proof}
 
 
-def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expected) -> RecordRecipients:
-    """Compare one record's header and manifest entry with the active handlers."""
+def holders(identities: Iterable[crypto.LoadedIdentity]) -> list[stanzas.Holder]:
+    """The runner's identities as the stanza proof uses them."""
+    return [stanzas.holder(i.public, i.scalar) for i in identities if i.scalar]
+
+
+def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expected,
+            keys: list[stanzas.Holder] | None = None) -> RecordRecipients:
+    """Compare one record's header and manifest entry with the active handlers; with `keys` (the
+    runner's identities, `holders`), also prove its stanzas when one of them opens it."""
     sha = manifest.sha256(data)
     rr = RecordRecipients(case_id, sha, entry=man.entry_for(case_id, sha))
     try:
@@ -93,18 +109,43 @@ def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expecte
         rr.header_error = exc.message
         rr.problems.append(f"age ファイルとして読めません（{exc.message}）")
         return rr
-    stanzas = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
-    rr.stanzas = [s.describe() for s in stanzas]
-    rr.x25519 = sum(s.type == "X25519" for s in stanzas)
-    rr.ssh_tags = tuple(sorted(s.args[0] for s in stanzas if s.type == "ssh-ed25519" and s.args))
-    rr.problems.extend(_header_problems(stanzas, rr, expected))
+    named = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
+    rr.stanzas = [s.describe() for s in named]
+    rr.x25519 = sum(s.type == "X25519" for s in named)
+    rr.ssh_tags = tuple(sorted(s.args[0] for s in named if s.type == "ssh-ed25519" and s.args))
+    rr.problems.extend(_header_problems(named, rr, expected))
     rr.problems.extend(_manifest_problems(rr, expected))
+    if keys:
+        proof = stanzas.prove(header, keys, expected.handlers)
+        rr.proof = proof.state
+        mine = [hid for hid, key in expected.handlers if any(k.public == key for k in keys)]
+        rr.problems.extend(proof_problems(proof, mine))
     return rr
 
 
-def _header_problems(stanzas: list[agefile.Stanza], rr: RecordRecipients, expected: Expected) -> list[str]:
+def proof_problems(proof: stanzas.Proof, mine: list[str]) -> list[str]:
+    """Why a proof failed, in Japanese, naming handlers (never the record's contents). `mine`: the
+    active handlers whose keys the runner holds (a record they cannot open leaves one out)."""
+    if proof.state == stanzas.UNOPENED and mine:
+        return [f"お手元の鍵（取扱者 {', '.join(mine)}）で開けません（宛先から外されたか、別の鍵に差し替えられています）"]
+    if proof.state == stanzas.UNPROVABLE:
+        return ["宛先を鍵で証明できません（どの有効な取扱者の宛先も saiken の方式で書かれていません。"
+                "age・pyrage・以前の saiken で暗号化されたか、宛先が差し替えられています）"]
+    if proof.state == stanzas.BAD_MAC:
+        return ["ヘッダの改ざん検知符号（MAC）がファイル鍵と一致しません（宛先が書き換えられています）"]
+    if proof.state != stanzas.MISMATCH:
+        return []
     out = []
-    others = sorted({s.type for s in stanzas if s.type not in KNOWN_TYPES})
+    if proof.missing:
+        out.append(f"取扱者 {', '.join(proof.missing)} の宛先がありません（外されたか、別の鍵に差し替えられています）")
+    if proof.extra:
+        out.append(f"有効な取扱者のものではない宛先が {proof.extra} 件あります（取扱者以外が開けます）")
+    return out
+
+
+def _header_problems(named: list[agefile.Stanza], rr: RecordRecipients, expected: Expected) -> list[str]:
+    out = []
+    others = sorted({s.type for s in named if s.type not in KNOWN_TYPES})
     if others:
         out.append(f"取扱者の鍵ではない種類の宛先があります（{', '.join(others)}）")
     if rr.x25519 != expected.x25519:

@@ -5,14 +5,18 @@ by the old recipient set or the new one, and running `saiken rekey` again finish
 
 How:
 1. Plan: a record needs rekeying unless its header (X25519 count, ssh tags) and a current manifest
-   entry both match the active handlers. Records rekeyed by an interrupted run have no current
-   manifest entry yet, so a rerun simply does them again.
+   entry both match the active handlers and, for every record the user's key opens, its stanzas
+   are proven to be exactly the active handlers' (saiken.core.stanzas): an outsider's stanza, a
+   substituted one, or a file written by age, pyrage or an older saiken (nothing to prove) is
+   rewritten. Records rekeyed by an interrupted run have no current manifest entry yet, so a
+   rerun simply does them again.
 2. Stage: one record at a time (constant memory), decrypt in memory and encrypt to the new set
-   with a fresh file key (pyrage draws one per encryption) into a temp file beside the record.
+   with a fresh file key (saiken.core.agewrite draws one per encryption) into a temp file beside
+   the record.
    If any record cannot be opened, stop here: the temp files are removed and no record has changed.
 3. Make every staged file durable (one sync), then rename each over its record. A rename is atomic,
    so each record is old or new, never a mix; then the folder is synced and the manifest written.
-Everything runs in this one process with pyrage: never an `age` or `git` process per record.
+Everything runs in this one process: never an `age` or `git` process per record.
 """
 
 from __future__ import annotations
@@ -49,11 +53,14 @@ class Outcome:
     stale_temps: int = 0
 
 
-def plan(store: Store, man: manifest.Manifest) -> Iterator[Change]:
-    """Records that do not match the active handlers, and why. Reads headers only."""
+def plan(store: Store, man: manifest.Manifest,
+         identities: list[crypto.LoadedIdentity] | None = None) -> Iterator[Change]:
+    """Records that do not match the active handlers, and why. Reads headers only; with the
+    user's identities, also proves the stanzas of every record they open."""
     expected = recipients.Expected.from_policy(store.policy)
+    keys = recipients.holders(identities or [])
     for case_id in store.case_ids():
-        rr = recipients.inspect(case_id, store.read_bytes(case_id), man, expected)
+        rr = recipients.inspect(case_id, store.read_bytes(case_id), man, expected, keys)
         if rr.problems:
             yield Change(case_id, rr.problems)
 
@@ -95,7 +102,7 @@ def rekey(store: Store, identities: list[crypto.LoadedIdentity], *,
 def _rekey(store: Store, identities: list[crypto.LoadedIdentity], progress: Progress) -> Outcome:
     outcome = Outcome(total=len(store.case_ids()), stale_temps=remove_stale_temps(store))
     man = manifest.load(store.root)
-    todo = [change.case_id for change in plan(store, man)]  # ids only: memory stays small
+    todo = [change.case_id for change in plan(store, man, identities)]  # ids only: memory stays small
     if not todo:
         _save_manifest(store, man)
         return outcome
