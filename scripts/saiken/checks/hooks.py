@@ -10,6 +10,11 @@ Every hook ends in the one runner (saiken.checks.runner.run) over FileInputs:
 A commit range is read with one rev-list, one diff-tree and one cat-file for all commits (plus
 one ls-tree per commit for its policies), so a file added and removed again inside one push is
 still seen in the commit that added it.
+
+What a push sends beside the files is judged too (pre-push, pre-receive, check --range): the names
+of the branches and tags, the messages of annotated tags, and notes (refs/notes/*: each notes
+commit's message and the notes it adds) – as text, like a file (saiken.checks.git_texts, judged by
+pii_outside against the records of one tree of the push).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Callable, Iterable
 
 from saiken import redaction
 from saiken.checks import FileInput, Finding
+from saiken.checks.git_texts import NOTE, GitText, local_notes_refs, note_text, pushed_ref_texts, ref_texts
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
 from saiken.core import crypto
@@ -44,11 +50,18 @@ class CommitReport:
         return [label + f.render(redact) for f in self.report.findings]
 
 
+_LOADED: dict[str, list[crypto.LoadedIdentity]] = {}
+
+
 def identities() -> list[crypto.LoadedIdentity]:
-    """The runner's identities when it has any; checks without them still look at what they can."""
+    """The runner's identities when it has any; checks without them still look at what they can.
+    Loaded once per process (a push judges commits, names and notes: one passphrase prompt)."""
     if not os.environ.get(crypto.ENV_IDENTITY) and not crypto.default_identity_path().exists():
         return []
-    return crypto.load_identities()
+    where = os.environ.get(crypto.ENV_IDENTITY, "")
+    if where not in _LOADED:
+        _LOADED[where] = crypto.load_identities()
+    return _LOADED[where]
 
 
 def author_ident(cwd: Path) -> str:
@@ -173,6 +186,11 @@ def range_args(spec: str, cwd: Path) -> list[str]:
     return [f"{old}..{new or 'HEAD'}"]
 
 
+def range_tip(spec: str) -> str:
+    """The newest commit a range names (its policies and records judge the repository's refs)."""
+    return spec.partition("..")[2] or (spec if ".." not in spec else "") or "HEAD"
+
+
 def check_remote(cwd: Path, tip: str, url: str) -> CommitReport | None:
     """The remote a push goes to, against policies/remotes.yaml of the pushed tip (term 6).
     A tree without records/ (saiken's own source) is not a records repository: not judged."""
@@ -190,6 +208,7 @@ def pre_push(cwd: Path, remote: str, url: str, lines: Iterable[str], cache_dir: 
     """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
     out: list[CommitReport] = []
     seen: set[str] = set()
+    texts: list[GitText] = []
     for line in lines:
         parts = line.split()
         if len(parts) != 4 or gitio.is_zero(parts[1]):
@@ -198,12 +217,17 @@ def pre_push(cwd: Path, remote: str, url: str, lines: Iterable[str], cache_dir: 
         args = [local_sha, "--not", f"--remotes={remote}"]
         if not gitio.is_zero(remote_sha) and _exists(cwd, remote_sha):
             args.append(remote_sha)
+        if _is_notes(parts[0]) or _is_notes(parts[2]):
+            out += check_notes(cwd, parts[2] if _is_notes(parts[2]) else parts[0], args, "HEAD", cache_dir, seen)
+            continue
         if not out:
             found = check_remote(cwd, local_sha, url)
             if found is not None:
                 out.append(found)
         out += check_commits(cwd, args, cache_dir=cache_dir, seen=seen)
-    return out
+        texts += pushed_ref_texts(cwd, parts[0], local_sha, parts[2])
+    found = check_texts(cwd, texts, "HEAD", cache_dir)
+    return out + ([found] if found is not None else [])
 
 
 def pre_commit_push_lines(cwd: Path) -> list[str] | None:
@@ -213,8 +237,9 @@ def pre_commit_push_lines(cwd: Path) -> list[str] | None:
     pre-commit reads git's stdin itself and describes only the first ref that has new commits
     (PRE_COMMIT_FROM_REF/TO_REF); `git push origin a b` would leave b unchecked. So every local
     branch, tag and HEAD follows that ref, as if pushed too: its commits not yet on the remote are
-    checked. A violation on a branch that is not being pushed then stops the push as well – it
-    is a violation all the same, and the finding names its commit."""
+    checked, and so are the local notes refs (their notes not yet on the remote). A violation on a
+    branch that is not being pushed then stops the push as well – it is a violation all the same,
+    and the finding names its commit."""
     env = os.environ
     if "PRE_COMMIT_REMOTE_URL" not in env and "PRE_COMMIT_TO_REF" not in env:
         return None
@@ -224,7 +249,7 @@ def pre_commit_push_lines(cwd: Path) -> list[str] | None:
         to_ref = gitio.text(["rev-parse", "--verify", local_ref + "^{commit}"], cwd).strip()
     from_ref = env.get("PRE_COMMIT_FROM_REF") or gitio.ZERO
     first = f"{local_ref} {to_ref} {env.get('PRE_COMMIT_REMOTE_BRANCH', '-')} {from_ref}"
-    return [first] + [f"{ref} {oid} {ref} {gitio.ZERO}" for ref, oid in gitio.local_commit_refs(cwd)]
+    return [first] + [f"{ref} {oid} {ref} {gitio.ZERO}" for ref, oid in gitio.local_commit_refs(cwd) + local_notes_refs(cwd)]
 
 
 SERVER_CACHE = "saiken-cache"
@@ -239,17 +264,88 @@ def pre_receive(cwd: Path, lines: Iterable[str]) -> list[CommitReport]:
     out: list[CommitReport] = []
     seen: set[str] = set()
     git_dir = Path(gitio.text(["rev-parse", "--absolute-git-dir"], cwd).strip())
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 3 or gitio.is_zero(parts[1]):
+    cache_dir = git_dir / SERVER_CACHE
+    updates = [parts for parts in (line.split() for line in lines) if len(parts) == 3 and not gitio.is_zero(parts[1])]
+    # names and notes are judged against the records of the first branch pushed (or the server's HEAD)
+    base = next((new for _, new, ref in updates if not _is_notes(ref) and gitio.resolve_commit(cwd, new)), "HEAD")
+    texts: list[GitText] = []
+    for _, new, ref in updates:
+        if _is_notes(ref):
+            out += check_notes(cwd, ref, [new, "--not", "--all"], base, cache_dir, seen)
             continue
-        out += check_commits(cwd, [parts[1], "--not", "--all"], seen=seen, cache_dir=git_dir / SERVER_CACHE)
-    return out
+        out += check_commits(cwd, [new, "--not", "--all"], seen=seen, cache_dir=cache_dir)
+        texts += ref_texts(cwd, ref, new)
+    found = check_texts(cwd, texts, base, cache_dir)
+    return out + ([found] if found is not None else [])
 
 
 def _exists(cwd: Path, oid: str) -> bool:
     proc = subprocess.run(["git", "cat-file", "-e", oid + "^{commit}"], cwd=cwd, capture_output=True)
     return proc.returncode == 0
+
+
+# --- names, tag messages and notes (pre-push, pre-receive, check --range) ----------------------------
+
+def _is_notes(ref: str) -> bool:
+    return ref.startswith("refs/notes/")
+
+
+def check_texts(cwd: Path, texts: list[GitText], base: str, cache_dir: Path | None) -> CommitReport | None:
+    """Names and tag messages against the records and policies of the commit `base`."""
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        return None
+    ctx = tree_context(cwd, _base_entries(cwd, base), identities(), [])
+    ctx.message_committed = True
+    ctx.texts = texts
+    return CommitReport(None, run([], ctx, only=("pii_outside",), cache_dir=cache_dir))
+
+
+def check_notes(cwd: Path, ref: str, rev_args: list[str], base: str, cache_dir: Path | None,
+                seen: set[str]) -> list[CommitReport]:
+    """Each notes commit `rev_args` names: its message and author, and the notes it adds (never as
+    files of the tree: a notes tree holds text about objects), against the records of `base`."""
+    commits = [c for c in gitio.rev_list(cwd, rev_args) if c[0] not in seen]
+    seen.update(c[0] for c in commits)
+    if not commits:
+        return []
+    changed = gitio.changed_blobs(cwd, commits)
+    objects = dict(gitio.cat_blobs(cwd, [c[0] for c in commits] + [o for p in changed.values() for o in p.values()]))
+    entries, ids, out = _base_entries(cwd, base), identities(), []
+    for c in commits:
+        author, message = gitio.parse_commit(objects.get(c[0]) or b"")
+        ctx = tree_context(cwd, entries, ids, [], commit_message=message, author=author)
+        ctx.message_committed = True
+        ctx.texts = [GitText(NOTE, ref, note_text(objects.get(oid)), about=path.replace("/", ""))
+                     for path, oid in sorted(changed.get(c[0], {}).items())]
+        out.append(CommitReport(c[0], run([], ctx, only=MESSAGE_CHECKS, cache_dir=cache_dir)))
+    return out
+
+
+def _base_entries(cwd: Path, base: str) -> dict[str, str]:
+    """The tree whose records and policies names and notes are judged by: `base`, else HEAD, else
+    the first branch (a bare server's HEAD may name a branch that was never pushed)."""
+    branches = gitio.text(["for-each-ref", "--count=1", "--format=%(refname)", "refs/heads"], cwd).split()
+    commit = next((c for c in (gitio.resolve_commit(cwd, r) for r in (base, "HEAD", *branches)) if c), None)
+    if commit is None:
+        raise SaikenError("ブランチの名前・タグ・ノートを、記録リポジトリの方針と照らして検査できません"
+                          "（照らすコミットがありません）。", hint="先にブランチ（main など）を push してください。")
+    return gitio.tree_entries(cwd, commit)
+
+
+def check_repository_refs(cwd: Path, base: str, cache_dir: Path | None) -> list[CommitReport]:
+    """`check --range`: every branch and tag name and tag message, and every notes ref's history."""
+    refs = gitio.text(["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes"], cwd)
+    texts: list[GitText] = []
+    out: list[CommitReport] = []
+    seen: set[str] = set()
+    for ref, oid in (line.split(" ") for line in refs.splitlines() if line):
+        if _is_notes(ref):
+            out += check_notes(cwd, ref, [oid], base, cache_dir, seen)
+        else:
+            texts += ref_texts(cwd, ref, oid)
+    found = check_texts(cwd, texts, base, cache_dir)
+    return out + ([found] if found is not None else [])
 
 
 # --- reporting --------------------------------------------------------------------------------
