@@ -36,9 +36,10 @@ def make_bare(folder: Path, repo: RecordsRepo) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
-    tmp = tmp_path_factory.mktemp("hooks")
+def hooked_repo(tmp: Path) -> RecordsRepo:
+    """A records repository with saiken's policies (the records-repository allow-list), otsu-01
+    designated, the pre-commit hooks installed, and its first commit pushed to tmp/designated.git,
+    whose pre-receive holds otsu-01's key."""
     root = tmp / "repo"
     (root / "policies").mkdir(parents=True)
     for path in sorted((ROOT / "policies").glob("*.yaml")):
@@ -65,6 +66,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     pushed = git(r, "push", "-q", "origin", "main")
     assert pushed.returncode == 0, out(pushed)  # the designated remote and a clean history pass
     return r
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
+    return hooked_repo(tmp_path_factory.mktemp("hooks"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ here is fictional (架空); the card numbers are the card networks' published te
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
@@ -124,3 +125,17 @@ def test_readings_do_not_hit_names_or_ordinary_words() -> None:
         folded = quick_fold(text)
         hit = [key for key in readings if key in folded and not any(e in folded for e in lexicon.exceptions)]
         assert not hit, (text, hit)
+
+
+def test_the_lexicon_trie_finds_exactly_what_a_plain_alternation_finds() -> None:
+    """Lexicon.pattern is a trie for speed; it must say yes and no exactly where the words occur."""
+    lexicon = _lexicon()
+    keys = sorted({k for c in lexicon.categories for _, k in c.words if k}, key=len, reverse=True)
+    plain = re.compile("|".join(map(re.escape, keys)))
+    rng = random.Random(20261204)
+    alphabet = "".join(sorted({ch for k in keys for ch in k})) + "あいうえおのはにをでとか 1-"
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.3:
+            text = text[:5] + rng.choice(keys)[: rng.randint(1, 6)] + rng.choice(keys) + text[5:]
+        assert bool(plain.search(text)) == bool(lexicon.pattern.search(text)), text  # type: ignore[union-attr]

@@ -8,16 +8,15 @@ One records repository per module; every test leaves it as it found it. Every pe
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from test_checks import FAMILY, GIVEN, case_yaml
-from test_hooks import bare_has, git, make_bare, out
+from test_hooks import bare_has, git, hooked_repo, out
 from test_init_demo import all_git_bytes, leaks
 
-from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
+from conftest import VENV_BIN, RecordsRepo
 
 NAME = FAMILY + GIVEN
 SECRETS = {NAME, f"{FAMILY} {GIVEN}", "東京都新宿区試験町9-8-7"}
@@ -36,33 +35,18 @@ def make_keyless_bare(folder: Path, env: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
+    """test_hooks' repository with a record, pushed to a server with otsu-01's key (designated) and
+    to one without any key (designated-nokey)."""
     tmp = tmp_path_factory.mktemp("refs")
-    root = tmp / "repo"
-    (root / "policies").mkdir(parents=True)
-    for path in sorted((ROOT / "policies").glob("*.yaml")):
-        if path.name != "paths.yaml":  # a records repository: the built-in list, not saiken's own
-            shutil.copy(path, root / "policies" / path.name)
-    shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
-    r = RecordsRepo(root, _base_env(tmp), Path(), "")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=r.env)
-    r.identity, r.public = r.add_handler("otsu-01", role="取扱責任者")
-    r.env["SAIKEN_IDENTITY"] = str(r.identity)
-    (root / "policies" / "remotes.yaml").write_text(
-        f"# 指定された送信先（テスト用）\nremotes:\n  - url: \"{tmp}/designated*.git\"\n", encoding="utf-8")
-    (root / "records").mkdir()
+    r = hooked_repo(tmp)
+    git(r, "remote", "rename", "origin", "designated")
     r.saiken("case", "new", "--from", "-", input=case_yaml("C-REFS0001"), check=True)
-    proc = subprocess.run([str(VENV_BIN / "pre-commit"), "install", "--hook-type", "pre-commit",
-                           "--hook-type", "commit-msg", "--hook-type", "pre-push"],
-                          cwd=root, capture_output=True, text=True, env=r.env)
-    assert proc.returncode == 0, out(proc)
-    assert git(r, "add", "-A").returncode == 0
-    first = git(r, "commit", "-q", "-m", "記録リポジトリを作成（事案 C-REFS0001）")
-    assert first.returncode == 0, out(first)
-    for name, make in (("designated.git", lambda f: make_bare(f, r)),
-                       ("designated-nokey.git", lambda f: make_keyless_bare(f, r.env))):
-        make(tmp / name)
-        assert git(r, "remote", "add", name.split(".")[0], str(tmp / name)).returncode == 0
-        pushed = git(r, "push", "-q", name.split(".")[0], "main")
+    git(r, "add", "-A")
+    assert git(r, "commit", "-q", "-m", "事案 C-REFS0001 を登録").returncode == 0
+    make_keyless_bare(tmp / "designated-nokey.git", r.env)
+    assert git(r, "remote", "add", "designated-nokey", str(tmp / "designated-nokey.git")).returncode == 0
+    for remote in ("designated", "designated-nokey"):
+        pushed = git(r, "push", "-q", remote, "main")
         assert pushed.returncode == 0, out(pushed)
     return r
 

@@ -43,7 +43,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 def _may_hold(rec: OpenedRecord) -> bool:
     """A look at the whole record before any field: YAML escapes (\\u…) could hide a label, so a
     record with a backslash is looked at field by field."""
-    return rec.text is None or "\\" in rec.text or patterns.MAY_HOLD_NEVER.search(rec.folded or "") is not None
+    return rec.text is None or "\\" in rec.text or patterns.may_hold_never(rec.folded or "")
 
 
 def _in_fields(rec: OpenedRecord, inp: CheckInput) -> Iterator[tuple[str, Any]]:

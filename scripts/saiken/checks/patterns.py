@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
-from saiken.checks.text import normalise
+from saiken.checks.text import normalise, words_pattern
 
 MY_NUMBER, PHONE, POSTAL = "マイナンバー", "電話番号", "郵便番号"
 CARD, PIN, PENSION, INSURANCE = "クレジットカード番号", "暗証番号", "基礎年金番号", "被保険者番号"
@@ -54,9 +54,11 @@ _PHONE = re.compile(r"(?<![\d-])(0\d{1,4}[-(]\d{1,4}[-)]\d{3,4}|0[789]0-?\d{4}-?
 _PHONE_LABEL = re.compile(r"電話|tel|携帯|連絡先|fax|℡", re.I)
 _MOBILE = re.compile(r"^(0[789]0|\+81[- ]?[789]0)")
 _POSTAL = re.compile(r"(〒|郵便番号)[:： ]*(\d{3}-?\d{4})(?![\d-])")
-# Whether a folded text (saiken.checks.text.quick_fold: no spaces, kana as hiragana) may hold a number
-# never to be collected: a long run of digits or one of the labels. The common record has none.
-MAY_HOLD_NEVER = re.compile(r"\d{4}-?\d{4}-?\d{4}|個人番号|まいなんば|こじんばんごう|暗証|あんしょう|pin|年金番号|保険証|被保険者")
+# The labels a number needs to count (not a card's: its digits alone tell), folded
+# (saiken.checks.text.quick_fold: no spaces or long-vowel marks, kana as hiragana)
+_FOLDED_LABELS = words_pattern({"個人番号", "まいなんば", "こじんばんごう", "暗証", "あんしょう", "pin", "年金番号", "保険証",
+                                "被保険者"})
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,16 @@ class Match:
     @property
     def never(self) -> bool:
         return self.kind in NEVER
+
+
+def may_hold_never(folded: str) -> bool:
+    """Whether a folded text may hold a number never to be collected: one of the labels, twelve
+    digits in a row (spaces are gone), or a card's digits printed with hyphens (4-4-4-4, 4-6-5). The
+    common record has none, and this costs a few microseconds: the digits are looked for in bytes,
+    where one C translate and substring searches do what a regex starting at every digit did slowly."""
+    digits = folded.encode("utf-8", "surrogatepass").translate(_ZEROS)
+    return any(run in digits for run in (b"000000000000", b"0000-0000-0000", b"0000-000000-0000")) or \
+        _FOLDED_LABELS.search(folded) is not None
 
 
 def my_number_valid(digits: str) -> bool:

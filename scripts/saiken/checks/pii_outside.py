@@ -59,8 +59,9 @@ def check(inp: CheckInput) -> Iterable[Finding]:
     yield from unreadable
     quick = [quick_fold(t.text) for t in targets] if inp.ctx.identities else []
     index = _index(inp, quick)
+    exact = isinstance(index, TermIndex) and bool(index)  # the quick set comes back only when nothing hit
     for n, t in enumerate(targets):
-        folded = fold(t.text) if index and next(index.search(quick[n]), None) is not None else None
+        folded = fold(t.text) if exact and next(index.search(quick[n]), None) is not None else None
         if t.name:
             if folded is not None:
                 yield from _names(t, folded, index)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
 from saiken.checks.context import LEXICON_FILE, CheckInput, OpenedRecord
-from saiken.checks.text import Folded, fold, fold_word, quick_fold
+from saiken.checks.text import Folded, fold, fold_word, quick_fold, words_pattern
 from saiken.core.schema import field_names
 from saiken.errors import SaikenError
 from saiken.redaction import quoted
@@ -42,8 +42,7 @@ class Category:
     @cached_property
     def pattern(self) -> re.Pattern[str] | None:
         """All folded words as one alternation: a quick yes/no over a folded text."""
-        keys = sorted({k for _, k in self.words if k}, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, keys))) if keys else None
+        return words_pattern({k for _, k in self.words if k})
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,7 @@ class Lexicon:
     def pattern(self) -> re.Pattern[str] | None:
         """Every category's words in one alternation: one scan of a whole record says whether
         any field can match at all."""
-        keys = sorted({k for c in self.categories for _, k in c.words if k}, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, keys))) if keys else None
+        return words_pattern({k for c in self.categories for _, k in c.words if k})
 
     @classmethod
     def from_data(cls, data: Any) -> "Lexicon":

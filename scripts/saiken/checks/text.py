@@ -111,6 +111,8 @@ def quick_fold(text: str) -> str:
     than the rest), whitespace dropped, and voicing marks joined to the kana now next to them.
 
     Used to decide whether a text matches at all; `fold` then locates the match for the message."""
+    if text.isascii():  # file names, most of a ledger: as `fold` does them
+        return "".join(text.lower().replace("~", "").split())
     folded = unicodedata.normalize("NFKC", text).lower()
     folded = folded.translate(_TABLE) if len(folded) < 200 else _TO_TRANSLATE.sub(_translate, folded)
     folded = "".join(folded.split())
@@ -133,3 +135,26 @@ def fold_word(word: str) -> str:
     if word.isascii():  # dates, phone numbers, e-mail: NFKC changes nothing, only "~" is dropped
         return "".join(word.lower().replace("~", "").split())
     return quick_fold(word)
+
+
+def words_pattern(words: set[str]) -> re.Pattern[str] | None:
+    """A regex that finds any of `words`, as a trie (か(?:いご|ん…)): at each place of a text the
+    engine follows one branch per character rather than trying every word – with the kana readings,
+    whose first characters are everywhere in Japanese text, a flat alternation was twice as slow."""
+    if not words:
+        return None
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie))
+
+
+def _trie_regex(node: dict[str, dict]) -> str:
+    branches = [re.escape(c) + _trie_regex(node[c]) for c in sorted(k for k in node if k)]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body  # a word may end here: the rest is optional
