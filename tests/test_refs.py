@@ -130,6 +130,17 @@ def test_pre_receive_refuses_a_note_with_a_name(clean: RecordsRepo) -> None:
     assert "refs/notes/commits:ノート" in proc.stderr and "git notes" in proc.stderr
 
 
+def test_a_ref_to_a_file_is_refused(clean: RecordsRepo) -> None:
+    """A tag may point straight at a blob: its content reaches the server in no commit at all."""
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=clean.root, env=clean.env, check=True,
+                          input=f"{NAME}\n東京都新宿区試験町9-8-7\n", capture_output=True, text=True).stdout.strip()
+    assert git(clean, "tag", "memo", blob).returncode == 0
+    proc = push(clean, "memo", keyless=True)
+    assert_refused_by_server(proc, clean, keyless=True)
+    assert "refs/tags/memo:参照先" in proc.stderr and "git tag -d memo" in proc.stderr
+    assert not bare_has(server(clean, keyless=True), blob)
+
+
 def test_a_keyless_server_refuses_a_record_in_a_note_and_a_my_number_in_a_tag(clean: RecordsRepo) -> None:
     assert git(clean, "notes", "add", "-m", case_yaml("C-REFS0002"), "HEAD").returncode == 0
     proc = push(clean, "refs/notes/commits", keyless=True)

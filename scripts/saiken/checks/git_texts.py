@@ -14,13 +14,15 @@ from pathlib import Path
 from saiken.checks import shell_path
 from saiken.git import gitio
 
-REF_NAME, TAG_MESSAGE, NOTE = "ref", "tag", "note"
+REF_NAME, TAG_MESSAGE, NOTE, NOT_A_COMMIT = "ref", "tag", "note", "object"
 
 
 @dataclass(frozen=True)
 class GitText:
     """One text: a ref's own name (`text` is the name), a tag's message or a note (the note's
-    `about` is the object it is attached to). `text` None: a note that is not UTF-8 text."""
+    `about` is the object it is attached to). `text` None: a note that is not UTF-8 text. A ref that
+    points at a file or folder rather than a commit (NOT_A_COMMIT, `about` its type) sends content
+    no commit holds, so no check would see it: it is refused as such."""
 
     kind: str
     ref: str
@@ -34,7 +36,7 @@ class GitText:
             return "タグのメッセージ "
         if self.kind == NOTE:
             return f"ノート（{self.about[:10]} について）"
-        return "参照名"
+        return "参照名" if self.kind == REF_NAME else "参照先"
 
     def fix(self) -> str:
         """How to remove what was found from the message or note."""
@@ -45,6 +47,13 @@ class GitText:
         return (f"`git notes --ref={shell_path(self.ref)} remove {self.about}` でノートを消してください（`git log -p` の"
                 "表示の一時保存（textconv）なら `git config --unset diff.saiken.cachetextconv` のうえ "
                 f"`git update-ref -d {shell_path(self.ref)}`）。サーバに既にあれば取扱責任者に相談してください。")
+
+
+def removal_fix(ref: str) -> str:
+    """How to remove a ref that points at a file or folder."""
+    if ref.startswith("refs/tags/"):
+        return f"`git tag -d {shell_path(short(ref))}` で消してください。"
+    return f"`git update-ref -d {shell_path(ref)}` で消してください。"
 
 
 def short(ref: str) -> str:
@@ -89,7 +98,10 @@ def ref_texts(cwd: Path, ref: str, oid: str) -> list[GitText]:
     """A ref's name and, for an annotated tag, its name and message (and those of the tags it tags)."""
     texts = [GitText(REF_NAME, ref, ref)]
     for _ in range(10):  # a tag of a tag of …: a few levels at most
-        if gitio.text(["cat-file", "-t", oid], cwd, check=False).strip() != "tag":
+        kind = gitio.text(["cat-file", "-t", oid], cwd, check=False).strip()
+        if kind != "tag":
+            if kind in ("blob", "tree"):
+                texts.append(GitText(NOT_A_COMMIT, ref, None, about=kind))
             break
         oid, name, message = parse_tag(gitio.run(["cat-file", "tag", oid], cwd))
         if name and f"refs/tags/{name}" != ref:

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from saiken.checks import ERROR, WARNING, Finding, FindingMaker, cache, paths, patterns, shell_path
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
-from saiken.checks.git_texts import REF_NAME, GitText, rename_fix
+from saiken.checks.git_texts import NOT_A_COMMIT, REF_NAME, removal_fix, rename_fix
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
@@ -85,6 +85,10 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
     for g in inp.ctx.texts:
         if g.kind == REF_NAME:
             targets.append(_Target(g.ref, g.ref, name=True, ref=g.ref))
+        elif g.kind == NOT_A_COMMIT:
+            unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"
+                                     "直接指す参照です。どのコミットにも入っていない中身が送られ、検査できないため受け付けません。"
+                                     f"{removal_fix(g.ref)}"))
         elif g.text is None:
             unreadable.append(_found(g.ref, g.place.strip(), f"UTF-8 のテキストでないノートです。中身を確かめられないため受け付けません。{g.fix()}"))
         else:
