@@ -201,11 +201,13 @@ def test_a_record_named_after_a_person_is_refused(records_repo: RecordsRepo) -> 
 
 def test_a_decrypted_record_anywhere_is_refused(records_repo: RecordsRepo) -> None:
     write(records_repo, "tmp/C-LOOSE001.yaml", case_yaml("C-LOOSE001"))
-    write(records_repo, "tools/template.py", f'TEMPLATE = """\n{case_yaml("C-TEMPL001")}"""\n')  # code, not data
+    write(records_repo, "tools/template.py", f'TEMPLATE = """\n{case_yaml("C-TEMPL001")}"""\n')  # a record in code
+    write(records_repo, "ledger/C-LOOSE002.yaml", case_yaml("C-LOOSE002"))  # an allowed place holds no record
     r = check_all(records_repo, env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
-    assert "tmp/C-LOOSE001.yaml – 復号された事案の記録" in r.stdout
-    assert len(lines(r.stdout, "plaintext")) == 1
+    assert "tmp/C-LOOSE001.yaml – 事案の記録のような平文（case_id と parties）" in r.stdout
+    assert len(lines(r.stdout, "record_like")) == 3 and len(lines(r.stdout, "paths")) == 2
+    assert not lines(r.stdout, "plaintext")
 
 
 def test_plaintext_check_needs_no_identity(records_repo: RecordsRepo) -> None:
@@ -319,7 +321,9 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
     ("キリースト教の集会", "思想・信条・宗教", "【キリースト教】"),         # long vowel mark
     ("本人の出 身地について話があった", "社会的差別の原因", "【出 身】"),   # a space inside the word
     ("\\u524d\\u79d1があると話した", "犯罪", "【前科】"),                # YAML escapes hide nothing
-    ("ぜんかについて", None, None),                                      # kana is not the kanji word
+    ("ぜんかについて", "犯罪", "【ぜんか】"),                             # the word's reading in kana
+    ("ｾﾞﾝｶ\u200bについて", "犯罪", "【ｾﾞﾝｶ】"),                         # half-width, an invisible character after
+    ("ぜんかいの電話で話した", None, None),                               # a reading inside another word (exception)
     ("システム障害で入金確認が遅れた", None, None),                       # listed exception
 ])
 def test_folding_of_the_lexicon(records_repo: RecordsRepo, note: str, category: str | None,
@@ -446,9 +450,9 @@ def test_a_name_in_a_file_name_and_in_the_commit_message(records_repo: RecordsRe
 
 def test_the_seed_and_policies_raise_no_false_positive(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-PII00004")
-    shutil.copy(SEED, records_repo.root / "docs.txt")
     (records_repo.root / "docs").mkdir()
-    shutil.copy(SEED, records_repo.root / "docs" / "seed.txt")
+    shutil.copy(SEED, records_repo.root / "docs" / "seed.md")
+    shutil.copy(SEED, records_repo.root / "README.md")
     r = check_all(records_repo)
     assert r.returncode == 0, r.stdout
     assert not lines(r.stdout, "pii_outside")
@@ -468,7 +472,7 @@ def test_generic_patterns_without_any_key(records_repo: RecordsRepo) -> None:
     write(records_repo, "docs/memo.md", "マイナンバー: 1234-5678-9018\n連絡は TEL 090-0000-1234\n"
           "〒169-0000\n区の代表 電話 03-0000-0000\n受付番号 1234-5678-9012\n")
     write(records_repo, "policies/personal-data.yaml",
-          "scan: [ledger/, docs/, policies/]\npublic: ['03-0000-0000']\nfictional_paths: []\n")
+          "public: ['03-0000-0000']\n")
     r = check_all(records_repo, "--format", "json", env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
     report = json.loads(r.stdout)

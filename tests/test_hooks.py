@@ -35,9 +35,10 @@ def make_bare(folder: Path, repo: RecordsRepo) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
-    tmp = tmp_path_factory.mktemp("hooks")
+def hooked_repo(tmp: Path) -> RecordsRepo:
+    """A records repository with saiken's policies (the records-repository allow-list), otsu-01
+    designated, the pre-commit hooks installed, and its first commit pushed to tmp/designated.git,
+    whose pre-receive holds otsu-01's key."""
     r = full_records_repo(tmp)
     root = r.root
     bare = make_bare(tmp / "designated.git", r)
@@ -56,6 +57,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     pushed = git(r, "push", "-q", "origin", "main")
     assert pushed.returncode == 0, out(pushed)  # the designated remote and a clean history pass
     return r
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
+    return hooked_repo(tmp_path_factory.mktemp("hooks"))
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ def test_demo_status_page(demo_site: tuple[Path, set[str]]) -> None:
     assert re.search(r"求めた日時: 令和\d+年\d+月\d+日 \d\d:\d\d（コミット [0-9a-f]{7,}", html)
     for label in ("2", "8", "10", "13"):
         assert "問題なし" in _status(html, label), label
-    assert "記録の中身の検査（<code>prohibited</code>、<code>schema</code>）はここでは行っていません" in html
+    assert "記録の中身の検査（<code>never_collect</code>、<code>prohibited</code>、<code>schema</code>）はここでは行っていません" in html
 
 
 def test_a_violation_turns_its_terms_red(demo_site: tuple[Path, set[str]], tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Attacks by someone who can push, against a bare repository with the documented pre-receive hook.
 
-Each attack weakens the rules in the same push it wants judged by them – a shorter `scan:`, a
-thinner lexicon, one more handler, wider fictional_paths, a consent 甲 never gave, an alias bomb,
+Each attack weakens the rules in the same push it wants judged by them – a wider allow-list of
+paths (a PDF nobody reads, a folder for data files), a thinner lexicon, one more handler, a consent 甲 never gave, an alias bomb,
 another hook configuration – and pushes with `--no-verify`. The server judges every commit by the
 rules of its trusted base and lets a rule change in only with the signature (git's SSH signing)
 of an active 甲 handler of those rules: each attack is refused, naming the path, the commit and
@@ -18,9 +18,10 @@ import pytest
 from test_checks import FAMILY, GIVEN, case_yaml
 
 from conftest import VENV_BIN, RecordsRepo, _base_env, full_records_repo
+from saiken.checks.paths import RECORDS_LIST
 
 KOU_EMAIL = "kou-01@example.invalid"
-BOMB = "scan: [ledger/, docs/]\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+BOMB = "public: []\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
 
 
@@ -96,7 +97,6 @@ def ward(tmp_path_factory: pytest.TempPathFactory) -> Ward:
     documented_hook(bare, repo.identity)
     ward = Ward(repo, bare, keys)
     ward.write("policies/remotes.yaml", f"remotes:\n  - url: \"{bare}\"\n")
-    ward.edit("policies/personal-data.yaml", "fictional_paths: [tests/]", "fictional_paths: []")
     repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST001"), check=True)
     ward.commit("記録リポジトリを作成")
     assert ward.git("remote", "add", "origin", str(bare)).returncode == 0
@@ -131,21 +131,24 @@ def accepted(w: Ward, proc: subprocess.CompletedProcess[str]) -> None:
 
 # --- the attacks, each refused, and the same change accepted once 甲 signs it ---------------------
 
-def test_a_weakened_scan_list_is_refused_and_accepted_once_signed(w: Ward) -> None:
-    w.edit("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/, README.md, mkdocs.yml]", "scan: []")
-    weaken = w.commit("検査の対象を見直し")
-    w.write("docs/memo.md", f"# 引継ぎ\n{FAMILY}{GIVEN}さんの件は来週。\n")
+def _allow(w: Ward, line: str) -> None:
+    """policies/paths.yaml: the records list `saiken init` writes, plus `line`."""
+    w.write("policies/paths.yaml", RECORDS_LIST.read_text(encoding="utf-8") + line)
+
+
+def test_a_widened_allow_list_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    # PDFs are not read: allowing them anywhere lets a name through unread
+    _allow(w, '  "exports/*.pdf": pdf\n')
+    weaken = w.commit("書き出しの置き場所")
+    w.write("exports/memo.pdf", f"%PDF-1.4\n{FAMILY}{GIVEN}\n")
     leak = w.commit("引継ぎのメモ")
-    out = refused(w, w.push(), weaken, "policies/personal-data.yaml")
+    out = refused(w, w.push(), weaken, "policies/paths.yaml")
     assert "署名がありません" in out
-    # the memo is judged by the scan list of the trusted base, not by the weakened one
-    assert f"remote: コミット {leak[:10]}: ERROR [pii_outside] 特記事項2・7 docs/memo.md:2行目" in out
+    # the PDF is judged by the allow-list of the trusted base, not by the widened one
+    assert f"remote: コミット {leak[:10]}: ERROR [paths] 特記事項2・8 exports/memo.pdf" in out
     w.git("reset", "-q", "--hard", "origin/main")
-    w.edit("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/, README.md, mkdocs.yml]",
-           "scan: [ledger/, policies/]")
-    w.commit("検査の対象を見直し（甲の承認）", signer="kou-01")
-    w.write("docs/memo.md", "# 引継ぎ\n")
-    w.commit("引継ぎのメモ")
+    _allow(w, '  "exports/*.pdf": pdf\n')
+    w.commit("書き出しの置き場所（甲の承認）", signer="kou-01")
     accepted(w, w.push())
 
 
@@ -175,15 +178,15 @@ def test_an_added_handler_is_refused_and_accepted_once_signed(w: Ward) -> None:
     w.repo.handlers.pop("otsu-99")
 
 
-def test_widened_fictional_paths_are_refused_and_accepted_once_signed(w: Ward) -> None:
-    w.edit("policies/personal-data.yaml", "fictional_paths: []", "fictional_paths: [exports/]")
+def test_a_widened_folder_for_data_files_is_refused_and_accepted_once_signed(w: Ward) -> None:
+    _allow(w, '  "exports/*.yaml": text\n')
     widen = w.commit("テスト用データの置き場所")
     w.write("exports/C-TRUST003.yaml", case_yaml("C-TRUST003"))
     dump = w.commit("書き出し")
-    out = refused(w, w.push(), widen, "policies/personal-data.yaml")
-    assert f"remote: コミット {dump[:10]}: ERROR [plaintext] 特記事項2・8 exports/C-TRUST003.yaml" in out
+    out = refused(w, w.push(), widen, "policies/paths.yaml")
+    assert f"remote: コミット {dump[:10]}: ERROR [paths] 特記事項2・8 exports/C-TRUST003.yaml" in out
     w.git("reset", "-q", "--hard", "origin/main")
-    w.edit("policies/personal-data.yaml", "fictional_paths: []", "fictional_paths: [exports/]")
+    _allow(w, '  "exports/*.yaml": text\n')
     w.commit("テスト用データの置き場所（甲の承認）", signer="kou-01")
     accepted(w, w.push())
 
@@ -238,7 +241,7 @@ def test_an_alias_bomb_is_refused_with_its_line_even_when_signed(w: Ward) -> Non
     assert f"remote: コミット {signed[:10]}: ERROR [rules]" in proc.stderr
     assert "このコミットの規則を読めないため、受け付けません（policies/personal-data.yaml: YAML のエイリアス" in proc.stderr
     w.git("reset", "-q", "--hard", "origin/main")
-    w.write("policies/personal-data.yaml", "scan: [ledger/, docs/, policies/]\nfictional_paths: []\n")
+    w.write("policies/personal-data.yaml", "public: []\n")
     w.commit("設定を短く（甲の承認）", signer="kou-01")
     accepted(w, w.push())
 

@@ -69,7 +69,8 @@ def make_repo(root: Path, n: int, handlers: int = 3, more_handlers: str = "", al
     (root / "policies").mkdir(parents=True)
     (root / "records").mkdir()
     for p in (ROOT / "policies").glob("*.yaml"):
-        shutil.copy(p, root / "policies" / p.name)
+        if p.name != "paths.yaml":  # a records repository: the records list, not saiken's own
+            shutil.copy(p, root / "policies" / p.name)
     secret, public = crypto.generate_identity()
     key = root.parent / "bench.key"
     key.write_text(crypto.identity_file_text(secret, public, "bench"))

@@ -22,6 +22,8 @@ pre-commit, commit-msg, pre-push, pre-receive – calls.
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
@@ -33,8 +35,36 @@ WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 
 # Order is the order findings are reported in.
-CHECK_MODULES = ("rules", "plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "author", "remote",
-                 "evidence")
+CHECK_MODULES = ("rules", "plaintext", "paths", "record_like", "recipients", "schema", "prohibited", "never_collect", "consents",
+                 "pii_outside", "author", "remote", "evidence")
+
+
+# Characters that would break a finding's line or change what a terminal shows: C0/C1 controls,
+# line and paragraph separators, and the invisible format characters (bidi overrides, zero widths)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_SHELL_PLAIN = re.compile(r"[^\s'\"$`\\;&|<>()*?\[\]{}!#~]+")
+
+
+def _escape(char: str) -> str:
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """`text` on one line, every control and invisible character written as its escape (\\n, \\x1b,
+    \\u200b): a file name with a newline cannot forge a second finding, nor colour a terminal."""
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text) if _UNPRINTABLE.search(text) else text
+
+
+def shell_path(path: str) -> str:
+    """A path as it must be typed in a command of a finding's fix: as is when the shell takes it so,
+    quoted otherwise, and in bash's $'…' with escapes when it holds a control character."""
+    if _SHELL_PLAIN.fullmatch(path) and not path.startswith("-") and not _UNPRINTABLE.search(path):
+        return path
+    if not _UNPRINTABLE.search(path):
+        return shlex.quote(path)
+    inner = path.replace("\\", "\\\\").replace("'", "\\'")
+    return "$'" + _UNPRINTABLE.sub(lambda m: _escape(m.group()), inner) + "'"
 
 
 @dataclass(frozen=True)
@@ -68,6 +98,10 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}: {self.severity}")
+        for name in ("file", "where", "message"):  # one finding, one line, whatever a path holds
+            value = getattr(self, name)
+            if value is not None and value != printable(value):
+                object.__setattr__(self, name, printable(value))
 
     @property
     def terms_label(self) -> str:

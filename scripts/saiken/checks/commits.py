@@ -39,11 +39,18 @@ class CommitReport:
         return [label + f.render(redact) for f in self.report.findings]
 
 
+_LOADED: dict[str, list[crypto.LoadedIdentity]] = {}
+
+
 def identities() -> list[crypto.LoadedIdentity]:
-    """The runner's identities when it has any; checks without them still look at what they can."""
+    """The runner's identities when it has any; checks without them still look at what they can.
+    Loaded once per process (a push judges commits, names and notes: one passphrase prompt)."""
     if not os.environ.get(crypto.ENV_IDENTITY) and not crypto.default_identity_path().exists():
         return []
-    return crypto.load_identities()
+    where = os.environ.get(crypto.ENV_IDENTITY, "")
+    if where not in _LOADED:
+        _LOADED[where] = crypto.load_identities()
+    return _LOADED[where]
 
 
 class Trees:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
 from saiken.checks import FileInput, Finding
+from saiken.checks.git_texts import GitText
+from saiken.checks.text import quick_fold
 from saiken.core import crypto, yamlio
 from saiken.core.policy import Policy, parse_yaml
 from saiken.core.records import RECORDS_DIR, SUFFIX
@@ -25,9 +28,11 @@ Reader = Callable[[str], "bytes | None"]
 LEXICON_FILE = "policies/prohibited-categories.yaml"
 PERSONAL_DATA_FILE = "policies/personal-data.yaml"
 CONSENTS_FILE = "ledger/consents.yaml"
+PATHS_FILE = "policies/paths.yaml"
 TERMS_MEMO = "terms_by_content"  # CheckInput.memo: personal-data terms of records opened in this run, by content id
 POLICY_FILES = ("policies/handlers.yaml", "policies/information-items.yaml", "policies/contract.yaml",
-                "policies/special-terms.yaml", "policies/remotes.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE)
+                "policies/special-terms.yaml", "policies/remotes.yaml", LEXICON_FILE, PERSONAL_DATA_FILE, CONSENTS_FILE,
+                PATHS_FILE)
 
 
 def worktree_reader(root: Path) -> Reader:
@@ -70,6 +75,8 @@ class Context:
     rule_findings: list[Finding] = field(default_factory=list)
     # what the checks of one run may keep for the next commit of the same range (derived data only)
     shared: dict[str, Any] = field(default_factory=dict)
+    # Ref names, tag messages and notes a push sends (pre-push, pre-receive, check --range)
+    texts: list[GitText] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +88,11 @@ class OpenedRecord:
     data: Any = None
     text: str | None = None
     error: SaikenError | None = None
+
+    @cached_property
+    def folded(self) -> str | None:
+        """The decrypted text folded once (saiken.checks.text.quick_fold): every check's first look."""
+        return None if self.text is None else quick_fold(self.text)
 
     @property
     def failure_kind(self) -> str | None:

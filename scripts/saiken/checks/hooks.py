@@ -9,18 +9,25 @@ Every hook ends in the one runner (saiken.checks.runner.run) over FileInputs:
 A pushed range is judged by the rules of its trusted base – the protected branch's previous tip,
 or a merge base with it (saiken.checks.bases) – and the signed changes since (saiken.checks.trust),
 never by rules the push itself brings; saiken.checks.commits walks its commits.
+
+What a push sends beside the files is judged too (pre-push, pre-receive, check --range): the names
+of the branches and tags, the messages of annotated tags, and notes (refs/notes/*: each notes
+commit's message and the notes it adds) – as text, like a file (saiken.checks.git_texts, judged by
+pii_outside by the trusted rules, against the records of the pushed tree).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from saiken import redaction
 from saiken.checks import Finding, bases
 from saiken.checks.commits import CommitReport, check_commits, identities
-from saiken.checks.context import Context
+from saiken.checks.context import Context, is_rule_file
+from saiken.checks.git_texts import NOTE, GitText, local_notes_refs, note_text, pushed_ref_texts, ref_texts
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
 from saiken.checks.trust import Rules
@@ -130,6 +137,11 @@ def range_args(spec: str, cwd: Path) -> list[str]:
     return [f"{old}..{new or 'HEAD'}"]
 
 
+def range_tip(spec: str) -> str:
+    """The newest commit a range names (its records judge the repository's refs)."""
+    return spec.partition("..")[2] or (spec if ".." not in spec else "") or "HEAD"
+
+
 def range_base(spec: str, cwd: Path) -> str | None:
     """The trusted base of `OLD..NEW`: OLD, whose rules judge the range; None when the range has no
     OLD (its own beginning is trusted, as on a first push)."""
@@ -176,8 +188,20 @@ def plan_base(plan: bases.Plan) -> str:
 
 def pre_push(cwd: Path, remote: str, url: str, lines: Iterable[str], cache_dir: Path | None) -> list[CommitReport]:
     """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
-    updates = [(p[3], p[1], p[2]) for p in (line.split() for line in lines) if len(p) == 4]
-    return check_push(cwd, bases.Side.remote(cwd, remote), updates, cache_dir, url=url)
+    updates, texts, notes = [], [], []
+    for p in (line.split() for line in lines):
+        if len(p) != 4:
+            continue
+        if _is_notes(p[0]) or _is_notes(p[2]):
+            if not gitio.is_zero(p[1]):
+                args = [p[1], "--not", f"--remotes={remote}"]
+                notes.append((p[2] if _is_notes(p[2]) else p[0], args))
+            continue
+        updates.append((p[3], p[1], p[2]))
+        if not gitio.is_zero(p[1]):
+            texts += pushed_ref_texts(cwd, p[0], p[1], p[2])
+    side = bases.Side.remote(cwd, remote)
+    return check_push(cwd, side, updates, cache_dir, url=url) + check_sent(cwd, side, updates, texts, notes, cache_dir)
 
 
 def pre_commit_push_lines(cwd: Path) -> list[str] | None:
@@ -187,8 +211,9 @@ def pre_commit_push_lines(cwd: Path) -> list[str] | None:
     pre-commit reads git's stdin itself and describes only the first ref that has new commits
     (PRE_COMMIT_FROM_REF/TO_REF); `git push origin a b` would leave b unchecked. So every local
     branch, tag and HEAD follows that ref, as if pushed too: its commits not yet on the remote are
-    checked. A violation on a branch that is not being pushed then stops the push as well – it
-    is a violation all the same, and the finding names its commit."""
+    checked, and so are the local notes refs (their notes not yet on the remote). A violation on a
+    branch that is not being pushed then stops the push as well – it is a violation all the same,
+    and the finding names its commit."""
     env = os.environ
     if "PRE_COMMIT_REMOTE_URL" not in env and "PRE_COMMIT_TO_REF" not in env:
         return None
@@ -198,7 +223,7 @@ def pre_commit_push_lines(cwd: Path) -> list[str] | None:
         to_ref = gitio.text(["rev-parse", "--verify", local_ref + "^{commit}"], cwd).strip()
     from_ref = env.get("PRE_COMMIT_FROM_REF") or gitio.ZERO
     first = f"{local_ref} {to_ref} {env.get('PRE_COMMIT_REMOTE_BRANCH', '-')} {from_ref}"
-    return [first] + [f"{ref} {oid} {ref} {gitio.ZERO}" for ref, oid in gitio.local_commit_refs(cwd)]
+    return [first] + [f"{ref} {oid} {ref} {gitio.ZERO}" for ref, oid in gitio.local_commit_refs(cwd) + local_notes_refs(cwd)]
 
 
 SERVER_CACHE = "saiken-cache"
@@ -212,8 +237,122 @@ def pre_receive(cwd: Path, lines: Iterable[str]) -> list[CommitReport]:
     plaintext) lives in the git directory, next to the objects, so 10,000 records are not opened
     again on every push."""
     git_dir = Path(gitio.text(["rev-parse", "--absolute-git-dir"], cwd).strip())
-    updates = [(p[0], p[1], p[2]) for p in (line.split() for line in lines) if len(p) == 3]
-    return check_push(cwd, bases.Side.server(cwd), updates, git_dir / SERVER_CACHE)
+    cache_dir = git_dir / SERVER_CACHE
+    updates, texts, notes = [], [], []
+    for p in (line.split() for line in lines):
+        if len(p) != 3:
+            continue
+        if _is_notes(p[2]):
+            if not gitio.is_zero(p[1]):
+                notes.append((p[2], [p[1], "--not", "--all"]))
+            continue
+        updates.append((p[0], p[1], p[2]))
+        if not gitio.is_zero(p[1]):
+            texts += ref_texts(cwd, p[2], p[1])
+    side = bases.Side.server(cwd)
+    return check_push(cwd, side, updates, cache_dir) + check_sent(cwd, side, updates, texts, notes, cache_dir)
+
+
+# --- names, tag messages and notes (pre-push, pre-receive, check --range) ----------------------------
+
+def _is_notes(ref: str) -> bool:
+    return ref.startswith("refs/notes/")
+
+
+@dataclass(frozen=True)
+class TextJudge:
+    """What names, tag messages and notes are judged by: the trusted rules (`rules_at`, never a
+    commit the push brings once a protected branch exists) and the records of `records_at` (the
+    pushed tree: a name may belong to a record the same push adds)."""
+
+    rules_at: str
+    records_at: str
+
+    def context(self, cwd: Path, *, commit_message: str | None = None, author: str | None = None) -> Context:
+        rules = Rules.load_base(cwd, self.rules_at)
+        ctx = tree_context(cwd, gitio.tree_entries(cwd, self.records_at), identities(), [],
+                           commit_message=commit_message, author=author)
+        tree_read = ctx.read
+        ctx.policy = rules.policy
+        ctx.read = lambda rel: rules.read(rel) if is_rule_file(rel) else tree_read(rel)
+        ctx.message_committed = True
+        return ctx
+
+
+def check_sent(cwd: Path, side: bases.Side, updates: list[tuple[str, str, str]], texts: list[GitText],
+               notes: list[tuple[str, list[str]]], cache_dir: Path | None) -> list[CommitReport]:
+    """The names and tag messages of a push, and its notes commits, by the trusted rules."""
+    if not texts and not notes:
+        return []
+    pushed = next((c for c in (gitio.resolve_commit(cwd, new) for _, new, ref in updates
+                               if not gitio.is_zero(new) and ref.startswith("refs/heads/")) if c), None)
+    _, tip = bases.protected_branch(side)
+    rules_at = tip or pushed or _any_branch(cwd)
+    judge = TextJudge(rules_at, pushed or rules_at)
+    out: list[CommitReport] = []
+    seen: set[str] = set()
+    for ref, rev_args in notes:
+        out += check_notes(cwd, ref, rev_args, judge, cache_dir, seen)
+    found = check_texts(cwd, texts, judge, cache_dir)
+    return out + ([found] if found is not None else [])
+
+
+def check_texts(cwd: Path, texts: list[GitText], judge: TextJudge, cache_dir: Path | None) -> CommitReport | None:
+    """Names and tag messages against the trusted rules and the pushed records."""
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        return None
+    ctx = judge.context(cwd)
+    ctx.texts = texts
+    return CommitReport(None, run([], ctx, only=("pii_outside",), cache_dir=cache_dir))
+
+
+def check_notes(cwd: Path, ref: str, rev_args: list[str], judge: TextJudge, cache_dir: Path | None,
+                seen: set[str]) -> list[CommitReport]:
+    """Each notes commit `rev_args` names: its message and author, and the notes it adds (never as
+    files of the tree: a notes tree holds text about objects)."""
+    commits = [c for c in gitio.rev_list(cwd, rev_args) if c[0] not in seen]
+    seen.update(c[0] for c in commits)
+    if not commits:
+        return []
+    changed = gitio.changed_blobs(cwd, commits)
+    objects = dict(gitio.cat_blobs(cwd, [c[0] for c in commits] + [o for p in changed.values() for o in p.values()]))
+    out = []
+    for c in commits:
+        author, message = gitio.parse_commit(objects.get(c[0]) or b"")
+        ctx = judge.context(cwd, commit_message=message, author=author)
+        ctx.texts = [GitText(NOTE, ref, note_text(objects.get(oid)), about=path.replace("/", ""))
+                     for path, oid in sorted(changed.get(c[0], {}).items())]
+        out.append(CommitReport(c[0], run([], ctx, only=MESSAGE_CHECKS, cache_dir=cache_dir)))
+    return out
+
+
+def _any_branch(cwd: Path) -> str:
+    """HEAD, else the first branch (a bare server's HEAD may name a branch that was never pushed)."""
+    branches = gitio.text(["for-each-ref", "--count=1", "--format=%(refname)", "refs/heads"], cwd).split()
+    commit = next((c for c in (gitio.resolve_commit(cwd, r) for r in ("HEAD", *branches)) if c), None)
+    if commit is None:
+        raise SaikenError("ブランチの名前・タグ・ノートを、記録リポジトリの方針と照らして検査できません"
+                          "（照らすコミットがありません）。", hint="先にブランチ（main など）を push してください。")
+    return commit
+
+
+def check_repository_refs(cwd: Path, rules_at: str | None, records_at: str, cache_dir: Path | None) -> list[CommitReport]:
+    """`check --range`: every branch and tag name and tag message, and every notes ref's history, by
+    the range's trusted base (`rules_at`, else the tip) against the records of the tip."""
+    tip = gitio.resolve_commit(cwd, records_at) or _any_branch(cwd)
+    judge = TextJudge(rules_at or tip, tip)
+    refs = gitio.text(["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", "refs/notes"], cwd)
+    texts: list[GitText] = []
+    out: list[CommitReport] = []
+    seen: set[str] = set()
+    for ref, oid in (line.split(" ") for line in refs.splitlines() if line):
+        if _is_notes(ref):
+            out += check_notes(cwd, ref, [oid], judge, cache_dir, seen)
+        else:
+            texts += ref_texts(cwd, ref, oid)
+    found = check_texts(cwd, texts, judge, cache_dir)
+    return out + ([found] if found is not None else [])
 
 
 # --- reporting --------------------------------------------------------------------------------

@@ -1,60 +1,111 @@
 """Personal data outside the encrypted records (terms 2, 7).
 
-File names, the commit message and the plain files listed in policies/personal-data.yaml (ledger/,
-docs/, policies/ …) must not hold a party's name, kana, address, phone, e-mail or birth date. The
-terms come from every record the runner can open (pii_terms); without an identity only the generic
-patterns apply (patterns). Messages never repeat the personal data itself: they name the kind, the
-case id and the line, since findings end up in terminals and CI logs; a name found in a file name
-is quoted in the path (saiken.redaction), so a log shows the path without it.
+File names, every text file outside records/ (default deny: whatever the repository holds is
+searched, not a list of folders), the commit message, and what a push sends beside the files – ref
+names, annotated tag messages, notes (saiken.checks.git_texts) – must not hold a party's name, kana,
+address, phone, e-mail or birth date. The terms come from every record the runner can open
+(pii_terms); text is folded first (saiken.checks.text: kana, width, invisible characters), so a name
+split by U+200B is the name. Without an identity the generic patterns still apply (patterns: the
+numbers never collected are errors), and messages, tags and notes are judged for a record's shape
+(record_like). Messages never repeat the personal data itself: they name the kind, the case id and
+the line, since findings end up in terminals and CI logs; a name found in a file or ref name is
+quoted in the path (saiken.redaction), so a log shows the path without it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from saiken.checks import ERROR, WARNING, FileInput, Finding, FindingMaker, cache, patterns
+from saiken.checks import ERROR, WARNING, FileInput, Finding, FindingMaker, cache, paths, patterns, shell_path
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
+from saiken.checks.git_texts import NOT_A_COMMIT, REF_NAME, removal_fix, rename_fix
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
+from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
-from saiken.checks.text import Folded, fold
+from saiken.checks.text import Folded, fold, quick_fold
 from saiken.core.records import RECORDS_DIR
 from saiken.redaction import quoted
 
 ID = "pii_outside"
 TERMS = (2, 7)
 SEVERITY = ERROR
-TITLE = "氏名・住所などの個人情報を、記録の外（ファイル名・コミットメッセージ・ledger/ など）に書かない"
+TITLE = "氏名・住所などの個人情報を、記録の外（ファイル名・コミットメッセージ・参照名・ノート・ledger/ など）に書かない"
 
 COMMIT_MESSAGE = "(コミットメッセージ)"
-DEFAULT_SCAN = ["ledger/", "docs/", "policies/"]
 _found = FindingMaker(ID, TERMS, SEVERITY)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One text searched: a name (of a file or a ref) or content (a file, a message, a note)."""
+
+    file: str  # what a finding names
+    text: str
+    name: bool = False
+    place: str = ""  # where a line number is prefixed with ("タグのメッセージ ")
+    fix: str = ""  # how to take personal data out of the content
+    patterns: bool = True  # the generic patterns too (not in fictional test data)
+    shape: bool = False  # and a record's shape (messages, tags, notes: files have record_like)
+    ref: str | None = None  # the ref, for a ref's name
 
 
 def check(inp: CheckInput) -> Iterable[Finding]:
     conf = inp.file_yaml(PERSONAL_DATA_FILE) or {}
-    scan = [str(p) for p in conf.get("scan") or DEFAULT_SCAN]
     public = patterns.public_numbers(list(conf.get("public") or []))
-    # (path, text – None for a file name) of everything searched; folded only when there are terms
-    targets: list[tuple[str, str | None]] = []
-    for f in inp.files:
-        targets.append((f.path, None))
-        if _scanned(f.path, scan):
-            text = _text(f.data)
-            if text is not None:
-                targets.append((f.path, text))
-    if inp.ctx.commit_message is not None:
-        targets.append((COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message)))
-    folded = [fold(path if text is None else text) for path, text in targets] if inp.ctx.identities else []
-    index = _index(inp, [f.text for f in folded])
-    for n, (path, text) in enumerate(targets):
-        if text is None:
-            if index:
-                yield from _names(path, folded[n], index)
+    targets, unreadable = _targets(inp)
+    yield from unreadable
+    quick = [quick_fold(t.text) for t in targets] if inp.ctx.identities else []
+    index = _index(inp, quick)
+    exact = isinstance(index, TermIndex) and bool(index)  # the quick set comes back only when nothing hit
+    for n, t in enumerate(targets):
+        folded = fold(t.text) if exact and next(index.search(quick[n]), None) is not None else None
+        if t.name:
+            if folded is not None:
+                yield from _names(t, folded, index)
         else:
-            yield from _content(path, text, folded[n] if index else None, index, public,
-                                inp.ctx.message_committed)
+            yield from _content(t, folded, index, public)
+
+
+def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
+    committed = inp.ctx.message_committed
+    targets: list[_Target] = []
+    for f in inp.files:
+        targets.append(_Target(f.path, f.path, name=True))
+        if not f.path.startswith(RECORDS_DIR + "/"):
+            text = paths.text_of(f.data)
+            if text is not None:
+                targets.append(_Target(f.path, text, fix=_file_fix(f.path), patterns=not paths.is_fictional(inp, f.path)))
+    if inp.ctx.commit_message is not None:
+        targets.append(_Target(COMMIT_MESSAGE, _strip_comments(inp.ctx.commit_message), fix=_message_fix(committed),
+                               shape=True))
+    unreadable = []
+    for g in inp.ctx.texts:
+        if g.kind == REF_NAME:
+            targets.append(_Target(g.ref, g.ref, name=True, ref=g.ref))
+        elif g.kind == NOT_A_COMMIT:
+            unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"
+                                     "直接指す参照です。どのコミットにも入っていない中身が送られ、検査できないため受け付けません。"
+                                     f"{removal_fix(g.ref)}"))
+        elif g.text is None:
+            unreadable.append(_found(g.ref, g.place.strip(), f"UTF-8 のテキストでないノートです。中身を確かめられないため受け付けません。{g.fix()}"))
+        else:
+            targets.append(_Target(g.ref, g.text, place=g.place, fix=g.fix(), shape=True))
+    return targets, unreadable
+
+
+def _file_fix(path: str) -> str:
+    return f"{shell_path(path)} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。"
+
+
+def _message_fix(committed: bool) -> str:
+    if committed:  # pre-push, pre-receive, check --range: the commit exists
+        return ("`git commit --amend`（直前のコミット）か `git rebase -i`（それより前のコミット）でメッセージを書き直し、"
+                "氏名の代わりに事案番号を使ってください。")
+    # the commit-msg hook, check --message-file: nothing was committed
+    return "コミットはされていません。氏名の代わりに事案番号を使ったメッセージで、もう一度 `git commit` してください。"
 
 
 def party_data_in(inp: CheckInput, text: str) -> list[tuple[str, str]]:
@@ -73,7 +124,7 @@ def cache_key(inp: CheckInput) -> str | None:
     ciphertext (policy and identities are in the cache's own key). A commit message is never
     hashed into a stored key (a short message with a name could be guessed back), so a run
     with a message is always recomputed."""
-    if inp.ctx.commit_message is not None:
+    if inp.ctx.commit_message is not None or inp.ctx.texts:
         return None
     h = hashlib.sha256()
     for f in sorted([*inp.files, *inp.ctx.record_sources], key=lambda f: f.path):
@@ -124,34 +175,23 @@ def _quick(inp: CheckInput, cache: TermCache, known: dict[str, list[list[object]
     return quick
 
 
-def _scanned(path: str, scan: list[str]) -> bool:
-    if path.startswith(RECORDS_DIR + "/"):
-        return False
-    return any(path.startswith(p) if p.endswith("/") else path == p for p in scan)
-
-
-def _text(data: bytes) -> str | None:
-    if b"\0" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 def _strip_comments(message: str) -> str:
     # git drops '#' lines from the message it stores; keep line numbers by blanking them
     return "\n".join("" if line.startswith("#") else line for line in message.splitlines())
 
 
-def _names(path: str, folded: Folded, index: TermIndex | TermSet) -> Iterator[Finding]:
+def _names(t: _Target, folded: Folded, index: TermIndex | TermSet) -> Iterator[Finding]:
     hits = list(index.search(folded.text))
-    shown_path = masked_path(path, folded, hits)  # the name found is the record's text: quoted, hidden in a log
+    shown_path = masked_path(t.text, folded, hits)  # the name found is the record's text: quoted, hidden in a log
     for _, term in _first_per_kind(hits):
         what = f"{term.kind}の一部（姓または名）と同じ語" if term.part else term.kind
-        yield _found(shown_path, "ファイル名", f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。"
-                     "ファイル名は暗号化されません。"
-                     f"`git mv {shown_path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。",
+        if t.ref is None:
+            message = (f"ファイル名に事案 {term.case_id} の当事者の{what}が含まれています。ファイル名は暗号化されません。"
+                       f"`git mv {shown_path} 新しい名前` で事案番号など個人を特定しない名前に改めてください。")
+        else:
+            message = (f"ブランチ・タグなどの名前に事案 {term.case_id} の当事者の{what}が含まれています。参照名は暗号化されず、"
+                       f"push すると送られます。{rename_fix(t.ref, shown_path)}")
+        yield _found(shown_path, "ファイル名" if t.ref is None else "参照名", message,
                      severity=WARNING if term.part else ERROR)
 
 
@@ -171,33 +211,30 @@ def masked_path(path: str, folded: Folded, hits: list[tuple[int, Term]]) -> str:
     return out + path[at:]
 
 
-def _content(path: str, text: str, folded: Folded | None, index: TermIndex | TermSet, public: set[str],
-             committed: bool) -> Iterator[Finding]:
-    if path != COMMIT_MESSAGE:
-        fix = f"{path} から削除し、代わりに事案番号を使ってください。既にコミットした場合は取扱責任者に相談してください。"
-    elif committed:  # pre-push, pre-receive, check --range: the commit exists
-        fix = ("`git commit --amend`（直前のコミット）か `git rebase -i`（それより前のコミット）でメッセージを書き直し、"
-               "氏名の代わりに事案番号を使ってください。")
-    else:  # the commit-msg hook, check --message-file: nothing was committed
-        fix = "コミットはされていません。氏名の代わりに事案番号を使ったメッセージで、もう一度 `git commit` してください。"
+def _content(t: _Target, folded: Folded | None, index: TermIndex | TermSet, public: set[str]) -> Iterator[Finding]:
+    fix = t.fix
     if index and folded is not None:
         for pos, term in _first_per_kind(index.search(folded.text)):
-            line = text.count("\n", 0, folded.index[pos]) + 1
+            line = t.text.count("\n", 0, folded.index[pos]) + 1
             if term.part:
-                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}の一部（姓または名）と同じ語が"
-                             f"あります。その人のことであれば{fix}その人と関係のない語であれば、そのままで構いません。",
+                yield _found(t.file, f"{t.place}{line}行目", f"事案 {term.case_id} の当事者の{term.kind}の一部（姓または名）と"
+                             f"同じ語があります。その人のことであれば{fix}その人と関係のない語であれば、そのままで構いません。",
                              severity=WARNING)
             else:
-                yield _found(path, f"{line}行目", f"事案 {term.case_id} の当事者の{term.kind}が記録の外に書かれています"
+                yield _found(t.file, f"{t.place}{line}行目", f"事案 {term.case_id} の当事者の{term.kind}が記録の外に書かれています"
                              f"（個人情報は暗号化された記録の中だけに置きます）。{fix}")
-    for m in patterns.find(text, public):
-        line = text.count("\n", 0, m.start) + 1
-        severity = ERROR if m.kind == patterns.MY_NUMBER else WARNING
-        why = ("マイナンバー（個人番号）は収集も記録もしません" if m.kind == patterns.MY_NUMBER
-               else f"個人の{m.kind}であれば記録の外に書いてはいけません。区や事務所の公開の番号なら "
-                    f"{PERSONAL_DATA_FILE} の public に追加してください")
-        yield _found(path, f"{line}行目", f"{m.kind}らしい値（{m.masked}）があります。{why}。{fix}",
-                     severity=severity)
+    if t.patterns:
+        for m in patterns.find(t.text, public):
+            line = t.text.count("\n", 0, m.start) + 1
+            why = (patterns.WHY_NEVER[m.kind] if m.never
+                   else f"個人の{m.kind}であれば記録の外に書いてはいけません。区や事務所の公開の番号なら "
+                        f"{PERSONAL_DATA_FILE} の public に追加してください")
+            yield _found(t.file, f"{t.place}{line}行目", f"{m.kind}らしい値（{m.masked}）があります。{why}。{fix}",
+                         severity=ERROR if m.never else WARNING)
+    shape = looks_like_record(t.text) if t.shape else None
+    if shape:
+        yield _found(t.file, t.place.strip() or None, f"事案の記録のような平文（{shape}）があります。個人情報は暗号化した記録の"
+                     f"中にだけ置きます。{fix}")
 
 
 def _first_per_kind(hits: Iterable[tuple[int, Term]]) -> list[tuple[int, Term]]:

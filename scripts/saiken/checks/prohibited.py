@@ -17,8 +17,8 @@ from functools import cached_property
 from typing import Any, Iterable, Iterator
 
 from saiken.checks import ERROR, SEVERITIES, FileInput, Finding, FindingMaker
-from saiken.checks.context import LEXICON_FILE, CheckInput
-from saiken.checks.text import Folded, fold, fold_word, quick_fold
+from saiken.checks.context import LEXICON_FILE, CheckInput, OpenedRecord
+from saiken.checks.text import Folded, fold, fold_word, quick_fold, words_pattern
 from saiken.core.schema import field_names
 from saiken.errors import SaikenError
 from saiken.redaction import quoted
@@ -42,8 +42,7 @@ class Category:
     @cached_property
     def pattern(self) -> re.Pattern[str] | None:
         """All folded words as one alternation: a quick yes/no over a folded text."""
-        keys = sorted({k for _, k in self.words if k}, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, keys))) if keys else None
+        return words_pattern({k for _, k in self.words if k})
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,7 @@ class Lexicon:
     def pattern(self) -> re.Pattern[str] | None:
         """Every category's words in one alternation: one scan of a whole record says whether
         any field can match at all."""
-        keys = sorted({k for c in self.categories for _, k in c.words if k}, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, keys))) if keys else None
+        return words_pattern({k for c in self.categories for _, k in c.words if k})
 
     @classmethod
     def from_data(cls, data: Any) -> "Lexicon":
@@ -72,9 +70,25 @@ class Lexicon:
             words = c.get("words") or []
             if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
                 raise bad(f"categories[{n}].words は語の一覧です")
+            words = words + _readings(c.get("readings"), f"categories[{n}].readings", bad)
             cats.append(Category(str(c["id"]), c.get("item"), c["severity"],
                                  tuple((w, fold_word(w)) for w in words)))
         return cls(tuple(cats), tuple(fold_word(str(e)) for e in data.get("exceptions") or []))
+
+
+def _readings(data: Any, where: str, bad: Any) -> list[str]:
+    """The kana readings of a category's words (word → reading, or a list of them), as more words."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise bad(f"{where} は「語: 読み」の対応です")
+    out: list[str] = []
+    for word, reading in data.items():
+        forms = reading if isinstance(reading, list) else [reading]
+        if not forms or not all(isinstance(r, str) and r.strip() for r in forms):
+            raise bad(f"{where} の「{word}」の読みは、かなの語か語の一覧です")
+        out += forms
+    return out
 
 
 def strings(node: Any, known: frozenset[str], path: str = "") -> Iterator[tuple[str, str]]:
@@ -110,20 +124,25 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         yield _found(LEXICON_FILE, None, "収集禁止事項の語彙ファイルがないため、記録の内容を検査できません。"
                      "saiken に付属の policies/prohibited-categories.yaml をこの場所に置いてください。")
         return
-    if not _may_match(rec.text, lexicon):
+    if not _may_match(rec, lexicon):
         return
-    if "field_names" not in inp.memo:
-        inp.memo["field_names"] = field_names(inp.ctx.policy.items)
-    for field, value in strings(rec.data, inp.memo["field_names"]):
+    for field, value in record_strings(rec.data, inp):
         yield from _scan(f.path, rec.case_id, field, value, lexicon, inp)
 
 
-def _may_match(text: str | None, lexicon: Lexicon) -> bool:
+def record_strings(data: Any, inp: CheckInput) -> Iterator[tuple[str, str]]:
+    """Every string value of an opened record with its field path (`strings` with the schema's names)."""
+    if "field_names" not in inp.memo:
+        inp.memo["field_names"] = field_names(inp.ctx.policy.items)
+    return strings(data, inp.memo["field_names"])
+
+
+def _may_match(rec: OpenedRecord, lexicon: Lexicon) -> bool:
     """Pre-filter on the whole decrypted text: every string value appears in it as written, so no
     hit here means no hit in any field. Not usable when YAML escapes (\\u524d) could hide a word."""
-    if text is None or "\\" in text:
+    if rec.text is None or "\\" in rec.text:
         return True
-    return lexicon.pattern is not None and lexicon.pattern.search(quick_fold(text)) is not None
+    return lexicon.pattern is not None and lexicon.pattern.search(rec.folded or "") is not None
 
 
 def _lexicon(inp: CheckInput) -> Lexicon | None:

@@ -1,9 +1,15 @@
 """Text folding for matching words in Japanese free text, with a map back to the original.
 
 Folding: NFKC (全角英数 → 半角, 半角カナ → 全角), lower case, katakana → hiragana, the long-vowel
-mark (ー) and whitespace dropped. So 「ゼンカ」「ｾﾞﾝｶ」「ぜん か」 all fold to 「ぜんか」, and the
-lexicon word folds the same way. Every folded character remembers the index of the original
-character it came from, so a message can quote the original text around a match.
+mark (ー), whitespace and every invisible character dropped – each format character (Unicode Cf:
+U+200B, U+2060, U+00AD, U+200C, bidi controls, …) and each default-ignorable code point (variation
+selectors, Hangul fillers, tags) – and a voicing mark (゛゜) left next to a kana joined to it. So
+「ゼンカ」「ｾﾞﾝｶ」「ぜん か」「ぜ\u200bんか」 all fold to 「ぜんか」, and the lexicon word folds the same
+way. This is the one folding every check matches with (names in file names, refs and messages,
+lexicon words in records): `quick_fold` says whether a text matches, `fold` gives the same text with
+the index of the original character each folded one came from, so a message can quote the original
+text around a match. `normalise` is the part that keeps the text's shape (NFKC, invisibles dropped;
+spaces, line breaks and case kept) for the number patterns.
 """
 
 from __future__ import annotations
@@ -16,6 +22,22 @@ from dataclasses import dataclass
 _DROP = {"\u30fc", "\uff70", "〜", "~"}  # long-vowel marks and wave dashes written as lengthening
 _COMBINING = {"\u3099", "\u309a"}  # (han)dakuten left over from half-width kana
 _KATA_FIRST, _KATA_LAST = 0x30A1, 0x30F6
+# Invisible characters: every Unicode Cf (format) character – as of Unicode 15 – and the other
+# default-ignorable code points (Default_Ignorable_Code_Point), plus the braille blank, which shows
+# as nothing too. Written out as ranges: a scan over all code points would cost a hook's start-up.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+_INVISIBLE = frozenset(chr(c) for a, b in _INVISIBLE_RANGES for c in range(a, b + 1))
+_BMP_INVISIBLE_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES if b <= 0xFFFF)
+# Whether a text may hold one: an invisible of the BMP, or any character beyond it (one range: the
+# regex engine tests a long list of astral ranges slowly, for every character)
+_MAYBE_INVISIBLE = re.compile(f"[{_BMP_INVISIBLE_CLASS}\U00010000-\U0010ffff]")
 
 
 def _hira(c: str) -> str:
@@ -55,21 +77,28 @@ def fold(text: str) -> Folded:
     chars: list[str] = []
     index: list[int] = []
     for i, c in enumerate(text):
+        if c in _INVISIBLE:
+            continue
         for n in unicodedata.normalize("NFKC", c).lower():
             if n in _COMBINING and chars:
-                chars[-1] = unicodedata.normalize("NFC", chars[-1] + n)
-                continue
-            if n in _DROP or n.isspace():
+                joined = unicodedata.normalize("NFC", chars[-1] + n)
+                if len(joined) == 1:  # が from か and ゛; a mark that joins nothing stays a character
+                    chars[-1] = joined
+                    continue
+            if n in _DROP or n in _INVISIBLE or n.isspace():
                 continue
             chars.append(_hira(n))
             index.append(i)
     return Folded(text, "".join(chars), tuple(index))
 
 
-_TABLE = {**{c: c - 0x60 for c in range(_KATA_FIRST, _KATA_LAST + 1)}, **{ord(c): None for c in _DROP}}
+_INVISIBLE_TABLE = {ord(c): None for c in _INVISIBLE}
+_TABLE = {**{c: c - 0x60 for c in range(_KATA_FIRST, _KATA_LAST + 1)}, **{ord(c): None for c in _DROP},
+          **_INVISIBLE_TABLE}
 
 
-_TO_TRANSLATE = re.compile("[\u30a1-\u30f6" + "".join(sorted(_DROP)) + "]+")
+# Runs to translate: katakana, lengthening marks, invisibles, and any character beyond the BMP
+_TO_TRANSLATE = re.compile("[\u30a1-\u30f6" + "".join(sorted(_DROP)) + _BMP_INVISIBLE_CLASS + "\U00010000-\U0010ffff]+")
 
 
 def _translate(run: re.Match[str]) -> str:
@@ -77,13 +106,26 @@ def _translate(run: re.Match[str]) -> str:
 
 
 def quick_fold(text: str) -> str:
-    """The folded text without the index map: whole-string NFKC, then katakana and long-vowel runs
-    translated (found by one regex: str.translate over a whole record costs more than the rest).
+    """The folded text without the index map: whole-string NFKC, then katakana, long-vowel and
+    invisible runs translated (found by one regex: str.translate over a whole record costs more
+    than the rest), whitespace dropped, and voicing marks joined to the kana now next to them.
 
     Used to decide whether a text matches at all; `fold` then locates the match for the message."""
+    if text.isascii():  # file names, most of a ledger: as `fold` does them
+        return "".join(text.lower().replace("~", "").split())
     folded = unicodedata.normalize("NFKC", text).lower()
     folded = folded.translate(_TABLE) if len(folded) < 200 else _TO_TRANSLATE.sub(_translate, folded)
-    return "".join(folded.split())
+    folded = "".join(folded.split())
+    if "\u3099" in folded or "\u309a" in folded:  # a mark that was parted from its kana by a space
+        folded = unicodedata.normalize("NFC", folded)
+    return folded
+
+
+def normalise(text: str) -> str:
+    """NFKC with every invisible character dropped; spaces, line breaks and case kept (for patterns
+    that read digits and their separators: 1234\u200b5678 is 12345678)."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_INVISIBLE_TABLE) if not text.isascii() and _MAYBE_INVISIBLE.search(text) else text
 
 
 @functools.lru_cache(maxsize=65536)
@@ -93,3 +135,26 @@ def fold_word(word: str) -> str:
     if word.isascii():  # dates, phone numbers, e-mail: NFKC changes nothing, only "~" is dropped
         return "".join(word.lower().replace("~", "").split())
     return quick_fold(word)
+
+
+def words_pattern(words: set[str]) -> re.Pattern[str] | None:
+    """A regex that finds any of `words`, as a trie (か(?:いご|ん…)): at each place of a text the
+    engine follows one branch per character rather than trying every word – with the kana readings,
+    whose first characters are everywhere in Japanese text, a flat alternation was twice as slow."""
+    if not words:
+        return None
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie))
+
+
+def _trie_regex(node: dict[str, dict]) -> str:
+    branches = [re.escape(c) + _trie_regex(node[c]) for c in sorted(k for k in node if k)]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body  # a word may end here: the rest is optional

@@ -40,9 +40,11 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
     \b
-    records/ に平文がないか、記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や
-    収集禁止事項（思想・信条・宗教、社会的差別の原因、犯罪）が記録にないか、氏名などの個人情報が
-    記録の外（ファイル名・ledger/・docs/・policies/）にないかを確かめます。記録の内容の検査には
+    records/ に平文がないか、置いてよいファイル（policies/paths.yaml）のほかに何も置いていないか、
+    記録の宛先が有効な取扱者と一致するか、情報項目の定義にない項目や収集禁止事項（思想・信条・宗教、
+    社会的差別の原因、犯罪）、マイナンバーなど収集してはならない番号が記録にないか、氏名などの個人情報や
+    記録のような平文が記録の外（ファイル名・テキストファイル・コミットメッセージ）にないかを確かめます。
+    --range では、ブランチ・タグの名前、タグのメッセージ、ノート（refs/notes/）も確かめます。記録の内容の検査には
     鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
     記録（ledger/）が期限までにあるか、契約終了後に乙の鍵でも開ける記録が残っていないかも確かめます
     （取扱状況報告の「未対応の事項」と同じ基準）。--all では policies/ のファイルもすべて読み、手で
@@ -105,8 +107,10 @@ def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     cwd = Path.cwd()
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
     root = cwd if bare else gitio.toplevel(cwd)
-    reports = hooks.check_commits(root, hooks.range_args(rev_range, root), base=hooks.range_base(rev_range, root),
-                                  cache_dir=None if no_cache or bare else root / CACHE_DIR)
+    cache_dir = None if no_cache or bare else root / CACHE_DIR
+    base = hooks.range_base(rev_range, root)
+    reports = hooks.check_commits(root, hooks.range_args(rev_range, root), base=base, cache_dir=cache_dir)
+    reports += hooks.check_repository_refs(root, base, hooks.range_tip(rev_range), cache_dir)
     click.echo(hooks.render(reports, redact))
     if hooks.errors(reports):
         raise SaikenError(f"範囲 {rev_range} のコミットに、特記事項に反する箇所が {len(hooks.errors(reports))} 件あります。",

@@ -4,7 +4,9 @@ The skeleton is the top level of saiken's own repository: policies/, docs/, mkdo
 pre-commit files. From a checkout (an editable install) they are read where they are; an installed
 wheel carries a copy as package data under saiken/skeleton/, made at build time by setup.py, so no
 second copy is ever committed. `create()` copies them, adds the folders and ignore rules a records
-repository needs, starts policies/handlers.yaml with no handlers, runs `git init` and commits.
+repository needs, starts policies/handlers.yaml with no handlers, writes the records repository's
+allow-list as policies/paths.yaml (saiken's own list allows its scripts/ and fictional tests/; a
+records repository's does not), runs `git init` and commits.
 """
 
 from __future__ import annotations
@@ -92,6 +94,13 @@ def empty_handlers(root: Path) -> None:
         path.write_text(yamlio.rt_dump(doc), encoding="utf-8")
 
 
+def records_allow_list(root: Path) -> None:
+    """policies/paths.yaml of a records repository: what saiken ships for one, not saiken's own."""
+    from saiken.checks import paths
+
+    shutil.copy(paths.RECORDS_LIST, root / paths.PATHS_FILE)
+
+
 def lay_out(root: Path) -> None:
     for name in EMPTY_DIRS:
         (root / name).mkdir(exist_ok=True)
@@ -144,6 +153,7 @@ def create(target: Path) -> Path:
     try:
         copy_skeleton(src, root)
         empty_handlers(root)
+        records_allow_list(root)
         lay_out(root)
         gitio.run(["init", "-q", "-b", "main"], root)
         setup_git_drivers(root)

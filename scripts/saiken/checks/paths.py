@@ -1,0 +1,167 @@
+"""Default deny for paths (terms 2, 8): a records repository holds its records and what its
+allow-list names, nothing else.
+
+records/ is judged by the plaintext check (only age files named after a case id, the manifest and
+.gitkeep). Every other path must match a pattern of policies/paths.yaml, and its content must be of
+the kind the pattern allows:
+    text       UTF-8 text without NUL bytes (searched for the records' names and the patterns by
+               pii_outside, and for record-like content by record_like)
+    image      a PNG, JPEG, GIF or WebP picture (its pixels cannot be read: the docs say so)
+    pdf        a PDF (its text is not read: the records list allows only the erasure certificates
+               `saiken erase` renders from the Markdown beside them, which is read)
+    fictional  anything: saiken's own tests with their fictional records. Honoured only where nobody
+               is designated (policies/handlers.yaml lists no handler): a records repository – one
+               that can hold a record at all – never has this exemption, and a list that grants it
+               there is itself a finding.
+A repository without policies/paths.yaml is judged by the list `saiken init` writes (records_paths.yaml
+next to this module). The list is a policy file: it changes only as policies/ does.
+
+Patterns: `*` is any run of characters but `/`, `?` one of them, `**` as a whole segment any number
+of folders (none included); a pattern matches the whole path. The first pattern that matches decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from saiken.checks import ERROR, FileInput, Finding, FindingMaker, shell_path
+from saiken.checks.context import PATHS_FILE, CheckInput
+from saiken.core.policy import parse_yaml
+from saiken.core.records import RECORDS_DIR
+from saiken.errors import SaikenError
+
+ID = "paths"
+TERMS = (2, 8)
+SEVERITY = ERROR
+TITLE = "暗号化した記録と、許可された場所（policies/paths.yaml）のファイルのほかは置かない"
+
+TEXT, IMAGE, PDF, FICTIONAL = "text", "image", "pdf", "fictional"
+KINDS = {TEXT: "テキスト", IMAGE: "画像（PNG・JPEG・GIF・WebP）", PDF: "PDF", FICTIONAL: "架空のテストデータ"}
+RECORDS_LIST = Path(__file__).with_name("records_paths.yaml")
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+_NOT = {TEXT: "UTF-8 のテキストではありません（NUL を含むか、UTF-8 でない）", IMAGE: "画像ではありません",
+        PDF: "PDF ではありません"}
+_found = FindingMaker(ID, TERMS, SEVERITY)
+
+
+@dataclass(frozen=True)
+class Entry:
+    pattern: str
+    regex: re.Pattern[str]
+    kind: str
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """The pattern as a regex over a whole POSIX path (see the module's docstring)."""
+    out, parts = [], pattern.split("/")
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        out.append("".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in part))
+        if not last:
+            out.append("/")
+    return re.compile("".join(out))
+
+
+def allow_list(inp: CheckInput) -> list[Entry]:
+    """policies/paths.yaml of the tree under check (or the records-repository list), read once."""
+    if "allow_list" not in inp.memo:
+        data = inp.file_yaml(PATHS_FILE)
+        where = PATHS_FILE
+        if data is None:
+            data, where = parse_yaml(RECORDS_LIST.read_bytes(), str(RECORDS_LIST)), str(RECORDS_LIST)
+        inp.memo["allow_list"] = _entries(data, where)
+    return inp.memo["allow_list"]  # type: ignore[no-any-return]
+
+
+def _entries(data: Any, where: str) -> list[Entry]:
+    paths = data.get("paths") if isinstance(data, dict) else None
+    hint = "ファイル先頭の説明のとおり「パターン: 種類」の形で書いてください（例 \"docs/**/*.md\": text）。"
+    if not isinstance(paths, dict):
+        raise SaikenError("置いてよいファイルの一覧（paths:）がありません。", where=where, hint=hint)
+    out = []
+    for pattern, kind in paths.items():
+        if not isinstance(pattern, str) or not pattern or kind not in KINDS:
+            raise SaikenError(f"「{pattern}: {kind}」は一覧の書き方として正しくありません（種類は "
+                              f"{'・'.join(KINDS)} のどれかです）。", where=where, hint=hint)
+        out.append(Entry(pattern, glob_regex(pattern), kind))
+    return out
+
+
+def nobody_designated(inp: CheckInput) -> bool:
+    return not inp.ctx.policy.handlers
+
+
+def kind_of(inp: CheckInput, path: str) -> str | None:
+    """The kind of content `path` may hold, or None where nothing may be (fictional counts only
+    where nobody is designated)."""
+    for entry in allow_list(inp):
+        if entry.regex.fullmatch(path):
+            return None if entry.kind == FICTIONAL and not nobody_designated(inp) else entry.kind
+    return None
+
+
+def is_fictional(inp: CheckInput, path: str) -> bool:
+    return kind_of(inp, path) == FICTIONAL
+
+
+def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
+    if f.path.startswith(RECORDS_DIR + "/"):
+        return  # the plaintext check: age files named after a case id, and nothing else
+    if f.path == PATHS_FILE:
+        yield from _exemption_in_a_records_repository(inp)
+    kind = kind_of(inp, f.path)
+    if kind is None:
+        yield _found(f.path, None, "このリポジトリに置けないファイルです。記録リポジトリに置けるのは、暗号化した記録"
+                     f"（records/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
+                     f"ものは拒否します）。{move_out(f.path, inp)}業務に必要なファイルなら、甲の取扱責任者に "
+                     f"{PATHS_FILE} への追加を依頼してください。")
+    elif not content_is(kind, f.data):
+        yield _found(f.path, None, f"{PATHS_FILE} では{KINDS[kind]}（{kind}）を置く場所ですが、"
+                     f"{_NOT[kind]}。"
+                     f"{move_out(f.path, inp)}")
+
+
+def content_is(kind: str, data: bytes) -> bool:
+    if kind == TEXT:
+        return text_of(data) is not None
+    if kind == IMAGE:
+        return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    if kind == PDF:
+        return data.startswith(b"%PDF-")
+    return True
+
+
+def text_of(data: bytes) -> str | None:
+    """The file as text, or None when it is not UTF-8 text (NUL bytes, invalid UTF-8)."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def move_out(path: str, inp: CheckInput) -> str:
+    """How to take a file out of the repository, in a commit being made or in one already made."""
+    q = shell_path(path)
+    how = (f"そのコミットから取り除いてください（`git rm --cached {q}` のあと、直前のコミットなら `git commit --amend`、"
+           "それより前なら `git rebase -i`）。" if inp.ctx.message_committed
+           else f"`git rm --cached {q}` で Git の管理から外してください。")
+    return (how + f"ファイルはリポジトリの外へ移すか（例 `mv {q} ~/`）、個人情報を含むなら `shred -u {q}` で"
+            "消去してください。既に push した場合は取扱責任者に相談してください（履歴に残ります）。")
+
+
+def _exemption_in_a_records_repository(inp: CheckInput) -> Iterable[Finding]:
+    if nobody_designated(inp):
+        return
+    for entry in allow_list(inp):
+        if entry.kind == FICTIONAL:
+            yield _found(PATHS_FILE, None, f"「{entry.pattern}」は架空のテストデータ（fictional）の置き場所ですが、この"
+                         "リポジトリには取扱者が指定されています（記録リポジトリ）。記録リポジトリに架空データの例外は"
+                         f"ありません（その場所のファイルも拒否します）。{PATHS_FILE} からこの行を削除してください。")
