@@ -5,6 +5,8 @@ A commit runs `saiken hook pre-commit` and `saiken hook commit-msg FILE` once ea
 click and building the command group would cost each of them about a tenth of a second, a tenth
 of the time a one-record commit may take. The same functions serve both ways in (saiken.checks.hooks),
 and anything unusual (options, --help, a missing file) takes the CLI path and its messages.
+
+Either way every process first forbids core dumps and sweeps stale plaintext (core.process_guard).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from saiken.core import process_guard
+
+    process_guard.start()  # no core dumps; plaintext of dead saiken processes removed
     args = sys.argv[1:] if argv is None else argv
     if _plain_hook(args):
         return _hook(args[1], args[2:])

@@ -33,7 +33,8 @@ WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 
 # Order is the order findings are reported in.
-CHECK_MODULES = ("plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "author", "remote", "evidence")
+CHECK_MODULES = ("plaintext", "recipients", "schema", "prohibited", "consents", "pii_outside", "author", "remote", "evidence",
+                 "textconv_cache")
 
 
 @dataclass(frozen=True)

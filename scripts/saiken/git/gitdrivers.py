@@ -6,7 +6,8 @@ hooks, GUIs and cron jobs find the same saiken.
 
 textconv lets `git diff` and `git log -p` show decrypted YAML to a holder of an identity. The
 output goes to git's pipe only; `diff.saiken.cachetextconv` is set to false explicitly, because a
-cached textconv is stored by git as a blob under refs/notes/textconv – plaintext inside .git.
+cached textconv is stored by git as a blob under refs/notes/textconv – plaintext inside .git; setup
+also removes such a cache found there (saiken.git.textconv_cache), and `check --all` reports one.
 Someone without a fitting identity sees a one-line placeholder and the stanza summary, and git
 keeps working.
 
@@ -36,7 +37,7 @@ from saiken.core import agefile, crypto, policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import SUFFIX, Store, decrypt_text
 from saiken.errors import SaikenError, ValidationError
-from saiken.git import gitio, merge3
+from saiken.git import gitio, merge3, textconv_cache
 from saiken.redaction import shown
 
 DRIVER = "saiken"
@@ -91,6 +92,7 @@ def setup(root: Path) -> list[str]:
     if new != old:
         atomic_write(path, new.encode("utf-8"))
         done.append(".gitattributes を更新しました。")
+    done += textconv_cache.remove(root)  # plaintext git cached under refs/notes/textconv, if anyone turned it on
     for name, value in git_config().items():
         gitio.config_set(root, name, value)
     done.append("git の設定（diff.saiken / merge.saiken）を書き込みました。")
