@@ -124,10 +124,8 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
       EDITOR=nano saiken case edit C-AB12CD34
     """
     from saiken.core import editor
-    from saiken.ledger import accesslog
     st = store()
     editor.edit_case(st, case_id, gate=_gate(st), unsafe_tmp=unsafe_tmp)
-    accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
 
 
 @case.command()
@@ -141,11 +139,9 @@ def show(case_id: str, fmt: str) -> None:
       saiken case show C-AB12CD34
       saiken case show C-AB12CD34 --format json
     """
-    from saiken.ledger import accesslog
     st, ids = store(), identities()
     text = st.decrypt(check_case_id(case_id), ids)
     data = st.parse(text, where=st.rel(case_id))
-    accesslog.append(st.root, accesslog.who(st.root, ids), case_id, "show")
     click.echo(text if fmt == "yaml" else to_json(data) + "\n", nl=False)
 
 
