@@ -27,7 +27,7 @@ from typing import Callable
 import click
 
 from saiken.core import crypto
-from saiken.core.plaintext import SIGNAL_EXITS, Scratch, scratch_base
+from saiken.core.plaintext import SIGNAL_EXITS, Scratch, repository_tag, scratch_base
 from saiken.core.records import Store, check_case_id, new_case_id
 from saiken.errors import SaikenError
 
@@ -216,7 +216,7 @@ def edit_text(st: Store, case_id: str, text: str, *, is_new: bool, base: Path, a
 
     None means the user saved the record unchanged on the first try (nothing to write).
     """
-    with Scratch(base) as scratch:
+    with Scratch(base, owner=repository_tag(st.root)) as scratch:
         path = scratch.write(f"{case_id}.yaml", text)
         shown = text
         for round_ in range(1, MAX_ROUNDS + 1):

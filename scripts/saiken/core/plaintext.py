@@ -13,6 +13,7 @@ atexit as a last net.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ ENV_TMPDIR = "SAIKEN_TMPDIR"
 MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
 MEMORY_CANDIDATES = ("/dev/shm", "/run/shm")
 # exit codes as a shell reports them: 128 + signal number
+OWNER_FILE = ".owner"
 SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
@@ -87,6 +89,18 @@ def scratch_base(unsafe_tmp: bool = False) -> Path:
     _say(f"警告: --unsafe-tmp のため、復号した記録をディスク上の一時フォルダ（{base}）に書きます。"
          "終了時に削除しますが、ディスクには痕跡が残るおそれがあります。")
     return base
+
+
+def repository_tag(root: Path) -> str:
+    """Which repository a scratch folder belongs to, without naming its path (erase asks)."""
+    return hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+def folder_owner(folder: Path) -> str | None:
+    try:
+        return (folder / OWNER_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def _say(message: str) -> None:
@@ -174,8 +188,9 @@ def sweep_everywhere() -> None:
 class Scratch:
     """A private folder for plaintext, removed on exit, on error and on SIGINT/SIGTERM/SIGHUP."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, owner: str | None = None) -> None:
         self.base = base
+        self.owner = owner  # repository_tag of the repository the plaintext belongs to
         self.folder: Path | None = None
         self.child: subprocess.Popen[bytes] | None = None
         self._previous: dict[int, Any] = {}
@@ -184,6 +199,8 @@ class Scratch:
         sweep_stale(self.base)
         self.folder = Path(tempfile.mkdtemp(prefix=f"saiken-{os.getpid()}-", dir=self.base))
         os.chmod(self.folder, 0o700)
+        if self.owner is not None:
+            self.write(OWNER_FILE, self.owner + "\n")
         atexit.register(self.remove)
         for sig in SIGNAL_EXITS:
             self._previous[sig] = signal.signal(sig, self._on_signal)

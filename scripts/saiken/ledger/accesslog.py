@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from saiken.core import crypto, reads
+from saiken.core import crypto, localfiles, reads
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
 
@@ -74,16 +74,6 @@ def log_id(root: Path) -> str:
     return hashlib.sha256(f"{socket.gethostname()}\0{root.resolve()}".encode()).hexdigest()[:16]
 
 
-def _ensure_folder(root: Path) -> Path:
-    folder = (root / LOG).parent
-    if not folder.is_dir():
-        folder.mkdir(mode=0o700)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# saiken のローカルな記録（既定ではコミットしません）\n*\n", encoding="utf-8")
-    return root / LOG
-
-
 def _last_line(fd: int) -> str | None:
     """The last line, read from the end (the log grows for years; a commit hook must stay quick)."""
     size = os.fstat(fd).st_size
@@ -100,7 +90,7 @@ def _last_line(fd: int) -> str | None:
 
 def append(root: Path, handler_id: str, case_ids: list[str], command: str, at: dt.datetime | None = None) -> str:
     """Add one line chained to the last (under a lock: hooks and git's drivers may run at once)."""
-    path = _ensure_folder(root)
+    path = localfiles.folder(root) / Path(LOG).name
     when = (at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
