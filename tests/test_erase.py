@@ -29,13 +29,17 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> tuple[RecordsRepo, Record
     kou.saiken("ledger", "handover", "--method", "CD-R", "--cases", CASES[0], "--date", "2021-06-01", check=True)
     kou.git("add", "-A")
     kou.git("commit", "-qm", "契約終了日と媒体の受渡し")
+    return kou, otsu_clone(kou, tmp)
+
+
+def otsu_clone(kou: RecordsRepo, tmp: Path, **env: str) -> RecordsRepo:
+    """乙's clone of 甲's repository, with a copy of otsu-01's key outside it as SAIKEN_IDENTITY."""
     otsu_root = tmp / "otsu"
     subprocess.run(["git", "clone", "-q", str(kou.root), str(otsu_root)], check=True, env=kou.env)
     key = tmp / "otsu-only" / "otsu-01.key"
     key.parent.mkdir()
     shutil.copy(kou.identity, key)
-    otsu = RecordsRepo(otsu_root, {**kou.env, "SAIKEN_IDENTITY": str(key)}, key, "", dict(kou.handlers))
-    return kou, otsu
+    return RecordsRepo(otsu_root, {**kou.env, "SAIKEN_IDENTITY": str(key), **env}, key, "", dict(kou.handlers))
 
 
 def test_refused_before_the_end(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -163,15 +167,8 @@ def machine(tmp_path: Path) -> tuple[RecordsRepo, Path]:
     set_contract_end(kou, "2022-03-31")
     kou.git("add", "-A")
     kou.git("commit", "-qm", "契約終了日")
-    otsu_root = tmp_path / "otsu"
-    subprocess.run(["git", "clone", "-q", str(kou.root), str(otsu_root)], check=True, env=kou.env)
-    key = tmp_path / "otsu-only" / "otsu-01.key"
-    key.parent.mkdir()
-    shutil.copy(kou.identity, key)
     shm = Path(tempfile.mkdtemp(prefix="saiken-test-", dir="/dev/shm"))
-    env = {**kou.env, "SAIKEN_IDENTITY": str(key), "SAIKEN_TMPDIR": str(shm)}
-    otsu = RecordsRepo(otsu_root, env, key, "", dict(kou.handlers))
-    yield otsu, shm
+    yield otsu_clone(kou, tmp_path, SAIKEN_TMPDIR=str(shm)), shm
     shutil.rmtree(shm, ignore_errors=True)
 
 

@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import VENV_BIN, RecordsRepo
-from test_editor import CASE, SLEEPER, calls, leftovers, make_editor
+from test_editor import CASE, SLEEPER, calls, leftovers, make_editor, repo, shm  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def shm() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="saiken-test-", dir="/dev/shm"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def repo(records_repo: RecordsRepo, fictional_case_text: str, shm: Path) -> RecordsRepo:
-    records_repo.saiken("case", "new", "--from", "-", input=fictional_case_text, check=True)
-    records_repo.env["SAIKEN_TMPDIR"] = str(shm)
-    return records_repo
 
 
 def _cores_allowed() -> None:
