@@ -123,6 +123,19 @@ def test_commands_that_open_no_record_write_no_line(repo: RecordsRepo) -> None:
     assert new_lines(repo, lambda: repo.saiken("check", "--all")) == []  # answered from its cache: nothing opened
 
 
+def test_a_record_named_after_a_person_puts_no_name_in_the_log(repo: RecordsRepo) -> None:
+    """A file under records/ may be named anything – a name, a tab, a newline: the log takes case ids only."""
+    odd = repo.root / "records" / "架空\t一郎\n.yaml.age"
+    odd.write_bytes((repo.root / "records" / f"{ONE}.yaml.age").read_bytes())
+    try:
+        added = new_lines(repo, lambda: repo.saiken("check", "--all", "--no-cache"))
+    finally:
+        odd.unlink()
+    assert len(added) == 1 and len(added[0]) == 5
+    assert "?" in added[0][2].split(",") and ONE in added[0][2].split(",")
+    assert "一郎" not in "\t".join(added[0])
+
+
 def test_the_log_holds_no_personal_data_and_is_not_committed(repo: RecordsRepo) -> None:
     log = repo.root / ".saiken" / "access.log"
     text = log.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ erasure and writes the 個人情報消去証明書. Real git clone, real keys.""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -205,6 +206,10 @@ def test_erase_finds_every_copy_on_the_machine(machine: tuple[RecordsRepo, Path]
     again = _copy_key(otsu.identity, otsu.root / ".identities" / "otsu-01.txt")
     kou_key = _copy_key(otsu.handlers["kou-01"][0], home / ".config" / "saiken" / "kou-01.txt")
     note_blob = otsu.git("ls-tree", "-r", "refs/notes/textconv/saiken").split()[2]
+    victim = tmp_path / "無関係.txt"  # named in .saiken/outputs by hand: not a document saiken wrote
+    victim.write_text("無関係なファイル\n", encoding="utf-8")
+    with (otsu.root / ".saiken" / "outputs").open("a") as fh:
+        fh.write(f"{victim}\t{hashlib.sha256(victim.read_bytes()).hexdigest()}\n")
 
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
     assert r.returncode == 0, r.stderr
@@ -216,6 +221,7 @@ def test_erase_finds_every_copy_on_the_machine(machine: tuple[RecordsRepo, Path]
     assert subprocess.run(["git", "cat-file", "-e", note_blob], cwd=otsu.root).returncode != 0  # pruned from .git
     assert not (otsu.root / ".saiken-cache").exists()
     assert kou_key.exists() and (otsu.root / "todo.txt").exists()  # 甲's key and a file naming nobody stay
+    assert victim.exists()
     text = (otsu.root / "ledger" / "certificates" / "erasure-2022-04-01-otsu-01.md").read_text(encoding="utf-8")
     assert "## 消去したその他の複製" in text and "- 文書: 3 件" in text and "- 個人情報を含むファイル: 1 件" in text
     assert "- 差分のキャッシュ: 2 件" in text

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from saiken.core.crypto import LoadedIdentity
+from saiken.core.schema import CASE_ID
 
 
 @dataclass
@@ -32,8 +33,12 @@ class Accesses:
 _now = Accesses()
 
 
+NOT_A_CASE_ID = "?"
+
+
 def opened(case_id: str, identities: Iterable[LoadedIdentity] = (), root: Path | None = None) -> None:
-    _now.cases.setdefault(case_id, None)
+    # a file under records/ may be named anything (a name, a tab, a newline): the log takes case ids only
+    _now.cases.setdefault(case_id if CASE_ID.fullmatch(case_id) else NOT_A_CASE_ID, None)
     for ident in identities:
         _now.keys.setdefault(ident.public, None)
     if root is not None and _now.root is None:

@@ -118,17 +118,21 @@ def _in_worktree(root: Path, index: TermIndex, exported: set[str]) -> Iterator[C
             yield Copy(PERSONAL_FILE, rel, path)
 
 
-def _documents(root: Path) -> Iterator[Copy]:
+def _documents(root: Path, exported: set[str]) -> Iterator[Copy]:
     for path in _files(root / DEFAULT_OUT):
         if path.name != ".gitignore":
             yield Copy(DOCUMENT, _shown(root, path), path)
     for path, digest in localfiles.outputs(root):
-        if path.is_file() and not path.is_relative_to((root / DEFAULT_OUT).resolve()) and _sha256(path) == digest:
+        # only what the ledger says saiken wrote: a line added to .saiken/outputs by hand names no victim
+        if digest in exported and path.is_file() and not path.is_relative_to((root / DEFAULT_OUT).resolve()) \
+                and _sha256(path) == digest:
             yield Copy(DOCUMENT, _shown(root, path), path)
 
 
 def exported_digests(root: Path) -> set[str]:
-    return {str(e.get("sha256")) for e in evidence.entries(root, "exports") if e.get("sha256")}
+    """SHA-256 of every document (ledger/exports.yaml) and media package (ledger/media.yaml) saiken wrote."""
+    entries = [*evidence.entries(root, "exports"), *evidence.entries(root, "media")]
+    return {str(e.get("sha256")) for e in entries if e.get("sha256")}
 
 
 def _records(root: Path) -> Iterator[Copy]:
@@ -240,7 +244,8 @@ def _keys(root: Path, policy: Policy) -> Iterator[Copy]:
 
 def find(root: Path, policy: Policy, index: TermIndex, *, keys: bool = True) -> list[Copy]:
     """Every copy found now (keys too unless `keys` is False), each once."""
-    found: Iterable[Copy] = [*_records(root), *_documents(root), *_in_worktree(root, index, exported_digests(root)),
+    exported = exported_digests(root)
+    found: Iterable[Copy] = [*_records(root), *_documents(root, exported), *_in_worktree(root, index, exported),
                              *_caches(root), *_scratch(root), *(_keys(root, policy) if keys else [])]
     seen: dict[str, Copy] = {}
     for copy in found:
