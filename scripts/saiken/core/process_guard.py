@@ -49,10 +49,30 @@ def _prctl(option: int, value: int) -> int:
         return -1
 
 
+def _scratch_name(name: str) -> bool:
+    parts = name.split("-", 2)
+    return len(parts) == 3 and parts[0] == "saiken" and parts[1].isdigit()
+
+
+def _any_scratch_folder() -> bool:
+    """A first look, without importing core.plaintext (a tenth of the start-up of a commit hook):
+    is there anything named saiken-<pid>-… where a plaintext folder may be (plaintext.candidate_bases)?"""
+    names = (os.environ.get("SAIKEN_TMPDIR"), os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm", "/run/shm",
+             os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp")
+    for base in dict.fromkeys(n for n in names if n):
+        try:
+            if any(_scratch_name(name) for name in os.listdir(base)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def start() -> None:
     """Called once at the start of every saiken process (saiken.entry)."""
     forbid_core_dumps()
-    from saiken.core import plaintext
+    if _any_scratch_folder():
+        from saiken.core import plaintext
 
-    plaintext.sweep_everywhere()
+        plaintext.sweep_everywhere()
     os.umask(0o077)

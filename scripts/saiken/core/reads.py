@@ -12,19 +12,20 @@ Forked workers (saiken.core.bulk) send theirs back with their results (`drain` /
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from saiken.core.crypto import LoadedIdentity
-from saiken.core.schema import CASE_ID
+if TYPE_CHECKING:  # not at run time: every saiken process imports this module at its end (saiken.entry)
+    from saiken.core.crypto import LoadedIdentity
 
 
-@dataclass
 class Accesses:
-    cases: dict[str, None] = field(default_factory=dict)  # in the order first opened
-    keys: dict[str, None] = field(default_factory=dict)  # public keys of the identities used
-    root: Path | None = None
+    """What one process opened (a plain class: this module is imported at the end of every command)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, None] = {}  # in the order first opened
+        self.keys: dict[str, None] = {}  # public keys of the identities used
+        self.root: Path | None = None
 
     def __bool__(self) -> bool:
         return bool(self.cases)
@@ -36,9 +37,11 @@ _now = Accesses()
 NOT_A_CASE_ID = "?"
 
 
-def opened(case_id: str, identities: Iterable[LoadedIdentity] = (), root: Path | None = None) -> None:
+def opened(case_id: str, identities: Iterable["LoadedIdentity"] = (), root: Path | None = None) -> None:
+    from saiken.core.schema import CASE_ID  # here: imported already by whoever decrypted
+
     # a file under records/ may be named anything (a name, a tab, a newline): the log takes case ids only
-    _now.cases.setdefault(case_id if CASE_ID.fullmatch(case_id) else NOT_A_CASE_ID, None)
+    _now.cases.setdefault(case_id if CASE_ID.match(case_id) else NOT_A_CASE_ID, None)
     for ident in identities:
         _now.keys.setdefault(ident.public, None)
     if root is not None and _now.root is None:

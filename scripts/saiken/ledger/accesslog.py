@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from saiken.core import crypto, localfiles, reads
-from saiken.core.policy import Policy
+from saiken.core.policy import load_handlers
 from saiken.errors import SaikenError
 
 LOG = ".saiken/access.log"
@@ -61,7 +61,7 @@ def _public_keys_without_secrets() -> list[str]:
 def who(root: Path, identities: list[crypto.LoadedIdentity] | None = None, keys: list[str] | None = None) -> str:
     """The handler id of the person at the keyboard: whose key was used, or is in SAIKEN_IDENTITY
     ('unknown' if none is a handler's)."""
-    handlers = {key_of(h.public_key): h.id for h in Policy.load(root).handlers}
+    handlers = {key_of(h.public_key): h.id for h in load_handlers(root)}
     if keys is None:
         keys = [i.public for i in identities] if identities is not None else []
     keys = [*keys, *_public_keys_without_secrets()]
