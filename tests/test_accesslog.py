@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import FIXTURES, ROOT, RecordsRepo, make_records_repo
 from evidence_story import PERSONAL
@@ -224,6 +225,19 @@ def test_a_log_rewritten_from_the_start_is_caught_by_the_receipts_head(logged: t
     r = repo.saiken("access-log", "verify")
     assert r.returncode == 1, r.stdout
     assert "ledger/receipts.yaml の受領確認 1 件目（kou-01" in r.stderr and "控えと一致しません" in r.stderr
-    log.write_text(rechain(kept[:3]), encoding="utf-8")  # cut back below the receipt's head
+    # the work tree's receipt made to fit the rewritten log: the committed one still holds
+    receipts_file = repo.root / "ledger" / "receipts.yaml"
+    data = yaml.safe_load(receipts_file.read_text(encoding="utf-8"))
+    mark = data["receipts"][0]["access_log"]
+    mark["lines"] -= 1  # the hidden line is gone from the rewritten log
+    mark["head"] = hashlib.sha256(log.read_text(encoding="utf-8").splitlines()[mark["lines"] - 1].encode()).hexdigest()
+    receipts_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        r = repo.saiken("access-log", "verify")
+        assert r.returncode == 1 and "（コミット済みの版）" in r.stderr and "控えと一致しません" in r.stderr
+    finally:
+        repo.git("checkout", "--", "ledger/receipts.yaml")
+    noted = yaml.safe_load(receipts)["receipts"][0]["access_log"]["lines"]
+    log.write_text(rechain(kept[:noted - 1]), encoding="utf-8")  # cut back below the receipt's head
     r = repo.saiken("access-log", "verify")
     assert r.returncode == 1 and "末尾の行が削除されています" in r.stderr

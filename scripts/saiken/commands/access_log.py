@@ -53,3 +53,6 @@ def verify(expected_head: str | None) -> None:
                           where=accesslog.LOG, hint="記録の管理者（取扱責任者）に報告してください。")
     against = f"受領確認の控え {result.checked} 件と照合済み、" if result.checked else ""
     click.echo(f"アクセス記録は連続しています（{result.lines} 行、{against}最終行のハッシュ {result.head}）。")
+    if result.other_logs:
+        click.echo(f"注意: ほかのパソコンまたはほかのフォルダのアクセス記録の控え {result.other_logs} 件は照合していません"
+                   "（記録リポジトリを移したときは、元の場所で照合してください）。", err=True)

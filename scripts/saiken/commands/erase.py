@@ -53,6 +53,9 @@ def erase(org: str, as_of: dt.datetime | None, yes: bool) -> None:
     click.echo("消去するもの: " + "、".join(f"{kind} {n} 件" for kind, n in sorted(plan.counts().items())))
     for path in plan.key_files():
         click.echo(f"  破棄する鍵ファイル: {path}")
+    if not plan.searched_names:
+        click.echo("警告: 乙の鍵で開ける記録がないため、氏名などを含むファイルは探せていません。"
+                   "作業ツリーのメモや書き出したファイルを確かめてから続けてください。", err=True)
     if not yes:
         click.confirm("乙の記録の複製と鍵を消去します。元に戻せません。続けますか?", abort=True, err=True)
     done = erasure.erase(root, as_of=day, plan=plan)

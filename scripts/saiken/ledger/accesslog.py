@@ -149,6 +149,7 @@ class Verdict:
     problems: list[str]
     hashes: list[str]  # of every line, in order
     checked: int = 0  # heads kept elsewhere that this log was held to
+    other_logs: int = 0  # heads of other logs (another clone or machine): not compared
 
 
 @dataclass(frozen=True)
@@ -191,9 +192,12 @@ def verify(root: Path, kept: list[tuple[str, Head]] | None = None) -> Verdict:
         prev = line_hash(line)
         hashes.append(prev)
     mine = log_id(root)
-    checked = 0
+    checked = others = 0
     for label, point in kept or []:
-        if point.log_id != mine or point.lines == 0:
+        if point.log_id != mine:
+            others += 1
+            continue
+        if point.lines == 0:
             continue
         checked += 1
         if point.lines > len(hashes):
@@ -201,4 +205,4 @@ def verify(root: Path, kept: list[tuple[str, Head]] | None = None) -> Verdict:
         elif hashes[point.lines - 1] != point.hash:
             problems.append(f"{label}: {point.lines} 行目のハッシュが控えと一致しません"
                             "（それまでの行が書き換えられています）")
-    return Verdict(len(lines), prev if lines else GENESIS, problems, hashes, checked)
+    return Verdict(len(lines), prev if lines else GENESIS, problems, hashes, checked, others)

@@ -197,6 +197,11 @@ class Plan:
     index: TermIndex
     found: list[copies.Copy] = field(default_factory=list)
 
+    @property
+    def searched_names(self) -> bool:
+        """False when 乙's keys opened no record: files naming a party could not be looked for."""
+        return bool(self.index)
+
     def counts(self) -> Counter[str]:
         return Counter(c.kind for c in self.found)
 

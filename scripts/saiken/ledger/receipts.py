@@ -52,17 +52,27 @@ def load(root: Path) -> list[Receipt]:
 
 def access_log_heads(root: Path) -> list[tuple[str, accesslog.Head]]:
     """The access-log heads the receipts carry (label, head): each receiver's log as it was when the
-    receipt was committed, which `saiken access-log verify` holds the local log to."""
+    receipt was committed, which `saiken access-log verify` holds the local log to. Read from the
+    committed ledger (HEAD) as well as the work tree's: a receipt edited in the work tree to fit a
+    rewritten log still meets the committed one."""
+    sources: list[tuple[str, bytes | None]] = []
+    try:
+        sources.append(("HEAD", gitio.file_at(root, ["HEAD"], RECEIPTS_FILE)[0]))
+    except gitio.GitError:
+        pass  # no commit yet
     path = root / RECEIPTS_FILE
-    if not path.exists():
-        return []
-    out = []
-    for n, e in enumerate(policy.load_yaml(root, RECEIPTS_FILE, {}).get("receipts") or []):
-        mark = e.get("access_log") if isinstance(e, dict) else None
-        if isinstance(mark, dict) and isinstance(mark.get("lines"), int) and mark.get("head") and mark.get("log"):
-            label = f"{RECEIPTS_FILE} の受領確認 {n + 1} 件目（{e.get('receiver')}、{e.get('date')}）"
-            out.append((label, accesslog.Head(mark["lines"], str(mark["head"]), str(mark["log"]))))
-    return out
+    sources.append(("", path.read_bytes() if path.is_file() else None))
+    out: dict[accesslog.Head, str] = {}
+    for where, raw in sources:
+        if raw is None:
+            continue
+        for n, e in enumerate(policy.parse_yaml(raw, RECEIPTS_FILE, {}).get("receipts") or []):
+            mark = e.get("access_log") if isinstance(e, dict) else None
+            if isinstance(mark, dict) and isinstance(mark.get("lines"), int) and mark.get("head") and mark.get("log"):
+                head = accesslog.Head(mark["lines"], str(mark["head"]), str(mark["log"]))
+                out.setdefault(head, f"{RECEIPTS_FILE} の受領確認 {n + 1} 件目（{e.get('receiver')}、{e.get('date')}）"
+                               + ("（コミット済みの版）" if where else ""))
+    return [(label, head) for head, label in out.items()]
 
 
 def attach(rows: list[Handover], receipts: list[Receipt]) -> None:
