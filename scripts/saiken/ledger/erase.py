@@ -28,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from saiken.checks.cache import CACHE_DIR
+from saiken.checks.evidence import media_out
 from saiken.checks.pii_terms import TermIndex, record_terms, without_staff
 from saiken.core import crypto, reads, yamlio
 from saiken.core.contract import Contract
@@ -38,8 +40,6 @@ from saiken.errors import DecryptFailure, SaikenError
 from saiken.git import gitio, textconv_cache
 from saiken.ledger import copies, evidence
 from saiken.ledger.accesslog import key_of
-from saiken.checks.cache import CACHE_DIR
-from saiken.checks.evidence import media_out
 from saiken.wareki import wareki
 
 CERT_DIR = "ledger/certificates"
