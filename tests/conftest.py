@@ -124,3 +124,16 @@ def records_repo(tmp_path: Path) -> RecordsRepo:
 @pytest.fixture
 def fictional_case_text() -> str:
     return (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
+
+
+def plant_record(repo: RecordsRepo, text: str) -> str:
+    """Write a record as saiken writes one (normalised, encrypted to the active handlers, noted in
+    the manifest) but without the commands' per-record checks: a record with a prohibited word
+    that arrived some other way (written with age by hand, or before those checks), for the checks
+    and hooks to find. Returns its case id."""
+    from saiken.core.records import Store
+
+    store = Store.open(repo.root)
+    normalised, data = store.normalise_text(text)
+    store.write_text(str(data["case_id"]), normalised)
+    return str(data["case_id"])

@@ -39,7 +39,7 @@ def add_handler(repo: RecordsRepo, handler_id: str, org: str, role: str) -> Path
 def make_repo(tmp: Path) -> RecordsRepo:
     root = tmp / "repo"
     (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "incidents.yaml"):
+    for name in ("handlers.yaml", "information-items.yaml", "incidents.yaml", "prohibited-categories.yaml"):
         shutil.copy(ROOT / "policies" / name, root / "policies" / name)
     (root / "policies" / "contract.yaml").write_text(CONTRACT, encoding="utf-8")
     shutil.copytree(ROOT / "policies" / "templates", root / "policies" / "templates")

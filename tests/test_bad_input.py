@@ -427,9 +427,17 @@ def test_init_names_a_file_on_the_way_and_suggests_a_real_folder_name(repo: Reco
 
 
 def test_a_question_without_a_terminal_says_how_to_answer_it(repo: RecordsRepo) -> None:
-    res = repo.saiken("erase", "--as", "乙")
+    contract = repo.root / "policies" / "contract.yaml"
+    original = contract.read_text(encoding="utf-8")
+    contract.write_text(original.replace("end: null", "end: 2022-03-31"), encoding="utf-8")
+    records = sorted((repo.root / "records").iterdir())
+    try:  # erase checks and searches first, then asks before destroying anything
+        res = repo.saiken("erase", "--as", "乙", "--as-of", "2022-04-01")
+    finally:
+        contract.write_text(original, encoding="utf-8")
     assert res.returncode == 130
     assert_japanese_error(res, "確認の質問に答えられないため、中止しました", "--yes", "`saiken erase --help`")
+    assert sorted((repo.root / "records").iterdir()) == records and repo.identity.exists()
 
 
 def test_a_wareki_date_in_a_new_record_gets_its_gregorian_form(repo: RecordsRepo, tmp_path: Path) -> None:

@@ -50,7 +50,8 @@ history:
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     """Handlers otsu-01 (chief), otsu-02, and otsu-03 (deactivated after the cases were written)."""
     r = make_records_repo(tmp_path_factory.mktemp("casework"),
-                          ("handlers.yaml", "information-items.yaml", "contract.yaml", "limitation.yaml", "worklist.yaml"))
+                          ("handlers.yaml", "information-items.yaml", "contract.yaml", "limitation.yaml", "worklist.yaml",
+                           "prohibited-categories.yaml"))
     r.add_handler("otsu-02")
     r.add_handler("otsu-03")
     text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
@@ -207,6 +208,11 @@ BAD = [
     ("unknown party", (*LOG, "--party", "p9"), "--party", "p1、p2"),
     ("payment through log", ("case", "log", "C-BAD", "--kind", "入金", "--note", "架空"), "--kind", "saiken case pay"),
     ("missing option without a terminal", ("case", "log", "C-BAD", "--kind", "電話"), "--note", "指定されていません"),
+    # the commit hook's per-record checks run before saving (term 5): refused, not 記録しました
+    ("prohibited word in a note", ("case", "log", "C-BAD", "--kind", "電話", "--note", "入信を勧められたと話した（架空）"),
+     "history[1].note", "「思想・信条・宗教」に当たる語「入信」"),
+    ("prohibited word in a payment note", (*PAY, "--amount", "100", "--note", "前科のため遅れた（架空）"),
+     "claim.payments[1].note", "「犯罪」に当たる語「前科」"),
 ]
 
 
@@ -246,6 +252,35 @@ def test_log_asks_for_missing_options_at_a_terminal(repo: RecordsRepo) -> None:
     assert "記録しました: C-ASK" in res.output
     entry = show(repo, "C-ASK")["history"][-1]
     assert (entry["kind"], entry["note"], entry["by"]) == ("面談", "端末で入力(架空)", "otsu-01")  # text is stored NFKC
+
+
+def test_a_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo) -> None:
+    """要配慮 (通院) is not banned: saved, and the handler is told to keep the wording minimal."""
+    res = repo.saiken("case", "log", "C-LOG", "--kind", "電話", "--note", "通院のため今月は払えない（架空）")
+    assert res.returncode == 0, res.stderr
+    assert "記録しました: C-LOG" in res.stdout
+    assert "注意（保存はします）: WARNING [prohibited]" in res.stderr and "要配慮個人情報" in res.stderr
+    assert show(repo, "C-LOG")["history"][-1]["note"] == "通院のため今月は払えない(架空)"
+
+
+def test_a_consent_of_kou_lets_the_named_word_be_saved(repo: RecordsRepo) -> None:
+    """Only a consent recorded in ledger/consents.yaml for this case and category lifts the refusal,
+    as it lifts the commit hook's finding."""
+    note = ("case", "log", "C-WORK", "--kind", "面談", "--note", "前科がある旨の申出（架空）")
+    before = record_bytes(repo, "C-WORK")
+    assert repo.saiken(*note).returncode == 1 and record_bytes(repo, "C-WORK") == before
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    (repo.root / "ledger").mkdir(exist_ok=True)
+    (repo.root / "ledger" / "consents.yaml").write_text(
+        "consents:\n  - {id: SHODAKU-001, case_id: C-WORK, category: 犯罪, term: 5, date: 2021-06-01, by: kou-01}\n",
+        encoding="utf-8")
+    try:
+        res = repo.saiken(*note)
+        assert res.returncode == 0, res.stderr
+        other = repo.saiken("case", "log", "C-LOG", "--kind", "面談", "--note", "前科がある旨の申出（架空）")
+        assert other.returncode == 1 and "[prohibited]" in other.stderr  # another case: still refused
+    finally:
+        repo.saiken("handler", "deactivate", "kou-01", check=True)
 
 
 def test_the_shipped_worklist_rules_are_the_defaults() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_FILE, RecordsRepo
+from conftest import SEED_FILE, RecordsRepo, plant_record
 from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
@@ -57,7 +57,9 @@ history:
 
 
 def new_case(repo: RecordsRepo, case_id: str, note: str = "分納の相談あり") -> None:
-    repo.saiken("case", "new", "--from", "-", input=case_yaml(case_id, note), check=True)
+    """A record as `case new` writes it, whatever its note (saiken refuses a prohibited word
+    before saving; these records stand for ones that came another way)."""
+    plant_record(repo, case_yaml(case_id, note))
 
 
 def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str], armor: bool = False,
@@ -352,7 +354,9 @@ def test_medical_words_are_a_warning_for_minimal_wording(records_repo: RecordsRe
 def test_an_inline_ignore_does_nothing(records_repo: RecordsRepo) -> None:
     text = case_yaml("C-IGNORE01", "前科あり # saiken: ignore").replace(
         "case_id: C-IGNORE01", "# saiken: ignore\ncase_id: C-IGNORE01  # saiken: ignore")
-    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    r = records_repo.saiken("case", "new", "--from", "-", input=text)
+    assert r.returncode == 1 and "[prohibited]" in r.stderr  # refused before it is saved
+    plant_record(records_repo, text)
     r = check_all(records_repo)
     assert r.returncode == 1
     assert len(lines(r.stdout, "prohibited")) == 1

@@ -535,8 +535,8 @@ def test_real_vim_in_tmux_edits_without_swap_undo_or_viminfo(vim_session: tuple[
     tmux, rc = vim_session
     home = Path(repo.env["HOME"])
     tmux.wait_for("case_id: C-TEST0001")
-    files = leftovers(shm)
-    assert len(files) == 2 and files[1].endswith(f"/{CASE}.yaml"), files  # no swap file while vim runs
+    files = leftovers(shm)  # the folder, saiken's owner mark, the record: no swap file while vim runs
+    assert len(files) == 3 and files[1].endswith("/.owner") and files[2].endswith(f"/{CASE}.yaml"), files
     assert _traces(home, shm) == []
     tmux("send-keys", "-t", "t", ":%s/03-0000-0001/03-0000-0009/", "Enter")
     tmux("send-keys", "-t", "t", ":wq", "Enter")

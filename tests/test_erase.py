@@ -4,14 +4,17 @@ erasure and writes the 個人情報消去証明書. Real git clone, real keys.""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import VENV_BIN, RecordsRepo, _base_env
+from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 from evidence_story import CASES, PERSONAL, ledger_text, make_repo, pdf_text, set_contract_end
 from saiken.core import yamlio
 
@@ -27,13 +30,17 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> tuple[RecordsRepo, Record
     kou.saiken("ledger", "handover", "--method", "CD-R", "--cases", CASES[0], "--date", "2021-06-01", check=True)
     kou.git("add", "-A")
     kou.git("commit", "-qm", "契約終了日と媒体の受渡し")
+    return kou, otsu_clone(kou, tmp)
+
+
+def otsu_clone(kou: RecordsRepo, tmp: Path, **env: str) -> RecordsRepo:
+    """乙's clone of 甲's repository, with a copy of otsu-01's key outside it as SAIKEN_IDENTITY."""
     otsu_root = tmp / "otsu"
     subprocess.run(["git", "clone", "-q", str(kou.root), str(otsu_root)], check=True, env=kou.env)
     key = tmp / "otsu-only" / "otsu-01.key"
     key.parent.mkdir()
     shutil.copy(kou.identity, key)
-    otsu = RecordsRepo(otsu_root, {**kou.env, "SAIKEN_IDENTITY": str(key)}, key, "", dict(kou.handlers))
-    return kou, otsu
+    return RecordsRepo(otsu_root, {**kou.env, "SAIKEN_IDENTITY": str(key), **env}, key, "", dict(kou.handlers))
 
 
 def test_refused_before_the_end(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -67,7 +74,7 @@ def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo,
     blobs = {line.split("\t")[1]: line.split()[1] for line in otsu.git("ls-files", "-s", "records").splitlines()}
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
     assert r.returncode == 0, r.stderr
-    assert "記録 3 件の作業用複製を削除し、乙の鍵 1 個を破棄しました" in r.stdout
+    assert "記録 3 件の作業用複製を削除し、乙の鍵 1 個（鍵ファイル 1 個）を破棄しました" in r.stdout
     assert not otsu.identity.exists() and not list((otsu.root / "records").glob("*.age"))
     assert not (otsu.root / ".saiken-cache").exists()
     assert otsu.git("status", "--porcelain", "--", "records") == ""  # committing the ledger deletes nothing
@@ -148,3 +155,118 @@ def test_check_all_in_a_demo_holds_the_contract_end(tmp_path: Path) -> None:
         kou.saiken("handler", "deactivate", hid, "--on", "2026-03-31", check=True)
     kou.saiken("erase", "--as", "甲", "--as-of", "2026-04-01", check=True)
     assert errors() == ""
+
+
+# --- every copy on the machine, or no certificate ---------------------------------------------------
+
+@pytest.fixture
+def machine(tmp_path: Path) -> tuple[RecordsRepo, Path]:
+    """乙's clone after the contract end (media returned), otsu-01's key outside the repository, and
+    the plaintext folders of this machine under its own SAIKEN_TMPDIR."""
+    kou = make_repo(tmp_path)
+    shutil.copy(ROOT / "policies" / "contract.yaml", kou.root / "policies" / "contract.yaml")  # 乙 as sender
+    set_contract_end(kou, "2022-03-31")
+    kou.git("add", "-A")
+    kou.git("commit", "-qm", "契約終了日")
+    shm = Path(tempfile.mkdtemp(prefix="saiken-test-", dir="/dev/shm"))
+    yield otsu_clone(kou, tmp_path, SAIKEN_TMPDIR=str(shm)), shm
+    shutil.rmtree(shm, ignore_errors=True)
+
+
+def _copy_key(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, dest)
+    dest.chmod(0o600)
+    return dest
+
+
+def test_erase_finds_every_copy_on_the_machine(machine: tuple[RecordsRepo, Path], tmp_path: Path) -> None:
+    """The story of the issue: PDFs under out/ (and one written elsewhere, and one copied by hand),
+    textconv notes in .git, a memo naming a party, the checks' cache, a plaintext folder of a killed
+    edit, a second 乙 key in ~/.config/saiken/ and a copy in .identities/: all gone, then the certificate."""
+    otsu, shm = machine
+    home = Path(otsu.env["HOME"])
+    otsu.saiken("git-setup", check=True)
+    otsu.git("config", "diff.saiken.cachetextconv", "true")
+    otsu.git("log", "-p", "-1", "--", "records")
+    assert otsu.git("for-each-ref", "refs/notes/textconv/").strip()
+    otsu.saiken("doc", "督促状", CASES[0], "--date", "2021-06-01", check=True)
+    elsewhere = tmp_path / "送付用"
+    otsu.saiken("doc", "催告書", CASES[1], "--date", "2021-07-01", "--out", str(elsewhere), check=True)
+    [pdf] = (otsu.root / "out").glob("*.pdf")
+    (otsu.root / "送付済み").mkdir()
+    shutil.copy(pdf, otsu.root / "送付済み" / "写し.pdf")
+    (otsu.root / "memo.txt").write_text("電話メモ（架空）: 架空一郎 東京都新宿区架空町1-2-3\n", encoding="utf-8")
+    (otsu.root / "todo.txt").write_text("来週の打合せ（個人情報なし）\n", encoding="utf-8")
+    otsu.saiken("check", "--all", "--as-of", "2022-04-01")  # the checks' cache
+    stale = shm / "saiken-999999999-abcdefgh"
+    stale.mkdir(mode=0o700)
+    (stale / f"{CASES[0]}.yaml").write_text("架空の平文\n", encoding="utf-8")
+    second = _copy_key(otsu.handlers["otsu-02"][0], home / ".config" / "saiken" / "identity.txt")
+    again = _copy_key(otsu.identity, otsu.root / ".identities" / "otsu-01.txt")
+    kou_key = _copy_key(otsu.handlers["kou-01"][0], home / ".config" / "saiken" / "kou-01.txt")
+    note_blob = otsu.git("ls-tree", "-r", "refs/notes/textconv/saiken").split()[2]
+    victim = tmp_path / "無関係.txt"  # named in .saiken/outputs by hand: not a document saiken wrote
+    victim.write_text("無関係なファイル\n", encoding="utf-8")
+    with (otsu.root / ".saiken" / "outputs").open("a") as fh:
+        fh.write(f"{victim}\t{hashlib.sha256(victim.read_bytes()).hexdigest()}\n")
+
+    r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "乙の鍵 2 個（鍵ファイル 3 個）を破棄しました" in r.stdout  # otsu-01 twice, otsu-02
+    for gone in (otsu.identity, second, again, otsu.root / "memo.txt", otsu.root / "送付済み" / "写し.pdf", stale):
+        assert not gone.exists(), gone
+    assert not list((otsu.root / "out").glob("*.pdf")) and not list(elsewhere.glob("*.pdf"))
+    assert otsu.git("for-each-ref", "refs/notes/") == ""
+    assert subprocess.run(["git", "cat-file", "-e", note_blob], cwd=otsu.root).returncode != 0  # pruned from .git
+    assert not (otsu.root / ".saiken-cache").exists()
+    assert kou_key.exists() and (otsu.root / "todo.txt").exists()  # 甲's key and a file naming nobody stay
+    assert victim.exists()
+    text = (otsu.root / "ledger" / "certificates" / "erasure-2022-04-01-otsu-01.md").read_text(encoding="utf-8")
+    assert "## 消去したその他の複製" in text and "- 文書: 3 件" in text and "- 個人情報を含むファイル: 1 件" in text
+    assert "- 差分のキャッシュ: 2 件" in text
+    assert f"前回強制終了された saiken の一時フォルダを削除しました: {stale}" in r.stderr  # at the start
+    assert text.count("| otsu-0") == 2  # both 乙 handlers' keys, by fingerprint
+    assert "最後の確認で何も残っていないことを確かめてから" in text
+    for word in PERSONAL:
+        assert word not in ledger_text(otsu.root) and word not in r.stdout + r.stderr
+    log = (otsu.root / ".saiken" / "access.log").read_text(encoding="utf-8").splitlines()[-1].split("\t")
+    assert log[1:4] == ["otsu-01", ",".join(CASES), "erase --as --as-of --yes"]
+
+
+def test_erase_refuses_and_issues_nothing_while_a_copy_cannot_be_removed(machine: tuple[RecordsRepo, Path]) -> None:
+    """An edit of this repository still running, and a passphrase-protected key saiken cannot
+    identify: erase names them (paths only), destroys nothing and issues no certificate."""
+    otsu, shm = machine
+    home = Path(otsu.env["HOME"])
+    from saiken.core import crypto, plaintext
+    live = shm / f"saiken-{os.getpid()}-abcdefgh"  # this test's process: running
+    live.mkdir(mode=0o700)
+    (live / ".owner").write_text(plaintext.repository_tag(otsu.root) + "\n")
+    (live / f"{CASES[0]}.yaml").write_text("架空の平文\n", encoding="utf-8")
+    locked = home / ".config" / "saiken" / "protected.age"
+    locked.parent.mkdir(parents=True)
+    text = otsu.handlers["otsu-02"][0].read_bytes()
+    locked.write_bytes(crypto.protect_with_passphrase(text, "架空の合言葉-1234"))
+    locked.chmod(0o600)
+    (otsu.root / "out").mkdir()
+    (otsu.root / "out" / "C-TEST0001_dunning_2021-06-01.pdf").write_bytes("%PDF-1.7 (架空)".encode())
+
+    r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
+    assert r.returncode == 1
+    assert "消去できないものがあるため、何も消去していません。消去証明書は作っていません" in r.stderr
+    assert f"一時フォルダ: {live}（saiken case edit などが実行中です" in r.stderr
+    assert f"鍵: {locked}（パスフレーズで保護されていて乙の鍵か確かめられません" in r.stderr
+    assert "架空の平文" not in r.stderr and "AGE-SECRET-KEY" not in r.stderr
+    assert otsu.identity.exists() and locked.exists() and len(list((otsu.root / "records").glob("*.age"))) == 3
+    assert (otsu.root / "out" / "C-TEST0001_dunning_2021-06-01.pdf").exists()
+    assert not (otsu.root / "ledger" / "certificates").exists() and not (otsu.root / "ledger" / "erasures.yaml").exists()
+
+    shutil.rmtree(live)  # the edit ended
+    secret = home / "passphrase"
+    secret.write_text("架空の合言葉-1234\n")
+    secret.chmod(0o600)
+    r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes", env={"SAIKEN_PASSPHRASE_FILE": str(secret)})
+    assert r.returncode == 0, r.stderr
+    assert not locked.exists() and not otsu.identity.exists()  # otsu-02's key, once it could be read
+    assert (otsu.root / "ledger" / "certificates" / "erasure-2022-04-01-otsu-01.md").exists()

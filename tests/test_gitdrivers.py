@@ -311,3 +311,46 @@ def test_merge_encrypts_to_the_handlers_after_the_merge(repo, tmp_path) -> None:
         merged = repo.saiken("case", "show", CASE, env={"SAIKEN_IDENTITY": str(key)})
         assert merged.returncode == 0, merged.stderr
         assert "status: 交渉中" in merged.stdout and 'phone: "03-0000-0009"' in merged.stdout
+
+
+# --- a textconv cache turned on by hand --------------------------------------------------------------
+
+def test_textconv_cache_is_reported_by_check_all_and_removed_by_git_setup(repo) -> None:  # type: ignore[no-untyped-def]
+    """`git config diff.saiken.cachetextconv true` makes `git log -p` store decrypted records under
+    refs/notes/textconv: `check --all` names it, `git-setup` turns it off and wipes it from .git."""
+    write(repo, (Path(__file__).parent / "fixtures" / "case-fictional.yaml").read_text(encoding="utf-8")
+          .replace("分納の相談あり", "分納の相談あり（二回目）"))
+    repo.git("commit", "-qam", "経過を追加")
+    repo.git("config", "diff.saiken.cachetextconv", "true")
+    repo.git("log", "-p", "--", RECORD)
+    notes = repo.git("for-each-ref", "--format=%(refname)", "refs/notes/textconv/").split()
+    assert notes == ["refs/notes/textconv/saiken"]
+    assert b"\xe4\xb8\x80\xe9\x83\x8e" in all_objects(repo)  # the premise: 一郎 in plain inside .git
+
+    r = repo.saiken("check", "--all")
+    found = [line for line in r.stdout.splitlines() if "[textconv_cache]" in line]
+    assert r.returncode == 1 and len(found) == 2, r.stdout
+    assert "diff.saiken.cachetextconv が true です" in found[0] and ".git/config" in found[0]
+    assert ".git:refs/notes/textconv/saiken" in found[1] and "saiken git-setup" in found[1]
+    assert "特記事項8・9" in found[0]
+
+    r = repo.saiken("git-setup", check=True)
+    assert "diff.saiken.cachetextconv を false にしました" in r.stdout
+    assert "refs/notes/textconv/saiken）を削除し、.git から消去しました" in r.stdout
+    assert repo.git("config", "diff.saiken.cachetextconv").strip() == "false"
+    assert_no_plaintext_in_git(repo)
+    assert not [line for line in repo.saiken("check", "--all").stdout.splitlines() if "[textconv_cache]" in line]
+    repo.git("log", "-p", "--", RECORD)  # and git caches nothing again
+    assert repo.git("for-each-ref", "refs/notes/") == ""
+
+
+def test_textconv_cache_set_in_the_users_own_gitconfig_is_overridden(repo) -> None:  # type: ignore[no-untyped-def]
+    home_config = Path(repo.env["HOME"]) / ".gitconfig"
+    home_config.write_text("[diff \"saiken\"]\n\tcachetextconv = true\n", encoding="utf-8")
+    repo.git("config", "--local", "--unset", "diff.saiken.cachetextconv")
+    found = [line for line in repo.saiken("check", "--all").stdout.splitlines() if "[textconv_cache]" in line]
+    assert len(found) == 1 and ".gitconfig" in found[0]
+    repo.saiken("git-setup", check=True)
+    repo.git("log", "-p", "--", RECORD)
+    assert repo.git("for-each-ref", "refs/notes/") == ""
+    assert home_config.read_text(encoding="utf-8").count("cachetextconv = true") == 1  # the user's file untouched

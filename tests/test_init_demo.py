@@ -60,7 +60,7 @@ def assert_records_repo(root: Path) -> None:
                 "ledger/.gitkeep", ".git"):
         assert (root / rel).exists(), rel
     ignored = (root / ".gitignore").read_text(encoding="utf-8").split()
-    for rule in (".identities/", "site/", "out/", ".saiken-cache/"):
+    for rule in (".identities/", "site/", "out/", ".saiken-cache/", ".saiken/"):  # documents, caches, local logs
         assert rule in ignored
     assert policy.load_handlers(root) == []
     assert git(root, "status", "--porcelain") == ""

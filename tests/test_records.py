@@ -15,10 +15,11 @@ CASE = "C-TEST0001"
 
 
 def snapshot(repo: RecordsRepo) -> dict[str, bytes]:
-    """Every file of the repository and next to it (keys, temp files), outside .git."""
+    """Every file of the repository and next to it (keys, temp files), outside .git and the local
+    access log (.saiken/: an attempt to read a record is logged, whether or not it succeeds)."""
     base = repo.root.parent
     return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(base).parts}
+            if p.is_file() and not {".git", ".saiken"} & set(p.relative_to(base).parts)}
 
 
 def new_from(repo: RecordsRepo, text: str, name: str = "事案.yaml", *extra: str):

@@ -11,7 +11,6 @@ are accepted. Every person here is fictional (架空).
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 from typing import Callable
 
 import pytest

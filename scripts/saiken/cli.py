@@ -172,6 +172,35 @@ def cli(directory: Path | None) -> None:
             raise SaikenError(f"フォルダに移動できません（{os_reason(exc)}）。", where=str(directory)) from None
 
 
+def command_label(args: Sequence[str]) -> str:
+    """The command as the access log names it: its words and the names of the options given, never
+    a value (`case log C-1 --note …` → `case log --note`; `doc dunning C-1` → `doc 督促状`)."""
+    words: list[str] = []
+    command: click.Command = cli
+    ctx = click.Context(cli)
+    rest = list(args)
+    while rest:
+        token = rest.pop(0)
+        option = _option(command, token.split("=", 1)[0]) if token.startswith("-") else None
+        if option is not None:
+            words.append(token.split("=", 1)[0])
+            if not option.is_flag and not option.count and "=" not in token and rest:
+                rest.pop(0)  # its value
+            continue
+        sub = command.get_command(ctx, token) if isinstance(command, click.Group) and not token.startswith("-") else None
+        if sub is not None:
+            words.append(sub.name or token)
+            command = sub
+    return " ".join(words)
+
+
+def _option(command: click.Command, name: str) -> click.Option | None:
+    for param in command.params:
+        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
+            return param
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     try:

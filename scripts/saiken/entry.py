@@ -5,6 +5,9 @@ A commit runs `saiken hook pre-commit` and `saiken hook commit-msg FILE` once ea
 click and building the command group would cost each of them about a tenth of a second, a tenth
 of the time a one-record commit may take. The same functions serve both ways in (saiken.checks.hooks),
 and anything unusual (options, --help, a missing file) takes the CLI path and its messages.
+
+Either way every process first forbids core dumps and sweeps stale plaintext (core.process_guard),
+and at its end writes one access-log line for the records it opened (core.reads, ledger.accesslog).
 """
 
 from __future__ import annotations
@@ -14,12 +17,35 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if _plain_hook(args):
-        return _hook(args[1], args[2:])
-    from saiken.cli import main as cli_main
+    from saiken.core import process_guard
 
-    return cli_main(argv)
+    process_guard.start()  # no core dumps; plaintext of dead saiken processes removed
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if _plain_hook(args):
+            return _hook(args[1], args[2:])
+        from saiken.cli import main as cli_main
+
+        return cli_main(argv)
+    finally:
+        _log_access(args)
+
+
+def _log_access(args: list[str]) -> None:
+    """One access-log line for every record this command opened or wrote (saiken.core.reads)."""
+    from saiken.core import reads
+
+    if not reads.pending():
+        return
+    from saiken.ledger import accesslog
+
+    if _plain_hook(args):
+        label = " ".join(args[:2])
+    else:
+        from saiken.cli import command_label
+
+        label = command_label(args)
+    accesslog.flush(label)
 
 
 def _plain_hook(args: list[str]) -> bool:

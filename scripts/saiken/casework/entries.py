@@ -3,8 +3,9 @@
 `log` appends one history entry (a call, visit, letter, agreement …); `pay` appends one payment to
 claim.payments and a 入金 entry to the history. Both check the input against the record and the
 policies first, so bad input changes nothing, then edit the decrypted text in memory with the
-ruamel round-trip (the user's comments and layout survive), validate the whole record again and
-write it encrypted – the plaintext never touches the disk.
+ruamel round-trip (the user's comments and layout survive), validate the whole record again, run
+the commit hook's per-record checks on it (a --note with a prohibited word is refused) and write
+it encrypted – the plaintext never touches the disk.
 
 Who made the entry (`by`) is not typed: it is the active handler whose public key matches one of the
 user's identities (policies/handlers.yaml, 特記事項13). Balances are never typed either: they are
@@ -23,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from saiken import wareki
 from saiken.casework import claim
+from saiken.checks import before_save
 from saiken.core import crypto, yamlio
 from saiken.core.policy import HANDLERS_FILE, Handler, Policy
 from saiken.core.records import Store
@@ -237,6 +239,7 @@ def edit_record(store: Store, case_id: str, identities: list[crypto.LoadedIdenti
     for path, item in additions:
         _append(doc, path, item)
     normalised, _ = store.normalise_text(yamlio.rt_dump(doc), where=where)
+    before_save.require(store, case_id, normalised)  # the commit hook's per-record checks (term 5 …)
     store.write_text(case_id, normalised)
 
 

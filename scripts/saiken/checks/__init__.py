@@ -36,7 +36,8 @@ SEVERITIES = (ERROR, WARNING)
 
 # Order is the order findings are reported in.
 CHECK_MODULES = ("rules", "plaintext", "paths", "record_like", "recipients", "schema", "prohibited", "never_collect", "consents",
-                 "pii_outside", "author", "remote", "evidence")
+                 "pii_outside", "author", "remote", "evidence",
+                 "textconv_cache")
 
 
 # Characters that would break a finding's line or change what a terminal shows: C0/C1 controls,

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from saiken.checks import FileInput, Finding
 from saiken.checks.git_texts import GitText
 from saiken.checks.text import quick_fold
-from saiken.core import crypto, yamlio
+from saiken.core import crypto, reads, yamlio
 from saiken.core.policy import Policy, parse_yaml
 from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure, SaikenError
@@ -103,6 +103,7 @@ class OpenedRecord:
 
 def open_record(f: FileInput, identities: list[crypto.LoadedIdentity], max_bytes: int) -> OpenedRecord:
     rec = OpenedRecord(f, case_id_of(f.path))
+    reads.opened(rec.case_id, identities)  # the access log's line for this run (saiken.core.reads)
     try:
         plain = crypto.decrypt(f.data, identities, where=f.path, max_size=max_bytes * 2 + 4096)
         rec.text = plain.decode("utf-8")

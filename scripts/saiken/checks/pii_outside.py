@@ -115,8 +115,13 @@ def party_data_in(inp: CheckInput, text: str) -> list[tuple[str, str]]:
     if not inp.ctx.identities:
         return []
     folded = fold(text)
-    index = _index(inp, [folded.text])
-    return [(t.case_id, t.kind) for _, t in _first_per_kind(index.search(folded.text)) if not t.part]
+    return party_data_found(_index(inp, [folded.text]), folded.text)
+
+
+def party_data_found(index: TermIndex | TermSet, folded_text: str) -> list[tuple[str, str]]:
+    """(case id, kind) for each party's data in full (not a lone family or given name) that a folded
+    text holds: the one rule for "this text names a party" (also `saiken erase`'s search)."""
+    return [(t.case_id, t.kind) for _, t in _first_per_kind(index.search(folded_text)) if not t.part]
 
 
 def cache_key(inp: CheckInput) -> str | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
 from saiken.casework import claim
 from saiken.commands._common import identities, store, to_json
 from saiken.core import bulk, yamlio
-from saiken.core.records import check_case_id, new_case_id
+from saiken.core.records import Store, check_case_id, new_case_id
 from saiken.errors import SaikenError, os_reason
 from saiken.textwidth import pad, rpad
 
@@ -27,6 +27,12 @@ def case() -> None:
       saiken case show C-AB12CD34
       saiken case edit C-AB12CD34
     """
+
+
+def _gate(st: Store) -> Callable[[str, str], object]:
+    """The per-record checks of the commit hook, for the editor to run before it saves."""
+    from saiken.checks import before_save
+    return lambda case_id, text: before_save.require(st, case_id, text)
 
 
 def _read_source(source: str) -> str:
@@ -51,6 +57,9 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     ひな形の「#|」で始まる説明の行は保存しません。ひな形を変えずに終了すると、何も保存せずに
     中止します。
 
+    保存する前に、コミット時と同じ記録の検査（情報項目、収集禁止事項など）をし、誤りがあれば
+    保存しません。
+
     平文のファイルから作った場合、元のファイルは自分で安全に削除してください（shred -u など）。
 
     \b
@@ -62,7 +71,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     st = store()
     if source is None:
         from saiken.core import editor
-        editor.new_case(st, case_id, unsafe_tmp=unsafe_tmp)
+        editor.new_case(st, case_id, gate=_gate(st), unsafe_tmp=unsafe_tmp)
         return
     text = _read_source(source)
     normalised, data = st.normalise_text(text, where=source)
@@ -73,6 +82,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     if st.exists(cid):
         raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")
+    _gate(st)(cid, normalised)
     st.write_text(cid, normalised)
     click.echo(cid)
 
@@ -91,10 +101,11 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
     （shada）のファイルを作らない設定で起動します。
 
     \b
-    保存してエディタを終了すると、内容を検証します。誤りがあれば、そのメッセージを先頭に
+    保存してエディタを終了すると、内容を検証します（情報項目の定義と、コミット時と同じ記録の
+    検査: 収集禁止事項（特記事項5）など）。誤りがあれば、そのメッセージを先頭に
     「#!」のコメント行として付け、入力した内容のまま、もう一度エディタを開きます（端末では
     先に「再編集しますか? [Y/n]」と尋ね、n で中止。端末がなければ尋ねずに開きます）。
-    「#!」で始まる行は保存しません。
+    「#!」で始まる行は保存しません。要配慮個人情報（通院など）は「注意」として表示し、保存します。
     内容が元と同じなら、記録のファイルは書き換えません。事案番号（case_id）は変更できません。
 
     \b
@@ -113,10 +124,8 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
       EDITOR=nano saiken case edit C-AB12CD34
     """
     from saiken.core import editor
-    from saiken.ledger import accesslog
     st = store()
-    editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
-    accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
+    editor.edit_case(st, case_id, gate=_gate(st), unsafe_tmp=unsafe_tmp)
 
 
 @case.command()
@@ -130,11 +139,9 @@ def show(case_id: str, fmt: str) -> None:
       saiken case show C-AB12CD34
       saiken case show C-AB12CD34 --format json
     """
-    from saiken.ledger import accesslog
     st, ids = store(), identities()
     text = st.decrypt(check_case_id(case_id), ids)
     data = st.parse(text, where=st.rel(case_id))
-    accesslog.append(st.root, accesslog.who(st.root, ids), case_id, "show")
     click.echo(text if fmt == "yaml" else to_json(data) + "\n", nl=False)
 
 

@@ -47,7 +47,8 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     --range では、ブランチ・タグの名前、タグのメッセージ、ノート（refs/notes/）も確かめます。記録の内容の検査には
     鍵（SAIKEN_IDENTITY）が必要です。--all のときは、研修・監査・事故報告・契約終了後の返還と消去の
     記録（ledger/）が期限までにあるか、契約終了後に乙の鍵でも開ける記録が残っていないかも確かめます
-    （取扱状況報告の「未対応の事項」と同じ基準）。--all では policies/ のファイルもすべて読み、手で
+    （取扱状況報告の「未対応の事項」と同じ基準）。復号した記録が git の差分表示のキャッシュ
+    （cachetextconv、refs/notes/textconv）に残っていないかも確かめます。--all では policies/ のファイルもすべて読み、手で
     壊れたもの（送信先の一覧、事故報告の日数など、ふだんは必要なときにだけ読むものも）をその場で
     知らせます。検査の一覧は policies/special-terms.yaml にあります。
 

@@ -17,11 +17,22 @@ from saiken.ledger import erase as erasure
 @today_option
 @click.option("--yes", is_flag=True, help="確認せずに実行します。")
 def erase(org: str, as_of: dt.datetime | None, yes: bool) -> None:
-    """契約終了後に、乙の手元の記録を消去し、乙の鍵を破棄して、個人情報消去証明書を作ります。
+    """契約終了後に、乙の手元の記録と複製をすべて消去し、乙の鍵を破棄して、個人情報消去証明書を作ります。
 
     \b
     契約終了日（policies/contract.yaml の end）より前と、返還されていない媒体があるときは
-    何もせずに中止します。SAIKEN_IDENTITY の鍵ファイルは上書きして削除します（元に戻せません）。
+    何もせずに中止します。乙の鍵（SAIKEN_IDENTITY）で記録を開いて当事者の氏名・住所などを調べ、
+    このパソコンの次のものを探して上書きのうえ削除します（元に戻せません）:
+      - 記録の作業用複製（records/）
+      - 文書: out/、saiken が別の場所に書いた文書・媒体用ファイル、出力記録と同じ内容のファイル
+      - 作業ツリーの管理外・無視された・変更したファイルのうち、当事者の氏名・住所などを含むもの
+      - 検査のキャッシュ（.saiken-cache/）と差分表示のキャッシュ（refs/notes/textconv）
+      - 強制終了した saiken の一時フォルダ
+      - 乙の取扱者の鍵ファイルすべて（SAIKEN_IDENTITY、~/.config/saiken/、.identities/、~/.ssh/、
+        作業ツリーの中の鍵。公開鍵が乙の取扱者のものと一致するもの）
+    最後にもう一度探して何も残っていないときだけ、証明書を作ります。消去できないもの（実行中の
+    編集、確かめられない鍵ファイルなど）があれば、そのパス（内容は表示しません）を示して終了
+    コード 1 で終わり、証明書は作りません。
     消去後、甲は乙の取扱者を解除し（saiken handler deactivate）、`saiken erase --as 甲` で
     記録を甲の取扱者だけに暗号化し直します（saiken rekey と同じ処理）。
 
@@ -38,10 +49,20 @@ def erase(org: str, as_of: dt.datetime | None, yes: bool) -> None:
         click.echo(f"全 {total} 件中 {changed} 件を甲の取扱者だけに暗号化し直しました。"
                    "`git add records policies && git commit` で記録してください。")
         return
+    plan = erasure.prepare(root, as_of=day)
+    click.echo("消去するもの: " + "、".join(f"{kind} {n} 件" for kind, n in sorted(plan.counts().items())))
+    for path in plan.key_files():
+        click.echo(f"  破棄する鍵ファイル: {path}")
+    if not plan.searched_names:
+        click.echo("警告: 乙の鍵で開ける記録がないため、氏名などを含むファイルは探せていません。"
+                   "作業ツリーのメモや書き出したファイルを確かめてから続けてください。", err=True)
     if not yes:
         click.confirm("乙の記録の複製と鍵を消去します。元に戻せません。続けますか?", abort=True, err=True)
-    done = erasure.erase(root, as_of=day)
-    click.echo(f"記録 {len(done.cases)} 件の作業用複製を削除し、乙の鍵 {len(done.keys)} 個を破棄しました。")
+    done = erasure.erase(root, as_of=day, plan=plan)
+    click.echo(f"記録 {len(done.cases)} 件の作業用複製を削除し、乙の鍵 {len(done.keys)} 個"
+               f"（鍵ファイル {done.key_files} 個）を破棄しました。")
+    if done.copies:
+        click.echo("ほかに消去した複製: " + "、".join(f"{kind} {n} 件" for kind, n in done.copies.items()))
     click.echo(f"消去証明書: {done.certificate.relative_to(root)}（ledger/erasures.yaml に記録しました）")
     from saiken.errors import SaikenError
     from saiken.ledger import reports_pdf

@@ -30,10 +30,14 @@ def git_setup() -> None:
 
     pre-commit の設定ファイルがあれば、そのフックも入れます。
 
+    誰かが cachetextconv を有効にして、復号した記録が .git の refs/notes/textconv に残っていれば、
+    設定を無効に戻し、そのキャッシュを .git から消去します（saiken check --all が知らせます）。
+
     \b
     例:
       cd ~/saiken-records && saiken git-setup
       git log -p records/C-AB12CD34.yaml.age
+      saiken check --all --only textconv_cache && saiken git-setup
     """
     for line in gitdrivers.setup(_repository_top()):
         click.echo(line)

@@ -51,6 +51,10 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
 
     承認（--acknowledged）・督促状や催告書の送付・協議合意は、消滅時効の計算に反映されます。
 
+    保存する前に、コミット時と同じ記録の検査をします。内容に収集禁止事項（思想・信条・宗教、
+    社会的差別の原因、犯罪。特記事項5）の語があれば記録せずに終了します（甲の承諾が
+    ledger/consents.yaml にあれば記録します）。要配慮個人情報（通院など）は注意を表示して記録します。
+
     \b
     例:
       saiken case log C-AB12CD34 --kind 電話 --counterpart 本人 --identity-check 生年月日 \\
@@ -82,6 +86,7 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     """入金を記録します（claim.payments と経過記録の「入金」）。残高・延滞は自動で計算します。
 
     入金は古い割賦金から順に充当します。入金は債務の承認として消滅時効を更新します。
+    --note も `saiken case log` と同じく、保存する前に検査します（収集禁止事項の語は記録しません）。
 
     \b
     例:

@@ -5,7 +5,8 @@ thousands of records is spread over worker processes (`in_chunks`, used by `case
 checks' runner and the checks' term cache). Workers are forked: they inherit the store, the
 identities and the files already in memory, so no key ever crosses a pipe. Each worker turns its
 share into what the caller asked for – summaries, findings, search terms – and only that comes
-back over the pool's pipes (memory only, never a file); a SaikenError raised in a worker is raised
+back over the pool's pipes (memory only, never a file), with the case ids it opened for the access
+log (saiken.core.reads); a SaikenError raised in a worker is raised
 again here, whole, and stops the work.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterator, TypeVar
 
-from saiken.core import crypto
+from saiken.core import crypto, reads
 from saiken.core.records import Store
 from saiken.errors import SaikenError
 
@@ -28,7 +29,8 @@ _job: Callable[[Any], Any] | None = None
 
 def _run_job(chunk: Any) -> Any:
     assert _job is not None
-    return _job(chunk)
+    reads.drain()  # what the parent had opened before forking is the parent's to log
+    return _job(chunk), reads.drain()
 
 
 def parallel_min() -> int:
@@ -57,7 +59,9 @@ def in_chunks(work: Callable[[list[T]], R], items: list[T]) -> Iterator[R]:
     _job = work
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_run_job, chunks)
+            for result, opened in pool.imap(_run_job, chunks):
+                reads.merge(opened)  # the records a worker opened are logged by this process
+                yield result
     finally:
         _job = None
 

@@ -5,8 +5,9 @@ nvim are started without swap, undo, backup or viminfo/shada files, which would 
 record into ~/.vim, ~/.local/state or the working folder; `--cmd` sets that before the user's
 vimrc and `-c` again after it.
 
-After the editor exits the text is validated with `Store.normalise_text`. On an error the editor
-opens again on the user's own text with the message as `#!` comment lines at the top, so an edit
+After the editor exits the text is validated with `Store.normalise_text` and then by the caller's
+`gate` – the per-record checks the commit hook runs (saiken.checks.before_save; the editor sits in
+core, below the checks, so the command passes them in). On an error the editor opens again on the user's own text with the message as `#!` comment lines at the top, so an edit
 is never lost while the user keeps trying; on a terminal saiken first asks 再編集しますか? [Y/n].
 Leaving the file unchanged after an error (vim: :q!), emptying it, or an editor exiting non-zero
 (vim: :cq) gives up: nothing is written and the text is removed with the folder. Lines starting
@@ -21,17 +22,21 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 
 from saiken.core import crypto
-from saiken.core.plaintext import SIGNAL_EXITS, Scratch, scratch_base
+from saiken.core.plaintext import SIGNAL_EXITS, Scratch, repository_tag, scratch_base
 from saiken.core.records import Store, check_case_id, new_case_id
 from saiken.errors import SaikenError
 
 ERROR_MARK = "#!"
 GUIDE_MARK = "#|"
 MAX_ROUNDS = 20
+
+# gate(case_id, text): raises SaikenError when the record may not be saved (it may print warnings)
+Gate = Callable[[str, str], object]
 
 _VIM_NAMES = frozenset({"vi", "vim", "view", "rvim", "gvim", "gview", "vimx", "mvim"})
 _VIM_SAFE = "set noswapfile noundofile nobackup nowritebackup"
@@ -204,12 +209,14 @@ def _gave_up(message: str) -> SaikenError:
     return SaikenError(f"{message}記録は書き換えていません。編集中の内容は一時領域とともに削除しました。")
 
 
-def edit_text(st: Store, case_id: str, text: str, *, is_new: bool, base: Path, argv: list[str]) -> str | None:
-    """Let the user edit `text` in `argv` until it is a valid record; return the text to store.
+def edit_text(st: Store, case_id: str, text: str, *, is_new: bool, base: Path, argv: list[str],
+              gate: Gate) -> str | None:
+    """Let the user edit `text` in `argv` until it is a valid record that `gate` lets through;
+    return the text to store.
 
     None means the user saved the record unchanged on the first try (nothing to write).
     """
-    with Scratch(base) as scratch:
+    with Scratch(base, owner=repository_tag(st.root)) as scratch:
         path = scratch.write(f"{case_id}.yaml", text)
         shown = text
         for round_ in range(1, MAX_ROUNDS + 1):
@@ -227,7 +234,9 @@ def edit_text(st: Store, case_id: str, text: str, *, is_new: bool, base: Path, a
                     return None
                 raise _gave_up("ひな形から変更がないため、中止しました。" if round_ == 1 else "誤りが直されなかったため、中止しました。")
             try:
-                return _accept(st, case_id, buffer)
+                accepted = _accept(st, case_id, buffer)
+                gate(case_id, accepted)
+                return accepted
             except SaikenError as exc:
                 shown = _reopened(st, case_id, exc, strip_error_header(buffer))
                 if not _again(exc):
@@ -245,12 +254,12 @@ def _unchanged(st: Store, case_id: str, before: str, after: str) -> bool:
         return False
 
 
-def edit_case(st: Store, case_id: str, *, unsafe_tmp: bool = False) -> bool:
+def edit_case(st: Store, case_id: str, *, gate: Gate, unsafe_tmp: bool = False) -> bool:
     """`saiken case edit`: returns True when the record was rewritten."""
     check_case_id(case_id)
     base, argv = scratch_base(unsafe_tmp), editor_command()  # fail before asking for a passphrase
     before = st.decrypt(case_id, crypto.load_identities())
-    after = edit_text(st, case_id, before, is_new=False, base=base, argv=argv)
+    after = edit_text(st, case_id, before, is_new=False, base=base, argv=argv, gate=gate)
     if after is None or _unchanged(st, case_id, before, after):
         click.echo(f"変更はありません。{st.rel(case_id)} は書き換えていません。", err=True)
         return False
@@ -259,14 +268,14 @@ def edit_case(st: Store, case_id: str, *, unsafe_tmp: bool = False) -> bool:
     return True
 
 
-def new_case(st: Store, case_id: str | None, *, unsafe_tmp: bool = False) -> str:
+def new_case(st: Store, case_id: str | None, *, gate: Gate, unsafe_tmp: bool = False) -> str:
     """`saiken case new` without --from: fill in a commented template in the editor."""
     cid = check_case_id(new_case_id() if case_id is None else case_id)
     if st.exists(cid):
         raise SaikenError(f"事案「{cid}」は既にあります。", where=st.rel(cid),
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")
     base, argv = scratch_base(unsafe_tmp), editor_command()
-    text = edit_text(st, cid, template(st, cid), is_new=True, base=base, argv=argv)
+    text = edit_text(st, cid, template(st, cid), is_new=True, base=base, argv=argv, gate=gate)
     assert text is not None
     if st.exists(cid):
         raise SaikenError(f"編集中に事案「{cid}」が作成されました。上書きはしません。", where=st.rel(cid))

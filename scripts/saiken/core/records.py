@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from saiken.core import crypto, manifest, schema, yamlio
+from saiken.core import crypto, manifest, reads, schema, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.policy import Policy
 from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
@@ -87,9 +87,10 @@ class Store:
                               hint=restore_record_hint(self.rel(case_id))) from None
 
     def decrypt(self, case_id: str, identities: list[crypto.LoadedIdentity]) -> str:
+        data = self.read_bytes(case_id)
+        reads.opened(case_id, identities, self.root)  # logged even when it fails: it was tried
         try:
-            return decrypt_text(self.read_bytes(case_id), identities, where=self.rel(case_id),
-                                max_size=self.max_bytes)
+            return decrypt_text(data, identities, where=self.rel(case_id), max_size=self.max_bytes)
         except DecryptFailure as exc:
             if exc.kind in DAMAGED and not exc.hint:
                 exc.hint = restore_record_hint(self.rel(case_id))
@@ -143,6 +144,7 @@ class Store:
         data = crypto.encrypt(text.encode("utf-8"), recipients)
         atomic_write(self.path(case_id), data)
         manifest.record_written(self.root, case_id, data, recipients)
+        reads.opened(case_id, root=self.root)
 
 
 # DecryptFailure kinds that mean the file itself is damaged (not a key that does not match)

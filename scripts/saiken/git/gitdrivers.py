@@ -6,7 +6,8 @@ hooks, GUIs and cron jobs find the same saiken.
 
 textconv lets `git diff` and `git log -p` show decrypted YAML to a holder of an identity. The
 output goes to git's pipe only; `diff.saiken.cachetextconv` is set to false explicitly, because a
-cached textconv is stored by git as a blob under refs/notes/textconv – plaintext inside .git.
+cached textconv is stored by git as a blob under refs/notes/textconv – plaintext inside .git; setup
+also removes such a cache found there (saiken.git.textconv_cache), and `check --all` reports one.
 Someone without a fitting identity sees a one-line placeholder and the stanza summary, and git
 keeps working.
 
@@ -24,6 +25,7 @@ import copy
 import datetime as dt
 import hashlib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -32,11 +34,11 @@ from typing import Any, BinaryIO
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from saiken.core import agefile, crypto, policy, yamlio
+from saiken.core import agefile, crypto, policy, reads, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import SUFFIX, Store, decrypt_text
 from saiken.errors import SaikenError, ValidationError
-from saiken.git import gitio, merge3
+from saiken.git import gitio, merge3, textconv_cache
 from saiken.redaction import shown
 
 DRIVER = "saiken"
@@ -91,6 +93,7 @@ def setup(root: Path) -> list[str]:
     if new != old:
         atomic_write(path, new.encode("utf-8"))
         done.append(".gitattributes を更新しました。")
+    done += textconv_cache.remove(root)  # plaintext git cached under refs/notes/textconv, if anyone turned it on
     for name, value in git_config().items():
         gitio.config_set(root, name, value)
     done.append("git の設定（diff.saiken / merge.saiken）を書き込みました。")
@@ -120,11 +123,24 @@ def textconv(path: Path, out: BinaryIO) -> None:
         out.write(data)
         return
     try:
-        text = decrypt_text(data, crypto.load_identities(), where=path.name)
+        ids = crypto.load_identities()
+        text = decrypt_text(data, ids, where=path.name)
     except SaikenError as exc:
         out.write(placeholder(data, exc).encode("utf-8"))
         return
+    reads.opened(case_id_in(text, path.name), ids)  # `git log -p` is a read like `case show`
     out.write(text.encode("utf-8"))
+
+
+_CASE_LINE = re.compile(r"^case_id:\s*['\"]?([A-Z0-9-]{3,32})", re.M)
+_CASE_NAME = re.compile(r"([A-Z0-9-]{3,32})" + re.escape(SUFFIX) + "$")
+
+
+def case_id_in(text: str, name: str) -> str:
+    """The case id of a decrypted record: its case_id line, else the file name git gave (a temp
+    file named XXXXXX_<case id>.yaml.age)."""
+    found = _CASE_LINE.search(text) or _CASE_NAME.search(name)
+    return found.group(1) if found else "?"
 
 
 def placeholder(data: bytes, exc: SaikenError) -> str:
@@ -168,6 +184,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, root: Path | N
     store = Store.open(root or Path.cwd())
     try:
         ids = crypto.load_identities()
+        reads.opened(case_id_of(path), ids, store.root)
         docs = [_load(_decrypt(p, ids, store, f"{path}（{side}）"), store, f"{path}（{side}）")
                 for p, side in ((base, "共通の祖先"), (ours, "自分側"), (theirs, "相手側"))]
     except SaikenError as exc:

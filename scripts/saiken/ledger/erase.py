@@ -1,11 +1,19 @@
 """The contract's end for 乙 (terms 11, 12; contractor measure 4): return, erase, certify.
 
-`erase` runs in 乙's own clone, at or after the contract end, once every medium is back:
-1. removes the working copy of the records (git sparse-checkout excludes records/, so later pulls
-   do not bring them back, and the files are deleted) and the checks' cache (.saiken-cache/);
-2. destroys 乙's identities named by SAIKEN_IDENTITY (overwritten with random bytes, fsync,
-   unlinked) – crypto-shredding: the ciphertext that stays in git history cannot be opened again;
-3. records it in ledger/erasures.yaml and writes the 個人情報消去証明書 (ledger/certificates/).
+`erase` runs in 乙's own clone, at or after the contract end, once every medium is back. It is
+complete or it refuses – the certificate is issued only after a final search finds nothing:
+1. `prepare`: the records (from HEAD and the work tree) are opened with 乙's keys (SAIKEN_IDENTITY,
+   every one of them 乙's) for their parties' search terms, and every copy saiken can find on the
+   machine is listed (saiken.ledger.copies: documents, files naming a party, caches, textconv
+   notes, plaintext folders, every 乙 identity file). One it cannot remove (an edit still running,
+   a key it cannot identify) stops everything here: nothing is destroyed;
+2. every copy but the keys is overwritten and removed, the records' working copy too (git
+   sparse-checkout excludes records/, so later pulls do not bring them back), and the search runs
+   again: anything left stops it here, with the keys still there to try again;
+3. every 乙 identity file found is destroyed (overwritten with random bytes, fsync, unlinked) –
+   crypto-shredding: the ciphertext that stays in git history cannot be opened again;
+4. a last search; then ledger/erasures.yaml and the 個人情報消去証明書 (ledger/certificates/).
+Whatever is left is listed by path and kind (never content), exit 1, and no certificate.
 Re-encrypting the records for 甲 alone is 甲's step (`saiken rekey` after deactivating 乙).
 """
 
@@ -14,25 +22,32 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.evidence import media_out
-from saiken.core import crypto
+from saiken.checks.pii_terms import TermIndex, record_terms, without_staff
+from saiken.core import crypto, reads, yamlio
 from saiken.core.contract import Contract
 from saiken.core.files import atomic_write
 from saiken.core.policy import Policy, recipient_fingerprint
-from saiken.core.records import RECORDS_DIR, SUFFIX
-from saiken.errors import SaikenError
-from saiken.git import gitio
-from saiken.ledger import evidence
+from saiken.core.records import RECORDS_DIR, SUFFIX, decrypt_text
+from saiken.errors import DecryptFailure, SaikenError
+from saiken.git import gitio, textconv_cache
+from saiken.ledger import copies, evidence
 from saiken.ledger.accesslog import key_of
 from saiken.wareki import wareki
 
 CERT_DIR = "ledger/certificates"
-METHOD = "作業用の複製から記録ファイルを削除し、復号に必要な乙の秘密鍵を上書きのうえ削除（暗号学的消去）"
+METHOD = ("作業用の複製から記録ファイルを、このパソコン上の文書・キャッシュ・一時ファイルなどの複製とあわせて上書きのうえ"
+          "削除し、復号に必要な乙の秘密鍵をすべて上書きのうえ削除（暗号学的消去）")
+SEARCHED = ("このパソコンの次の場所（作業ツリーの管理外・無視されたファイル、out/ と saiken が記録した文書の出力先、"
+            "検査と差分表示のキャッシュ、編集用の一時フォルダ、鍵の置き場所（SAIKEN_IDENTITY、~/.config/saiken/、"
+            ".identities/、~/.ssh/））")
 
 
 @dataclass
@@ -41,6 +56,8 @@ class Erased:
     keys: list[tuple[str, str]]  # (handler id, key fingerprint)
     certificate: Path
     entry: dict[str, object]
+    copies: dict[str, int] = field(default_factory=dict)  # other copies destroyed, by kind
+    key_files: int = 0
 
 
 def _ended(root: Path, as_of: dt.date) -> dt.date:
@@ -76,8 +93,8 @@ def _records(root: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def _keys(policy: Policy) -> list[tuple[Path, str, str]]:
-    """(identity file, handler id, fingerprint) for every SAIKEN_IDENTITY file; all must be 乙's."""
+def _keys(policy: Policy) -> list[tuple[Path, crypto.LoadedIdentity, str]]:
+    """(identity file, identity, handler id) for every SAIKEN_IDENTITY key; all must be 乙's."""
     by_key = {key_of(h.public_key): h for h in policy.handlers}
     out = []
     for path in crypto.identity_paths():
@@ -86,13 +103,48 @@ def _keys(policy: Policy) -> list[tuple[Path, str, str]]:
             if handler is None or handler.organisation != "乙":
                 raise SaikenError("乙の取扱者の鍵ではない鍵が含まれています。甲の鍵や不明な鍵は破棄しません。",
                                   where=str(path), hint="SAIKEN_IDENTITY に乙の取扱者の鍵ファイルだけを指定してください。")
-            out.append((path, handler.id, recipient_fingerprint(ident.public)))
+            out.append((path, ident, handler.id))
     if not out:
         raise SaikenError("破棄する乙の鍵がありません。", hint="SAIKEN_IDENTITY に乙の鍵ファイルを指定してください。")
     return out
 
 
+def _record_blobs(root: Path) -> dict[str, bytes]:
+    """Every record 乙's clone holds: the work tree's, and HEAD's (which stay readable after the
+    working copy is gone, so a second run still knows what to look for)."""
+    found: dict[str, bytes] = {}
+    try:
+        tree = {p: o for p, o in gitio.tree_entries(root, "HEAD").items() if p.startswith(f"{RECORDS_DIR}/") and p.endswith(SUFFIX)}
+    except gitio.GitError:
+        tree = {}
+    by_oid = dict(gitio.cat_blobs(root, tree.values()))
+    for path, oid in tree.items():
+        if by_oid.get(oid):
+            found[path] = by_oid[oid]  # type: ignore[assignment]
+    for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
+        found[f"{RECORDS_DIR}/{path.name}"] = path.read_bytes()
+    return found
+
+
+def search_terms(root: Path, policy: Policy, identities: list[crypto.LoadedIdentity]) -> TermIndex:
+    """The parties' names, addresses, phones … of every record 乙's keys open (pii_terms), to find
+    copies by; kept in memory only, for this run."""
+    terms = []
+    for path, data in _record_blobs(root).items():
+        case_id = path.rsplit("/", 1)[-1][: -len(SUFFIX)]
+        try:
+            text = decrypt_text(data, identities, where=path)
+        except DecryptFailure:
+            continue  # not encrypted to 乙: 乙 holds no readable copy of it
+        reads.opened(case_id, identities, root)
+        terms += record_terms(yamlio.bulk_load(text, where=path), case_id)
+    return TermIndex(without_staff(terms, [h.name for h in policy.handlers]))
+
+
 def _shred(path: Path) -> None:
+    if path.is_symlink() or not path.is_file():
+        path.unlink(missing_ok=True)
+        return
     size = max(path.stat().st_size, 1)
     with path.open("r+b") as fh:
         fh.write(os.urandom(size))
@@ -101,35 +153,124 @@ def _shred(path: Path) -> None:
     path.unlink()
 
 
+def _destroy(copy: copies.Copy) -> None:
+    target = copy.target
+    if target is None:
+        return  # git refs and settings: textconv_cache.remove
+    if target.is_dir() and not target.is_symlink():
+        for path in sorted(target.rglob("*"), reverse=True):
+            if path.is_file() or path.is_symlink():
+                _shred(path)
+        shutil.rmtree(target, ignore_errors=True)
+    else:
+        _shred(target)
+
+
 def _remove_working_copy(root: Path) -> None:
     gitio.run(["sparse-checkout", "set", "--no-cone", "/*", f"!/{RECORDS_DIR}/"], root)
     for path in (root / RECORDS_DIR).glob("*"):  # files git did not track
         if path.is_file():
-            path.unlink()
-    # the checks' cache: search terms encrypted to the keys destroyed next, and clean-result hashes
-    for path in sorted((root / CACHE_DIR).glob("*")) if (root / CACHE_DIR).is_dir() else []:
-        if path.is_file():
             _shred(path)
-    if (root / CACHE_DIR).is_dir():
-        (root / CACHE_DIR).rmdir()
 
 
-def erase(root: Path, *, as_of: dt.date) -> Erased:
-    """乙's side: remove the working copy, destroy 乙's keys, record and certify."""
+class NotErased(SaikenError):
+    """Copies left: listed by kind and path, never by content; no certificate is issued."""
+
+    def __init__(self, what: str, left: list[copies.Copy], hint: str) -> None:
+        lines = "\n".join(f"  - {c.line()}" for c in left)
+        super().__init__(f"{what}消去証明書は作っていません。残っているもの（{len(left)} 件）:\n{lines}", hint=hint)
+        self.left = left
+
+
+_RETRY = "表示されたものを確かめて、もう一度 `saiken erase --as 乙` を実行してください。"
+
+
+@dataclass
+class Plan:
+    """What erase found before destroying anything (the command shows it before asking)."""
+
+    root: Path
+    as_of: dt.date
+    policy: Policy
+    cases: list[tuple[str, str, str]]
+    keys: list[tuple[Path, crypto.LoadedIdentity, str]]
+    index: TermIndex
+    found: list[copies.Copy] = field(default_factory=list)
+
+    @property
+    def searched_names(self) -> bool:
+        """False when 乙's keys opened no record: files naming a party could not be looked for."""
+        return bool(self.index)
+
+    def counts(self) -> Counter[str]:
+        return Counter(c.kind for c in self.found)
+
+    def key_files(self) -> list[Path]:
+        """SAIKEN_IDENTITY's files and every other identity file of a 乙 handler found."""
+        found = [c.target for c in self.found if c.kind == copies.KEY and c.target is not None]
+        return list(dict.fromkeys([p.absolute() for p, _, _ in self.keys] + found))
+
+
+def prepare(root: Path, *, as_of: dt.date) -> Plan:
     policy = _ready(root, as_of)
-    cases = _records(root)
     keys = _keys(policy)
+    index = search_terms(root, policy, [i for _, i, _ in keys])
+    found = copies.find(root, policy, index)
+    blocking = [c for c in found if c.blocking]
+    if blocking:
+        raise NotErased("消去できないものがあるため、何も消去していません。", blocking, _RETRY)
+    return Plan(root, as_of, policy, _records(root), keys, index, found)
+
+
+def erase(root: Path, *, as_of: dt.date, plan: Plan | None = None) -> Erased:
+    """乙's side: every copy found, then 乙's keys, then certify – or refuse, listing what is left."""
+    plan = plan or prepare(root, as_of=as_of)
+    for copy in plan.found:
+        if copy.kind != copies.KEY:
+            _destroy(copy)
+    textconv_cache.remove(root)
     _remove_working_copy(root)
-    for path in dict.fromkeys(p for p, _, _ in keys):
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)  # emptied above; the folder goes too
+    left = copies.find(root, plan.policy, plan.index, keys=False)
+    if left:
+        raise NotErased("消去しきれないものがあるため、鍵は破棄していません。", left, _RETRY)
+    key_files = plan.key_files()
+    destroyed = _key_fingerprints(plan, key_files)
+    for path in key_files:
         _shred(path)
-    by = keys[0][1]
+    left = copies.find(root, plan.policy, plan.index)
+    if left:
+        raise NotErased("鍵は破棄しましたが、まだ残っているものがあります。", left,
+                        "表示されたものを手で消去（shred -u）し、甲に報告してください。")
+    erased = _certify(plan, destroyed)
+    erased.key_files = len(key_files)
+    return erased
+
+
+def _key_fingerprints(plan: Plan, key_files: list[Path]) -> list[tuple[str, str]]:
+    """(handler id, fingerprint) of every 乙 key in the files about to be destroyed."""
+    by_key = {key_of(h.public_key): h for h in plan.policy.handlers if h.organisation == "乙"}
+    out: dict[str, tuple[str, str]] = {}
+    for path in key_files:
+        for public in copies.key_publics(path) or []:
+            handler = by_key.get(key_of(public))
+            if handler is not None:
+                out.setdefault(key_of(public), (handler.id, recipient_fingerprint(public)))
+    return list(out.values())
+
+
+def _certify(plan: Plan, keys: list[tuple[str, str]]) -> Erased:
+    root, as_of, cases = plan.root, plan.as_of, plan.cases
+    by = plan.keys[0][2]
     cert = root / CERT_DIR / f"erasure-{as_of.isoformat()}-{by}.md"
+    other = {kind: n for kind, n in sorted(plan.counts().items()) if kind not in (copies.KEY, copies.WORKING_COPY)}
     entry: dict[str, object] = {
-        "date": as_of, "scope": f"乙の作業用複製の記録 {len(cases)} 件と乙の秘密鍵 {len(keys)} 個",
+        "date": as_of, "scope": f"乙の作業用複製の記録 {len(cases)} 件と乙の秘密鍵 {len(keys)} 個"
+        + "".join(f"、{kind} {n} 件" for kind, n in other.items()),
         "method": METHOD, "by": by, "certificate": as_of, "certificate_file": str(cert.relative_to(root)),
-        "cases": [c for c, _, _ in cases], "keys": [f for _, _, f in keys]}
+        "cases": [c for c, _, _ in cases], "keys": [f for _, f in keys]}
     evidence.append(root, "erasures", entry)
-    erased = Erased(cases, [(h, f) for _, h, f in keys], cert, entry)
+    erased = Erased(cases, keys, cert, entry, other)
     cert.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(cert, certificate_markdown(erased, as_of, by).encode("utf-8"))
     return erased
@@ -158,6 +299,7 @@ def rekey_for_kou(root: Path, as_of: dt.date) -> tuple[int, int]:
 def certificate_markdown(erased: Erased, on: dt.date, by: str) -> str:
     rows = [f"| {c} | `{blob}` | `{sha[:16]}…` |" for c, blob, sha in erased.cases] or ["| （なし） | | |"]
     keys = [f"| {h} | `{f}` |" for h, f in erased.keys]
+    others = [f"- {kind}: {n} 件" for kind, n in erased.copies.items()] or ["- なし"]
     return "\n".join([
         "# 個人情報消去証明書", "",
         "特記事項11・12に基づき、委託業務で取り扱った個人情報を、次のとおり消去したことを証明します。", "",
@@ -168,13 +310,17 @@ def certificate_markdown(erased: Erased, on: dt.date, by: str) -> str:
         "## 消去した記録（事案番号と暗号文のハッシュ）", "",
         "| 事案番号 | Git のブロブ | ファイルの SHA-256 |", "|---|---|---|", *rows, "",
         "## 破棄した鍵（公開鍵の指紋）", "", "| 取扱者 | 指紋 |", "|---|---|", *keys, "",
+        "## 消去したその他の複製", "", *others, "",
+        f"消去の前と後に、{SEARCHED}を探し、最後の確認で何も残っていないことを確かめてから、この証明書を作りました。", "",
         "## 残るもの", "",
         "- Git の履歴には、これらの記録の暗号文が残ります。復号に必要な乙の秘密鍵は上記のとおり破棄したため、"
         "乙はこれを開くことができません。",
         "- 甲の取扱者の鍵で開ける記録（甲が保有する複製）は、甲の管理のもとに残ります。",
         "- 甲は、乙の取扱者を解除し、記録を甲の取扱者だけに暗号化し直します（`saiken handler deactivate` と `saiken rekey`）。",
         "- この証明書は、鍵を破棄した時点より前に作られた鍵の写し（バックアップ等）がないことを前提とします。"
-        "写しがあれば、同じ方法で破棄してください。", "",
+        "写しがあれば、同じ方法で破棄してください。",
+        "- 上の場所の外（USB メモリ、メールの添付、印刷した書類、別のパソコンなど）の複製は、saiken からは"
+        "見つけられません。それぞれ破棄し、媒体は返還してください（ledger/media.yaml）。", "",
         "以上", "",
         "乙の取扱者（署名）: ＿＿＿＿＿＿＿＿＿＿", "",
     ])

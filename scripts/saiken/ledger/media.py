@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from saiken.core import crypto, yamlio
+from saiken.core import crypto, localfiles, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import Store, check_case_id
 from saiken.errors import SaikenError
@@ -86,4 +86,5 @@ def export_package(store: Store, cases: list[str], out: Path, identities: list[c
         raise SaikenError("同じ名前のファイルが既にあります。上書きはしません。", where=str(path),
                           hint="--medium で別の媒体番号を指定するか、--out で別のフォルダを指定してください。")
     atomic_write(path, data, 0o600)
+    localfiles.note_output(store.root, path, data)  # a copy `saiken erase` must find again
     return path, hashlib.sha256(data).hexdigest()

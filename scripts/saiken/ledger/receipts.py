@@ -3,7 +3,9 @@
 A handover commit by one organisation (甲 or 乙) is acknowledged by an active handler of the other
 one, with `saiken ledger receive COMMIT`: an entry is appended to ledger/receipts.yaml and committed
 by the receiver – signed (`git commit -S`) when the receiver has `user.signingkey` configured. The
-entry holds no personal data: the commit id, the receiver's handler id, the date, the method.
+entry holds no personal data: the commit id, the receiver's handler id, the date, the method, and
+the head of the receiver's access log at that moment (line count and hash, and which log): kept in
+the ward's repository and signed, it lets `saiken access-log verify` catch a log rewritten since.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from saiken.core import policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.errors import SaikenError
 from saiken.git import gitio
+from saiken.ledger import accesslog
 from saiken.ledger.handovers import RECEIPTS_FILE, Handover, Receipt, read_history
 
 _HEADER = """\
 # 受渡しの受領確認（個人情報データの受渡し確認書の「受領確認」欄）
 # `saiken ledger receive COMMIT` が追記し、受け取った取扱者がコミットします。手で編集しないでください。
-# 個人情報は書きません: コミット ID・受け取った取扱者の ID・日付・方法だけです。
+# 個人情報は書きません: コミット ID・受け取った取扱者の ID・日付・方法と、そのときのアクセス記録の
+# 最終行のハッシュ（access_log。saiken access-log verify が照合します）だけです。
 """
 
 
@@ -44,6 +48,31 @@ def load(root: Path) -> list[Receipt]:
         out.append(Receipt(str(e["commit"]), str(e["receiver"]), date, str(e.get("method") or "git"),
                            e.get("signed")))
     return out
+
+
+def access_log_heads(root: Path) -> list[tuple[str, accesslog.Head]]:
+    """The access-log heads the receipts carry (label, head): each receiver's log as it was when the
+    receipt was committed, which `saiken access-log verify` holds the local log to. Read from the
+    committed ledger (HEAD) as well as the work tree's: a receipt edited in the work tree to fit a
+    rewritten log still meets the committed one."""
+    sources: list[tuple[str, bytes | None]] = []
+    try:
+        sources.append(("HEAD", gitio.file_at(root, ["HEAD"], RECEIPTS_FILE)[0]))
+    except gitio.GitError:
+        pass  # no commit yet
+    path = root / RECEIPTS_FILE
+    sources.append(("", path.read_bytes() if path.is_file() else None))
+    out: dict[accesslog.Head, str] = {}
+    for where, raw in sources:
+        if raw is None:
+            continue
+        for n, e in enumerate(policy.parse_yaml(raw, RECEIPTS_FILE, {}).get("receipts") or []):
+            mark = e.get("access_log") if isinstance(e, dict) else None
+            if isinstance(mark, dict) and isinstance(mark.get("lines"), int) and mark.get("head") and mark.get("log"):
+                head = accesslog.Head(mark["lines"], str(mark["head"]), str(mark["log"]))
+                out.setdefault(head, f"{RECEIPTS_FILE} の受領確認 {n + 1} 件目（{e.get('receiver')}、{e.get('date')}）"
+                               + ("（コミット済みの版）" if where else ""))
+    return [(label, head) for head, label in out.items()]
 
 
 def attach(rows: list[Handover], receipts: list[Receipt]) -> None:
@@ -111,7 +140,7 @@ def receive(root: Path, rev: str, on: dt.date) -> Outcome:
         raise SaikenError(f"コミット {commit[:12]} は {me.id} が {done[0].date.isoformat()} に受領確認済みです。")
     sign = gitio.config_get(root, "user.signingkey") is not None
     receipt = Receipt(commit, me.id, on, "git", sign)
-    _append(root, receipt)
+    _append(root, receipt, accesslog.head(root))
     try:
         ledger_commit = gitio.commit_paths(root, [RECEIPTS_FILE], f"受領確認: {commit[:12]}（{me.id}）", sign=sign)
     except gitio.GitError as exc:
@@ -122,7 +151,7 @@ def receive(root: Path, rev: str, on: dt.date) -> Outcome:
     return Outcome(receipt, ledger_commit, sign)
 
 
-def _append(root: Path, receipt: Receipt) -> None:
+def _append(root: Path, receipt: Receipt, log_head: accesslog.Head) -> None:
     path = root / RECEIPTS_FILE
     path.parent.mkdir(exist_ok=True)
     text = yamlio.decode(path.read_bytes(), where=RECEIPTS_FILE) if path.exists() else _HEADER + "receipts: []\n"
@@ -132,7 +161,8 @@ def _append(root: Path, receipt: Receipt) -> None:
     if doc.get("receipts") is None:
         doc["receipts"] = []
     doc["receipts"].append({"commit": receipt.commit, "receiver": receipt.receiver, "date": receipt.date,
-                            "method": receipt.method, "signed": receipt.signed})
+                            "method": receipt.method, "signed": receipt.signed,
+                            "access_log": {"log": log_head.log_id, "lines": log_head.lines, "head": log_head.hash}})
     atomic_write(path, yamlio.rt_dump(doc).encode())
 
 

@@ -31,6 +31,7 @@ GITIGNORE = """\
 site/
 out/
 .saiken-cache/
+.saiken/
 """
 
 INIT_MESSAGE = "記録リポジトリを作成（saiken init）"

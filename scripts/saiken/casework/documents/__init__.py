@@ -2,7 +2,7 @@
 
 Flow, one way: records/ → a kind's module builds the template data → render.compile_pdf (Typst,
 in memory) → export writes the PDF to out/ (git-ignored, mode 0600) and appends the export to
-ledger/exports.yaml. Every check runs before the first byte is written, so bad input leaves
+ledger/exports.yaml (and its path to the local .saiken/outputs, which `saiken erase` reads). Every check runs before the first byte is written, so bad input leaves
 neither a PDF nor a ledger line.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from saiken.casework.documents import exportlog
+from saiken.core import localfiles
 
 DEFAULT_OUT = "out"
 
@@ -60,6 +61,7 @@ def export(root: Path, out_dir: Path, name: str, pdf: bytes, log_entry: dict[str
             fh.write(pdf)
         os.chmod(path, 0o600)
         exportlog.append(root, {**log_entry, "file": path.name, "sha256": exportlog.sha256(pdf)})
+        localfiles.note_output(root, path, pdf)  # where it went, for `saiken erase` (never committed)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
