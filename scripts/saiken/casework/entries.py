@@ -22,7 +22,7 @@ from typing import Any, Callable
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from saiken import wareki
-from saiken.casework import claim
+from saiken.casework import claim, statement
 from saiken.core import crypto, yamlio
 from saiken.core.policy import HANDLERS_FILE, Handler, Policy
 from saiken.core.records import Store
@@ -176,14 +176,20 @@ def _promise(entry: LogEntry, day: dt.date) -> dict[str, Any]:
 
 
 def payment_entry(date_text: str, amount_text: str, note: str | None, record: dict[str, Any],
-                  today: dt.date) -> dict[str, Any]:
-    """The claim.payments entry; refuses a future date, a non-positive amount, more than the balance."""
+                  today: dt.date, policy: Policy | None = None) -> dict[str, Any]:
+    """The claim.payments entry; refuses a future date, a non-positive amount, more than is owed
+    (principal, damages and costs on that day when the repository has policies/damages.yaml)."""
     day = parse_date(date_text, "--date")
     if day > today:
         raise SaikenError(f"--date が未来の日付です（{day.isoformat()}）。入金があった日を書いてください。")
     amount = parse_amount(amount_text, "--amount")
+    owed = statement.position_on(record, policy, day) if policy is not None else None
+    if owed is not None and amount > owed.total_left:
+        raise SaikenError(f"--amount（金{amount:,}円）が {day.isoformat()} 現在の債務（{statement.owed_text(owed)}）を"
+                          "超えています。", hint=f"`saiken case allocation {record.get('case_id')} --as-of "
+                          f"{day.isoformat()}` で内訳を確かめ、過払いは区と協議してください。")
     balance = claim.balance(record)
-    if amount > balance:
+    if owed is None and amount > balance:
         raise SaikenError(f"--amount（金{amount:,}円）が債権残高（金{balance:,}円）を超えています。",
                           hint="`saiken case list` で残高を確かめ、過払いは区と協議してください。")
     out: dict[str, Any] = {"date": day, "amount": amount}
@@ -260,7 +266,7 @@ def pay(store: Store, case_id: str, identities: list[crypto.LoadedIdentity], dat
     left: list[int] = []
 
     def change(record: dict[str, Any], handler: Handler) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-        made.update(payment_entry(date_text, amount_text, note, record, (clock or now()).date()))
+        made.update(payment_entry(date_text, amount_text, note, record, (clock or now()).date(), store.policy))
         left.append(claim.balance(record) - made["amount"])
         event = {"at": dt.datetime.combine(made["date"], dt.time()), "kind": PAYMENT_KIND, "by": handler.id,
                  "note": f"入金 金{made['amount']:,}円" + (f"（{made['note']}）" if made.get("note") else "")}

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from saiken.casework import entries, installments, worklist
+from saiken.casework import entries, installments, statement, worklist
 from saiken.commands._common import as_date, identities, store, to_json, today_option
 from saiken.core.records import check_case_id
 from saiken.errors import SaikenError
@@ -81,7 +81,9 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
 def pay_command(case_id: str, date: str | None, amount: str | None, note: str | None) -> None:
     """入金を記録します（claim.payments と経過記録の「入金」）。残高・延滞は自動で計算します。
 
-    入金は古い割賦金から順に充当します。入金は債務の承認として消滅時効を更新します。
+    入金は、費用 → 遅延損害金 → 元金 の順に、それぞれ古い割賦金から充当します（民法489条。
+    policies/damages.yaml のない古いリポジトリでは元金だけに）。充当と残高を表示します（詳しくは
+    `saiken case allocation`）。入金は債務の承認として消滅時効を更新します。
 
     \b
     例:
@@ -96,10 +98,14 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     date_text = _ask(date, "--date", "入金日（YYYY-MM-DD）", "pay", default=dt.date.today().isoformat())
     made, balance = entries.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note)
     today = dt.date.today()
-    late = installments.arrears_total(st.load(cid, ids), today)
+    record = st.load(cid, ids)
+    late = installments.arrears_total(record, today)
     click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円")
-    click.echo(f"債権残高 金{balance:,}円、延滞額（{today.isoformat()} 現在）金{late:,}円")
-    if balance == 0:
+    applied = statement.payment_lines(record, st.policy, made["date"], made["amount"])
+    for line in applied or [f"債権残高 金{balance:,}円、延滞額（{today.isoformat()} 現在）金{late:,}円"]:
+        click.echo(line)
+    now_left = statement.position_on(record, st.policy, today)
+    if (now_left.total_left if now_left else balance) == 0:
         click.echo(f"残高が 0 円になりました。処理状況（status）を「完済」に直してください: saiken case edit {cid}")
 
 

@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from saiken.casework import installments
+from saiken.casework import allocation, installments
 from saiken.casework.limitation.events import (
     ACKNOWLEDGE,
     DEMAND,
@@ -100,6 +100,7 @@ class Report:
     years: int
     outcomes: list[Outcome]
     warnings: list[str]
+    allocation: allocation.Position | None = None  # the payments under 民法489条, when damages are known
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -311,7 +312,7 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
     demanded = claim.get("demanded_on")
     ctx = _Context(rules, borrower, parties, rules.old_law(contract), rules.years(contract),
                    demanded if isinstance(demanded, dt.date) and demanded <= as_of else None, events)
-    standings = installments.standings(record, as_of)
+    position, standings = _standings(record, rules, as_of, ctx, warnings)
     mine = _bound(parties[borrower], ctx)
     principal = [_outcome(parties[borrower], mine, s, ctx, None, as_of) for s in standings]
     outcomes = list(principal)
@@ -327,7 +328,17 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
             continue
         mine = _bound(person, ctx)
         outcomes += [_outcome(person, mine, s, ctx, p, as_of) for s, p in zip(standings, principal)]
-    return Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings)
+    return Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings, position)
+
+
+def _standings(record: dict[str, Any], rules: Rules, as_of: dt.date, ctx: _Context,
+               warnings: list[str]) -> tuple[allocation.Position | None, list[installments.Standing]]:
+    """Principal paid per installment: under 489条 (damages first) when the damages policy is known."""
+    if rules.damages is None:
+        warnings.append("policies/damages.yaml がないため、入金を元金だけに充当して計算しています（遅延損害金なし）。")
+        return None, installments.standings(record, as_of)
+    position = allocation.compute(record, rules.damages, as_of, start=lambda inst: _start(inst, ctx)[0])
+    return position, position.standings()
 
 
 def next_deadline(report: Report) -> Outcome | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from saiken.casework import damages
 from saiken.core.policy import load_yaml
 from saiken.errors import SaikenError
 
@@ -46,6 +47,8 @@ class Rules:
     talks_cap_years: int
     guarantor_demand_binds_borrower: str
     warning_months: int
+    # policies/damages.yaml: with it, payments go to costs and damages before principal (民法489条)
+    damages: damages.Policy | None = None
 
     def old_law(self, contract_date: dt.date) -> bool:
         return contract_date < self.cutover
@@ -90,6 +93,7 @@ def load_rules(root: Path) -> Rules:
         talks_cap_years=_get(data, "negotiation.cap_years", int),
         guarantor_demand_binds_borrower=binding,
         warning_months=_get(data, "warning_months", int),
+        damages=damages.load_optional(root),
     )
 
 
