@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
+from saiken.casework.documents import agreement
 from saiken.core import crypto, policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import Store
@@ -328,6 +329,13 @@ def render(case: dict[str, Any]) -> str:
 
 # --- the whole demo ------------------------------------------------------------------------------
 
+def settle_agreement(case: dict[str, Any], record: dict[str, Any], pol: policy.Policy) -> dict[str, Any]:
+    """The agreement's total as `saiken doc 合意書` checks it: principal and damages on its date."""
+    entry = case["agreements"][-1]
+    entry["total"] = agreement.total_on(record, pol, entry["date"])
+    return case
+
+
 def write_cases(root: Path, seed: int, as_of: dt.date, count: int) -> list[str]:
     store = Store.open(root)
     maker = CaseMaker(seed, as_of)
@@ -335,7 +343,9 @@ def write_cases(root: Path, seed: int, as_of: dt.date, count: int) -> list[str]:
     for n in range(count):
         case = maker.case(n)
         text = render(case)
-        store.parse(text, where=f"demo case {n}")  # the demo writes only records the schema accepts
+        record = store.parse(text, where=f"demo case {n}")  # the demo writes only records the schema accepts
+        if case.get("agreements"):
+            text = render(settle_agreement(case, record, store.policy))
         store.write_text(case["case_id"], text)
         ids.append(case["case_id"])
     return ids

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from saiken.casework import claim
-from saiken.casework.documents import common
+from saiken.casework.documents import common, contact
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
 from saiken.wareki import wareki
@@ -40,12 +40,14 @@ def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to:
     to_id = _guarantor_id(record, to, case_id)
     target = common.party(record, to_id, case_id)
     heir_of = common.parties(record).get(target.get("heir_of") or "")
+    addressee = common.addressee(record, to_id, case_id)
+    owed, warnings = common.demand_for(record, policy, on, to_id, "保証債務履行請求書", case_id)
     return {
         "title": "保証債務履行請求書", "case_id": case_id, "date": wareki(on),
-        "sender": common.sender(policy), "to": common.addressee(record, to_id, case_id),
+        "sender": common.sender(policy), "to": addressee,
         "borrower": common.full_name(claim.borrower(record)),
         "heir_of": common.full_name(heir_of) if heir_of else "",
         "share": str(target.get("share") or ""),
-        "claim": common.claim_figures(record, on),
-        "deadline": wareki(common.deadline(on, policy, "demand_days", 14)),
+        "claim": common.claim_figures(record, owed), "notice": contact.notice(policy),
+        "deadline": wareki(common.deadline(on, policy, "demand_days", 14)), "warnings": warnings,
     }
