@@ -131,6 +131,7 @@ class _Allocator:
     def __init__(self, lines: list[Line], costs: list[Cost]) -> None:
         self.lines, self.costs = lines, costs
         self.first = 0  # installments before this one have no principal left (paid oldest first)
+        self.principal_left = sum(x.installment.amount for x in lines)
 
     def in_default(self, day: dt.date) -> list[Line]:
         """Installments with principal left that are in default on `day` (the list is in start order)."""
@@ -167,9 +168,10 @@ class _Allocator:
             if x.principal_unpaid == 0:
                 x.settled_on = day
                 self.first += 1
+        self.principal_left -= to_principal
         return Row(day, amount, to_costs, to_damages, to_principal, left,
                    sum(c.unpaid for c in self.costs if c.day <= day),
-                   sum(x.damages_unpaid for x in late), sum(x.principal_unpaid for x in self.lines[self.first:]))
+                   sum(x.damages_unpaid for x in late), self.principal_left)
 
 
 def compute(record: dict[str, Any], policy: damages.Policy, as_of: dt.date,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ class Rate:
         shown = str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
         return f"年{shown}パーセント"
 
-    @property
+    @cached_property
     def denominator(self) -> int:
         """Damages × this is a whole number for any principal and days (see `accrue`)."""
         return 100 * DAYS_IN_YEAR * self.percent.denominator
@@ -62,6 +63,7 @@ class Policy:
     ward: tuple[Rate, ...]
     ward_confirmed: bool
 
+    @lru_cache(maxsize=4096)  # noqa: B019 – policies are few and live as long as the process
     def rate_for(self, default_began: dt.date) -> Rate:
         """The rate for a delay that began on `default_began` (民法419条1項, 420条1項)."""
         rates = self.ward or self.statutory
