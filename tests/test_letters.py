@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordsRepo
+from conftest import RecordsRepo, Result
 from saiken.core import editor
 from test_documents import DATE, add_document_policies, case_text, in_table, issue, pdf_text
+from test_documents import repo  # noqa: F401 – the fixture: the fictional case with its 合意書, ready for `doc`
 
 D = dt.date.fromisoformat
 
@@ -38,15 +39,13 @@ def damages_by_hand(dues: list[dt.date], amount: int, on: dt.date) -> int:
     return total
 
 
-@pytest.fixture
-def repo(records_repo: RecordsRepo, fictional_case_text: str) -> RecordsRepo:
-    add_document_policies(records_repo.root)
-    records_repo.saiken("case", "new", "--from", "-", input=case_text(fictional_case_text), check=True)
-    return records_repo
-
-
-def run_doc(repo: RecordsRepo, *args: str, date: str = DATE):
+def run_doc(repo: RecordsRepo, *args: str, date: str = DATE) -> Result:
     return repo.saiken("doc", *args, "--date", date)
+
+
+def made(res: Result) -> Path:
+    """The PDF a successful `saiken doc` reports."""
+    return Path(res.stdout.split("作成しました: ")[1].splitlines()[0])
 
 
 # --- 元金 and 遅延損害金 ----------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def test_minpo_166_145_letters_never_demand_time_barred_installments(barred_repo
     for kind, extra in (("督促状", ()), ("催告書", ()), ("催告書", ("--naiyo-shomei",)), ("保証債務履行請求書", ())):
         res = run_doc(barred_repo, kind, "C-TEST0002", *extra, date=on)
         assert res.returncode == 0, res.stderr
-        squashed = flat(body_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0])))
+        squashed = flat(body_text(made(res)))
         assert f"金{954000 + damages:,}円" in squashed, kind  # 請求額合計
         assert f"金{damages:,}円" in squashed and "金954,000円" in squashed, kind
         assert "平成25年6月27日から令和4年3月27日までの" in squashed and "106回分" in squashed, kind
@@ -142,7 +141,7 @@ def test_acceleration_by_demand_makes_the_whole_balance_due(repo: RecordsRepo, f
 def _issue(repo: RecordsRepo, kind: str, case_id: str, *extra: str, date: str = DATE) -> Path:
     res = run_doc(repo, kind, case_id, *extra, date=date)
     assert res.returncode == 0, res.stderr
-    return Path(res.stdout.split("作成しました: ")[1].splitlines()[0])
+    return made(res)
 
 
 # --- how to pay, whom to ask, on whose behalf -------------------------------------------------------------
@@ -169,7 +168,7 @@ def body_text(path: Path) -> str:
 def test_every_letter_says_how_to_pay_whom_to_ask_and_for_whom(repo: RecordsRepo, kind: str, extra: tuple[str, ...]) -> None:
     res = run_doc(repo, kind, "C-TEST0001", *extra)
     assert res.returncode == 0, res.stderr
-    text = flat(body_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0])))
+    text = flat(body_text(made(res)))
     for s in (MANDATE, "振込みによりお支払いください", ACCOUNT, CONTACT):
         assert flat(s) in text, s
     # the shipped placeholders are printed, and the lawyer is told to set them
@@ -302,7 +301,7 @@ def test_agreement_leaves_time_barred_installments_out_with_a_warning(barred_rep
     barred_repo.saiken("case", "new", "--from", "-", input=text, check=True)
     res = run_doc(barred_repo, "合意書", "C-TEST0004")
     assert res.returncode == 0, res.stderr
-    deed = pdf_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0]))
+    deed = pdf_text(made(res))
     assert f"令和5年6月1日現在、金{total:,}円" in deed and "元金として金954,000円" in deed
     assert "注意: 借受人 について消滅時効が完成している割賦金 14 回分" in res.stderr and "合意書の金額に含めていません" in res.stderr
 
