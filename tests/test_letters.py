@@ -173,6 +173,8 @@ def test_every_letter_says_how_to_pay_whom_to_ask_and_for_whom(repo: RecordsRepo
         assert flat(s) in text, s
     # the shipped placeholders are printed, and the lawyer is told to set them
     assert "documents.payment の bank・branch・account_holder、documents.contact の person・hours が要設定のまま" in res.stderr
+    # the fixture's signed 分納 agreement is not applied to the amounts: the lawyer is told
+    assert "署名済みの合意書（2021-06-01）があります" in res.stderr and "分割計画" in res.stderr
 
 
 def set_contract(repo: RecordsRepo, old: str, new: str) -> None:

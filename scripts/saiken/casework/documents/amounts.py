@@ -58,8 +58,18 @@ def owed_on(record: dict[str, Any], policy: Policy, on: dt.date, party_id: str, 
     left out of `what` (the document)."""
     report, rates = statement.assess(record, policy, on)
     o = owed(report, party_id)
-    o.notes = [*rates.notes(), *barred_warning(o, f"当事者 {party_id}", what)]
+    o.notes = [*rates.notes(), *barred_warning(o, f"当事者 {party_id}", what), *agreement_warning(record, on, what)]
     return o
+
+
+def agreement_warning(record: dict[str, Any], on: dt.date, what: str) -> list[str]:
+    """The amounts follow the loan's due dates; a signed 分納 agreement's own plan is not applied."""
+    signed = [a for a in record.get("agreements") or [] if a.get("signed") is True and a["date"] <= on]
+    if not signed:
+        return []
+    day = max(a["date"] for a in signed).isoformat()
+    return [f"署名済みの合意書（{day}）があります。{what}の金額は貸付の弁済期で計算しており、合意書の分割計画"
+            "（支払期日の延長）は反映していません。合意どおりの入金があるかを確かめてから送付してください。"]
 
 
 def owed(report: limitation.Report, party_id: str) -> Owed:
