@@ -292,11 +292,12 @@ class CaseMaker:
             guarantor = self._person("p2", "guarantor", family=family, born=parent_born)
             guarantor["address"] = dict(borrower["address"])
             parties.append(guarantor)
-            if n == 6:  # a deceased joint guarantor and the heir who takes the guarantee over
+            if n == 6:  # a deceased joint guarantor and the two heirs who take the guarantee over, half each
                 guarantor["deceased_on"] = self._days_before(self.as_of, 400, 900)
-                heir = self._person("p3", "heir", family=family, born=self._days_before(borrower["birth_date"], 400, 2000))
-                heir["heir_of"], heir["share"] = "p2", "2分の1"
-                parties.append(heir)
+                for pid in ("p3", "p4"):
+                    heir = self._person(pid, "heir", family=family, born=self._days_before(borrower["birth_date"], 400, 2000))
+                    heir["heir_of"], heir["share"] = "p2", "2分の1"
+                    parties.append(heir)
         case = {"case_id": case_id, "status": status, "parties": parties, "claim": claim}
         self._history(case, status)
         if n == 8:  # acceleration: the whole balance falls due on the demand date
