@@ -253,7 +253,7 @@ def test_heirs_inherit_events_before_the_death_only() -> None:
                           ack("2025-03-01 10:00", party="p4")])
     report = limitation.assess(rec, RULES, D("2026-01-01"))
     assert {o.party for o in report.outcomes} == {"p1", "p3", "p4"}  # the deceased guarantor drops out
-    assert any("p2（連帯保証人）は 2024-01-10 に死亡" in n and "p3、p4" in n for n in report.warnings)
+    assert any("p2（連帯保証人）は 2024-01-10 に死亡" in n and "相続人 p3（2分の1）、p4（2分の1）" in n for n in report.warnings)
     p3 = next(o for o in report.outcomes if o.party == "p3")
     assert p3.own_expiry == D("2028-09-01")  # p2's acknowledgement before death, inherited
     assert all("2024-05-01" != s.day.isoformat() for s in p3.steps)  # a letter to the dead binds nobody
