@@ -78,15 +78,20 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
 @click.option("--date", "date", help="入金日（YYYY-MM-DD、今日まで）。")
 @click.option("--amount", help="入金額（円、1 以上の整数、債権残高まで）。")
 @click.option("--note", help="メモ（振込・窓口など）。")
-def pay_command(case_id: str, date: str | None, amount: str | None, note: str | None) -> None:
+@click.option("--party", help="入金した当事者の番号（p2 など。省略時は借受人）。")
+def pay_command(case_id: str, date: str | None, amount: str | None, note: str | None, party: str | None) -> None:
     """入金を記録します（claim.payments と経過記録の「入金」）。残高・延滞は自動で計算します。
 
-    入金は古い割賦金から順に充当します。入金は債務の承認として消滅時効を更新します。
+    入金は古い割賦金から順に充当します。入金は、入金した人の債務の承認として、その人の消滅時効だけを
+    更新します（民法153条3項）。保証人が払ったときは --party で保証人を指定してください。借受人の
+    時効は更新されません。借受人の承認は保証人にも及びます（民法457条1項）。借受人が死亡した後の入金は、
+    入金した相続人（または保証人）を必ず指定します。入金日が最後の記録より前でも、日付の順に入ります。
 
     \b
     例:
       saiken case pay C-AB12CD34 --date 2026-11-20 --amount 9000
       saiken case pay C-AB12CD34 --date 2026-11-20 --amount 9000 --note 窓口で受領
+      saiken case pay C-AB12CD34 --date 2026-11-20 --amount 5000 --party p2 --note 保証人から振込
     """
     st = store()
     cid = check_case_id(case_id)
@@ -94,10 +99,12 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     ids = identities()
     entries.current_handler(st.policy, ids)
     date_text = _ask(date, "--date", "入金日（YYYY-MM-DD）", "pay", default=dt.date.today().isoformat())
-    made, balance = entries.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note)
+    made, balance = entries.pay(st, cid, ids, date_text, _ask(amount, "--amount", "入金額（円）", "pay"), note,
+                                party=party)
     today = dt.date.today()
     late = installments.arrears_total(st.load(cid, ids), today)
-    click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円")
+    payer = f"（入金者 {made['party']}）" if made.get("party") else ""
+    click.echo(f"入金を記録しました: {cid} {made['date'].isoformat()} 金{made['amount']:,}円{payer}")
     click.echo(f"債権残高 金{balance:,}円、延滞額（{today.isoformat()} 現在）金{late:,}円")
     if balance == 0:
         click.echo(f"残高が 0 円になりました。処理状況（status）を「完済」に直してください: saiken case edit {cid}")
