@@ -187,12 +187,16 @@ def test_worklist_shows_an_overdue_case_and_a_due_promise(repo: RecordsRepo) -> 
     due = (TODAY + dt.timedelta(days=3)).isoformat()
     repo.saiken("case", "log", "C-WORK", "--kind", "電話", "--note", "架空", "--promise-amount", "5000",
                 "--promise-date", due, check=True)
-    rows = [a for a in worklist_rows(repo)["actions"] if a["case_id"] == "C-WORK"]
+    rows = [a for a in worklist_rows(repo, "--sort", "due")["actions"] if a["case_id"] == "C-WORK"]
     assert [(a["kind"], a["due"]) for a in rows] == [
         ("arrears", "2016-05-27"), ("letter", "2016-06-16"), ("promise", due)]
     assert rows[0]["what"].startswith("貸付の延滞 119 回分 金1,071,000円") and rows[0]["overdue"] is True
     assert rows[1]["what"].startswith("督促状を送付する")
     assert rows[2]["what"] == "入金の約束 金5,000円（入金の確認）" and rows[2]["overdue"] is False
+    # by priority (the default): the letter to send, then the promise coming up, the standing arrears last
+    first = [a for a in worklist_rows(repo)["actions"] if a["case_id"] == "C-WORK"]
+    assert [a["kind"] for a in first] == ["letter", "promise", "arrears"]
+    assert first[0]["overdue_total"] == 1_071_000 and first[0]["flags"] == []
     table = repo.saiken("worklist", "--sort", "case", check=True).stdout
     assert "平成28年5月27日（2016-05-27）" in table and "架空" not in table
     assert table.rstrip().splitlines()[-1].startswith("計 ") and "約束期日" in table.splitlines()[-1]

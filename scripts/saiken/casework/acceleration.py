@@ -42,6 +42,7 @@ class Acceleration:
     article: str
     where: str           # the record field it comes from
     agreement: dict[str, Any] | None = None  # the agreement it operates under, if any
+    missed: tuple[int, ...] = ()             # the agreement's installments missed, up to the loss
 
     def applies_to(self, due: dt.date) -> bool:
         """Whether an installment due on `due` was brought forward by this acceleration."""
@@ -112,7 +113,8 @@ def find(record: dict[str, Any], as_of: dt.date) -> Acceleration | None:
         if hit is not None:
             due = hit[0].due
             found.append(Acceleration(due + dt.timedelta(days=1), due, AUTOMATIC, _basis(agreement, hit[1]),
-                                      "合意書の期限の利益喪失条項（当然喪失）", "agreements", agreement))
+                                      "合意書の期限の利益喪失条項（当然喪失）", "agreements", agreement,
+                                      tuple(i.number for i in hit[1])))
     demanded = (record.get("claim") or {}).get("demanded_on")
     if isinstance(demanded, dt.date) and demanded <= as_of and (agreement is None or agreement["date"] <= demanded):
         found.append(Acceleration(demanded, demanded, ON_DEMAND, "残額一括の請求（期限の利益喪失の請求）",

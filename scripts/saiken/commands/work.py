@@ -112,27 +112,36 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
 
 @click.command("worklist")
 @today_option
-@click.option("--sort", "by", type=click.Choice(sorted(worklist.SORTS)), default="due",
-              help="並べ方: due 期日順（既定）・case 事案番号順・kind 種別順。")
+@click.option("--sort", "by", type=click.Choice(sorted(worklist.SORTS)), default="priority",
+              help="並べ方: priority 優先する順（既定）・due 期日順・case 事案番号順・kind 種別順。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="出力形式。")
-@click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
+@click.option("--names", is_flag=True, help="連絡する相手の氏名と電話番号も表示します（画面に個人情報が出ます）。")
 def worklist_command(as_of: dt.datetime | None, by: str, fmt: str, names: bool) -> None:
-    """作業一覧: 開けるすべての事案について、次にすべきことを 1 行ずつ表示します。
+    """作業一覧: 開けるすべての事案について、次にすべきことを優先する順に 1 行ずつ表示します。
 
-    約束期日: 約束した入金の期日が 7 日以内か過ぎていて、その後の入金も連絡の記録もないもの。
+    \b
+    優先する順:
+      時効管理        最初に完成する消滅時効が 6 か月以内
+      期限の利益喪失  合意書の条項で当然に喪失した日から（期限の利益喪失を記録するまで）、
+                      請求による喪失ができるようになった日から（claim.demanded_on を書くまで）
+      約束期日        約束した入金の期日が過ぎ、その後の入金も連絡の記録もない
+      住所調査・相続人調査・破産  郵便の返戻、死亡（相続人が未記録）、破産手続開始の後
+      書面送付        督促状をまだ送っていない、または督促状・催告書に 30 日応答がない
+                      （借受人が死亡していれば相続人へ、請求できなければ保証人へ）
+      約束期日        7 日以内の約束の期日
+      延滞            未納の額（時効の完成した回・援用された回・免責の回を除く。
+                      期限の利益を失った後は残額一括）
 
-    延滞: 未納の割賦金（署名済みの合意書があれば、その分割計画の未納）。
+    各事案の最初の行の下に、注意（死亡・破産・免責・宛所不明・時効援用・期限の利益喪失）と、
+    経過記録に書いた「次にすること」を示します。--names では連絡する相手の氏名と電話番号も出します。
 
-    書面送付: 督促状をまだ送っていない、または督促状・催告書に 30 日応答がないもの。
-
-    時効管理: 最初に完成する消滅時効が 6 か月以内のもの。
-
-    日数などの規則は policies/worklist.yaml にあり、直せます。氏名は --names のときだけ出します。
+    日数などの規則は policies/worklist.yaml にあり、直せます。
 
     \b
     例:
       saiken worklist
-      saiken worklist --as-of 2026-12-01 --sort case
+      saiken worklist --names
+      saiken worklist --as-of 2026-12-01 --sort due
       saiken worklist --format json
     """
     result = worklist.build(store(), identities(), as_date(as_of), names=names)
