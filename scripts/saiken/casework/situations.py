@@ -133,6 +133,8 @@ def _deceased(record: dict[str, Any], party_id: str, s: State, case_id: str) -> 
              if p.get("heir_of") == party_id and not p.get("renounced_on")]
     why = f"{party_id} は死亡しています（{when}）。亡くなった人に宛てた文書は作れません。"
     if heirs:
-        return why, (f"相続人（{'、'.join(heirs)}）に宛ててください。例: saiken doc 督促状 {case_id} --to {heirs[0]}")
+        party = next(p for p in record.get("parties") or [] if str(p.get("id")) == party_id)
+        kind = "督促状" if party.get("role") == "borrower" else "保証債務履行請求書"
+        return why, (f"相続人（{'、'.join(heirs)}）に宛ててください。例: saiken doc {kind} {case_id} --to {heirs[0]}")
     return why, (f"相続人を調査し（`saiken case log {case_id} --kind 相続人調査 --party {party_id} --note …`）、"
                  f"`saiken case edit {case_id}` で相続人（role: heir、heir_of: {party_id}、share: 相続分）を加えてください。")

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from saiken.casework import claim, installments
-from saiken.casework.documents import common
+from saiken.casework.documents import common, owed
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
 from saiken.wareki import daiji, era_of, era_year, wareki, yen
@@ -75,6 +75,8 @@ def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to:
     a = latest(record, case_id)
     ids = list(a.get("parties") or []) or [p["id"] for p in record.get("parties") or []
                                            if p.get("role") in ("borrower", "guarantor")]
+    for i in ids:
+        owed.refuse_unreachable(record, i, case_id, on)
     signers = [_signatory(record, i, case_id) for i in ids]
     plan = installments.agreement_schedule(a)
     total = int(a["total"])
