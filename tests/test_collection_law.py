@@ -20,6 +20,7 @@ from saiken.casework import acceleration, heirs, liability, limitation, situatio
 from saiken.casework.limitation import closures
 from saiken.casework.limitation.events import load_rules
 from saiken.core import inheritance
+from saiken.errors import SaikenError
 
 D = dt.date.fromisoformat
 RULES = load_rules(ROOT)
@@ -381,3 +382,12 @@ def test_minpo_896_no_demand_to_the_dead_and_the_fix_names_the_heirs() -> None:
                 history=[entry("2026-02-01 10:00", "死亡判明")])
     why, fix = situations.refusal(lone, "p1", D("2026-03-01")) or ("", "")
     assert "死亡" in why and "相続人調査" in fix
+
+
+def test_accelerated_period_must_be_one_of_the_readings(tmp_path: Any) -> None:
+    (tmp_path / "policies").mkdir()
+    text = (ROOT / "policies" / "limitation.yaml").read_text(encoding="utf-8")
+    (tmp_path / "policies" / "limitation.yaml").write_text(text.replace("accelerated_period: loan",
+                                                                        "accelerated_period: 5年"), encoding="utf-8")
+    with pytest.raises(SaikenError, match="accelerated_period は loan / agreement"):
+        load_rules(tmp_path)

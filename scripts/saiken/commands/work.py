@@ -51,12 +51,18 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
 
     承認（--acknowledged）・督促状や催告書の送付・協議合意は、消滅時効の計算に反映されます。
 
+    郵便返戻・死亡判明・破産手続開始・債権届出・免責許可・時効援用・期限の利益喪失は、作業一覧と
+    文書に効果があります（誰に請求できるか。docs/procedures/situations.md）。--party で誰のことかを
+    指定します（省略時は借受人）。
+
     \b
     例:
       saiken case log C-AB12CD34 --kind 電話 --counterpart 本人 --identity-check 生年月日 \\
           --note 分納の相談 --acknowledged --promise-amount 10000 --promise-date 2026-12-25
       saiken case log C-AB12CD34 --kind 督促状送付 --note 督促状を送付 --registered-mail 123-45-67890-1
       saiken case log C-AB12CD34 --kind 来所 --note 合意書の説明 --at '2026-11-20 14:00'
+      saiken case log C-AB12CD34 --kind 郵便返戻 --party p1 --note あて所に尋ねあたりません
+      saiken case log C-AB12CD34 --kind 時効援用 --party p1 --note 内容証明で援用の通知を受領
     """
     st = store()
     cid = check_case_id(case_id)
