@@ -112,9 +112,9 @@ def _summary(outcomes: list[Outcome]) -> str:
     def part(status: str, label: str) -> str:
         hit = [o for o in outcomes if o.status == status]
         return f"{label} {len(hit)} 回分（{wareki.yen(sum(o.unpaid for o in hit))}）"
-    parts = [part(EXPIRED, "✖ 完成済み"), part(SOON, "！ 間近")]
-    parts += [part(s, s) for s in (INVOKED, DISCHARGED) if any(o.status == s for o in outcomes)]
-    return "  " + "、".join(parts)
+    shown = ((EXPIRED, "✖ 完成済み"), (SOON, "！ 間近"), (INVOKED, INVOKED), (DISCHARGED, DISCHARGED))
+    parts = [part(status, label) for status, label in shown if any(o.status == status for o in outcomes)]
+    return "  " + ("、".join(parts) or "完成済み・間近のものはありません")
 
 
 HEADER = "    " + pad("回", 14) + pad("弁済期", 24) + rpad("未払額", 13) + "  " + pad("時効完成日", 40) + "状況"
