@@ -42,8 +42,7 @@ earlier, never later – the safe side for the creditor).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
