@@ -110,16 +110,23 @@ def _binding(person: dict[str, Any], principal: str, ev: Event, ctx: _Context) -
     return None
 
 
-Bound = list[tuple[Event, str, bool]]  # (event, source text, the person's own act)
+class Bound(list[tuple[Event, str, bool]]):
+    """(event, source text, the person's own act) for the events that bind a person, and the day of
+    the person's own latest acknowledgement."""
+
+    last_own_ack: dt.date | None = None
 
 
 def _bound(person: dict[str, Any], principal: str, ctx: _Context) -> Bound:
     """The events that bind `person` for `principal`'s debt, worked out once for all installments."""
-    out = []
+    out = Bound()
     for ev in ctx.events:
         text = _binding(person, principal, ev, ctx)
         if text is not None:
-            out.append((ev, text, ev.party == person["id"]))
+            own = ev.party == person["id"]
+            out.append((ev, text, own))
+            if own and ev.kind == ACKNOWLEDGE:
+                out.last_own_ack = ev.day
     return out
 
 
@@ -141,7 +148,7 @@ def _walk(bound: Bound, line: liability.Line, ctx: _Context, skip: set[Event]) -
             article = "・民法140条ただし書"
     walk = Walk(line.start, _years(line, ctx), ctx.rules, ctx.old_law, source, article)
     for ev, text, own in bound:
-        if ev.day >= line.start and ev not in skip:
+        if ev.day >= line.start and (not skip or ev not in skip):
             walk.apply(ev, text, own)
     return walk
 
@@ -163,7 +170,7 @@ def _cap(out: Outcome, walk: Walk, principal: Outcome, bound: Bound, ctx: _Conte
     """A guarantor's expiry: its own, or the principal debt's when that comes first (145条)."""
     assert principal.expiry is not None
     out.own_expiry = walk.expiry
-    if any(own and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day for ev, _, own in bound):
+    if bound.last_own_ack is not None and principal.expiry < bound.last_own_ack:
         out.flags.append(ACK_AFTER_PRINCIPAL)
     if principal.expiry >= walk.expiry:
         return

@@ -34,6 +34,7 @@ class Case:
     report: Report | None        # None without policies/limitation.yaml
     states: dict[str, situations.State]
     acc: acceleration.Acceleration | None
+    arrears: tuple[tuple[str, dt.date, int] | None] | None = None  # arrears_figures, once worked out
 
     @property
     def case_id(self) -> str:
@@ -112,7 +113,14 @@ def _loan_arrears(c: Case) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def arrears_figures(c: Case) -> tuple[str, dt.date, int] | None:
-    """(what, since when, amount) overdue and still demandable – time-barred installments left out."""
+    """(what, since when, amount) overdue and still demandable – time-barred installments left out
+    (worked out once per case)."""
+    if c.arrears is None:
+        c.arrears = (_arrears_figures(c),)
+    return c.arrears[0]
+
+
+def _arrears_figures(c: Case) -> tuple[str, dt.date, int] | None:
     agreement = acceleration.latest_agreement(c.record, c.as_of)
     if c.acc is not None and c.acc.day <= c.as_of and c.acc.agreement is not None:
         owed = acceleration.remaining(c.record, c.acc, c.as_of)
@@ -133,11 +141,18 @@ def arrears_figures(c: Case) -> tuple[str, dt.date, int] | None:
         what, due = f"期限の利益喪失（{c.acc.kind}）により残額一括 金{total:,}円", c.acc.day
     else:
         what = f"貸付の延滞 {len(live)} 回分 金{total:,}円（{_span(numbers)}）"
-        due = installments.schedule(c.record)[numbers[0] - 1].due
+        due = _due_of(c, numbers[0])
     if barred:
         what = what.rstrip("）") + ("、" if what.endswith("）") else "（") + \
             f"時効完成等の {len(barred)} 回分 金{sum(barred.values()):,}円を除く）"
     return what, due, total
+
+
+def _due_of(c: Case, number: int) -> dt.date:
+    debts = c.report.liability if c.report else None
+    if debts is not None:
+        return debts.of(debts.principals[0])[number - 1].installment.due
+    return installments.schedule(c.record)[number - 1].due
 
 
 def arrears(c: Case) -> Action | None:
