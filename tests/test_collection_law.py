@@ -182,6 +182,7 @@ def test_a_payment_after_the_borrower_death_without_a_payer_is_nobody_acknowledg
 def test_minpo_939_a_renouncing_heir_owes_nothing_and_the_others_take_the_whole() -> None:
     rec = case(parties=heirs_of_borrower("2分の1", "全部", p3={"renounced_on": D("2024-03-01")}))
     got = report(rec)
+    assert situations.flags(rec, D("2026-01-01")) == ["相続放棄(p3)", "死亡(p1)"]
     assert {o.party for o in got.outcomes} == {"p2", "p4"}
     assert next(o for o in got.outcomes if o.party == "p4").unpaid == 120000
 

@@ -88,8 +88,12 @@ def states(record: dict[str, Any], as_of: dt.date) -> dict[str, State]:
 
 
 def flags(record: dict[str, Any], as_of: dt.date) -> list[str]:
-    """The case's flags for a worklist: 死亡, 破産, 免責, 宛所不明, 時効援用 (each with whom)."""
+    """The case's flags for a worklist: 死亡, 破産, 免責, 宛所不明, 時効援用, 相続放棄, 限定承認 (each with whom)."""
     shown = []
+    for p in record.get("parties") or []:
+        for key, label in (("renounced_on", "相続放棄"), ("limited_acceptance_on", "限定承認")):
+            if isinstance(p.get(key), dt.date) and p[key] <= as_of:
+                shown.append(f"{label}({p['id']})")
     for s in states(record, as_of).values():
         marks = [(s.dead, FLAG_DECEASED), (s.bankrupt and not s.discharged, FLAG_BANKRUPT),
                  (s.discharged, FLAG_DISCHARGED), (s.address_unknown and not s.dead, FLAG_ADDRESS),
