@@ -501,3 +501,23 @@ def test_before_acceleration_a_demand_threatens_only_what_is_due(records_repo: R
     got = pdf_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0]))
     assert "割賦金62回分、合計金558,000円" in got and "上記金558,000円について、支払督促" in got
     assert "1,071,000" not in got
+
+
+def test_the_deed_prints_the_acceleration_clause_the_engine_applies(records_repo: RecordsRepo,
+                                                                     fictional_case_text: str) -> None:
+    shutil.copytree(ROOT / "policies" / "templates", records_repo.root / "policies" / "templates")
+    clause = AGREEMENT.replace("signed: true}", "signed: true, acceleration: {missed: 3, consecutive: true}}")
+    text = case_text(fictional_case_text, agreement=False).replace("history:\n", clause + "history:\n")
+    records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    res = records_repo.saiken("doc", "合意書", "C-TEST0001", "--date", DATE)
+    assert res.returncode == 0 and "警告" not in res.stderr, res.stderr
+    got = pdf_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0]))
+    assert "支払を引き続き3回以上怠ったときは、甲からの通知催告がなくても当然に期限の利益を失い" in got
+
+
+def test_a_deed_without_the_clause_in_the_record_warns(repo: RecordsRepo) -> None:
+    res = repo.saiken("doc", "合意書", "C-TEST0001", "--date", DATE)
+    assert res.returncode == 0
+    assert "期限の利益喪失の条項（agreements の acceleration）が記録にありません" in res.stderr
+    assert "acceleration: {missed: 2}" in res.stderr
+

@@ -11,6 +11,7 @@ policies/contract.yaml (documents.agreement). Never 「吉日」: the date is th
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 from saiken.casework import claim, installments
@@ -93,5 +94,19 @@ def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to:
         "as_of": wareki(a["date"]), "day": int(a["day"]), "amount": yen(int(a["amount"])),
         "count": len(plan), "schedule_lines": schedule_lines(plan, int(a["day"])),
         "schedule": [{"n": i.number, "due": wareki(i.due), "amount": yen(i.amount)} for i in plan],
-        "terms": _terms(policy, record, a["date"]),
+        "terms": _terms(policy, record, a["date"]), "acceleration": clause(a, case_id),
     }
+
+
+def clause(agreement: dict[str, Any], case_id: str) -> dict[str, Any]:
+    """The acceleration clause printed in the deed, from the agreement's data (acceleration.find reads
+    the same data, so the deed and the engine agree). Without it the template's clause is printed and
+    staff are told to record it."""
+    data = agreement.get("acceleration")
+    if not data:
+        print(f"警告: 合意書の期限の利益喪失の条項（agreements の acceleration）が記録にありません。印字した条項"
+              f"（2回以上の不払で当然喪失）を記録に書いてください。書かないと、分納が止まっても期限の利益の喪失が"
+              f"計算されません。対処: saiken case edit {case_id}（acceleration: {{missed: 2}}）", file=sys.stderr)
+        data = {"missed": 2}
+    return {"missed": int(data.get("missed") or 2), "consecutive": bool(data.get("consecutive")),
+            "on_demand": bool(data.get("on_demand"))}
