@@ -181,8 +181,7 @@ def _principals(c: Case) -> list[str]:
 def _guarantors(c: Case) -> list[str]:
     principals = _principals(c)
     return [p["id"] for p in c.record.get("parties") or []
-            if p.get("role") in ("guarantor", "heir") and p["id"] not in principals and _demandable(c, p["id"])
-            and not (p.get("role") == "guarantor" and p.get("deceased_on"))]
+            if p.get("role") in ("guarantor", "heir") and p["id"] not in principals and _demandable(c, p["id"])]
 
 
 def letter(c: Case, first_due: dt.date | None) -> Action | None:
@@ -263,7 +262,7 @@ def lost_benefit(c: Case) -> Action | None:
 
 def surveys(c: Case) -> list[Action]:
     out = []
-    days = c.rules
+    days = c.rules  # the *_days of policies/worklist.yaml
     parties = {str(p["id"]): p for p in c.record.get("parties") or []}
     for pid, s in c.states.items():
         if s.returned_mail and not s.dead:
