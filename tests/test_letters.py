@@ -130,12 +130,13 @@ def test_a_letter_that_would_demand_nothing_is_refused(barred_repo: RecordsRepo)
 
 def test_acceleration_by_demand_makes_the_whole_balance_due(repo: RecordsRepo, fictional_case_text: str) -> None:
     # claim.demanded_on 2021-05-31: 第63〜120回 fall due that day, their damages run from 2021-06-01
-    text = case_text(fictional_case_text).replace("C-TEST0001", "C-TEST0003").replace(
+    text = case_text(fictional_case_text, agreement=False).replace("C-TEST0001", "C-TEST0003").replace(
         "  payments:\n", "  demanded_on: 2021-05-31\n  payments:\n")
     repo.saiken("case", "new", "--from", "-", input=text, check=True)
     out = pdf_text(_issue(repo, "督促状", "C-TEST0003"))
     # 58 × 9,000 more principal, and 1 day of damages on each: 9,000 × 3% / 365 = 0.7 → 0
-    in_table(("未納元金金1,071,000円", "遅延損害金金67,567円（令和3年6月1日現在）", "119回分"), out)
+    in_table(("期限の利益喪失令和3年5月31日（請求喪失）", "元金（残額一括）金1,071,000円",
+              "遅延損害金金67,567円（令和3年6月1日現在）", "請求額合計金1,138,567円"), out)
 
 
 def _issue(repo: RecordsRepo, kind: str, case_id: str, *extra: str, date: str = DATE) -> Path:

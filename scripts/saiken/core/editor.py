@@ -142,7 +142,8 @@ def template(st: Store, case_id: str) -> str:
 case_id: {case_id}
 {g} 処理状況: {one_of("status")}
 status: {(lists.get("status") or [""])[0]}
-{g} 当事者: 1 人目は借受人（borrower）。連帯保証人は guarantor、死亡した連帯保証人の相続人は heir（heir_of に相続元の id）
+{g} 当事者: 1 人目は借受人（borrower）。連帯保証人は guarantor。死亡した借受人・連帯保証人の相続人は heir
+{g}   （heir_of に相続元の id、share に相続分 2分の1 など。相続分の合計は 1。亡くなった人には deceased_on）
 parties:
   - id: p1
     role: borrower

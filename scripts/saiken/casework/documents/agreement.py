@@ -15,10 +15,11 @@ the payment method comes from documents.payment. Never 「吉日」: the date is
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 from saiken.casework import damages, installments, statement
-from saiken.casework.documents import amounts, common, contact
+from saiken.casework.documents import amounts, common, contact, owed
 from saiken.core.editor import agreement_example
 from saiken.core.policy import CONTRACT_FILE, Policy
 from saiken.errors import SaikenError
@@ -68,10 +69,13 @@ def _signatory(record: dict[str, Any], party_id: str, case_id: str, label: str) 
             **common.address_of(p, case_id)}
 
 
-def signatories(record: dict[str, Any], a: dict[str, Any], case_id: str) -> list[dict[str, str]]:
-    """The debtor side: the borrower first (乙), then each other party in the agreement's order (丙, 丁 …)."""
+def signatories(record: dict[str, Any], a: dict[str, Any], case_id: str, on: dt.date) -> list[dict[str, str]]:
+    """The debtor side: the borrower first (乙), then each other party in the agreement's order (丙, 丁 …);
+    none who may not be asked (owed.refuse_unreachable)."""
     ids = list(a.get("parties") or []) or [p["id"] for p in record.get("parties") or []
                                            if p.get("role") in ("borrower", "guarantor")]
+    for i in ids:
+        owed.refuse_unreachable(record, i, case_id, on)
     roles = {p["id"]: p.get("role") for p in record.get("parties") or []}
     ids.sort(key=lambda i: roles.get(i) != "borrower")
     if len(ids) > len(LABELS):
@@ -142,7 +146,7 @@ def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to:
         raise SaikenError("合意書は当事者全員の文書のため、--to は使えません。",
                           hint=f"saiken doc 合意書 {case_id}")
     a = latest(record, case_id)
-    signers = signatories(record, a, case_id)
+    signers = signatories(record, a, case_id, on)
     plan = installments.agreement_schedule(a)
     total = int(a["total"])
     parts, warnings, rate = acknowledged(record, policy, a, case_id)
@@ -156,5 +160,20 @@ def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to:
         "as_of": wareki(a["date"]), "day": int(a["day"]), "amount": yen(int(a["amount"])),
         "count": len(plan), "schedule_lines": schedule_lines(plan, int(a["day"])),
         "schedule": [{"n": i.number, "due": wareki(i.due), "amount": yen(i.amount)} for i in plan],
-        "terms": _terms(policy, rate), "warnings": [*warnings, *contact.placeholders(policy)],
+        "terms": _terms(policy, rate), "acceleration": clause(a, case_id),
+        "warnings": [*warnings, *contact.placeholders(policy)],
     }
+
+
+def clause(agreement: dict[str, Any], case_id: str) -> dict[str, Any]:
+    """The acceleration clause printed in the deed, from the agreement's data (acceleration.find reads
+    the same data, so the deed and the engine agree). Without it the template's clause is printed and
+    staff are told to record it."""
+    data = agreement.get("acceleration")
+    if not data:
+        print(f"警告: 合意書の期限の利益喪失の条項（agreements の acceleration）が記録にありません。印字した条項"
+              f"（2回以上の不払で当然喪失）を記録に書いてください。書かないと、分納が止まっても期限の利益の喪失が"
+              f"計算されません。対処: saiken case edit {case_id}（acceleration: {{missed: 2}}）", file=sys.stderr)
+        data = {"missed": 2}
+    return {"missed": int(data.get("missed") or 2), "consecutive": bool(data.get("consecutive")),
+            "on_demand": bool(data.get("on_demand"))}

@@ -8,11 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from saiken.casework import claim
-from saiken.casework.documents import amounts, contact
 from saiken.core.policy import CONTRACT_FILE, Policy
 from saiken.errors import SaikenError
-from saiken.wareki import wareki, yen
+from saiken.wareki import wareki
 
 ROLE_LABELS = {"borrower": "借受人", "guarantor": "連帯保証人", "heir": "相続人"}
 
@@ -68,25 +66,6 @@ def addressee(record: dict[str, Any], party_id: str, case_id: str) -> dict[str, 
     p = party(record, party_id, case_id)
     return {"id": p["id"], "role": ROLE_LABELS.get(p.get("role"), ""), "name": full_name(p),
             **address_of(p, case_id)}
-
-
-def claim_figures(record: dict[str, Any], owed: amounts.Owed) -> dict[str, Any]:
-    """The loan, and what `owed` says may be demanded on its date, formatted for a letter."""
-    c = record["claim"]
-    return {
-        "contract_date": wareki(c["contract_date"]), "principal": yen(int(c["principal"])),
-        "paid": yen(claim.paid(record)), "method": str(c["repayment"]["method"]),
-        "count": int(c["repayment"]["count"]), **amounts.figures(owed),
-    }
-
-
-def demand_for(record: dict[str, Any], policy: Policy, on: dt.date, party_id: str, kind: str,
-               case_id: str) -> tuple[amounts.Owed, list[str]]:
-    """What a letter of `kind` to `party_id` demands on `on` – refused when nothing is owed – and
-    the warnings for the lawyer (time-barred installments left out, values 要確認 / 要設定)."""
-    owed = amounts.owed_on(record, policy, on, party_id, kind)
-    amounts.require_something_due(owed, kind, case_id)
-    return owed, [*owed.notes, *contact.placeholders(policy)]
 
 
 def deadline(on: dt.date, policy: Policy, key: str, default: int) -> dt.date:
