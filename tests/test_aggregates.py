@@ -4,6 +4,7 @@ with no case id or name; refused without a key or with a record the key cannot o
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from test_site_demo import personal_data
 
-from conftest import VENV_BIN, _base_env
+from conftest import ROOT, VENV_BIN, _base_env, make_records_repo
 from saiken.core import crypto
 from saiken.core.records import Store
 from saiken.ledger import aggregates
@@ -38,10 +39,13 @@ def test_year_entry_counts_dues_and_payments() -> None:
         CaseFigures("完済", ((d(2024, 4, 27), 20000),), 20000, None, ((d(2024, 4, 27), 20000),)),
         # not entrusted yet – not counted
         CaseFigures("受任前", ((d(2020, 4, 27), 90000),), 90000, None, ()),
+        # 時効援用: 7,000 extinguished in the year, 100 the year before
+        CaseFigures("時効援用", ((d(2010, 4, 27), 7100),), 7100, None, (), ((d(2025, 6, 1), 100), (d(2026, 6, 1), 7000))),
     ]
     entry = aggregates.year_entry(cases, YEAR, d(2026, 11, 20))
-    assert entry == {"fiscal_year": YEAR, "cases": 2, "by_status": {"分納中": 1, "督促中": 1},
-                     "assessed": 10000 + 50000, "collected": 5000, "written_off": 0, "as_of": d(2026, 11, 20)}
+    assert entry == {"fiscal_year": YEAR, "cases": 3, "by_status": {"分納中": 1, "時効援用": 1, "督促中": 1},
+                     "assessed": 10000 + 50000 + 7100, "collected": 5000, "written_off": 7000,
+                     "written_off_computed": 7000, "as_of": d(2026, 11, 20)}
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +136,36 @@ def test_bad_input_writes_nothing(demo: dict[str, Any], tmp_path: Path, problem:
             "a year not begun": "まだ始まっていません"}[problem] in proc.stderr
     assert path.read_bytes() == before
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and "aggregates" in p.name]  # no temp left
+
+
+INVOKED = """\
+# 架空の人物です（テスト用）。
+case_id: C-ENJO0001
+status: 時効援用
+parties:
+  - {id: p1, role: borrower, name: {family: 架空, given: 一郎}}
+  - {id: p2, role: guarantor, name: {family: 架空, given: 花子}}
+claim:
+  contract_date: 2012-03-15
+  principal: 120000
+  repayment: {method: 年賦, first_due: 2014-04-27, count: 12}
+  payments:
+    - {date: 2014-04-27, amount: 10000}
+history:
+  - {at: 2026-06-01 10:00, kind: 時効援用, by: otsu-01, party: p1, note: 内容証明で援用の通知（架空）}
+"""
+
+
+def test_minpo_145_write_off_is_what_the_borrower_invocation_extinguished(tmp_path: Path) -> None:
+    repo = make_records_repo(tmp_path)
+    repo.saiken("case", "new", "--from", "-", input=INVOKED, check=True)
+    res = repo.saiken("report", "aggregates", "--as-of", AS_OF, "--write")
+    assert res.returncode == 1 and "policies/limitation.yaml" in res.stderr      # 援用 needs the rules
+    shutil.copy(ROOT / "policies" / "limitation.yaml", repo.root / "policies" / "limitation.yaml")
+    res = repo.saiken("report", "aggregates", "--as-of", AS_OF, "--write")
+    assert res.returncode == 0, res.stderr
+    years = aggregates.load_years(repo.root) or []
+    # 年賦 from 2014-04-27, old law, 10 years: on 2026-06-01 第2回〜第3回 (2015, 2016-04-27) had completed
+    # – 第1回 was paid – so 20,000円 was extinguished; 第4回 (2017-04-27) onwards had not.
+    assert (years[0]["written_off"], years[0]["written_off_computed"]) == (20000, 20000)
+

@@ -111,7 +111,7 @@ def test_help_shows_the_date_form_not_strftime(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     r = make_records_repo(tmp_path_factory.mktemp("bad-input"),
-                          (*CHECK_POLICIES, "limitation.yaml", "worklist.yaml"))
+                          (*CHECK_POLICIES, "limitation.yaml", "worklist.yaml", "damages.yaml"))
     r.saiken("case", "new", "--from", str(FIXTURES / "case-fictional.yaml"), check=True)
     r.git("add", "-A")
     r.git("commit", "-q", "--no-verify", "-m", "架空の事案（テスト）")

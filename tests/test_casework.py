@@ -17,8 +17,10 @@ from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, make_records_repo
 from saiken.casework.worklist import DEFAULTS, load_rules
 
 TODAY = dt.date.today()
-YESTERDAY, TOMORROW = (TODAY - dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=1)).isoformat()
-CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK", "C-AGR", "C-PROM")
+YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
+# a few days off, so that a run crossing midnight (TODAY is read once, at import) still means past/future
+PAST, FUTURE = (TODAY - dt.timedelta(days=3)).isoformat(), (TODAY + dt.timedelta(days=3)).isoformat()
+CASES = ("C-LOG", "C-PAY", "C-LIM", "C-WORK", "C-BAD", "C-CMT", "C-ASK", "C-AGR", "C-PROM", "C-GPAY", "C-ORDER")
 AGREEMENT = """\
     - {date: 2026-06-27, amount: 10000}
 agreements:
@@ -88,7 +90,7 @@ def test_log_appends_an_entry_made_by_the_handler_whose_key_is_used(repo: Record
     assert "記録しました: C-LOG" in res.stdout and "担当 otsu-02" in res.stdout
     entry = show(repo, "C-LOG")["history"][-1]
     assert entry == {"at": f"{YESTERDAY}T10:30:00", "kind": "電話", "by": "otsu-02", "party": "p2",
-                     "counterpart": "保証人", "identity_check": "生年月日", "note": "分納の相談(架空)",
+                     "counterpart": "保証人", "identity_check": "生年月日", "note": "分納の相談（架空）",
                      "promise": {"amount": 10000, "date": promise}, "next_action": "入金確認"}
     res = repo.saiken("case", "log", "C-LOG", "--kind", "督促状送付", "--note", "督促状（架空）",
                       "--registered-mail", "123-45-67890-1")
@@ -122,12 +124,52 @@ def test_pay_records_the_payment_and_the_balance_follows(repo: RecordsRepo) -> N
     record = show(repo, "C-PAY")
     assert record["claim"]["payments"][-1] == {"date": day, "amount": 9000, "note": "窓口"}
     assert record["history"][-1] == {"at": f"{day}T00:00:00", "kind": "入金", "by": "otsu-01",
-                                     "note": "入金 金9,000円(窓口)"}
+                                     "note": "入金 金9,000円（窓口）"}
 
 
-def first_expiry(repo: RecordsRepo, cid: str) -> str:
+def first_expiry(repo: RecordsRepo, cid: str, party: str = "p1", key: str = "expiry") -> str:
     report = json.loads(repo.saiken("case", "limitation", cid, "--format", "json", check=True).stdout)
-    return min(o["expiry"] for o in report["installments"] if o["party"] == "p1" and o["expiry"])
+    return min(o[key] for o in report["installments"] if o["party"] == party and o[key])
+
+
+def test_minpo_153_3_case_pay_party_renews_only_the_guarantor(repo: RecordsRepo) -> None:
+    day = dt.date(2026, 1, 15)
+    assert first_expiry(repo, "C-GPAY") == "2031-05-10"
+    res = repo.saiken("case", "pay", "C-GPAY", "--date", day.isoformat(), "--amount", "9000", "--party", "p2",
+                      "--note", "振込")
+    assert res.returncode == 0, res.stderr
+    assert f"入金を記録しました: C-GPAY {day} 金9,000円（入金者 p2）" in res.stdout
+    record = show(repo, "C-GPAY")
+    assert record["claim"]["payments"][-1] == {"date": day.isoformat(), "amount": 9000, "party": "p2", "note": "振込"}
+    assert record["history"][-1]["party"] == "p2" and record["history"][-1]["note"] == "入金 金9,000円（振込）"
+    assert first_expiry(repo, "C-GPAY") == "2031-05-10"                  # the borrower's period runs on
+    assert first_expiry(repo, "C-GPAY", "p2", "own_expiry") == "2036-01-15"  # the guarantor's own debt renewed
+    assert balance(repo, "C-GPAY") == 1_062_000
+
+
+def test_a_payment_dated_before_the_last_entry_goes_where_its_date_belongs(repo: RecordsRepo) -> None:
+    repo.saiken("case", "log", "C-ORDER", "--kind", "電話", "--note", "架空", "--at", f"{YESTERDAY} 15:00", check=True)
+    earlier = (TODAY - dt.timedelta(days=10)).isoformat()
+    repo.saiken("case", "pay", "C-ORDER", "--date", earlier, "--amount", "9000", check=True)
+    repo.saiken("case", "pay", "C-ORDER", "--date", "2016-04-27", "--amount", "100", check=True)
+    record = show(repo, "C-ORDER")
+    at = [h["at"] for h in record["history"]]
+    assert at == sorted(at) and f"{earlier}T00:00:00" in at
+    assert [p["date"] for p in record["claim"]["payments"]] == ["2016-04-27", "2016-04-27", earlier]
+    assert record["claim"]["payments"][1]["amount"] == 100   # after the entry of the same day
+
+
+def test_a_payment_after_the_borrower_death_must_name_the_payer(repo: RecordsRepo) -> None:
+    text = (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8").replace("C-TEST0001", "C-DEAD")
+    text = text.replace("    birth_date: 1995-04-02\n", "    birth_date: 1995-04-02\n    deceased_on: 2025-01-10\n")
+    text = text.replace("claim:", "  - {id: p3, role: heir, heir_of: p1, share: 全部, name: {family: 架空, given: 三郎},"
+                                  " address: {postal_code: \"160-0000\", line: 東京都新宿区架空町1-2-3}}\nclaim:")
+    repo.saiken("case", "new", "--from", "-", input=text, check=True)
+    before = record_bytes(repo, "C-DEAD")
+    res = repo.saiken("case", "pay", "C-DEAD", "--date", YESTERDAY, "--amount", "1000")
+    assert res.returncode == 1 and "p1 は 2025-01-10 に死亡している" in res.stderr and "--party p3" in res.stderr
+    assert record_bytes(repo, "C-DEAD") == before
+    assert repo.saiken("case", "pay", "C-DEAD", "--date", YESTERDAY, "--amount", "1000", "--party", "p3").returncode == 0
 
 
 def test_an_acknowledged_log_entry_moves_the_limitation_dates(repo: RecordsRepo) -> None:
@@ -148,12 +190,16 @@ def test_worklist_shows_an_overdue_case_and_a_due_promise(repo: RecordsRepo) -> 
     due = (TODAY + dt.timedelta(days=3)).isoformat()
     repo.saiken("case", "log", "C-WORK", "--kind", "電話", "--note", "架空", "--promise-amount", "5000",
                 "--promise-date", due, check=True)
-    rows = [a for a in worklist_rows(repo)["actions"] if a["case_id"] == "C-WORK"]
+    rows = [a for a in worklist_rows(repo, "--sort", "due")["actions"] if a["case_id"] == "C-WORK"]
     assert [(a["kind"], a["due"]) for a in rows] == [
         ("arrears", "2016-05-27"), ("letter", "2016-06-16"), ("promise", due)]
     assert rows[0]["what"].startswith("貸付の延滞 119 回分 金1,071,000円") and rows[0]["overdue"] is True
     assert rows[1]["what"].startswith("督促状を送付する")
     assert rows[2]["what"] == "入金の約束 金5,000円（入金の確認）" and rows[2]["overdue"] is False
+    # by priority (the default): the letter to send, then the promise coming up, the standing arrears last
+    first = [a for a in worklist_rows(repo)["actions"] if a["case_id"] == "C-WORK"]
+    assert [a["kind"] for a in first] == ["letter", "promise", "arrears"]
+    assert first[0]["overdue_total"] == 1_071_000 and first[0]["flags"] == []
     table = repo.saiken("worklist", "--sort", "case", check=True).stdout
     assert "平成28年5月27日（2016-05-27）" in table and "架空" not in table
     assert table.rstrip().splitlines()[-1].startswith("計 ") and "約束期日" in table.splitlines()[-1]
@@ -197,12 +243,13 @@ def test_a_broken_promise_stays_on_the_worklist_until_someone_follows_it_up(repo
 LOG = ("case", "log", "C-BAD", "--kind", "電話", "--note", "架空")
 PAY = ("case", "pay", "C-BAD", "--date", YESTERDAY)
 BAD = [
-    ("promise date in the past", (*LOG, "--promise-date", YESTERDAY), "--promise-date", "過去の日付"),
+    ("promise date in the past", (*LOG, "--promise-date", PAST), "--promise-date", "過去の日付"),
     ("payment above the balance", (*PAY, "--amount", "1071001"), "--amount", "債権残高（金1,071,000円）を超えて"),
     ("payment of 0", (*PAY, "--amount", "0"), "--amount", "1 円以上"),
     ("negative payment", (*PAY, "--amount", "-500"), "--amount", "1 円以上"),
     ("payment not an integer", (*PAY, "--amount", "12.5"), "--amount", "円単位の整数"),
-    ("payment in the future", ("case", "pay", "C-BAD", "--date", TOMORROW, "--amount", "100"), "--date", "未来の日付"),
+    ("payment in the future", ("case", "pay", "C-BAD", "--date", FUTURE, "--amount", "100"), "--date", "未来の日付"),
+    ("payment by an unknown party", (*PAY, "--amount", "100", "--party", "p9"), "--party", "p1、p2"),
     ("unknown counterpart", (*LOG, "--counterpart", "隣人"), "--counterpart", "本人、保証人、相続人、代理人"),
     ("unknown kind", ("case", "log", "C-BAD", "--kind", "雑談", "--note", "架空"), "--kind", "使えません"),
     ("unknown party", (*LOG, "--party", "p9"), "--party", "p1、p2"),
@@ -251,7 +298,7 @@ def test_log_asks_for_missing_options_at_a_terminal(repo: RecordsRepo) -> None:
     assert res.returncode == 0, res.output
     assert "記録しました: C-ASK" in res.output
     entry = show(repo, "C-ASK")["history"][-1]
-    assert (entry["kind"], entry["note"], entry["by"]) == ("面談", "端末で入力(架空)", "otsu-01")  # text is stored NFKC
+    assert (entry["kind"], entry["note"], entry["by"]) == ("面談", "端末で入力（架空）", "otsu-01")  # NFKC, full-width brackets kept
 
 
 def test_a_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo) -> None:
@@ -260,7 +307,7 @@ def test_a_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo) -> None:
     assert res.returncode == 0, res.stderr
     assert "記録しました: C-LOG" in res.stdout
     assert "注意（保存はします）: WARNING [prohibited]" in res.stderr and "要配慮個人情報" in res.stderr
-    assert show(repo, "C-LOG")["history"][-1]["note"] == "通院のため今月は払えない(架空)"
+    assert show(repo, "C-LOG")["history"][-1]["note"] == "通院のため今月は払えない（架空）"  # full-width brackets kept (schema)
 
 
 def test_a_consent_of_kou_lets_the_named_word_be_saved(repo: RecordsRepo) -> None:

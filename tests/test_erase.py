@@ -164,7 +164,8 @@ def machine(tmp_path: Path) -> tuple[RecordsRepo, Path]:
     """乙's clone after the contract end (media returned), otsu-01's key outside the repository, and
     the plaintext folders of this machine under its own SAIKEN_TMPDIR."""
     kou = make_repo(tmp_path)
-    shutil.copy(ROOT / "policies" / "contract.yaml", kou.root / "policies" / "contract.yaml")  # 乙 as sender
+    for name in ("contract.yaml", "limitation.yaml", "damages.yaml"):  # 乙 as sender; what a letter demands
+        shutil.copy(ROOT / "policies" / name, kou.root / "policies" / name)
     set_contract_end(kou, "2022-03-31")
     kou.git("add", "-A")
     kou.git("commit", "-qm", "契約終了日")

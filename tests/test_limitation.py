@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import shutil
 from typing import Any
 
@@ -22,6 +23,7 @@ from conftest import ROOT, RecordsRepo
 from saiken.casework import limitation
 from saiken.casework.limitation.events import load_rules
 from saiken.errors import SaikenError
+from saiken.textwidth import width
 
 D = dt.date.fromisoformat
 RULES = load_rules(ROOT)
@@ -253,7 +255,7 @@ def test_heirs_inherit_events_before_the_death_only() -> None:
                           ack("2025-03-01 10:00", party="p4")])
     report = limitation.assess(rec, RULES, D("2026-01-01"))
     assert {o.party for o in report.outcomes} == {"p1", "p3", "p4"}  # the deceased guarantor drops out
-    assert any("p2（連帯保証人）は 2024-01-10 に死亡" in n and "p3、p4" in n for n in report.warnings)
+    assert any("p2（連帯保証人）は 2024-01-10 に死亡" in n and "相続人 p3（2分の1）、p4（2分の1）" in n for n in report.warnings)
     p3 = next(o for o in report.outcomes if o.party == "p3")
     assert p3.own_expiry == D("2028-09-01")  # p2's acknowledgement before death, inherited
     assert all("2024-05-01" != s.day.isoformat() for s in p3.steps)  # a letter to the dead binds nobody
@@ -365,11 +367,13 @@ def test_cli_table(limitation_repo: RecordsRepo) -> None:
     assert "旧法・各弁済期から10年" in out
     # 第2〜61回 were due before the acknowledgement of 2021-05-10 → 10 years later; the 催告 of
     # 2031-02-01 holds them to 2031-08-01, within 6 months of the as-of date: marked ！.
-    assert "！ 第2〜61回" in out
-    assert "時効完成日 令和13年8月1日（2031-08-01）  間近" in out
-    assert "2021-05-10 更新: 電話（債務の承認）　民法152条1項" in out
-    assert "2031-02-01 完成猶予: 催告書送付　民法150条1項" in out
+    assert re.search(r"！ 第2〜61回 +2016-05-27〜2021-04-27 +金540,000円 +令和13年8月1日（2031-08-01） +間近", out)
+    assert "      2021-05-10 更新: 電話（債務の承認）\n                 民法152条1項\n" in out
+    assert "      2031-02-01 完成猶予: 催告書送付\n                 民法150条1項\n" in out
     assert "借受人p1の電話（債務の承認）（民法457条1項）" in out  # the guarantor's section
+    # a paid row says so, without 「未払 金0円」; no row runs past 120 columns
+    assert re.search(r"\n +第1回 +2016-04-27 +— +完済\n", out) and "金0円" not in out
+    assert max(width(line) for line in out.splitlines()) <= 120
     assert "架空" not in out  # names only with --names
     assert "架空 花子" in limitation_repo.saiken("case", "limitation", "C-LIMIT001", "--as-of", "2031-03-01",
                                                  "--names").stdout

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark: `saiken case list`, `saiken recipients` and `saiken rekey` over many fictional records.
+"""Benchmark: `saiken case list`, `saiken worklist`, `saiken recipients` and `saiken rekey` over many fictional records.
 
     .venv/bin/python scripts/bench/bench.py [-n 10000] [--keep]
 
 Builds a records repository in a temp dir with N fictional (架空) records – plaintext generated in
 memory and encrypted with pyrage, not through the CLI – then times the real `saiken` console script:
-`case list`, `recipients`, and `rekey` after a second handler is added. Peak RSS is each command's
+`case list`, `worklist` (every record's limitation, per installment and person), `recipients`, and
+`rekey` after a second handler is added. Peak RSS is each command's
 own (os.wait4 rusage). Targets from issue 2: list 10,000 under 10 s, rekey 10,000 under 30 s with
 constant memory (compare the RSS at -n 1000 and -n 10000).
 """
@@ -74,7 +75,7 @@ def fictional_record(case_id: str, rng: random.Random) -> str:
 def make_repo(base: Path, n: int) -> tuple[Path, dict[str, str]]:
     root = base / "repo"
     (root / "policies").mkdir(parents=True)
-    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml"):
+    for name in ("handlers.yaml", "information-items.yaml", "contract.yaml", "limitation.yaml", "worklist.yaml"):
         shutil.copy(ROOT / "policies" / name, root / "policies" / name)
     env = {**os.environ, "HOME": str(base), "XDG_CONFIG_HOME": str(base / ".config"), "LANG": "C.UTF-8"}
     env.pop("SAIKEN_PASSPHRASE_FILE", None)
@@ -134,6 +135,9 @@ def main() -> int:
         *measured, out = run_measured(["case", "list", "--format", "tsv"], root, env)
         assert out.count(b"\n") == args.n, "case list did not list every record"
         rows.append(("case list", *measured))
+        *measured, out = run_measured(["worklist", "--as-of", "2026-11-20", "--format", "json"], root, env)
+        assert b'"actions"' in out
+        rows.append(("worklist", *measured))
         *measured, _ = run_measured(["recipients"], root, env)
         rows.append(("recipients", *measured))
         public = crypto.load_identities([new_identity(base / "otsu-02.key")])[0].public

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "handler": ("handler", "handler"),
     "case": ("case", "case"),
     "limitation": ("limitation", "limitation_command", "case"),
+    "allocation": ("allocation", "allocation_command", "case"),
     "log": ("work", "log_command", "case"),
     "pay": ("work", "pay_command", "case"),
     "worklist": ("work", "worklist_command"),

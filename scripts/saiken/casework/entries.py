@@ -1,7 +1,8 @@
 """経過・交渉記録 and 入金: the two edits a handler makes to a case every day.
 
-`log` appends one history entry (a call, visit, letter, agreement …); `pay` appends one payment to
-claim.payments and a 入金 entry to the history. Both check the input against the record and the
+`log` appends one history entry (a call, visit, letter, agreement …); `pay` adds one payment to
+claim.payments (with the payer's party id when it was not the borrower) and a 入金 entry to the
+history, each in date order – a payment dated before the last entry goes where its date belongs. Both check the input against the record and the
 policies first, so bad input changes nothing, then edit the decrypted text in memory with the
 ruamel round-trip (the user's comments and layout survive), validate the whole record again, run
 the commit hook's per-record checks on it (a --note with a prohibited word is refused) and write
@@ -23,7 +24,7 @@ from typing import Any, Callable
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from saiken import wareki
-from saiken.casework import claim
+from saiken.casework import claim, statement
 from saiken.checks import before_save
 from saiken.core import crypto, yamlio
 from saiken.core.policy import HANDLERS_FILE, Handler, Policy
@@ -178,26 +179,54 @@ def _promise(entry: LogEntry, day: dt.date) -> dict[str, Any]:
 
 
 def payment_entry(date_text: str, amount_text: str, note: str | None, record: dict[str, Any],
-                  today: dt.date) -> dict[str, Any]:
-    """The claim.payments entry; refuses a future date, a non-positive amount, more than the balance."""
+                  today: dt.date, party: str | None = None, policy: Policy | None = None) -> dict[str, Any]:
+    """The claim.payments entry; refuses a future date, a non-positive amount, more than is owed
+    (principal, damages and costs on that day when the repository has policies/damages.yaml),
+    and a payer who had died by then (or none named after the borrower's death)."""
     day = parse_date(date_text, "--date")
     if day > today:
         raise SaikenError(f"--date が未来の日付です（{day.isoformat()}）。入金があった日を書いてください。")
     amount = parse_amount(amount_text, "--amount")
+    owed = statement.position_on(record, policy, day) if policy is not None else None
+    if owed is not None and amount > owed.total_left:
+        raise SaikenError(f"--amount（金{amount:,}円）が {day.isoformat()} 現在の債務（{statement.owed_text(owed)}）を"
+                          "超えています。", hint=f"`saiken case allocation {record.get('case_id')} --as-of "
+                          f"{day.isoformat()}` で内訳を確かめ、過払いは区と協議してください。")
     balance = claim.balance(record)
-    if amount > balance:
+    if owed is None and amount > balance:
         raise SaikenError(f"--amount（金{amount:,}円）が債権残高（金{balance:,}円）を超えています。",
                           hint="`saiken case list` で残高を確かめ、過払いは区と協議してください。")
     out: dict[str, Any] = {"date": day, "amount": amount}
+    payer = _party(party, record) if party else None
+    _check_payer(record, payer, day)
+    if payer is not None:
+        out["party"] = payer
     if note and _clean(note):
         out["note"] = note.strip()
     return out
 
 
+def _check_payer(record: dict[str, Any], payer: str | None, day: dt.date) -> None:
+    """A payment after the payer's death cannot be theirs; after the borrower's, say who paid."""
+    who = payer or str(claim.borrower(record).get("id"))
+    person = next((p for p in record.get("parties") or [] if str(p.get("id")) == who), {})
+    died = person.get("deceased_on")
+    if isinstance(died, dt.date) and day > died:
+        heirs = [str(p["id"]) for p in record.get("parties") or [] if p.get("heir_of") == who]
+        raise SaikenError(f"{who} は {died.isoformat()} に死亡しているため、{day.isoformat()} の入金者にはできません。"
+                          "入金した人（相続人・保証人）の当事者番号を --party で指定してください。", where="--party",
+                          hint=f"例: --party {heirs[0] if heirs else 'p2'}（当事者は `saiken case show "
+                               f"{record.get('case_id')}` で確かめられます）")
+
+
 # --- editing the record --------------------------------------------------------------------------
 
+ORDER_KEYS = {"history": "at", "payments": "date"}
+
+
 def _append(doc: Any, path: tuple[str, ...], item: dict[str, Any]) -> None:
-    """Append `item` to the list at `path`, in the style (flow or block) of its neighbours."""
+    """Add `item` to the list at `path` in date order (after entries of the same time), in the style
+    (flow or block) of its neighbours."""
     node = doc
     for key in path[:-1]:
         node = node[key]
@@ -207,7 +236,33 @@ def _append(doc: Any, path: tuple[str, ...], item: dict[str, Any]) -> None:
     new = _commented(item)
     if len(seq) and isinstance(seq[-1], CommentedMap) and seq[-1].fa.flow_style():
         new.fa.set_flow_style()
-    seq.append(new)
+    seq.insert(_position(seq, ORDER_KEYS.get(path[-1]), item), new)
+
+
+def _position(seq: Any, key: str | None, item: dict[str, Any]) -> int:
+    """Where `item` goes: after the last entry not later than it (the end when the list is in order)."""
+    when = _moment(item.get(key)) if key else None
+    at = len(seq)
+    while when is not None and at > 0 and isinstance(seq[at - 1], dict):
+        before = _moment(seq[at - 1].get(key))
+        if before is None or before <= when:
+            break
+        at -= 1
+    return at
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A date or time as written in a record (a date, a timestamp, or text such as 2026-03-07 17:30)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return None
 
 
 def _commented(item: dict[str, Any]) -> CommentedMap:
@@ -257,15 +312,19 @@ def log(store: Store, case_id: str, identities: list[crypto.LoadedIdentity], ent
 
 
 def pay(store: Store, case_id: str, identities: list[crypto.LoadedIdentity], date_text: str,
-        amount_text: str, note: str | None = None, clock: dt.datetime | None = None) -> tuple[dict[str, Any], int]:
-    """Append one payment and its 入金 history entry; returns the payment and the new balance."""
+        amount_text: str, note: str | None = None, clock: dt.datetime | None = None,
+        party: str | None = None) -> tuple[dict[str, Any], int]:
+    """Add one payment and its 入金 history entry (each in date order); returns the payment and the
+    new balance."""
     made: dict[str, Any] = {}
     left: list[int] = []
 
     def change(record: dict[str, Any], handler: Handler) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-        made.update(payment_entry(date_text, amount_text, note, record, (clock or now()).date()))
+        made.update(payment_entry(date_text, amount_text, note, record, (clock or now()).date(), party,
+                                  store.policy))
         left.append(claim.balance(record) - made["amount"])
         event = {"at": dt.datetime.combine(made["date"], dt.time()), "kind": PAYMENT_KIND, "by": handler.id,
+                 **({"party": made["party"]} if "party" in made else {}),
                  "note": f"入金 金{made['amount']:,}円" + (f"（{made['note']}）" if made.get("note") else "")}
         return [(("claim", "payments"), made), (("history",), event)]
 

@@ -33,6 +33,10 @@ def doc() -> None:
     出力先は out/（Git の管理外）、ファイル名は事案番号・文書の種類・日付だけです。
     出力は ledger/exports.yaml に記録されます（特記事項7・9）。
 
+    督促状・催告書・保証債務履行請求書は、文書の日付（--date）現在の未納元金と遅延損害金だけを請求します。
+    宛先の人について消滅時効が完成した割賦金は入れず、入れなかった回を「注意:」で表示します。
+    支払方法・問合せ先は policies/contract.yaml の documents.payment・documents.contact から入ります。
+
     英語の別名: dunning（督促状）, demand（催告書）, guarantor-demand（保証債務履行請求書）,
     agreement（合意書）, negotiation-report（交渉記録報告書）。
 
@@ -69,7 +73,7 @@ _to = click.option("--to", "to", default=None, help="宛先の当事者番号（
 @_to
 @_common
 def dunning(case_id: str, to: str | None, on: dt.datetime | None, out: Path | None, purpose: str | None) -> None:
-    """督促状（延滞している割賦金と納期限）を作成します。別名 dunning。
+    """督促状（延滞している割賦金の元金と、文書の日付現在の遅延損害金、納期限）を作成します。別名 dunning。
 
     \b
     例:
@@ -117,11 +121,15 @@ def guarantor_demand(case_id: str, to: str | None, on: dt.datetime | None, out: 
 @click.argument("case_id")
 @_common
 def agreement(case_id: str, on: dt.datetime | None, out: Path | None, purpose: str | None) -> None:
-    """記録の最新の合意（agreements）から、債務承認及び分割弁済合意書を作成します（本書2通作成）。
-    日付は合意日です（「吉日」は使いません）。別名 agreement。
+    """記録の最新の合意（agreements）から、債務承認及び分割弁済合意書を作成します。
+    日付は合意日です（「吉日」は使いません）。元金と遅延損害金は合意日現在の額で、総額（total）は
+    その合計と同じでなければなりません（saiken case allocation ID --as-of 合意日 の合計）。
+    原本は甲と署名する当事者ごとに 1 通です（本書○通を作成し、甲、乙及び丙が…各自1通を保有する）。
+    別名 agreement。
 
     \b
     例:
+      saiken case allocation C-AB12CD34 --as-of 2021-06-01
       saiken doc 合意書 C-AB12CD34
       saiken doc agreement C-AB12CD34 --purpose 書留で送付
     """

@@ -117,8 +117,11 @@ def aggregates(fy: int | None, as_of: dt.datetime | None, write: bool) -> None:
       処理状況    対象の事案の、集計した日の処理状況ごとの件数
       調定額      年度末までに期日の来た割賦金（期限の利益を失った事案は元金全額）から、前年度までの入金を引いた額
       収入済額    年度内の入金（claim.payments）の合計
-      不納欠損額  記録からは計算しません。ファイルに手で書いた値は、集計し直しても残ります
-    開けない記録が 1 件でもあると、何も書かずに止まります。
+      不納欠損額  年度内に受けた時効援用（経過記録の「時効援用」）で消滅した額。援用の日に時効が
+                  完成していた割賦金の未払額です（借受人・借受人の相続人の援用だけ。保証人だけの援用は
+                  含みません）。ファイルに手で書いた値（written_off_computed と異なる値）は残ります
+    開けない記録が 1 件でもあると、何も書かずに止まります。時効援用の記録があるときは
+    policies/limitation.yaml が必要です。
 
     \b
     例:
@@ -137,6 +140,11 @@ def aggregates(fy: int | None, as_of: dt.datetime | None, write: bool) -> None:
     store = Store.open()
     entry = agg.compute(store, crypto.load_identities(), year, day)
     label = f"{wareki.fiscal_year_label(year)}（{year}年度）"
+    kept = agg.hand_written(store.root, entry)
+    if kept is not None and kept != entry["written_off"]:
+        click.echo(f"注意: 不納欠損額は手で書いた金{kept:,}円を残します（記録の時効援用から計算した額は"
+                   f"金{entry['written_off']:,}円）。計算した額にするには、{agg.AGGREGATES_FILE} のその年度の "
+                   "written_off の行を消してから --write を付けて実行してください。", err=True)
     if not write:
         click.echo(agg.render(entry), nl=False)
         click.echo(f"{label}の集計です（対象 {entry['cases']} 件）。書き込むには --write を付けてください。", err=True)

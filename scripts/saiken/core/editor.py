@@ -111,6 +111,24 @@ def error_header(exc: SaikenError) -> str:
     return "".join(f"{ERROR_MARK} {line}\n" for line in lines)
 
 
+# One agreements[] entry as `saiken doc 合意書` needs it: the new-case template shows it, and the
+# 合意書's refusal for a case without agreements quotes it.
+AGREEMENT_EXAMPLE = (
+    ("- date: 2026-06-01", "合意日（合意書の日付。「吉日」は使いません）"),
+    ("  parties: [p1, p2]", "署名する当事者（借受人・連帯保証人の当事者番号）"),
+    ("  total: 1138567", "総額（円）= 合意日現在の元金＋遅延損害金（saiken case allocation ID --as-of 合意日 の「合計」）"),
+    ("  day: 27", "毎月の支払日"),
+    ("  amount: 10000", "毎月の金額（円。端数は最終回）"),
+    ("  first_due: 2026-06-27", "第1回の期日"),
+    ("  signed: false", "署名された合意書が戻ったら true（消滅時効の計算で承認になります）"),
+)
+
+
+def agreement_example(prefix: str) -> str:
+    """AGREEMENT_EXAMPLE as lines of YAML with their comments, each after `prefix`."""
+    return "\n".join(f"{prefix}{code:<24}# {comment}" for code, comment in AGREEMENT_EXAMPLE)
+
+
 def template(st: Store, case_id: str) -> str:
     """A new record to fill in: every field explained by a `#|` line, which is not stored."""
     lists: dict[str, list[str]] = st.policy.items.get("lists", {})
@@ -129,7 +147,8 @@ def template(st: Store, case_id: str) -> str:
 case_id: {case_id}
 {g} 処理状況: {one_of("status")}
 status: {(lists.get("status") or [""])[0]}
-{g} 当事者: 1 人目は借受人（borrower）。連帯保証人は guarantor、死亡した連帯保証人の相続人は heir（heir_of に相続元の id）
+{g} 当事者: 1 人目は借受人（borrower）。連帯保証人は guarantor。死亡した借受人・連帯保証人の相続人は heir
+{g}   （heir_of に相続元の id、share に相続分 2分の1 など。相続分の合計は 1。亡くなった人には deceased_on）
 parties:
   - id: p1
     role: borrower
@@ -165,6 +184,9 @@ claim:
 {g} 経過・交渉記録: - {{at: YYYY-MM-DD HH:MM, kind: 電話, by: 取扱者ID, party: p1, note: 内容}}
 {g} kind: {one_of("history_kind")}
 history: []
+{g} 分割弁済の合意（saiken doc 合意書 が最新の 1 件から合意書を作ります）。合意したら、例にならって書きます:
+{agreement_example(g + "   ")}
+agreements: []
 """
 
 

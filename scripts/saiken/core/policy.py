@@ -151,8 +151,9 @@ def check_contract(data: Any) -> None:
         days = documents.get(key)
         if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
             problems.append((f"documents.{key}", f"1 以上の整数（日数）で書いてください（{days}）"))
-    if documents.get("agreement") is not None and not isinstance(documents["agreement"], dict):
-        problems.append(("documents.agreement", "「キー: 値」のまとまりで書いてください"))
+    for key in ("agreement", "payment", "contact"):
+        if documents.get(key) is not None and not isinstance(documents[key], dict):
+            problems.append((f"documents.{key}", "「キー: 値」のまとまりで書いてください"))
     periods = data.get("periods") or []
     if not isinstance(periods, list):
         problems.append(("periods", "「- {from: YYYY-MM-DD, to: YYYY-MM-DD}」の繰り返しで書いてください"))

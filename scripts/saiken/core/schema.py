@@ -3,7 +3,9 @@
 The schema is data: each key names the permitted information item it belongs to (term 3) or the
 administrative fact it records. A key the schema does not know is refused, not ignored. Values are
 typed strictly and normalised: text is NFKC (全角英数 → 半角, 半角カナ → 全角), so full-width digits
-in an amount or a date are accepted and stored in their normal form. A problem that repeats the
+in an amount or a date are accepted and stored in their normal form – except the full-width
+brackets and marks of Japanese prose（）［］｛｝！？：；～, which stay as written (入金（振込）, not
+入金(振込) among full-width text). A problem that repeats the
 record's own text (a refused value, an unknown key) wraps it with `redaction.quoted`, so a finding
 printed to a log can hide it.
 """
@@ -16,6 +18,7 @@ import unicodedata
 from typing import Any, Callable
 
 from saiken import wareki
+from saiken.core import inheritance
 from saiken.errors import ValidationError
 from saiken.redaction import quoted
 
@@ -35,6 +38,24 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+KEEP_FULL_WIDTH = frozenset("（）［］｛｝！？：；～")
+_KEEP = re.compile(f"([{''.join(sorted(KEEP_FULL_WIDTH))}])")
+
+
+def prose(text: str) -> str:
+    """NFKC for Japanese prose: full-width brackets and marks kept (see the module's text)."""
+    if not KEEP_FULL_WIDTH.intersection(text):
+        return nfkc(text)
+    return "".join(part if part in KEEP_FULL_WIDTH else nfkc(part) for part in _KEEP.split(text))
+
+
+def is_prose(text: str) -> bool:
+    """`text` is already in prose() form."""
+    if not KEEP_FULL_WIDTH.intersection(text):
+        return unicodedata.is_normalized("NFKC", text)
+    return all(part in KEEP_FULL_WIDTH or unicodedata.is_normalized("NFKC", part) for part in _KEEP.split(text))
+
+
 class _Invalid(Exception):
     pass
 
@@ -42,7 +63,7 @@ class _Invalid(Exception):
 def _text(v: Any, spec: dict[str, Any], limits: dict[str, Any]) -> str:
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise _Invalid("文字列で書いてください")
-    s = (v if v.isascii() else nfkc(v)).strip() if isinstance(v, str) else str(v)
+    s = (v if v.isascii() else prose(v)).strip() if isinstance(v, str) else str(v)
     if len(s) > limits["max_text_length"]:
         raise _Invalid(f"長すぎます（{len(s)} 文字、上限 {limits['max_text_length']}）")
     if not s.isprintable() and _CONTROL.search(s):  # isprintable: a fast yes for ordinary text
@@ -293,7 +314,7 @@ def _compile(spec: dict[str, Any], lists: dict[str, list[str]], limits: dict[str
 def _fast_text(v: Any, longest: int) -> str | None:
     """Text already in normal form (NFKC, stripped, no control characters): the value itself."""
     if type(v) is str and len(v) <= longest and v.isprintable() and v == v.strip() and (
-            v.isascii() or unicodedata.is_normalized("NFKC", v)):
+            v.isascii() or is_prose(v)):
         return v
     return None
 
@@ -408,11 +429,20 @@ def cross_checks(record: dict[str, Any], handler_ids: set[str] | None) -> Proble
             continue
         if p.get("role") == "heir" and p.get("heir_of") not in ids:
             problems.append((f"parties[{i}].heir_of", "相続人には、相続元の当事者番号（heir_of）が必要です"))
+    problems += inheritance.problems(record)
+    claim = record.get("claim") if isinstance(record.get("claim"), dict) else {}
+    refs = [(f"claim.payments[{i}].party", p.get("party")) for i, p in enumerate(claim.get("payments") or [])
+            if isinstance(p, dict)]
+    refs += [(f"agreements[{i}].parties", ref) for i, a in enumerate(record.get("agreements") or [])
+             if isinstance(a, dict) for ref in a.get("parties") or []]
+    refs += [(f"history[{i}].party", h.get("party")) for i, h in enumerate(record.get("history") or [])
+             if isinstance(h, dict)]
+    for where, ref in refs:
+        if ref is not None and ref not in ids:
+            problems.append((where, f"当事者番号「{quoted(ref)}」はこの記録にありません"))
     for i, h in enumerate(record.get("history") or []):
         if not isinstance(h, dict):
             continue
-        if h.get("party") is not None and h["party"] not in ids:
-            problems.append((f"history[{i}].party", f"当事者番号「{quoted(h['party'])}」はこの記録にありません"))
         if handler_ids is not None and h.get("by") and h["by"] not in handler_ids:
             problems.append((f"history[{i}].by", f"取扱者「{quoted(h['by'])}」は policies/handlers.yaml にいません"))
     return problems

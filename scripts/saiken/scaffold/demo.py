@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
+from saiken.casework.documents import agreement
 from saiken.core import crypto, policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import Store
@@ -263,11 +264,27 @@ class CaseMaker:
                                 "note": f"毎月27日限り金{amount:,}円の分納で合意（債務承認）",
                                 "registered_no": registered})
         case["agreements"] = [{"date": day, "parties": parties, "total": total, "day": 27, "amount": amount,
-                               "first_due": first_due, "signed": True, "registered_no": registered}]
+                               "first_due": first_due, "signed": True, "registered_no": registered,
+                               "acceleration": {"missed": 2}}]
         due = first_due
         while due <= self.as_of and len(claim["payments"]) < 12:
             claim["payments"].append({"date": due, "amount": amount, "note": "合意による分納"})
             due = add_months(due, 1, 27)
+
+    def _weekly(self, n: int, case: dict[str, Any]) -> None:
+        """What staff meet every week: a guarantor who pays, returned mail, an agreement that stopped."""
+        claim, history = case["claim"], case["history"]
+        if n == 3 and len(case["parties"]) > 1:  # the guarantor paid once: that renews the guarantor's debt only
+            day = self._days_before(self.as_of, 30, 90)
+            claim["payments"].append({"date": day, "amount": 5000, "party": "p2", "note": "保証人から振込"})
+            claim["payments"].sort(key=lambda p: p["date"])
+        if n == 10 and history:  # the first letter came back: address unknown until searched
+            sent = dt.datetime.fromisoformat(history[0]["at"]).date()
+            history.append({"at": self._at(min(sent + dt.timedelta(days=10), self.as_of)), "kind": "郵便返戻",
+                            "by": "otsu-02", "party": "p1", "note": "督促状が返戻（あて所に尋ねあたりません）"})
+        if n == 12 and case.get("agreements"):  # two installments missed: the benefit of time is lost
+            first = case["agreements"][0]["first_due"]
+            claim["payments"] = [p for p in claim["payments"] if p.get("note") != "合意による分納" or p["date"] == first]
 
     # one case
 
@@ -292,11 +309,12 @@ class CaseMaker:
             guarantor = self._person("p2", "guarantor", family=family, born=parent_born)
             guarantor["address"] = dict(borrower["address"])
             parties.append(guarantor)
-            if n == 6:  # a deceased joint guarantor and the heir who takes the guarantee over
+            if n == 6:  # a deceased joint guarantor and the two heirs who take the guarantee over, half each
                 guarantor["deceased_on"] = self._days_before(self.as_of, 400, 900)
-                heir = self._person("p3", "heir", family=family, born=self._days_before(borrower["birth_date"], 400, 2000))
-                heir["heir_of"], heir["share"] = "p2", "2分の1"
-                parties.append(heir)
+                for pid in ("p3", "p4"):
+                    heir = self._person(pid, "heir", family=family, born=self._days_before(borrower["birth_date"], 400, 2000))
+                    heir["heir_of"], heir["share"] = "p2", "2分の1"
+                    parties.append(heir)
         case = {"case_id": case_id, "status": status, "parties": parties, "claim": claim}
         self._history(case, status)
         if n == 8:  # acceleration: the whole balance falls due on the demand date
@@ -304,6 +322,7 @@ class CaseMaker:
             case["history"].append({"at": self._at(claim["demanded_on"]), "kind": "期限の利益喪失",
                                     "by": "otsu-01", "party": "p1", "note": "残額の一括請求（内容証明郵便）",
                                     "registered_no": self._registered_no()})
+        self._weekly(n, case)
         case["history"].sort(key=lambda h: h["at"])
         if not claim["payments"]:
             del claim["payments"]
@@ -328,6 +347,13 @@ def render(case: dict[str, Any]) -> str:
 
 # --- the whole demo ------------------------------------------------------------------------------
 
+def settle_agreement(case: dict[str, Any], record: dict[str, Any], pol: policy.Policy) -> dict[str, Any]:
+    """The agreement's total as `saiken doc 合意書` checks it: principal and damages on its date."""
+    entry = case["agreements"][-1]
+    entry["total"] = agreement.total_on(record, pol, entry["date"])
+    return case
+
+
 def write_cases(root: Path, seed: int, as_of: dt.date, count: int) -> list[str]:
     store = Store.open(root)
     maker = CaseMaker(seed, as_of)
@@ -335,7 +361,9 @@ def write_cases(root: Path, seed: int, as_of: dt.date, count: int) -> list[str]:
     for n in range(count):
         case = maker.case(n)
         text = render(case)
-        store.parse(text, where=f"demo case {n}")  # the demo writes only records the schema accepts
+        record = store.parse(text, where=f"demo case {n}")  # the demo writes only records the schema accepts
+        if case.get("agreements"):
+            text = render(settle_agreement(case, record, store.policy))
         store.write_text(case["case_id"], text)
         ids.append(case["case_id"])
     return ids

@@ -8,10 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from saiken.casework import claim, installments
 from saiken.core.policy import CONTRACT_FILE, Policy
 from saiken.errors import SaikenError
-from saiken.wareki import wareki, yen
 
 ROLE_LABELS = {"borrower": "借受人", "guarantor": "連帯保証人", "heir": "相続人"}
 
@@ -67,23 +65,6 @@ def addressee(record: dict[str, Any], party_id: str, case_id: str) -> dict[str, 
     p = party(record, party_id, case_id)
     return {"id": p["id"], "role": ROLE_LABELS.get(p.get("role"), ""), "name": full_name(p),
             **address_of(p, case_id)}
-
-
-def claim_figures(record: dict[str, Any], on: dt.date) -> dict[str, Any]:
-    """The loan and what is overdue on `on`, formatted for a letter."""
-    c = record["claim"]
-    overdue = installments.arrears(record, on)
-    out: dict[str, Any] = {
-        "contract_date": wareki(c["contract_date"]), "principal": yen(int(c["principal"])),
-        "paid": yen(claim.paid(record)), "balance": yen(claim.balance(record)),
-        "method": str(c["repayment"]["method"]), "count": int(c["repayment"]["count"]),
-        "overdue_count": len(overdue), "overdue_total": yen(sum(s.unpaid for s in overdue)),
-        "overdue_from": "", "overdue_to": "",
-    }
-    if overdue:
-        out["overdue_from"] = wareki(overdue[0].installment.due)
-        out["overdue_to"] = wareki(overdue[-1].installment.due)
-    return out
 
 
 def deadline(on: dt.date, policy: Policy, key: str, default: int) -> dt.date:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from saiken.casework import claim
-from saiken.casework.documents import common, naiyo_shomei, render
+from saiken.casework.documents import common, contact, naiyo_shomei, owed, render
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
 from saiken.wareki import wareki
@@ -21,13 +21,15 @@ NAIYO_TEXT = "demand-naiyo.txt"
 
 
 def build(record: dict[str, Any], policy: Policy, case_id: str, on: dt.date, to: str | None) -> dict[str, Any]:
-    to_id = to or claim.borrower(record).get("id") or "p1"
+    to_id = owed.principal_addressee(record, to, case_id, "催告書")
+    debt, warnings = owed.terms(record, policy, to_id, case_id, on, "催告書")
     days = int(((policy.contract.get("documents") or {}).get("demand_days")) or 14)
     return {
         "title": "催告書", "case_id": case_id, "date": wareki(on), "sender": common.sender(policy),
         "to": common.addressee(record, to_id, case_id),
         "borrower": common.full_name(claim.borrower(record)),
-        "claim": common.claim_figures(record, on), "days": days,
+        **debt, "days": days, "notice": contact.notice(policy),
+        "warnings": [*warnings, *contact.placeholders(policy)],
     }
 
 
@@ -37,7 +39,13 @@ def _fields(ctx: dict[str, Any]) -> dict[str, Any]:
             "to_postal": to["postal_code"], "to_address": to["line"], "to_name": to["name"],
             "office": s["office"], "lawyer": s["lawyer"], "head": s["head"],
             "sender_postal": s["postal_code"], "sender_address": s["address"], "sender_phone": s["phone"],
-            **{k: v for k, v in c.items()}}
+            "debt": owed.debt_sentence(ctx), **{k: v for k, v in c.items()}, **_notice_fields(ctx["notice"])}
+
+
+def _notice_fields(notice: dict[str, Any]) -> dict[str, str]:
+    """The notice as 内容証明 paragraphs: {mandate}, {payment} (one paragraph), {contact}."""
+    return {"mandate": notice["mandate"], "payment": "".join(notice["payment"]),
+            "contact": "お問い合わせ先　" + notice["contact"]}
 
 
 def naiyo(repo_root: Path, ctx: dict[str, Any], layout_name: str = naiyo_shomei.DEFAULT_LAYOUT) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -72,10 +73,20 @@ def letter(st: Store, ids: list[crypto.LoadedIdentity], kind_name: str, case_id:
     record = st.load(check_case_id(case_id), ids)
     check_purpose(purpose, [record])
     data = BUILDERS[kind_name](record, st.policy, case_id, on, to)
+    warnings = data.pop("warnings", [])
     if naiyo:
         data = demand.naiyo(st.root, data)
     pdf = render.compile_pdf(st.root, NAIYO_TEMPLATE if naiyo else kind.template, data)
-    return _write(st, kind, handler, [case_id], case_id, on, pdf, out, purpose, dt.datetime.now())
+    path = _write(st, kind, handler, [case_id], case_id, on, pdf, out, purpose, dt.datetime.now())
+    warn(warnings)
+    return path
+
+
+def warn(warnings: list[str]) -> None:
+    """What the lawyer must know about a document just made (time-barred installments left out,
+    values 要確認 / 要設定): on stderr, never in the document or the export log."""
+    for text in warnings:
+        print(f"注意: {text}", file=sys.stderr)
 
 
 def readable_records(st: Store, ids: list[crypto.LoadedIdentity]) -> tuple[list[tuple[str, dict[str, Any]]], int]:

@@ -1,7 +1,9 @@
 """交渉記録報告書 (negotiation report): the negotiation log the ward receives, per case, for a period.
 
 One case (`saiken doc 交渉記録報告書 ID`) or every case the user can open (no ID, --from/--to).
-Each case gets its header (case id, borrower, loan, balance, status) and the history table:
+Each case gets its header (case id, borrower, loan, status, and the principal and damages left on the
+report's date under 民法489条 – time-barred installments included: the ward still holds them) and the
+history table:
 日時（午前/午後）, 方法, 相手方, 本人確認, 内容, 承認の有無, 約束, 次の対応, 担当.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from saiken.casework import claim
+from saiken.casework import claim, statement
 from saiken.casework.documents import common
 from saiken.core.policy import Policy
 from saiken.wareki import time_ampm, wareki, wareki_datetime, yen
@@ -51,23 +53,26 @@ def in_period(at: dt.datetime, start: dt.date | None, end: dt.date | None) -> bo
     return (start is None or day >= start) and (end is None or day <= end)
 
 
-def case_section(case_id: str, record: dict[str, Any], policy: Policy,
+def case_section(case_id: str, record: dict[str, Any], policy: Policy, on: dt.date,
                  start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     parties = common.parties(record)
     entries = sorted((h for h in record.get("history") or [] if in_period(h["at"], start, end)),
                      key=lambda h: h["at"])
     c = record["claim"]
+    position = statement.assess(record, policy, on)[0].allocation
+    assert position is not None
     return {
         "case_id": case_id, "borrower": common.full_name(claim.borrower(record)),
         "status": str(record.get("status") or ""), "contract_date": wareki(c["contract_date"]),
-        "principal": yen(int(c["principal"])), "balance": yen(claim.balance(record)),
+        "principal": yen(int(c["principal"])), "balance": yen(position.principal_left),
+        "damages": yen(position.damages_left), "as_of": wareki(on),
         "rows": [row(h, parties, policy) for h in entries],
     }
 
 
 def build(cases: list[tuple[str, dict[str, Any]]], policy: Policy, on: dt.date,
           start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
-    sections = [case_section(cid, rec, policy, start, end) for cid, rec in cases]
+    sections = [case_section(cid, rec, policy, on, start, end) for cid, rec in cases]
     if start and end:
         period = f"{wareki(start)}から{wareki(end)}まで"
     elif start:

@@ -1,9 +1,11 @@
 """消滅時効: when each installment's limitation completes, for each person liable for it.
 
-Per installment (割賦金 – each runs from its own due date) and per person (borrower, each joint
-guarantor, heirs of a deceased one), starting from the due date – or from claim.demanded_on for
-installments not yet due when the creditor demanded the whole balance (期限の利益喪失) – it walks
-the events of limitation_events in date order:
+Per installment (割賦金 – each runs from its own due date) and per person liable for it (the
+borrower, or each heir of a deceased borrower for the share; each joint guarantor, or each heir of
+a deceased one for the share – casework.liability says who owes what), starting from the due date –
+or, for installments not yet due when the benefit of time was lost (期限の利益喪失, casework.acceleration:
+当然喪失 under an agreement's clause, or 請求喪失 on claim.demanded_on), from that loss – it walks the
+events of limitation.events in date order (limitation.walk):
 
 - 承認 (payment, acknowledgement, signed agreement) restarts the period: 更新, 民法152条1項
   (before the cutover: 中断, 旧147条3号・157条1項);
@@ -16,245 +18,137 @@ the events of limitation_events in date order:
 - Nothing revives a completed limitation. An acknowledgement by the person after completion bars
   that person from invoking it (最大判昭和41.4.20): flagged, not computed as a renewal.
 
-Who is bound: events against the borrower bind every guarantor and heir (457条1項) – those the
-borrower's own limitation had already outrun excepted, since they renewed nothing to pass on; events
-against a guarantor bind the guarantor, and the heirs for events before the death; a 催告 of a
-guarantor binds the borrower only under the old law (旧458条・434条; policy
-`guarantor_demand_binds_borrower`); an acknowledgement binds only who made it. A guarantor may
-also invoke the principal debt's limitation (145条), so a guarantor's result is the earlier of
-the two and says so.
+Who is bound: events against a principal debtor (the borrower; an heir of the borrower for the
+share) bind the guarantors for that debt (457条1項) – those the principal's own limitation had
+already outrun excepted, since they renewed nothing to pass on; a payment is the payer's own 承認
+and renews only the payer's debt (153条3項; a guarantor's payment leaves the borrower's period
+running, 458条・441条); events against a deceased person before the death bind the heirs; a 催告
+of a guarantor binds the principal debtor only under the old law (旧458条・434条; policy
+`guarantor_demand_binds_borrower`). A guarantor may also invoke the principal debt's limitation
+(145条), so a guarantor's result is the earlier of the two and says so – unless the principal
+debtor was discharged in bankruptcy before it completed (最判平成11年11月9日: the discharged debt
+no longer runs, so the guarantor has only its own).
 
-Periods end as 民法140条・143条 count them: the first day is not counted, and a period of years or
-months ends the day before the corresponding day (or at that month's end). Not modelled: court
-action and 支払督促 (147条), 160条 (相続財産), a 協議 agreed for less than a year, events between
-co-guarantors, a payment made by someone other than the borrower unless logged as 入金 with party,
-automatic acceleration (当然喪失) without a demand, and the new due dates of an installment agreement
-(installments keep the loan's due dates: expiries come out earlier, never later – the safe side for
-the creditor).
+Afterwards limitation.closures applies the history: 時効援用 closes what had completed for the
+person who invoked it (and the guarantees of it, when a principal debtor invoked), 免責許可 marks a
+principal debtor's part as no longer demanded.
+
+Not modelled: court action and 支払督促 (147条), 破産手続参加 (147条1項4号), 160条 (相続財産), a 協議
+agreed for less than a year, events between co-guarantors, acceleration per heir, and the new due
+dates of an installment agreement (installments keep the loan's due dates: expiries come out
+earlier, never later – the safe side for the creditor).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from saiken.casework import installments
-from saiken.casework.limitation.events import (
-    ACKNOWLEDGE,
-    DEMAND,
-    REFUSAL,
-    TALKS,
-    Event,
-    Rules,
-    collect,
-    load_rules,
+from saiken.casework import acceleration, heirs, liability, situations
+from saiken.casework.limitation import closures
+from saiken.casework.limitation.events import ACKNOWLEDGE, DEMAND, Event, Rules, collect, load_rules
+from saiken.casework.limitation.outcome import (
+    ACK_AFTER_EXPIRY,
+    ACK_AFTER_PRINCIPAL,
+    CLOSED,
+    DISCHARGED,
+    EXPIRED,
+    FLAG_TEXT,
+    INVOKED,
+    NOT_DUE,
+    PAID,
+    ROLE_LABEL,
+    RUNNING,
+    SOON,
+    Outcome,
+    Report,
 )
+from saiken.casework.limitation.walk import Step, Walk, add_months, period_end
+from saiken.core.inheritance import show as show_share
 from saiken.errors import SaikenError
 
-__all__ = ["Step", "Outcome", "Report", "assess", "assess_record", "next_deadline", "period_end", "load_rules"]
-
-ROLE_LABEL = {"borrower": "借受人", "guarantor": "連帯保証人", "heir": "相続人"}
-PAID, NOT_DUE, RUNNING, SOON, EXPIRED = "完済", "弁済期未到来", "進行中", "間近", "完成"
-ACK_AFTER_EXPIRY = "時効完成後の承認"
-ACK_AFTER_PRINCIPAL = "主たる債務の時効完成後の承認"
-FLAG_TEXT = {
-    ACK_AFTER_EXPIRY: "本人は時効を援用できない可能性があります（最大判昭和41年4月20日）",
-    ACK_AFTER_PRINCIPAL: "保証人が主たる債務の時効を援用できるかは争いがあります（弁護士の確認が必要）",
-}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One event in the trail that made an expiry date."""
-
-    day: dt.date
-    kind: str      # 起算 / 更新 / 完成猶予 / 効力なし / 主たる債務の時効 / 完成後の承認
-    source: str    # what happened, and against whom when it was someone else
-    article: str
-    expiry: dt.date | None  # the expiry after this step
-
-
-@dataclass
-class Outcome:
-    party: str
-    role: str
-    installment: installments.Installment
-    unpaid: int
-    start: dt.date
-    expiry: dt.date | None = None      # when this person can invoke it: the later of … (see steps)
-    own_expiry: dt.date | None = None  # for a guarantor or heir: their own debt's expiry
-    status: str = RUNNING
-    steps: list[Step] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    late: set[Event] = field(default_factory=set, repr=False)  # events that came after completion
-
-
-@dataclass
-class Report:
-    case_id: str
-    as_of: dt.date
-    old_law: bool
-    years: int
-    outcomes: list[Outcome]
-    warnings: list[str]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    return installments.add_months(day, months)
-
-
-@lru_cache(maxsize=8192)  # a case asks the same few dates thousands of times
-def period_end(event_day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
-    """Last day of a period counted from an event (140条: not the first day; 143条2項)."""
-    start = event_day + dt.timedelta(days=1)
-    corresponding = add_months(start, years * 12 + months)
-    if corresponding.day != start.day:  # no corresponding day: the period ends at that month's end
-        return corresponding
-    return corresponding - dt.timedelta(days=1)
-
-
-_HANDLER = {ACKNOWLEDGE: "_acknowledge", DEMAND: "_demand", TALKS: "_talks", REFUSAL: "_refusal"}
-
-
-class _Walk:
-    """The state of one installment's limitation for one person while events are applied."""
-
-    def __init__(self, start: dt.date, years: int, rules: Rules, old_law: bool, start_source: str) -> None:
-        self.rules, self.years = rules, years
-        self.expiry = period_end(start, years=years)
-        base = "旧民法166条1項・167条1項" if old_law else "民法166条1項1号"
-        self.steps = [Step(start, "起算", start_source, f"{base}（{years}年）", self.expiry)]
-        self.flags: list[str] = []
-        self.late: set[Event] = set()
-        self.demand_until: dt.date | None = None  # a 催告 holds completion off until then
-        self.talks_until: dt.date | None = None   # a 協議 holds completion off until then
-        self.talks_base = self.expiry             # when it would complete without the 協議
-
-    def note(self, ev: Event, kind: str, article: str, source: str) -> None:
-        self.steps.append(Step(ev.day, kind, source, article, self.expiry))
-
-    def apply(self, ev: Event, source: str, own: bool) -> None:
-        if ev.day > self.expiry:
-            self.late.add(ev)
-            if ev.kind == ACKNOWLEDGE and own:
-                self.flags.append(ACK_AFTER_EXPIRY)
-                self.note(ev, "完成後の承認", "最大判昭和41年4月20日（援用は信義則上許されない）", source)
-            return
-        old = ev.day < self.rules.cutover
-        getattr(self, _HANDLER[ev.kind])(ev, source, old)
-
-    def _acknowledge(self, ev: Event, source: str, old: bool) -> None:
-        self.expiry = period_end(ev.day, years=self.years)
-        self.demand_until = self.talks_until = None
-        self.talks_base = self.expiry
-        self.note(ev, "中断" if old else "更新", "旧民法147条3号・157条1項" if old else "民法152条1項", source)
-
-    def _demand(self, ev: Event, source: str, old: bool) -> None:
-        until = period_end(ev.day, months=self.rules.demand_months)
-        why = None
-        if old and not self.rules.old_law_demand_suspends:
-            why = "旧民法153条（6か月以内の裁判上の請求等が記録にない）"
-        elif self.demand_until and ev.day <= self.demand_until:
-            why = "民法150条2項（催告による猶予中の再度の催告）"
-        elif self.talks_until and ev.day <= self.talks_until:
-            why = "民法151条3項（協議による猶予中の催告）"
-        if why is not None:
-            if until > self.expiry:  # say so only where it would have mattered
-                self.note(ev, "効力なし", why, source)
-            return
-        self.demand_until = until
-        if until > self.expiry:
-            self.expiry = until
-            self.note(ev, "完成猶予", "旧民法153条" if old else "民法150条1項", source)
-
-    def _talks(self, ev: Event, source: str, old: bool) -> None:
-        why = None
-        if old:
-            why = "改正附則10条3項（施行日前の協議の合意）"
-        elif self.demand_until and ev.day <= self.demand_until:
-            why = "民法151条3項（催告による猶予中の協議の合意）"
-        if why is not None:
-            if period_end(ev.day, months=self.rules.talks_months) > self.expiry:
-                self.note(ev, "効力なし", why, source)
-            return
-        renewal = self.talks_until is not None and ev.day <= self.talks_until
-        if not renewal:
-            self.talks_base = self.expiry
-        cap = add_months(self.talks_base, self.rules.talks_cap_years * 12)
-        until = period_end(ev.day, months=self.rules.talks_months)
-        article = "民法151条2項" if renewal else "民法151条1項1号"
-        if until > cap:
-            until, article = cap, "民法151条2項ただし書（通じて5年まで）"
-        self.talks_until = until
-        if until > self.expiry or renewal:
-            self.expiry = max(self.talks_base, until)
-            self.note(ev, "完成猶予", article, source)
-
-    def _refusal(self, ev: Event, source: str, old: bool) -> None:
-        if self.talks_until is None or ev.day > self.talks_until:
-            return
-        self.talks_until = min(self.talks_until, period_end(ev.day, months=self.rules.talks_refusal_months))
-        self.expiry = max(self.talks_base, self.talks_until)
-        self.note(ev, "完成猶予の短縮", "民法151条1項3号", source)
-
-
-def _binding(person: dict[str, Any], ev: Event, ctx: "_Context") -> str | None:
-    """How `ev` binds `person`: None if it does not, else the source text to show."""
-    pid = person["id"]
-    if ev.party == pid:
-        return ev.source
-    origin = ctx.parties.get(ev.party, {})
-    label = f"{ROLE_LABEL.get(origin.get('role', ''), '当事者')}{ev.party}の{ev.source}"  # once per person
-    if person.get("role") == "heir" and ev.party == person.get("heir_of"):
-        died = origin.get("deceased_on")
-        return f"{label}（相続）" if died is None or ev.day < died else None
-    if ev.party == ctx.borrower and person.get("role") in ("guarantor", "heir"):
-        return f"{label}（民法457条1項）"
-    if pid == ctx.borrower and ev.kind == DEMAND and origin.get("role") in ("guarantor", "heir"):
-        rule = ctx.rules.guarantor_demand_binds_borrower
-        if (rule == "contract" and ctx.old_law) or (rule == "event" and ev.day < ctx.rules.cutover):
-            return f"{label}（旧民法458条・434条）"
-    return None
-
+__all__ = ["Step", "Outcome", "Report", "assess", "assess_record", "next_deadline", "period_end", "load_rules",
+           "ROLE_LABEL", "PAID", "NOT_DUE", "RUNNING", "SOON", "EXPIRED", "INVOKED", "DISCHARGED", "CLOSED",
+           "ACK_AFTER_EXPIRY", "ACK_AFTER_PRINCIPAL", "FLAG_TEXT"]
 
 @dataclass
 class _Context:
     rules: Rules
     borrower: str
+    principals: list[str]
     parties: dict[str, dict[str, Any]]
     old_law: bool
     years: int
-    demanded_on: dt.date | None
     events: list[Event]
+    acc: acceleration.Acceleration | None
+    discharged: dict[str, dt.date]
 
 
-def _start(inst: installments.Installment, ctx: _Context) -> tuple[dt.date, str]:
-    if ctx.demanded_on and ctx.demanded_on < inst.due:
-        return ctx.demanded_on, f"期限の利益喪失（残額一括の請求、本来の弁済期 {inst.due.isoformat()}）"
-    return inst.due, f"第{inst.number}回の弁済期"
+def _label(ev: Event, ctx: _Context) -> str:
+    origin = ctx.parties.get(ev.party, {})
+    return f"{ROLE_LABEL.get(origin.get('role', ''), '当事者')}{ev.party}の{ev.source}"
 
 
-Bound = list[tuple[Event, str, bool]]  # (event, source text, the person's own act)
+def _binding(person: dict[str, Any], principal: str, ev: Event, ctx: _Context) -> str | None:
+    """How `ev` binds `person` for the debt of `principal`: None if it does not, else the text to show."""
+    pid = person["id"]
+    if ev.party == pid:
+        return ev.source
+    origin = ctx.parties.get(ev.party, {})
+    if person.get("role") == "heir" and ev.party == person.get("heir_of"):
+        return f"{_label(ev, ctx)}（相続）"  # events after the death were never collected
+    if pid not in ctx.principals:  # a guarantor, or an heir of one
+        if ev.party == principal or (ev.party == ctx.borrower and principal != ctx.borrower):
+            return f"{_label(ev, ctx)}（民法457条1項）"
+        return None
+    if ev.kind == DEMAND and origin.get("role") in ("guarantor", "heir") and ev.party not in ctx.principals:
+        rule = ctx.rules.guarantor_demand_binds_borrower
+        if (rule == "contract" and ctx.old_law) or (rule == "event" and ev.day < ctx.rules.cutover):
+            return f"{_label(ev, ctx)}（旧民法458条・434条）"
+    return None
 
 
-def _bound(person: dict[str, Any], ctx: _Context) -> Bound:
-    """The events that bind `person`, worked out once for all their installments."""
-    out = []
+class Bound(list[tuple[Event, str, bool]]):
+    """(event, source text, the person's own act) for the events that bind a person, and the day of
+    the person's own latest acknowledgement."""
+
+    last_own_ack: dt.date | None = None
+
+
+def _bound(person: dict[str, Any], principal: str, ctx: _Context) -> Bound:
+    """The events that bind `person` for `principal`'s debt, worked out once for all installments."""
+    out = Bound()
     for ev in ctx.events:
-        text = _binding(person, ev, ctx)
+        text = _binding(person, principal, ev, ctx)
         if text is not None:
-            out.append((ev, text, ev.party == person["id"]))
+            own = ev.party == person["id"]
+            out.append((ev, text, own))
+            if own and ev.kind == ACKNOWLEDGE:
+                out.last_own_ack = ev.day
     return out
 
 
-def _walk(bound: Bound, inst: installments.Installment, ctx: _Context, skip: set[Event]) -> _Walk:
-    start, source = _start(inst, ctx)
-    walk = _Walk(start, ctx.years, ctx.rules, ctx.old_law, source)
+def _years(line: liability.Line, ctx: _Context) -> int:
+    acc = ctx.acc
+    if (line.start != line.installment.due and acc is not None and acc.agreement is not None
+            and ctx.rules.accelerated_period == "agreement"):
+        return ctx.rules.years(acc.agreement["date"])
+    return ctx.years
+
+
+def _walk(bound: Bound, line: liability.Line, ctx: _Context, skip: set[Event]) -> Walk:
+    inst, acc = line.installment, ctx.acc
+    source, article = f"第{inst.number}回の弁済期", ""
+    if line.start != inst.due and acc is not None:
+        source = f"期限の利益喪失（{acc.kind}、本来の弁済期 {inst.due.isoformat()}）"
+        if acc.kind == acceleration.AUTOMATIC:
+            source = f"期限の利益喪失（{acc.kind}、{acc.day.isoformat()} 午前零時、本来の弁済期 {inst.due.isoformat()}）"
+            article = "・民法140条ただし書"
+    walk = Walk(line.start, _years(line, ctx), ctx.rules, ctx.old_law, source, article)
     for ev, text, own in bound:
-        if ev.day >= start and ev not in skip:
+        if ev.day >= line.start and (not skip or ev not in skip):
             walk.apply(ev, text, own)
     return walk
 
@@ -272,62 +166,101 @@ def _status(outcome: Outcome, as_of: dt.date, rules: Rules) -> str:
     return RUNNING
 
 
-def _outcome(person: dict[str, Any], bound: Bound, standing: installments.Standing, ctx: _Context,
+def _cap(out: Outcome, walk: Walk, principal: Outcome, bound: Bound, ctx: _Context) -> None:
+    """A guarantor's expiry: its own, or the principal debt's when that comes first (145条)."""
+    assert principal.expiry is not None
+    out.own_expiry = walk.expiry
+    if bound.last_own_ack is not None and principal.expiry < bound.last_own_ack:
+        out.flags.append(ACK_AFTER_PRINCIPAL)
+    if principal.expiry >= walk.expiry:
+        return
+    discharged = ctx.discharged.get(principal.party)
+    if discharged is not None and principal.expiry >= discharged:
+        out.steps = [*walk.steps, Step(discharged, "主たる債務の免責", f"{principal.party}の免責許可（主たる債務の時効は進行しない）",
+                                       "破産法253条2項・最判平成11年11月9日", walk.expiry)]
+        return
+    out.expiry = principal.expiry
+    who = f"{ROLE_LABEL.get(principal.role, '')}{principal.party}"
+    out.steps = [*walk.steps, Step(principal.expiry, "主たる債務の時効", f"{who}の債務の時効完成日",
+                                   "民法145条（保証人による援用）", principal.expiry)]
+
+
+def _outcome(person: dict[str, Any], bound: Bound, line: liability.Line, ctx: _Context,
              principal: Outcome | None, as_of: dt.date) -> Outcome:
-    inst = standing.installment
-    start, _ = _start(inst, ctx)
-    out = Outcome(person["id"], person.get("role", ""), inst, standing.unpaid, start)
-    if standing.unpaid > 0:
-        # An act of the borrower after the principal debt completed renews nothing, so it has
+    out = Outcome(person["id"], person.get("role", ""), line.installment, line.unpaid, line.start,
+                  principal=line.principal, share=line.share, due=line.due)
+    if line.unpaid > 0:
+        # An act of the principal debtor after their debt completed renews nothing, so it has
         # nothing to pass on to the guarantor under 457条1項.
-        late = {ev for ev in principal.late if ev.party == ctx.borrower} if principal else set()
-        walk = _walk(bound, inst, ctx, late)
+        late = {ev for ev in principal.late if ev.party in (line.principal, ctx.borrower)} if principal else set()
+        walk = _walk(bound, line, ctx, late)
         out.expiry, out.steps, out.flags, out.late = walk.expiry, walk.steps, list(walk.flags), walk.late
         if principal is not None and principal.expiry is not None:
-            out.own_expiry = walk.expiry
-            if any(own and ev.kind == ACKNOWLEDGE and principal.expiry < ev.day for ev, _, own in bound):
-                out.flags.append(ACK_AFTER_PRINCIPAL)
-            if principal.expiry < walk.expiry:
-                out.expiry = principal.expiry
-                out.steps = [*walk.steps, Step(principal.expiry, "主たる債務の時効",
-                                               f"借受人{ctx.borrower}の債務の時効完成日",
-                                               "民法145条（保証人による援用）", principal.expiry)]
+            _cap(out, walk, principal, bound, ctx)
     out.status = _status(out, as_of, ctx.rules)
     return out
 
 
-def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
-    """Every installment for every party of `record`, as known on `as_of`."""
-    claim = record.get("claim") or {}
-    contract = claim.get("contract_date")
+def _death_notes(record: dict[str, Any], parties: dict[str, dict[str, Any]], as_of: dt.date) -> list[str]:
+    notes = []
+    for pid, person in parties.items():
+        died = heirs.died_on(person, as_of)
+        if died is None or person.get("role") not in ("borrower", "guarantor"):
+            continue
+        everyone, staying = heirs.heirs_of(record, pid), heirs.successors(record, pid)
+        head = f"{pid}（{ROLE_LABEL.get(person['role'], '')}）は {died.isoformat()} に死亡: "
+        if staying:
+            notes.append(head + f"相続人 {'、'.join(f'{h.id}（{show_share(h.share)}）' for h in staying)} について計算しています。")
+        elif everyone:
+            notes.append(head + "相続人の全員が相続放棄をしています。相続財産清算人（民法952条）の選任を区と協議して"
+                                "ください（民法160条の完成猶予は計算していません）。")
+        else:
+            notes.append(head + "相続人が記録にありません（相続人調査が必要です）。")
+    return notes
+
+
+def _context(record: dict[str, Any], rules: Rules, as_of: dt.date,
+             debts: liability.Liability) -> tuple[_Context, list[str]]:
+    contract = (record.get("claim") or {}).get("contract_date")
     if not isinstance(contract, dt.date):
         raise SaikenError("貸付契約の日（claim.contract_date）がないため、時効期間を決められません。",
                           where="claim.contract_date", hint="`saiken case edit ID` で契約日を書いてください。")
-    parties = {p["id"]: p for p in record.get("parties") or [] if isinstance(p, dict) and p.get("id")}
-    borrower = next((pid for pid, p in parties.items() if p.get("role") == "borrower"), None)
-    if borrower is None:
-        raise SaikenError("借受人（role: borrower）がいません。", where="parties")
-    events, warnings = collect(record, borrower, as_of)
-    demanded = claim.get("demanded_on")
-    ctx = _Context(rules, borrower, parties, rules.old_law(contract), rules.years(contract),
-                   demanded if isinstance(demanded, dt.date) and demanded <= as_of else None, events)
-    standings = installments.standings(record, as_of)
-    mine = _bound(parties[borrower], ctx)
-    principal = [_outcome(parties[borrower], mine, s, ctx, None, as_of) for s in standings]
-    outcomes = list(principal)
-    for pid, person in parties.items():
-        if pid == borrower or person.get("role") not in ("guarantor", "heir"):
+    events, warnings = collect(record, debts.borrower, as_of)
+    discharged = {pid: day for day, pid, _ in situations.entries(record, situations.DISCHARGE, as_of)}
+    return _Context(rules, debts.borrower, debts.principals, liability.parties_by_id(record), rules.old_law(contract),
+                    rules.years(contract), events, debts.acceleration, discharged), warnings
+
+
+def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
+    """Every installment for every liable person of `record`, as known on `as_of`."""
+    debts = liability.assess(record, as_of, rules.damages)
+    ctx, warnings = _context(record, rules, as_of, debts)
+    warnings += _death_notes(record, ctx.parties, as_of) + debts.notes
+    if rules.damages is None:
+        warnings.append("policies/damages.yaml がないため、入金を元金だけに充当して計算しています（遅延損害金なし）。")
+    if debts.acceleration is None and any(h.get("kind") == "期限の利益喪失" for h in record.get("history") or []):
+        warnings.append("期限の利益喪失の記録がありますが、claim.demanded_on も、合意書の条項（acceleration）による喪失も"
+                        "ないため、残額一括の起算をしていません。")
+    principal: dict[tuple[str, int], Outcome] = {}
+    outcomes = []
+    for pid in debts.principals:
+        bound = _bound(ctx.parties[pid], pid, ctx)
+        for line in debts.of(pid):
+            principal[(pid, line.installment.number)] = o = _outcome(ctx.parties[pid], bound, line, ctx, None, as_of)
+            outcomes.append(o)
+    for pid, lines in debts.lines.items():
+        if pid in debts.principals:
             continue
-        died = person.get("deceased_on")
-        if isinstance(died, dt.date) and died <= as_of:
-            heirs = [h for h, p in parties.items() if p.get("heir_of") == pid]
-            warnings.append(f"{pid}（{ROLE_LABEL.get(person['role'], '')}）は {died.isoformat()} に死亡: "
-                            + (f"相続人 {'、'.join(heirs)} について計算しています。" if heirs
-                               else "相続人が記録にありません（相続人調査が必要です）。"))
-            continue
-        mine = _bound(person, ctx)
-        outcomes += [_outcome(person, mine, s, ctx, p, as_of) for s, p in zip(standings, principal)]
-    return Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings)
+        cache: dict[str, Bound] = {}
+        for line in lines:
+            bound = cache.get(line.principal)
+            if bound is None:
+                bound = cache[line.principal] = _bound(ctx.parties[pid], line.principal, ctx)
+            outcomes.append(_outcome(ctx.parties[pid], bound, line, ctx,
+                                     principal[(line.principal, line.installment.number)], as_of))
+    report = Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings, debts)
+    closures.apply(record, report)
+    return report
 
 
 def next_deadline(report: Report) -> Outcome | None:

@@ -6,7 +6,7 @@ on the guarantor binds the borrower). Events are what happened, per person:
 
 | record                                             | event        |
 |----------------------------------------------------|--------------|
-| claim.payments[] (paid by the borrower)            | 承認 (152条)  |
+| claim.payments[] (by `party`, absent = borrower)   | 承認 (152条) of the payer only |
 | history 入金, or any entry with acknowledged: true | 承認          |
 | agreements[] with signed: true (each party, or the borrower) | 承認 |
 | history 督促状送付 / 催告書送付 / 保証債務履行請求書送付 | 催告 (150条) |
@@ -16,6 +16,8 @@ on the guarantor binds the borrower). Events are what happened, per person:
 A 督促状 under 地方自治法施行令171条 for a private-law claim is a 催告, not the statutory 督促
 with renewal effect that public-law claims have. `history.party` says against whom; absent means
 the borrower – except for 保証債務履行請求書送付, which without a party is left out (and warned).
+Nothing said to or done by a person after their death (deceased_on) is an event: a letter to the
+dead binds nobody, and a payment after the borrower's death that names no payer is nobody's 承認.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from saiken.casework import damages
 from saiken.core.policy import load_yaml
 from saiken.errors import SaikenError
 
@@ -32,6 +35,7 @@ RULES_FILE = "policies/limitation.yaml"
 ACKNOWLEDGE, DEMAND, TALKS, REFUSAL = "承認", "催告", "協議", "拒絶"
 DEMAND_KINDS = ("督促状送付", "催告書送付", "保証債務履行請求書送付")
 BINDING_CHOICES = ("contract", "event", "never")
+PERIOD_CHOICES = ("loan", "agreement")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class Rules:
     talks_cap_years: int
     guarantor_demand_binds_borrower: str
     warning_months: int
+    accelerated_period: str = "loan"  # the period of a balance accelerated under an agreement
+    # policies/damages.yaml: with it, payments go to costs and damages before principal (民法489条)
+    damages: damages.Policy | None = None
 
     def old_law(self, contract_date: dt.date) -> bool:
         return contract_date < self.cutover
@@ -79,7 +86,12 @@ def load_rules(root: Path) -> Rules:
     if binding not in BINDING_CHOICES:
         raise SaikenError(f"guarantor_demand_binds_borrower は {' / '.join(BINDING_CHOICES)} のいずれかです（{binding}）。",
                           where=RULES_FILE)
+    period = _get(data, "accelerated_period", str) if "accelerated_period" in data else "loan"
+    if period not in PERIOD_CHOICES:
+        raise SaikenError(f"accelerated_period は {' / '.join(PERIOD_CHOICES)} のいずれかです（{period}）。",
+                          where=RULES_FILE)
     return Rules(
+        accelerated_period=period,
         cutover=_get(data, "cutover", dt.date),
         old_law_years=_get(data, "periods.old_law_years", int),
         new_law_years=_get(data, "periods.new_law_years", int),
@@ -90,6 +102,7 @@ def load_rules(root: Path) -> Rules:
         talks_cap_years=_get(data, "negotiation.cap_years", int),
         guarantor_demand_binds_borrower=binding,
         warning_months=_get(data, "warning_months", int),
+        damages=damages.load_optional(root),
     )
 
 
@@ -128,13 +141,20 @@ def _history_event(entry: dict[str, Any], n: int, borrower: str,
     return None
 
 
+def _alive(parties: dict[str, dict[str, Any]], ev: Event) -> bool:
+    died = parties.get(ev.party, {}).get("deceased_on")
+    return not isinstance(died, dt.date) or ev.day <= died
+
+
 def collect(record: dict[str, Any], borrower: str, as_of: dt.date) -> tuple[list[Event], list[str]]:
     """Every limitation event up to `as_of`, oldest first (duplicates of one act merged)."""
     warnings: list[str] = []
     events: list[Event] = []
+    parties = {str(p.get("id")): p for p in record.get("parties") or []}
     claim = record.get("claim") or {}
     for n, p in enumerate(claim.get("payments") or []):
-        events.append(Event(p["date"], ACKNOWLEDGE, "入金", borrower, f"claim.payments[{n}]"))
+        payer = p.get("party") or borrower
+        events.append(Event(p["date"], ACKNOWLEDGE, "入金", str(payer), f"claim.payments[{n}]"))
     for n, a in enumerate(record.get("agreements") or []):
         if a.get("signed") is True:
             for party in a.get("parties") or [borrower]:
@@ -143,14 +163,17 @@ def collect(record: dict[str, Any], borrower: str, as_of: dt.date) -> tuple[list
         ev = _history_event(h, n, borrower, warnings)
         if ev is not None:
             events.append(ev)
-        if h.get("kind") == "期限の利益喪失" and not claim.get("demanded_on"):
-            warnings.append(f"history[{n}]: 期限の利益喪失の記録がありますが claim.demanded_on がないため、"
-                            "残額一括の起算をしていません。")
     seen: set[tuple[dt.date, str, str]] = set()
     unique = []
     for ev in sorted(events, key=lambda e: (e.day, e.kind != ACKNOWLEDGE, e.where)):
         key = (ev.day, ev.kind, ev.party)
-        if ev.day <= as_of and key not in seen:
-            seen.add(key)
-            unique.append(ev)
+        if ev.day > as_of or key in seen:
+            continue
+        if not _alive(parties, ev):
+            if ev.where.startswith("history"):
+                warnings.append(f"{ev.where}: {ev.party} の死亡後の{ev.source}は、時効の計算に入れていません"
+                                "（相続人に宛てて記録してください）。")
+            continue
+        seen.add(key)
+        unique.append(ev)
     return unique, warnings

@@ -3,6 +3,9 @@
 Consecutive installments of one person with the same outcome – same status, expiry and events
 after the start – form one row (第2〜57回), so a 120-installment loan renewed by one payment reads
 as a few lines. Rows already expired are marked ✖, rows completing within the warning period ！.
+A row is at most about 110 terminal columns: a range of expiries is shown in ISO dates, a single
+one in wareki too, and an event's article goes on a line of its own. A guarantor's rows come per
+principal debtor when the borrower's heirs owe by share.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import click
 
 from saiken import wareki
 from saiken.casework.limitation import (
+    DISCHARGED,
     EXPIRED,
     FLAG_TEXT,
+    INVOKED,
     PAID,
     ROLE_LABEL,
     SOON,
@@ -24,6 +29,9 @@ from saiken.casework.limitation import (
     Report,
     Step,
 )
+from saiken.core.inheritance import ShareError, parse_share
+from saiken.core.inheritance import show as show_share
+from saiken.textwidth import pad, rpad
 
 MARK = {EXPIRED: "✖", SOON: "！"}
 COLOUR = {EXPIRED: "red", SOON: "yellow"}
@@ -52,7 +60,7 @@ class Group:
         a, b = self.first.expiry, self.outcomes[-1].expiry
         if a == b:
             return date_both(a)
-        return f"{date_both(a)}〜{date_both(b)}（各弁済期から）"
+        return f"{a.isoformat() if a else '—'}〜{b.isoformat() if b else '—'}（各弁済期から）"
 
     @property
     def unpaid(self) -> int:
@@ -65,7 +73,7 @@ def _key(o: Outcome) -> tuple[Any, ...]:
     # Installments whose expiry comes from their own due date alone differ only by that date:
     # one row says 「各弁済期から」 and gives the range.
     expiry = (o.expiry, o.own_expiry) if later or accelerated else "each"
-    return (o.party, o.status, expiry, accelerated, later, tuple(o.flags))
+    return (o.party, o.principal, o.status, expiry, accelerated, later, tuple(o.flags))
 
 
 def groups(outcomes: list[Outcome]) -> list[Group]:
@@ -83,15 +91,17 @@ def date_both(day: dt.date | None) -> str:
     return "—" if day is None else f"{wareki.wareki(day)}（{day.isoformat()}）"
 
 
-def _step_line(step: Step) -> str:
-    return f"      {step.day.isoformat()} {step.kind}: {step.source}　{step.article}"
+def _step_lines(step: Step) -> list[str]:
+    return [f"      {step.day.isoformat()} {step.kind}: {step.source}", f"{'':17}{step.article}"]
 
 
 def _party_title(pid: str, parties: dict[str, dict[str, Any]], names: bool) -> str:
     person = parties.get(pid, {})
     title = f"■ {ROLE_LABEL.get(person.get('role', ''), '当事者')} {pid}"
     if person.get("heir_of"):
-        title += f"（{person['heir_of']} の相続人" + (f"、相続分 {person['share']}" if person.get("share") else "") + "）"
+        title += f"（{person['heir_of']} の相続人{_share_text(person)}）"
+        if person.get("limited_acceptance_on"):
+            title += f"〔限定承認 {person['limited_acceptance_on'].isoformat()}〕"
     if names:
         name = person.get("name") or {}
         title += "  " + " ".join(x for x in (name.get("family"), name.get("given")) if x)
@@ -102,7 +112,24 @@ def _summary(outcomes: list[Outcome]) -> str:
     def part(status: str, label: str) -> str:
         hit = [o for o in outcomes if o.status == status]
         return f"{label} {len(hit)} 回分（{wareki.yen(sum(o.unpaid for o in hit))}）"
-    return "  " + "、".join([part(EXPIRED, "✖ 完成済み"), part(SOON, "！ 間近")])
+    shown = ((EXPIRED, "✖ 完成済み"), (SOON, "！ 間近"), (INVOKED, INVOKED), (DISCHARGED, DISCHARGED))
+    parts = [part(status, label) for status, label in shown if any(o.status == status for o in outcomes)]
+    return "  " + ("、".join(parts) or "完成済み・間近のものはありません")
+
+
+HEADER = "    " + pad("回", 14) + pad("弁済期", 24) + rpad("未払額", 13) + "  " + pad("時効完成日", 40) + "状況"
+
+
+def _share_text(person: dict[str, Any]) -> str:
+    try:
+        return f"、相続分 {show_share(parse_share(person['share']))}" if person.get("share") is not None else ""
+    except ShareError:
+        return ""
+
+
+def _principal_title(pid: str, parties: dict[str, dict[str, Any]]) -> str:
+    person = parties.get(pid, {})
+    return f"  〔主たる債務者 {ROLE_LABEL.get(person.get('role', ''), '')} {pid}{_share_text(person)} の分〕"
 
 
 def render_table(report: Report, parties: dict[str, dict[str, Any]], *, names: bool = False) -> list[str]:
@@ -113,23 +140,27 @@ def render_table(report: Report, parties: dict[str, dict[str, Any]], *, names: b
         lines.append(f"注意: {note}")
     for pid in dict.fromkeys(o.party for o in report.outcomes):
         mine = [o for o in report.outcomes if o.party == pid]
-        lines += ["", _party_title(pid, parties, names), _summary(mine)]
-        for g in groups(mine):
-            lines += _group_lines(g)
+        lines += ["", _party_title(pid, parties, names), _summary(mine), HEADER]
+        principals = list(dict.fromkeys(o.principal for o in mine))
+        for principal in principals:
+            if len(principals) > 1 or principal not in (pid, report.liability.borrower if report.liability else pid):
+                lines.append(_principal_title(principal, parties))
+            for g in groups([o for o in mine if o.principal == principal]):
+                lines += _group_lines(g)
     return lines
 
 
 def _group_lines(g: Group) -> list[str]:
     o = g.first
     mark = MARK.get(o.status, " ")
-    head = f"  {mark} {g.numbers:<10} 弁済期 {g.dues:<23} 未払 {wareki.yen(g.unpaid):>12}  "
+    head = f"  {mark} " + pad(g.numbers, 14) + pad(g.dues, 24)
     if o.status == PAID:
-        return [head + "完済"]
-    head += f"時効完成日 {g.expiries}  {o.status}"
+        return [head + rpad("—", 13) + "  " + PAID]
+    head += rpad(wareki.yen(g.unpaid), 13) + "  " + pad(g.expiries, 40) + o.status
     line = click.style(head, fg=COLOUR[o.status], bold=True) if o.status in COLOUR else head
     out = [line]
     steps = o.steps if o.start != o.installment.due else o.steps[1:]
-    out += [_step_line(s) for s in steps]
+    out += [text for s in steps for text in _step_lines(s)]
     if o.own_expiry is not None and o.own_expiry != o.expiry:
         out.append(f"      （本人の保証債務の時効完成日 {date_both(o.own_expiry)}）")
     out += [f"      ※ {flag}: {FLAG_TEXT.get(flag, '')}" for flag in o.flags]
@@ -146,8 +177,12 @@ def as_json(report: Report) -> dict[str, Any]:
                 "start": o.start, "expiry": o.expiry,
                 "expiry_wareki": wareki.wareki(o.expiry) if o.expiry else None,
                 "own_expiry": o.own_expiry, "status": o.status, "flags": o.flags,
+                "principal": o.principal, "share": str(o.share), "due_on": o.due, "closed_on": o.closed_on,
                 "events": [step(s) for s in o.steps]}
 
+    acc = report.acceleration
     return {"case_id": report.case_id, "as_of": report.as_of, "old_law": report.old_law,
             "years": report.years, "notes": report.warnings,
+            "acceleration": None if acc is None else {"date": acc.day, "kind": acc.kind, "basis": acc.basis,
+                                                      "counted_from": acc.count_from},
             "installments": [outcome(o) for o in report.outcomes]}
