@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "erase": ("erase", "erase"),
     "export": ("export_medium", "export"),
     "access-log": ("access_log", "access_log"),
+    "server": ("server", "server"),
 }
 
 

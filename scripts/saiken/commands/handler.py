@@ -127,9 +127,11 @@ def list_(active_only: bool) -> None:
 @click.option("--role", type=click.Choice(policy.ROLES), required=True, help="取扱責任者 または 取扱者。")
 @click.option("--key", "public_key", required=True, help="公開鍵（age1… または ssh-ed25519 …）。")
 @click.option("--email", default=None, help="この取扱者が git のコミットに使うメールアドレス。")
+@click.option("--ssh-key", "ssh_key", default=None,
+              help="記録サーバ（gitolite）への接続に使う SSH 公開鍵（ssh-ed25519 …）。ないとサーバに接続できません。")
 @click.option("--designated", type=DATE, default=None, help="指定日（既定は今日）。")
 def add(handler_id: str, name: str, org: str, role: str, public_key: str, email: str | None,
-        designated: dt.datetime | None) -> None:
+        ssh_key: str | None, designated: dt.datetime | None) -> None:
     """取扱者を指定し、policies/handlers.yaml に登録します。
 
     公開鍵は本人が `saiken keygen` で作って渡したもの（age1…）か、ssh-ed25519 の公開鍵
@@ -141,7 +143,7 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 \\
           --key age1... --email hanako@example.jp
       saiken handler add --id kou-01 --name "甲野 太郎" --org 甲 --role 取扱責任者 \\
-          --key "$(cat ~/.ssh/id_ed25519.pub)"
+          --key "$(cat ~/.ssh/id_ed25519.pub)" --ssh-key "$(cat ~/.ssh/id_ed25519.pub)"
     """
     if not _ID.match(handler_id):
         raise SaikenError(f"取扱者 ID「{handler_id}」は使えません（英小文字・数字・ハイフン、2〜32 文字）。",
@@ -156,6 +158,8 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
                              "public_key": key.text}
     if email:
         entry["email"] = email
+    if ssh_key:
+        entry["ssh_key"] = policy.ssh_login_key(ssh_key, "--ssh-key")
     entry.update({"designated": designated.date() if designated else dt.date.today(), "reported": None,
                   "active": True})
     doc["handlers"].append(entry)
@@ -207,3 +211,33 @@ def deactivate(handler_id: str, on: dt.datetime | None) -> None:
         click.echo(f"注意: {entry.get('organisation')} の有効な取扱責任者がいなくなりました。"
                    "後任を `saiken handler add --role 取扱責任者 …` で指定してください。", err=True)
     click.echo(f"取扱者「{handler_id}」の指定を解除しました。`saiken rekey` で全記録を暗号化し直してください。")
+
+
+@handler.command("ssh-key")
+@click.argument("handler_id")
+@click.option("--key", "key", default=None, help="新しい SSH 公開鍵（ssh-ed25519 … の 1 行）。")
+@click.option("--remove", is_flag=True, help="SSH 鍵を消し、記録サーバに接続できないようにします。")
+def ssh_key_command(handler_id: str, key: str | None, remove: bool) -> None:
+    """取扱者が記録サーバ（gitolite）に接続する SSH 公開鍵を登録・交換・削除します。
+
+    policies/handlers.yaml の ssh_key を書き換えます。コミットしてサーバに push すると、その push が
+    受け取られた時点でサーバの接続の設定が作り直され、古い鍵では接続できなくなります
+    （docs/procedures/server.md）。
+
+    \b
+    例:
+      saiken handler ssh-key otsu-02 --key "$(cat ~/.ssh/id_ed25519.pub)"
+      saiken handler ssh-key otsu-02 --remove
+    """
+    if remove == (key is not None):
+        raise SaikenError("--key と --remove のどちらか一方を指定してください。", where="saiken handler ssh-key",
+                          hint=f'saiken handler ssh-key {handler_id} --key "$(cat ~/.ssh/id_ed25519.pub)"')
+    _root, path, doc = _load()
+    entry = _find(doc, handler_id)
+    if remove:
+        entry.pop("ssh_key", None)
+    else:
+        entry["ssh_key"] = policy.ssh_login_key(key, "--key")
+    _save(path, doc)
+    done = "削除しました" if remove else "登録しました"
+    click.echo(f"取扱者「{handler_id}」の SSH 鍵を{done}。コミットして記録サーバに push すると反映されます。")

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from saiken.core import schema, yamlio
+from saiken.core import schema, sshkey, yamlio
 from saiken.core.crypto import RecipientKey
 from saiken.errors import SaikenError, ValidationError, os_reason
 
@@ -36,6 +36,7 @@ class Handler:
     email: str | None = None
     reported: dt.date | None = None
     deactivated: dt.date | None = None
+    ssh_key: str | None = None  # the key this handler logs in to the records server with (saiken.server)
 
     @cached_property
     def recipient(self) -> RecipientKey:
@@ -79,7 +80,26 @@ def _handler(entry: Any, n: int) -> Handler:
                    organisation=org, role=role, public_key=str(_need(entry, "public_key", where)),
                    designated=designated, active=entry.get("active", True),
                    email=entry.get("email"), reported=entry.get("reported"),
-                   deactivated=entry.get("deactivated"))
+                   deactivated=entry.get("deactivated"), ssh_key=ssh_login_key(entry.get("ssh_key"), where))
+
+
+def ssh_login_key(value: Any, where: str) -> str | None:
+    """A handler's `ssh_key` (optional) as `type base64`, or a SaikenError saying how to give one."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if "PRIVATE KEY" in text:
+        raise SaikenError("ssh_key に秘密鍵が書かれています。公開鍵（.pub の 1 行）だけを書いてください"
+                          "（秘密鍵は本人以外に渡さないこと）。", where=where,
+                          hint="saiken handler ssh-key ID --key \"$(cat ~/.ssh/id_ed25519.pub)\"")
+    try:
+        return sshkey.login_key_line(text)
+    except sshkey.SSHKeyFormatError:
+        kind = text.split()[0] if text.split() else ""
+        raise SaikenError(f"ssh_key を SSH の公開鍵として読めません（{kind[:40]}…）。サーバへの接続には ssh-ed25519 "
+                          "（または ed25519-sk）の公開鍵 1 つを、オプションを付けずに書いてください。", where=where,
+                          hint="ssh-keygen -t ed25519 で作り、saiken handler ssh-key ID --key "
+                               "\"$(cat ~/.ssh/id_ed25519.pub)\" で登録してください。") from None
 
 
 @dataclass
@@ -197,4 +217,18 @@ def handlers_from_data(data: Any) -> list[Handler]:
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise SaikenError(f"取扱者 ID が重複しています: {', '.join(sorted(dup))}", where=HANDLERS_FILE)
+    _check_ssh_keys_unique(handlers)
     return handlers
+
+
+def _check_ssh_keys_unique(handlers: list[Handler]) -> None:
+    """One login key, one handler: the server knows a person only by the key they log in with."""
+    owners: dict[str, str] = {}
+    for h in handlers:
+        if h.active and h.ssh_key:
+            if h.ssh_key in owners:
+                raise SaikenError(f"取扱者「{owners[h.ssh_key]}」と「{h.id}」の ssh_key が同じです（サーバは接続に使う鍵で"
+                                  "人を見分けるため、1 人 1 つの鍵を使います）。", where=HANDLERS_FILE,
+                                  hint=f"本人が ssh-keygen -t ed25519 で作った鍵を saiken handler ssh-key {h.id} --key …"
+                                       " で登録してください。")
+            owners[h.ssh_key] = h.id

@@ -1,0 +1,353 @@
+"""The records server for real: Debian's gitolite3 behind OpenSSH's sshd on a loopback port.
+
+The test sets everything up itself, in temp folders: gitolite's home (its rc, rules, keydir and
+repositories), an sshd with its own config, host key and pid file that logs in the current user
+with gitolite's forced `command=` keys (HOME pointed at that temp home with SetEnv), and three
+handlers with their own age identities and SSH keys – kou-01 (甲), otsu-01 and otsu-02 (乙) – plus
+an outsider's key. They clone, commit and push over SSH exactly as staff would. Every person here
+is fictional (架空). The tests in this file run in order and share the server.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_checks import case_yaml
+
+from conftest import VENV_BIN, RecordsRepo, make_records_repo
+
+SAIKEN = str(VENV_BIN / "saiken")
+PRIVSEP_DIR = Path("/run/sshd")  # sshd (run as root) refuses to start without it
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, input=input, capture_output=True, text=True, timeout=120)
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 0, f"{proc.args}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def ssh_keygen(path: Path) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.stem, "-f", str(path)], check=True)
+    return path.with_suffix(".pub").read_text().strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Person:
+    """A handler (or an outsider) with an SSH key, an age identity and a clone of their own."""
+
+    id: str
+    ssh_key: Path
+    env: dict[str, str]
+    clone: Path
+
+    def git(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return run(["git", *args], cwd or self.clone, self.env)
+
+    def saiken(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return run([SAIKEN, *args], self.clone, self.env, input)
+
+
+@dataclass
+class Server:
+    tmp: Path
+    home: Path          # the gitolite user's home
+    url: str
+    mirror: Path
+    sshd: subprocess.Popen[bytes]
+    log: Path
+    repo: RecordsRepo   # the first handler's work tree, where the records repository was made
+    people: dict[str, Person]
+
+    def env(self) -> dict[str, str]:
+        return {**self.repo.env, "HOME": str(self.home)}
+
+    def saiken(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run([SAIKEN, *args], self.home, self.env())
+
+    def refs(self, bare: Path) -> str:
+        return ok(run(["git", "for-each-ref", "--format=%(objectname) %(refname)"], bare, self.env()))
+
+
+def _person(tmp: Path, repo: RecordsRepo, hid: str, known_hosts: Path, port: int, url: str) -> Person:
+    key = tmp / "keys" / hid
+    key.parent.mkdir(exist_ok=True)
+    ssh_keygen(key)
+    env = {**repo.env, "GIT_AUTHOR_NAME": f"架空 {hid}", "GIT_AUTHOR_EMAIL": f"{hid}@example.invalid",
+           "GIT_COMMITTER_NAME": f"架空 {hid}", "GIT_COMMITTER_EMAIL": f"{hid}@example.invalid",
+           "GIT_SSH_COMMAND": f"ssh -F /dev/null -i {key} -o IdentitiesOnly=yes -o BatchMode=yes "
+                              f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes -p {port}"}
+    if hid in repo.handlers:
+        env["SAIKEN_IDENTITY"] = str(repo.handlers[hid][0])
+    return Person(hid, key, env, tmp / "clones" / hid)
+
+
+def _sshd_config(tmp: Path, home: Path, port: int, host_key: Path) -> Path:
+    user = getpass.getuser()
+    text = f"""# the test's own sshd: nothing here touches the machine's sshd or its users
+Port {port}
+ListenAddress 127.0.0.1
+HostKey {host_key}
+PidFile {tmp / 'sshd.pid'}
+AuthorizedKeysFile {home / '.ssh' / 'authorized_keys'}
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowUsers {user}
+SetEnv HOME={home}
+LogLevel VERBOSE
+"""
+    path = tmp / "sshd_config"
+    path.write_text(text)
+    return path
+
+
+def _start_sshd(config: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
+    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
+    proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stderr=log.open("wb"), start_new_session=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.05)
+    raise AssertionError("sshd did not start:\n" + log.read_text())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    assert shutil.which("gitolite"), "gitolite3 is missing: bash scripts/setup.sh --test installs it"
+    tmp = tmp_path_factory.mktemp("server")
+    port = free_port()
+    user = getpass.getuser()
+    url = f"ssh://{user}@127.0.0.1:{port}/records"
+    host_key = tmp / "host_ed25519"
+    known_hosts = tmp / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{port} {ssh_keygen(host_key)}\n")
+
+    # the records repository, made by its handlers before there is a server
+    repo = make_records_repo(tmp)                            # otsu-01, 乙 取扱責任者
+    repo.add_handler("kou-01", org="甲", role="取扱責任者")
+    repo.add_handler("otsu-02")
+    people = {hid: _person(tmp, repo, hid, known_hosts, port, url) for hid in ("kou-01", "otsu-01", "otsu-02")}
+    people["outsider"] = _person(tmp, repo, "outsider", known_hosts, port, url)
+    for hid in ("kou-01", "otsu-01", "otsu-02"):
+        repo.saiken("handler", "ssh-key", hid, "--key", people[hid].ssh_key.with_suffix(".pub").read_text(), check=True)
+    (repo.root / "records").mkdir()
+    (repo.root / "records" / ".gitkeep").touch()
+    ok(run(["git", "add", "-A"], repo.root, people["kou-01"].env))
+    ok(run(["git", "commit", "-q", "-m", "記録リポジトリを作成"], repo.root, people["kou-01"].env))
+    bundle = tmp / "records.bundle"
+    ok(run(["git", "bundle", "create", "-q", str(bundle), "--all"], repo.root, repo.env))
+
+    # the ward's server and its mirror
+    home = tmp / "gitolite"
+    home.mkdir()
+    mirror = tmp / "mirror.git"
+    ok(run(["git", "init", "-q", "--bare", str(mirror)], tmp, repo.env))
+    made_privsep = not PRIVSEP_DIR.exists() and os.geteuid() == 0
+    if made_privsep:
+        PRIVSEP_DIR.mkdir(mode=0o755)
+    setup = run([SAIKEN, "server", "setup", "--import", str(bundle), "--mirror", str(mirror)], tmp,
+                {**repo.env, "HOME": str(home)})
+    ok(setup)
+    log = tmp / "sshd.log"
+    sshd = _start_sshd(_sshd_config(tmp, home, port, host_key), log, port)
+    try:
+        yield Server(tmp, home, url, mirror, sshd, log, repo, people)
+    finally:
+        os.killpg(sshd.pid, signal.SIGTERM)
+        sshd.wait(timeout=10)
+        if made_privsep:
+            PRIVSEP_DIR.rmdir()
+
+
+def clone(server: Server, who: str) -> subprocess.CompletedProcess[str]:
+    person = server.people[who]
+    shutil.rmtree(person.clone, ignore_errors=True)
+    person.clone.parent.mkdir(exist_ok=True)
+    return person.git("clone", "-q", server.url, str(person.clone), cwd=person.clone.parent)
+
+
+# --- setup -----------------------------------------------------------------------------------------
+
+def test_setup_generates_rules_and_keys_from_the_active_handlers(server: Server) -> None:
+    conf = (server.home / ".gitolite" / "conf" / "saiken" / "records.conf").read_text()
+    groups = {line.split("=")[0].strip(): set(line.split("=")[1].split()) for line in conf.splitlines()
+              if line.startswith("@")}
+    assert groups == {"@saiken-handlers": {"kou-01", "otsu-01", "otsu-02"}, "@saiken-kou": {"kou-01"}}
+    keys = sorted(p.name for p in (server.home / ".gitolite" / "keydir" / "saiken").iterdir())
+    assert keys == ["kou-01.pub", "otsu-01.pub", "otsu-02.pub"]
+    authorized = (server.home / ".ssh" / "authorized_keys").read_text()
+    assert authorized.count("gitolite-shell") == 3 and "gitolite-shell otsu-02\"" in authorized
+    # gitolite itself agrees: the three handlers and nobody else (its own admin included) may read
+    audit = server.saiken("server", "access", "--home", str(server.home))
+    assert audit.returncode == 0, audit.stderr
+    assert "saiken-admin\t読めない\t取扱者でない" in audit.stdout and "kou-01\t読める\t取扱者" in audit.stdout
+
+
+# --- handlers over SSH ----------------------------------------------------------------------------
+
+def test_three_handlers_clone_commit_and_push_a_record(server: Server) -> None:
+    for who in ("kou-01", "otsu-01", "otsu-02"):
+        ok(clone(server, who))
+    otsu2 = server.people["otsu-02"]
+    ok(otsu2.saiken("case", "new", "--from", "-", input=case_yaml("C-SRV00001")))
+    ok(otsu2.git("add", "-A"))
+    ok(otsu2.git("commit", "-q", "-m", "事案 C-SRV00001 を登録"))
+    pushed = otsu2.git("push", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "検査したコミット 1 件: エラー 0 件" in pushed.stderr       # the hook ran, over SSH
+    kou = server.people["kou-01"]
+    ok(kou.git("pull", "-q", "--ff-only"))
+    shown = kou.saiken("case", "show", "C-SRV00001")
+    assert shown.returncode == 0 and "試験谷" in shown.stdout           # another handler decrypts it
+
+
+def test_an_outsiders_key_is_refused(server: Server) -> None:
+    refused = clone(server, "outsider")
+    assert refused.returncode != 0 and "Permission denied (publickey)" in refused.stderr
+
+
+def test_a_policy_push_by_an_otsu_handler_is_refused_with_the_reason(server: Server) -> None:
+    otsu1 = server.people["otsu-01"]
+    ok(otsu1.git("pull", "-q", "--ff-only"))
+    before = otsu1.git("rev-parse", "origin/main").stdout
+    path = otsu1.clone / "policies" / "prohibited-categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 乙が書き加えた行\n", encoding="utf-8")
+    ok(otsu1.git("commit", "-q", "-am", "収集禁止の語を変更"))
+    refused = otsu1.git("push", "origin", "main")
+    assert refused.returncode != 0
+    assert "乙の取扱者は policies/ を変更できません" in refused.stderr
+    assert "VREF/SAIKEN-POLICY/policies/prohibited-categories.yaml" in refused.stderr
+    # on a new branch of their own too: the branch brings a policy change the server does not have
+    refused = otsu1.git("push", "origin", "HEAD:refs/heads/otsu-01-work")
+    assert refused.returncode != 0 and "乙の取扱者は policies/ を変更できません" in refused.stderr
+    ok(otsu1.git("reset", "-q", "--hard", "origin/main"))
+    assert ok(otsu1.git("ls-remote", "origin", "refs/heads/main")).split()[0] == before.strip()
+
+
+def test_an_otsu_handler_may_push_a_new_branch_without_policy_changes(server: Server) -> None:
+    """gitolite's own VREF/NAME would count every file of a new branch as changed; ours does not."""
+    otsu1 = server.people["otsu-01"]
+    ok(otsu1.saiken("case", "new", "--from", "-", input=case_yaml("C-SRV00002")))
+    ok(otsu1.git("add", "-A"))
+    ok(otsu1.git("commit", "-q", "-m", "事案 C-SRV00002 を登録"))
+    pushed = otsu1.git("push", "origin", "HEAD:refs/heads/otsu-01-work")
+    assert pushed.returncode == 0, pushed.stderr
+    ok(otsu1.git("push", "-q", "origin", "HEAD:refs/heads/main"))
+
+
+def test_a_push_with_plaintext_is_refused_with_the_japanese_message(server: Server) -> None:
+    otsu2 = server.people["otsu-02"]
+    ok(otsu2.git("pull", "-q", "--ff-only"))
+    (otsu2.clone / "records" / "C-SRV00009.yaml.age").write_text(case_yaml("C-SRV00009"), encoding="utf-8")
+    ok(otsu2.git("add", "-A"))
+    ok(otsu2.git("commit", "-q", "-m", "事案 C-SRV00009 を登録"))
+    blob = otsu2.git("rev-parse", "HEAD:records/C-SRV00009.yaml.age").stdout.strip()
+    refused = otsu2.git("push", "origin", "main")
+    assert refused.returncode != 0
+    assert "remote:" in refused.stderr and "[plaintext]" in refused.stderr
+    assert "暗号化されていない" in refused.stderr and "pre-receive hook declined" in refused.stderr
+    assert "試験谷" not in refused.stderr                               # the record's text stays out of logs
+    bare = server.home / "repositories" / "records.git"
+    assert run(["git", "cat-file", "-e", blob], bare, server.env()).returncode != 0
+    ok(otsu2.git("reset", "-q", "--hard", "origin/main"))
+
+
+def test_the_mirror_has_every_accepted_push_and_nothing_else(server: Server) -> None:
+    bare = server.home / "repositories" / "records.git"
+    assert server.refs(server.mirror) == server.refs(bare)
+    assert "refs/heads/otsu-01-work" in server.refs(server.mirror)
+
+
+# --- taking access away ---------------------------------------------------------------------------
+
+def test_deactivating_a_handler_removes_access_in_the_same_push(server: Server) -> None:
+    kou = server.people["kou-01"]
+    ok(kou.git("pull", "-q", "--ff-only"))
+    ok(kou.saiken("handler", "deactivate", "otsu-02"))
+    ok(kou.saiken("rekey"))
+    ok(kou.git("add", "-A"))
+    ok(kou.git("commit", "-q", "-m", "otsu-02 の指定を解除し、全記録を暗号化し直す"))
+    pushed = kou.git("push", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "接続できなくなった取扱者: otsu-02" in pushed.stderr
+    otsu2 = server.people["otsu-02"]
+    refused = otsu2.git("push", "origin", "main")        # from the clone they still have
+    assert refused.returncode != 0 and "Permission denied (publickey)" in refused.stderr
+    refused = otsu2.git("clone", "-q", server.url, str(otsu2.clone.with_name("again")), cwd=otsu2.clone.parent)
+    assert refused.returncode != 0 and "Permission denied (publickey)" in refused.stderr
+    conf = (server.home / ".gitolite" / "conf" / "saiken" / "records.conf").read_text()
+    assert "otsu-02" not in conf
+    assert ok(server.saiken("server", "access", "--home", str(server.home))).count("\t読める\t") == 2
+    ok(server.people["otsu-01"].git("pull", "-q", "--ff-only"))     # the others go on as before
+
+
+def test_a_push_leaving_no_kou_handler_with_a_key_is_refused(server: Server) -> None:
+    kou = server.people["kou-01"]
+    ok(kou.saiken("handler", "ssh-key", "kou-01", "--remove"))
+    ok(kou.git("commit", "-q", "-am", "kou-01 の SSH 鍵を削除"))
+    refused = kou.git("push", "origin", "main")
+    assert refused.returncode != 0 and "policies/ を変更できる甲の取扱者" in refused.stderr
+    ok(kou.git("reset", "-q", "--hard", "origin/main"))
+    assert ok(clone(server, "kou-01")) is not None
+
+
+# --- backup and restore ----------------------------------------------------------------------------
+
+def test_a_new_server_restored_from_the_mirror_gives_the_same_access(server: Server) -> None:
+    home = server.tmp / "restored"
+    home.mkdir()
+    env = {**server.env(), "HOME": str(home)}
+    ok(run([SAIKEN, "server", "setup", "--import", str(server.mirror)], server.tmp, env))
+    audit = ok(run([SAIKEN, "server", "access", "--home", str(home)], server.tmp, env))
+    assert "kou-01\t読める" in audit and "otsu-01\t読める" in audit and "otsu-02" not in audit
+    assert server.refs(home / "repositories" / "records.git") == server.refs(server.mirror)
+
+
+def test_setup_on_a_gitolite_without_the_include_line_says_what_to_add(server: Server) -> None:
+    home = server.tmp / "existing"
+    home.mkdir()
+    env = {**server.env(), "HOME": str(home)}
+    ok(run(["gitolite", "setup", "-a", "someone"], server.tmp, env))
+    refused = run([SAIKEN, "server", "setup"], server.tmp, env)
+    assert refused.returncode == 1 and 'include "saiken/*.conf"' in refused.stderr
+    assert not (home / "repositories" / "records.git").exists()
+
+
+# --- the ssh_key field -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad,words", [
+    ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7", "SSH の公開鍵として読めません"),
+    ('command="sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDC7vqDypdvCxFscIbbhQVJ9KoNlaE1gfrI2b+Sepo+1',
+     "オプションを付けずに"),
+    ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDC7vqDy", "SSH の公開鍵として読めません"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----", "秘密鍵"),
+])
+def test_a_bad_ssh_key_is_refused_and_nothing_is_written(tmp_path: Path, bad: str, words: str) -> None:
+    repo = make_records_repo(tmp_path)
+    before = (repo.root / "policies" / "handlers.yaml").read_bytes()
+    refused = repo.saiken("handler", "ssh-key", "otsu-01", f"--key={bad}")
+    assert refused.returncode == 1 and words in refused.stderr and "saiken handler ssh-key" in refused.stderr
+    assert (repo.root / "policies" / "handlers.yaml").read_bytes() == before
