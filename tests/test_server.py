@@ -281,6 +281,18 @@ def test_the_mirror_has_every_accepted_push_and_nothing_else(server: Server) -> 
     assert "refs/heads/otsu-01-work" in server.refs(server.mirror)
 
 
+def test_nobody_rewinds_the_protected_branch(server: Server) -> None:
+    """The accepted history is the trusted base of every later push: not even a 甲 handler rewrites it."""
+    kou = server.people["kou-01"]
+    ok(kou.git("pull", "-q", "--ff-only"))
+    tip = ok(kou.git("rev-parse", "HEAD")).strip()
+    refused = kou.git("push", "--force", "origin", "HEAD~1:refs/heads/main")
+    assert refused.returncode != 0 and "DENIED" in refused.stderr
+    refused = kou.git("push", "origin", ":refs/heads/otsu-01-work")
+    assert refused.returncode != 0 and "DENIED" in refused.stderr
+    assert ok(kou.git("ls-remote", "origin", "refs/heads/main")).split()[0] == tip
+
+
 # --- taking access away ---------------------------------------------------------------------------
 
 def test_deactivating_a_handler_removes_access_in_the_same_push(server: Server) -> None:
