@@ -10,23 +10,19 @@ is fictional (架空). The tests in this file run in order and share the server.
 
 from __future__ import annotations
 
-import getpass
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from test_checks import case_yaml
 
+import loopback_sshd
 from conftest import VENV_BIN, RecordsRepo, make_records_repo
+from loopback_sshd import ssh_keygen
 
 SAIKEN = str(VENV_BIN / "saiken")
-PRIVSEP_DIR = Path("/run/sshd")  # sshd (run as root) refuses to start without it
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,17 +32,6 @@ def run(args: list[str], cwd: Path, env: dict[str, str], input: str | None = Non
 def ok(proc: subprocess.CompletedProcess[str]) -> str:
     assert proc.returncode == 0, f"{proc.args}:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
-
-
-def ssh_keygen(path: Path) -> str:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.stem, "-f", str(path)], check=True)
-    return path.with_suffix(".pub").read_text().strip()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -71,8 +56,7 @@ class Server:
     home: Path          # the gitolite user's home
     url: str
     mirror: Path
-    sshd: subprocess.Popen[bytes]
-    log: Path
+    sshd: loopback_sshd.Sshd
     repo: RecordsRepo   # the first handler's work tree, where the records repository was made
     people: dict[str, Person]
 
@@ -86,100 +70,47 @@ class Server:
         return ok(run(["git", "for-each-ref", "--format=%(objectname) %(refname)"], bare, self.env()))
 
 
-def _person(tmp: Path, repo: RecordsRepo, hid: str, known_hosts: Path, port: int, url: str) -> Person:
+def _person(tmp: Path, repo: RecordsRepo, hid: str, sshd: loopback_sshd.Sshd) -> Person:
     key = tmp / "keys" / hid
-    key.parent.mkdir(exist_ok=True)
     ssh_keygen(key)
     env = {**repo.env, "GIT_AUTHOR_NAME": f"架空 {hid}", "GIT_AUTHOR_EMAIL": f"{hid}@example.invalid",
            "GIT_COMMITTER_NAME": f"架空 {hid}", "GIT_COMMITTER_EMAIL": f"{hid}@example.invalid",
-           "GIT_SSH_COMMAND": f"ssh -F /dev/null -i {key} -o IdentitiesOnly=yes -o BatchMode=yes "
-                              f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes -p {port}"}
+           "GIT_SSH_COMMAND": sshd.ssh_command(key)}
     if hid in repo.handlers:
         env["SAIKEN_IDENTITY"] = str(repo.handlers[hid][0])
     return Person(hid, key, env, tmp / "clones" / hid)
-
-
-def _sshd_config(tmp: Path, home: Path, port: int, host_key: Path) -> Path:
-    user = getpass.getuser()
-    text = f"""# the test's own sshd: nothing here touches the machine's sshd or its users
-Port {port}
-ListenAddress 127.0.0.1
-HostKey {host_key}
-PidFile {tmp / 'sshd.pid'}
-AuthorizedKeysFile {home / '.ssh' / 'authorized_keys'}
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowUsers {user}
-SetEnv HOME={home}
-LogLevel VERBOSE
-"""
-    path = tmp / "sshd_config"
-    path.write_text(text)
-    return path
-
-
-def _start_sshd(config: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
-    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
-    proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stderr=log.open("wb"), start_new_session=True)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc
-        time.sleep(0.05)
-    raise AssertionError("sshd did not start:\n" + log.read_text())
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     assert shutil.which("gitolite"), "gitolite3 is missing: bash scripts/setup.sh --test installs it"
     tmp = tmp_path_factory.mktemp("server")
-    port = free_port()
-    user = getpass.getuser()
-    url = f"ssh://{user}@127.0.0.1:{port}/records"
-    host_key = tmp / "host_ed25519"
-    known_hosts = tmp / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{port} {ssh_keygen(host_key)}\n")
-
-    # the records repository, made by its handlers before there is a server
-    repo = make_records_repo(tmp)                            # otsu-01, 乙 取扱責任者
-    repo.add_handler("kou-01", org="甲", role="取扱責任者")
-    repo.add_handler("otsu-02")
-    people = {hid: _person(tmp, repo, hid, known_hosts, port, url) for hid in ("kou-01", "otsu-01", "otsu-02")}
-    people["outsider"] = _person(tmp, repo, "outsider", known_hosts, port, url)
-    for hid in ("kou-01", "otsu-01", "otsu-02"):
-        repo.saiken("handler", "ssh-key", hid, "--key", people[hid].ssh_key.with_suffix(".pub").read_text(), check=True)
-    (repo.root / "records").mkdir()
-    (repo.root / "records" / ".gitkeep").touch()
-    ok(run(["git", "add", "-A"], repo.root, people["kou-01"].env))
-    ok(run(["git", "commit", "-q", "-m", "記録リポジトリを作成"], repo.root, people["kou-01"].env))
-    bundle = tmp / "records.bundle"
-    ok(run(["git", "bundle", "create", "-q", str(bundle), "--all"], repo.root, repo.env))
-
-    # the ward's server and its mirror
     home = tmp / "gitolite"
     home.mkdir()
-    mirror = tmp / "mirror.git"
-    ok(run(["git", "init", "-q", "--bare", str(mirror)], tmp, repo.env))
-    made_privsep = not PRIVSEP_DIR.exists() and os.geteuid() == 0
-    if made_privsep:
-        PRIVSEP_DIR.mkdir(mode=0o755)
-    setup = run([SAIKEN, "server", "setup", "--import", str(bundle), "--mirror", str(mirror)], tmp,
-                {**repo.env, "HOME": str(home)})
-    ok(setup)
-    log = tmp / "sshd.log"
-    sshd = _start_sshd(_sshd_config(tmp, home, port, host_key), log, port)
+    sshd = loopback_sshd.start(tmp / "sshd", home)
     try:
-        yield Server(tmp, home, url, mirror, sshd, log, repo, people)
+        # the records repository, made by its handlers before the server has it
+        repo = make_records_repo(tmp)                            # otsu-01, 乙 取扱責任者
+        repo.add_handler("kou-01", org="甲", role="取扱責任者")
+        repo.add_handler("otsu-02")
+        people = {hid: _person(tmp, repo, hid, sshd) for hid in ("kou-01", "otsu-01", "otsu-02", "outsider")}
+        for hid in ("kou-01", "otsu-01", "otsu-02"):
+            repo.saiken("handler", "ssh-key", hid, "--key", people[hid].ssh_key.with_suffix(".pub").read_text(),
+                        check=True)
+        (repo.root / "records").mkdir()
+        (repo.root / "records" / ".gitkeep").touch()
+        ok(run(["git", "add", "-A"], repo.root, people["kou-01"].env))
+        ok(run(["git", "commit", "-q", "-m", "記録リポジトリを作成"], repo.root, people["kou-01"].env))
+        bundle = tmp / "records.bundle"
+        ok(run(["git", "bundle", "create", "-q", str(bundle), "--all"], repo.root, repo.env))
+        # the ward's server, from nothing, with a mirror
+        mirror = tmp / "mirror.git"
+        ok(run(["git", "init", "-q", "--bare", str(mirror)], tmp, repo.env))
+        ok(run([SAIKEN, "server", "setup", "--import", str(bundle), "--mirror", str(mirror)], tmp,
+               {**repo.env, "HOME": str(home)}))
+        yield Server(tmp, home, sshd.url("records"), mirror, sshd, repo, people)
     finally:
-        os.killpg(sshd.pid, signal.SIGTERM)
-        sshd.wait(timeout=10)
-        if made_privsep:
-            PRIVSEP_DIR.rmdir()
+        sshd.stop()
 
 
 def clone(server: Server, who: str) -> subprocess.CompletedProcess[str]:

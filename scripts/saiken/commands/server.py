@@ -194,7 +194,7 @@ def post_receive() -> None:
     if any(line.split()[2:] == [sync.PROTECTED_BRANCH] for line in lines):
         try:
             inst = gitolite.instance(gitolite.default_home())
-            synced = sync.sync(inst, _served_repo(inst))
+            synced = sync.sync(inst, _served_repo(inst), force=False)
             if synced.removed:
                 click.echo(f"saiken: 接続できなくなった取扱者: {'、'.join(synced.removed)}", err=True)
         except SaikenError as exc:  # the mirrors still get the accepted push

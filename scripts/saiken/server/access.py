@@ -58,7 +58,7 @@ def conf_text(repo: str, handlers: list[Handler], source: str) -> str:
     allowed = users(handlers)
     kou = [h.id for h in allowed if h.organisation == "甲"]
     lines = [
-        f"# saiken server が {source} の policies/handlers.yaml から作りました。手で書き換えないでください",
+        f"# saiken server が {source} から作りました。手で書き換えないでください",
         "# （次に受け取った push で作り直されます。取扱者の追加・解除は saiken handler で行い、push します）。",
         "",
     ]

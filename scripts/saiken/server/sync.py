@@ -72,12 +72,18 @@ def _locked(inst: gitolite.Instance) -> Iterator[None]:
         os.close(fd)
 
 
-def write_rules(inst: gitolite.Instance, repo: str, handlers: list[Handler], source: str) -> list[str]:
+def write_rules(inst: gitolite.Instance, repo: str, handlers: list[Handler], source: str, *,
+                force: bool = True) -> list[str] | None:
     """conf/saiken/<repo>.conf and keydir/saiken/*.pub for these handlers, then gitolite's compile;
-    the ids whose key was taken off."""
+    the ids whose key was taken off. Unless `force`, nothing is done (None) when the files already
+    say exactly this – most pushes do not touch policies/handlers.yaml."""
+    conf = inst.saiken_conf_dir / f"{repo}.conf"
+    text = access.conf_text(repo, handlers, source)
+    wanted = access.key_files(handlers)
+    if not force and _unchanged(conf, text, inst.saiken_keydir, wanted):
+        return None
     inst.saiken_conf_dir.mkdir(parents=True, exist_ok=True)
     inst.saiken_keydir.mkdir(parents=True, exist_ok=True)
-    wanted = access.key_files(handlers)
     removed = []
     for old in inst.saiken_keydir.glob("*.pub"):
         if old.name not in wanted:
@@ -87,20 +93,38 @@ def write_rules(inst: gitolite.Instance, repo: str, handlers: list[Handler], sou
         path = inst.saiken_keydir / name
         if not path.exists() or path.read_text(encoding="utf-8") != line:
             atomic_write(path, line.encode(), 0o600)
-    atomic_write(inst.saiken_conf_dir / f"{repo}.conf", access.conf_text(repo, handlers, source).encode(), 0o600)
+    atomic_write(conf, text.encode(), 0o600)
     gitolite.compile_rules(inst)
     return sorted(removed)
 
 
-def sync(inst: gitolite.Instance, repo: str) -> Synced:
-    """Rewrite the rules from the protected branch of `repo` as it is now."""
+def _unchanged(conf: Path, text: str, keydir: Path, wanted: dict[str, str]) -> bool:
+    try:
+        if conf.read_text(encoding="utf-8") != text:
+            return False
+        present = {p.name: p.read_text(encoding="utf-8") for p in keydir.glob("*.pub")}
+    except OSError:
+        return False
+    return present == wanted
+
+
+def sync(inst: gitolite.Instance, repo: str, *, force: bool = True) -> Synced:
+    """Rewrite the rules from the protected branch of `repo` as it is now (unless `force`, only
+    when they would change)."""
     repo_dir = inst.repo_path(repo)
     with _locked(inst):
         tip = gitio.resolve_commit(repo_dir, PROTECTED_BRANCH) if repo_dir.is_dir() else None
         handlers = (handlers_at(repo_dir, tip) if tip else None) or []
-        source = f"{PROTECTED_BRANCH} {tip[:12]}" if tip else "（まだ push のない状態）"
-        removed = write_rules(inst, repo, handlers, source)
-    return Synced(tip or "", [h.id for h in access.users(handlers)], removed)
+        removed = write_rules(inst, repo, handlers, _source(repo_dir, tip), force=force)
+    return Synced(tip or "", [h.id for h in access.users(handlers)], removed or [])
+
+
+def _source(repo_dir: Path, tip: str | None) -> str:
+    """Where the rules came from: the blob of handlers.yaml (the same until that file changes)."""
+    if not tip:
+        return "（まだ push のない状態）"
+    blob = gitio.text(["rev-parse", "--verify", "--quiet", f"{tip}:{HANDLERS_FILE}"], repo_dir, check=False).strip()
+    return f"{PROTECTED_BRANCH} の {HANDLERS_FILE}（blob {blob[:12]}）"
 
 
 def repo_of(inst: gitolite.Instance) -> str | None:
