@@ -49,6 +49,12 @@ class Person:
     def saiken(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return run([SAIKEN, *args], self.clone, self.env, input)
 
+    def commit_case(self, case_id: str) -> None:
+        """A new fictional record, written by saiken (encrypted) and committed."""
+        ok(self.saiken("case", "new", "--from", "-", input=case_yaml(case_id)))
+        ok(self.git("add", "-A"))
+        ok(self.git("commit", "-q", "-m", f"事案 {case_id} を登録"))
+
 
 @dataclass
 class Server:
@@ -143,9 +149,7 @@ def test_three_handlers_clone_commit_and_push_a_record(server: Server) -> None:
     for who in ("kou-01", "otsu-01", "otsu-02"):
         ok(clone(server, who))
     otsu2 = server.people["otsu-02"]
-    ok(otsu2.saiken("case", "new", "--from", "-", input=case_yaml("C-SRV00001")))
-    ok(otsu2.git("add", "-A"))
-    ok(otsu2.git("commit", "-q", "-m", "事案 C-SRV00001 を登録"))
+    otsu2.commit_case("C-SRV00001")
     pushed = otsu2.git("push", "origin", "main")
     assert pushed.returncode == 0, pushed.stderr
     assert "検査したコミット 1 件: エラー 0 件" in pushed.stderr       # the hook ran, over SSH
@@ -181,9 +185,7 @@ def test_a_policy_push_by_an_otsu_handler_is_refused_with_the_reason(server: Ser
 def test_an_otsu_handler_may_push_a_new_branch_without_policy_changes(server: Server) -> None:
     """gitolite's own VREF/NAME would count every file of a new branch as changed; ours does not."""
     otsu1 = server.people["otsu-01"]
-    ok(otsu1.saiken("case", "new", "--from", "-", input=case_yaml("C-SRV00002")))
-    ok(otsu1.git("add", "-A"))
-    ok(otsu1.git("commit", "-q", "-m", "事案 C-SRV00002 を登録"))
+    otsu1.commit_case("C-SRV00002")
     pushed = otsu1.git("push", "origin", "HEAD:refs/heads/otsu-01-work")
     assert pushed.returncode == 0, pushed.stderr
     ok(otsu1.git("push", "-q", "origin", "HEAD:refs/heads/main"))
@@ -294,3 +296,25 @@ def test_a_bad_ssh_key_is_refused_and_nothing_is_written(tmp_path: Path, bad: st
     refused = repo.saiken("handler", "ssh-key", "otsu-01", f"--key={bad}")
     assert refused.returncode == 1 and words in refused.stderr and "saiken handler ssh-key" in refused.stderr
     assert (repo.root / "policies" / "handlers.yaml").read_bytes() == before
+
+
+def test_handler_add_takes_an_ssh_key_and_refuses_one_already_in_use(tmp_path: Path) -> None:
+    repo = make_records_repo(tmp_path)
+    key = ssh_keygen(tmp_path / "k")
+    ok_add = repo.saiken("handler", "add", "--id", "kou-01", "--name", "架空 甲野", "--org", "甲", "--role", "取扱責任者",
+                         "--key", _age_public(), "--ssh-key", key)
+    assert ok_add.returncode == 0, ok_add.stderr
+    assert f"ssh_key: {' '.join(key.split()[:2])}" in (repo.root / "policies" / "handlers.yaml").read_text()
+    before = (repo.root / "policies" / "handlers.yaml").read_bytes()
+    refused = repo.saiken("handler", "ssh-key", "otsu-01", "--key", key)
+    assert refused.returncode == 1 and "ssh_key が同じです" in refused.stderr
+    assert (repo.root / "policies" / "handlers.yaml").read_bytes() == before
+    listed = repo.saiken("server", "access", check=True).stdout
+    assert "kou-01\t甲\t取扱責任者\t接続できる\t読み書き・policies/ の変更" in listed
+    assert "otsu-01\t乙\t取扱責任者\t接続できない\tssh_key なし" in listed
+
+
+def _age_public() -> str:
+    from saiken.core import crypto
+
+    return crypto.generate_identity()[1]

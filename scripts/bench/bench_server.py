@@ -1,27 +1,33 @@
-"""Benchmark the records server (gitolite over OpenSSH) with N records and N commits, at several N.
+"""Benchmark the records server (gitolite over OpenSSH) at several sizes, and the growth between them.
 
-    .venv/bin/python scripts/bench/bench_server.py 10000
-    .venv/bin/python scripts/bench/bench_server.py 10000 100000       # and the growth between them
+    .venv/bin/python scripts/bench/bench_server.py 10000 20000                    # flat: n records, n commits
+    .venv/bin/python scripts/bench/bench_server.py 10000 100000 --shape records   # n records in n/100 commits
+    .venv/bin/python scripts/bench/bench_server.py 10000 100000 --shape commits   # n commits, 1,000 records
     .venv/bin/python scripts/bench/bench_server.py 10000 --keep DIR
 
-For each N: a gitolite in a temp home set up by `saiken server setup`, its records repository
-written with one `git fast-import` stream – N commits by two handlers (kou-01 甲, otsu-01 乙), each
-adding one fictional record (架空, Faker ja_JP, encrypted in-process with pyrage to both), the last
-commit also writing records/manifest.yaml for all of them (a real history rewrites it in every
-commit; N versions of an N-line file would not fit on this machine at 100,000) – and an sshd of its
-own on a loopback port (tests/loopback_sshd.py). Then, as otsu-01 over SSH:
+For each size: a gitolite in a temp home set up by `saiken server setup`, its records repository
+written with one `git fast-import` stream by two handlers (kou-01 甲, otsu-01 乙) – fictional records
+(架空, Faker ja_JP) encrypted in-process with pyrage to both, policies in the first commit,
+records/manifest.yaml for all of them in the last (a real history rewrites it in every commit) – and
+an sshd of its own on a loopback port (tests/loopback_sshd.py). Then, as otsu-01 over SSH:
 
     clone                 git clone of the whole repository through gitolite
     push one record       saiken case new + commit + git push: gitolite's checks, the VREF, the
                           pre-receive hook (saiken hook pre-receive, no server key), the post-receive
-                          rewrite of the access rules (median of --pushes)
-    server sync           saiken server sync alone (what every push to main runs after acceptance)
+                          step (median of --pushes)
+    server sync           saiken server sync alone (gitolite's rules rewritten from main)
     check --all           in the clone: cold (--no-cache), filling the cache, warm
     ledger handovers      cold (--no-cache), first run (writes the cache), warm
     case list             every record decrypted
 
-Wall and CPU seconds (user+sys of everything the step started) for each; with several N, the
-growth of each from the smallest N to the largest, against the growth of N.
+Wall and CPU seconds for each (CPU: user+sys of everything the step started on this side; the
+server's share of a clone or push runs under sshd and shows in wall time only).
+
+The shapes: records/ is one flat folder, so every commit that writes a record writes a new
+records/ tree listing every record. With n records and n commits (`flat`, a ward's real history)
+git holds n trees of up to n entries: building, cloning and diffing the history costs records x
+commits, whatever saiken does. `records` and `commits` grow one of the two and keep the other small,
+so that saiken's own growth in each can be measured at 100,000.
 """
 
 from __future__ import annotations
@@ -62,36 +68,58 @@ def handlers_yaml(ages: dict[str, str], sshs: dict[str, str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def history(out: io.BytesIO, n: int, ages: dict[str, str], sshs: dict[str, str]) -> None:
-    """The fast-import stream: n commits, one new record each, policies and the manifest."""
+SHAPES = {
+    # name: (records, commits) for a size n
+    "flat": lambda n: (n, n),            # every commit adds one record: what a ward's history looks like
+    "records": lambda n: (n, n // 100),  # n records, 100 written by each commit
+    "commits": lambda n: (1000, n),      # n commits over 1,000 records (new ones first, then changes)
+}
+
+
+def history(out: io.BytesIO, records: int, commits: int, ages: dict[str, str], sshs: dict[str, str]) -> None:
+    """The fast-import stream: `commits` commits writing `records` records between them (a share of
+    new ones each, or once all exist, a change to one), policies first and the manifest last."""
     fake = Faker("ja_JP")
     Faker.seed(1)
     random.seed(1)
     keys = [crypto.RecipientKey.parse(ages[hid]) for hid, _ in HANDLERS]
     recipients = [k.recipient for k in keys]
     book = manifest.Manifest({}, [])
+    per_commit = max(1, records // commits)
+    written = 0
 
     def data(blob: bytes) -> None:
         out.write(f"data {len(blob)}\n".encode() + blob + b"\n")
 
-    for i in range(1, n + 1):
-        hid = HANDLERS[i % 2][0] if i > 1 else "kou-01"
-        when = BASE + i * (150_000_000 // n)  # the same span of time whatever n
-        out.write(f"commit refs/heads/main\nmark :{i}\n".encode())
+    def record(i: int, version: int) -> None:
+        case_id = f"C-B{i:07d}"
+        text = record_text(i, fake) + ("" if version == 0 else f"# 架空の変更 {version}\n")
+        cipher = pyrage.encrypt(text.encode(), recipients)
+        book.set(case_id, manifest.entry(cipher, keys))
+        out.write(f"M 100644 inline records/{case_id}.yaml.age\n".encode())
+        data(cipher)
+
+    for c in range(1, commits + 1):
+        hid = HANDLERS[c % 2][0] if c > 1 else "kou-01"
+        when = BASE + c * (150_000_000 // commits)  # the same span of time whatever the size
+        out.write(f"commit refs/heads/main\nmark :{c}\n".encode())
         out.write(f"author 架空 {hid} <{hid}@example.invalid> {when} +0900\n".encode())
         out.write(f"committer 架空 {hid} <{hid}@example.invalid> {when} +0900\n".encode())
-        data(f"事案 C-B{i:07d} を登録".encode())
-        if i > 1:
-            out.write(f"from :{i - 1}\n".encode())
-        if i == 1:
+        data(f"記録を更新（{c}）".encode())
+        if c > 1:
+            out.write(f"from :{c - 1}\n".encode())
+        else:
             for path in sorted((ROOT / "policies").glob("*.yaml")):
                 out.write(f"M 100644 inline policies/{path.name}\n".encode())
                 data(handlers_yaml(ages, sshs) if path.name == "handlers.yaml" else path.read_bytes())
-        cipher = pyrage.encrypt(record_text(i, fake).encode(), recipients)
-        book.set(f"C-B{i:07d}", manifest.entry(cipher, keys))
-        out.write(f"M 100644 inline records/C-B{i:07d}.yaml.age\n".encode())
-        data(cipher)
-        if i == n:
+        if written < records:
+            todo = records - written if c == commits else min(per_commit, records - written)
+            for _ in range(todo):
+                written += 1
+                record(written, 0)
+        else:
+            record(1 + c % records, c)
+        if c == commits:
             out.write(b"M 100644 inline records/manifest.yaml\n")
             data(book.text().encode())
         out.write(b"\n")
@@ -113,9 +141,10 @@ class Timer:
         self.add(label, wall, cpu)
 
 
-def bench(n: int, base: Path, pushes: int) -> Timer:
-    print(f"N = {n:,} records and commits (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
-          flush=True)
+def bench(n: int, shape: str, base: Path, pushes: int) -> Timer:
+    records, commits = SHAPES[shape](n)
+    print(f"N = {n:,} ({shape}): {records:,} records, {commits:,} commits "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
     timer = Timer(n)
     home, keys = base / "gitolite", base / "keys"
     home.mkdir(parents=True)
@@ -131,7 +160,7 @@ def bench(n: int, base: Path, pushes: int) -> Timer:
     bare = home / "repositories" / "records.git"
     start = time.perf_counter()
     stream = io.BytesIO()
-    history(stream, n, ages, sshs)
+    history(stream, records, commits, ages, sshs)
     built = time.perf_counter() - start
     subprocess.run(["git", "fast-import", "--quiet"], cwd=bare, input=stream.getvalue(), check=True)
     del stream
@@ -192,14 +221,17 @@ def growth(small: Timer, large: Timer) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sizes", type=int, nargs="+")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="flat",
+                    help="flat: n records, n commits (each adds one; git's cost grows with records x commits); "
+                         "records: n records in n/100 commits; commits: n commits over 1,000 records")
     ap.add_argument("--pushes", type=int, default=3)
     ap.add_argument("--keep", type=Path, default=None, help="build under this folder and keep it")
     a = ap.parse_args()
     timers = []
     for n in a.sizes:
-        base = (a.keep / str(n)) if a.keep else Path(tempfile.mkdtemp(prefix=f"saiken-bench-server-{n}-"))
+        base = (a.keep / f"{a.shape}-{n}") if a.keep else Path(tempfile.mkdtemp(prefix=f"saiken-bench-server-{n}-"))
         try:
-            timers.append(bench(n, base, a.pushes))
+            timers.append(bench(n, a.shape, base, a.pushes))
         finally:
             if a.keep is None:
                 shutil.rmtree(base, ignore_errors=True)
