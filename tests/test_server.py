@@ -259,6 +259,17 @@ def test_a_push_leaving_no_kou_handler_with_a_key_is_refused(server: Server) -> 
     assert ok(clone(server, "kou-01")) is not None
 
 
+def test_setup_run_again_keeps_the_access_and_the_hooks(server: Server) -> None:
+    before = (server.home / ".ssh" / "authorized_keys").read_text()
+    again = server.saiken("server", "setup")
+    assert again.returncode == 0, again.stderr
+    assert "接続できる取扱者: otsu-01、kou-01" in again.stdout
+    assert (server.home / ".ssh" / "authorized_keys").read_text() == before
+    hooks = server.home / "repositories" / "records.git" / "hooks"
+    assert (hooks / "pre-receive.h00-saiken-pre-receive").resolve().is_file()
+    ok(server.people["otsu-01"].git("fetch", "-q"))
+
+
 # --- backup and restore ----------------------------------------------------------------------------
 
 def test_a_new_server_restored_from_the_mirror_gives_the_same_access(server: Server) -> None:

@@ -74,13 +74,15 @@ def conf_text(repo: str, handlers: list[Handler], source: str) -> str:
         f"    option hook.post-receive = {POST_RECEIVE}",
     ]
     # first match wins, and with deny-rules a read is decided by the first rule that names the user:
-    # the handlers' own rules come first, then the VREF's (which no read check reaches for them)
+    # the handlers' own rules, then everyone else refused (refs/.*), then the VREF's rules – which
+    # only the VREF's own lines (VREF/SAIKEN-POLICY/<path>) reach
     if allowed:
         lines += [f"    RW      refs/heads/            = {HANDLERS_GROUP}",
                   f"    RW      refs/tags/             = {HANDLERS_GROUP}"]
+    lines.append("    -                              = @all")
     if kou:
         lines.append(f"    RW      VREF/{VREF}     = {KOU_GROUP}")
-    lines += [f"    -       VREF/{VREF}     = @all", "    -                              = @all", ""]
+    lines += [f"    -       VREF/{VREF}     = @all", ""]
     return "\n".join(lines)
 
 
