@@ -10,7 +10,11 @@ cd "$(dirname "$0")/.."
 debs=(age git python3-venv vim-tiny openssh-client fonts-ipaexfont-mincho)
 # poppler-utils: pdftoppm renders document pages to PNG; chromium: screenshots of the policy site;
 # libreoffice-writer-nogui: opens the council report's DOCX; fonts-ipaexfont-gothic: glyphs for both.
-[ "${1:-}" = "--test" ] && debs+=(tmux vim poppler-utils chromium libreoffice-writer-nogui fonts-ipaexfont-gothic)
+# gitolite3, openssh-server: tests/test_server.py runs a records server (its own sshd on a loopback port,
+# gitolite in a temp home). Installed without an admin key, gitolite3 sets nothing up (no debconf question
+# is asked with DEBIAN_FRONTEND=noninteractive); the test and `saiken server setup` do the rest.
+[ "${1:-}" = "--test" ] && debs+=(tmux vim poppler-utils chromium libreoffice-writer-nogui fonts-ipaexfont-gothic
+                                 gitolite3 openssh-server)
 
 missing=()
 for pkg in "${debs[@]}"; do

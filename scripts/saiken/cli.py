@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "erase": ("erase", "erase"),
     "export": ("export_medium", "export"),
     "access-log": ("access_log", "access_log"),
+    "server": ("server", "server"),
 }
 
 

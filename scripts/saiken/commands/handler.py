@@ -102,6 +102,7 @@ def handler() -> None:
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 --key age1...
       saiken handler deactivate otsu-02
       saiken handler signing-key kou-01 --key "$(cat ~/.ssh/saiken_signing.pub)"
+      saiken handler ssh-key otsu-02 --key "$(cat ~/.ssh/id_ed25519.pub)"
     """
 
 
@@ -157,11 +158,13 @@ def _done(root: Path, text: str, message: str) -> None:
 @click.option("--role", type=click.Choice(policy.ROLES), required=True, help="取扱責任者 または 取扱者。")
 @click.option("--key", "public_key", required=True, help="公開鍵（age1… または ssh-ed25519 …）。")
 @click.option("--email", default=None, help="この取扱者が git のコミットに使うメールアドレス。")
+@click.option("--ssh-key", "ssh_key", default=None,
+              help="記録サーバ（gitolite）への接続に使う SSH 公開鍵（ssh-ed25519 …）。ないとサーバに接続できません。")
 @click.option("--designated", type=DATE, default=None, help="指定日（既定は今日）。")
 @click.option("--signing-key", default=None,
               help="git のコミットに署名する ssh-ed25519 の公開鍵（甲の取扱者が規則の変更に署名するため）。")
 def add(handler_id: str, name: str, org: str, role: str, public_key: str, email: str | None,
-        designated: dt.datetime | None, signing_key: str | None) -> None:
+        ssh_key: str | None, designated: dt.datetime | None, signing_key: str | None) -> None:
     """取扱者を指定し、policies/handlers.yaml に登録します。
 
     公開鍵は本人が `saiken keygen` で作って渡したもの（age1…）か、ssh-ed25519 の公開鍵
@@ -177,7 +180,7 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
       saiken handler add --id otsu-02 --name "乙野 花子" --org 乙 --role 取扱者 \\
           --key age1... --email hanako@example.jp
       saiken handler add --id kou-01 --name "甲野 太郎" --org 甲 --role 取扱責任者 \\
-          --key "$(cat ~/.ssh/id_ed25519.pub)" \\
+          --key "$(cat ~/.ssh/id_ed25519.pub)" --ssh-key "$(cat ~/.ssh/id_ed25519.pub)" \\
           --signing-key "$(cat ~/.ssh/saiken_signing.pub)"
     """
     if not _ID.match(handler_id):
@@ -194,6 +197,8 @@ def add(handler_id: str, name: str, org: str, role: str, public_key: str, email:
                              "public_key": key.text}
     if email:
         entry["email"] = email
+    if ssh_key:
+        entry["ssh_key"] = policy.ssh_login_key(ssh_key, "--ssh-key")
     if signs:
         entry["signing_key"] = signs
     entry.update({"designated": designated.date() if designated else dt.date.today(), "reported": None,
@@ -276,3 +281,34 @@ def signing_key_(handler_id: str, signing_key: str) -> None:
     _save(path, doc)
     _done(root, f"取扱者「{handler_id}」の署名鍵（{sshkey.fingerprint(key)}）を登録しました。",
           f"取扱者 {handler_id} の署名鍵を登録")
+
+
+@handler.command("ssh-key")
+@click.argument("handler_id")
+@click.option("--key", "key", default=None, help="新しい SSH 公開鍵（ssh-ed25519 … の 1 行）。")
+@click.option("--remove", is_flag=True, help="SSH 鍵を消し、記録サーバに接続できないようにします。")
+def ssh_key_command(handler_id: str, key: str | None, remove: bool) -> None:
+    """取扱者が記録サーバ（gitolite）に接続する SSH 公開鍵を登録・交換・削除します。
+
+    policies/handlers.yaml の ssh_key を書き換えます。コミットしてサーバに push すると、その push が
+    受け取られた時点でサーバの接続の設定が作り直され、古い鍵では接続できなくなります
+    （docs/procedures/server.md）。
+
+    \b
+    例:
+      saiken handler ssh-key otsu-02 --key "$(cat ~/.ssh/id_ed25519.pub)"
+      saiken handler ssh-key otsu-02 --remove
+    """
+    if remove == (key is not None):
+        raise SaikenError("--key と --remove のどちらか一方を指定してください。", where="saiken handler ssh-key",
+                          hint=f'saiken handler ssh-key {handler_id} --key "$(cat ~/.ssh/id_ed25519.pub)"')
+    root, path, doc = _load()
+    entry = _find(doc, handler_id)
+    if remove:
+        entry.pop("ssh_key", None)
+    else:
+        entry["ssh_key"] = policy.ssh_login_key(key, "--key")
+    _save(path, doc)
+    done = "削除しました" if remove else "登録しました"
+    _done(root, f"取扱者「{handler_id}」の SSH 鍵を{done}。記録サーバに push すると反映されます。",
+          f"取扱者 {handler_id} の SSH 鍵を{'削除' if remove else '登録'}")

@@ -36,6 +36,7 @@ class Handler:
     email: str | None = None
     reported: dt.date | None = None
     deactivated: dt.date | None = None
+    ssh_key: str | None = None  # the key this handler logs in to the records server with (saiken.server)
     # the ssh-ed25519 public key this handler signs git commits with (gpg.format ssh); a 甲
     # handler's signature is what lets a change to the rules in (saiken.checks.trust)
     signing_key: str | None = None
@@ -86,7 +87,8 @@ def _handler(entry: Any, n: int) -> Handler:
                    organisation=org, role=role, public_key=str(_need(entry, "public_key", where)),
                    designated=designated, active=entry.get("active", True),
                    email=entry.get("email"), reported=entry.get("reported"),
-                   deactivated=entry.get("deactivated"), signing_key=_signing_key(entry, where))
+                   deactivated=entry.get("deactivated"), signing_key=_signing_key(entry, where),
+                   ssh_key=ssh_login_key(entry.get("ssh_key"), where))
 
 
 def _signing_key(entry: dict[str, Any], where: str) -> str | None:
@@ -99,6 +101,25 @@ def _signing_key(entry: dict[str, Any], where: str) -> str | None:
         raise SaikenError("signing_key は ssh-ed25519 の公開鍵（~/.ssh/…pub の 1 行）です。", where=where,
                           hint="署名鍵は `ssh-keygen -t ed25519 -f ~/.ssh/saiken_signing` で作り、"
                                "`saiken handler signing-key ID --key \"$(cat ~/.ssh/saiken_signing.pub)\"` で登録します。") from None
+
+
+def ssh_login_key(value: Any, where: str) -> str | None:
+    """A handler's `ssh_key` (optional) as `type base64`, or a SaikenError saying how to give one."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if "PRIVATE KEY" in text:
+        raise SaikenError("ssh_key に秘密鍵が書かれています。公開鍵（.pub の 1 行）だけを書いてください"
+                          "（秘密鍵は本人以外に渡さないこと）。", where=where,
+                          hint="saiken handler ssh-key ID --key \"$(cat ~/.ssh/id_ed25519.pub)\"")
+    try:
+        return sshkey.login_key_line(text)
+    except sshkey.SSHKeyFormatError:
+        kind = text.split()[0] if text.split() else ""
+        raise SaikenError(f"ssh_key を SSH の公開鍵として読めません（{kind[:40]}…）。サーバへの接続には ssh-ed25519 "
+                          "（または ed25519-sk）の公開鍵 1 つを、オプションを付けずに書いてください。", where=where,
+                          hint="ssh-keygen -t ed25519 で作り、saiken handler ssh-key ID --key "
+                               "\"$(cat ~/.ssh/id_ed25519.pub)\" で登録してください。") from None
 
 
 @dataclass
@@ -225,4 +246,18 @@ def handlers_from_data(data: Any) -> list[Handler]:
     if shared:  # a signature must say whose it is
         raise SaikenError(f"同じ署名鍵（signing_key）が複数の取扱者に登録されています: {', '.join(shared)}",
                           where=HANDLERS_FILE, hint="署名鍵は 1 人 1 つです。本人が作った別の鍵を登録してください。")
+    _check_ssh_keys_unique(handlers)
     return handlers
+
+
+def _check_ssh_keys_unique(handlers: list[Handler]) -> None:
+    """One login key, one handler: the server knows a person only by the key they log in with."""
+    owners: dict[str, str] = {}
+    for h in handlers:
+        if h.active and h.ssh_key:
+            if h.ssh_key in owners:
+                raise SaikenError(f"取扱者「{owners[h.ssh_key]}」と「{h.id}」の ssh_key が同じです（サーバは接続に使う鍵で"
+                                  "人を見分けるため、1 人 1 つの鍵を使います）。", where=HANDLERS_FILE,
+                                  hint=f"本人が ssh-keygen -t ed25519 で作った鍵を saiken handler ssh-key {h.id} --key …"
+                                       " で登録してください。")
+            owners[h.ssh_key] = h.id

@@ -131,3 +131,31 @@ def fingerprint(public_text: str) -> str:
 
     blob = base64.b64decode(public_text.split()[1])
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+# --- login keys (the SSH key a handler uses to reach the records server) ---------------------------
+
+SK_ED25519 = "sk-ssh-ed25519@openssh.com"
+LOGIN_KEY_TYPES = (ED25519, SK_ED25519)
+
+
+def login_key_line(text: str) -> str:
+    """An OpenSSH public key line (`ssh-ed25519 AAAA… comment`) checked and reduced to `type base64`.
+
+    Only what sshd will take as one key on one line passes: no options in front (`command=…` would
+    let a handler's own entry run something on the server), no comment (it lands in authorized_keys),
+    ed25519 only (a software key or a FIDO security key: `ssh-keygen -t ed25519` / `-t ed25519-sk`)."""
+    parts = " ".join(str(text).split()).split(" ")
+    if len(parts) < 2 or parts[0] not in LOGIN_KEY_TYPES:
+        raise SSHKeyFormatError("not an ed25519 public key line")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SSHKeyFormatError("bad base64") from exc
+    name, pos = _string(blob, 0)
+    key, pos = _string(blob, pos)
+    if parts[0] == SK_ED25519:
+        _application, pos = _string(blob, pos)
+    if name != parts[0].encode() or len(key) != 32 or pos != len(blob):
+        raise SSHKeyFormatError("key blob does not match its type")
+    return f"{parts[0]} {parts[1]}"

@@ -1,0 +1,244 @@
+"""Benchmark the records server (gitolite over OpenSSH) at several sizes, and the growth between them.
+
+    .venv/bin/python scripts/bench/bench_server.py 10000 20000                    # flat: n records, n commits
+    .venv/bin/python scripts/bench/bench_server.py 10000 100000 --shape records   # n records in n/100 commits
+    .venv/bin/python scripts/bench/bench_server.py 10000 100000 --shape commits   # n commits, 1,000 records
+    .venv/bin/python scripts/bench/bench_server.py 10000 --keep DIR
+
+For each size: a gitolite in a temp home set up by `saiken server setup`, its records repository
+written with one `git fast-import` stream by two handlers (kou-01 甲, otsu-01 乙) – fictional records
+(架空, Faker ja_JP) encrypted in-process with pyrage to both, policies in the first commit,
+records/manifest.yaml for all of them in the last (a real history rewrites it in every commit) – and
+an sshd of its own on a loopback port (tests/loopback_sshd.py). Then, as otsu-01 over SSH:
+
+    clone                 git clone of the whole repository through gitolite
+    push one record       saiken case new + commit + git push: gitolite's checks, the VREF, the
+                          pre-receive hook (saiken hook pre-receive, no server key), the post-receive
+                          step (median of --pushes)
+    server sync           saiken server sync alone (gitolite's rules rewritten from main)
+    check --all           in the clone: cold (--no-cache), filling the cache, warm
+    ledger handovers      cold (--no-cache), first run (writes the cache), warm
+    case list             every record decrypted
+
+Wall and CPU seconds for each (CPU: user+sys of everything the step started on this side; the
+server's share of a clone or push runs under sshd and shows in wall time only).
+
+The shapes: records/ is one flat folder, so every commit that writes a record writes a new
+records/ tree listing every record. With n records and n commits (`flat`, a ward's real history)
+git holds n trees of up to n entries: building, cloning and diffing the history costs records x
+commits, whatever saiken does. `records` and `commits` grow one of the two and keep the other small,
+so that saiken's own growth in each can be measured at 100,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyrage
+from faker import Faker
+from pyrage import x25519
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+import loopback_sshd  # noqa: E402
+from bench_check import ROOT, SAIKEN, record_text, run_timed  # noqa: E402
+
+from saiken.core import crypto, manifest  # noqa: E402
+
+BASE = 1617580800  # 2021-04-05 00:00 UTC
+HANDLERS = (("kou-01", "甲"), ("otsu-01", "乙"))
+
+
+def handlers_yaml(ages: dict[str, str], sshs: dict[str, str]) -> bytes:
+    lines = ["handlers:"]
+    for hid, org in HANDLERS:
+        lines += [f"  - id: {hid}", f"    name: 架空 {hid}", f"    organisation: {org}", "    role: 取扱責任者",
+                  f"    public_key: {ages[hid]}", f"    email: {hid}@example.invalid", f"    ssh_key: {sshs[hid]}",
+                  "    designated: 2021-04-01", "    active: true"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+SHAPES = {
+    # name: (records, commits) for a size n
+    "flat": lambda n: (n, n),            # every commit adds one record: what a ward's history looks like
+    "records": lambda n: (n, n // 100),  # n records, 100 written by each commit
+    "commits": lambda n: (1000, n),      # n commits over 1,000 records (new ones first, then changes)
+}
+
+
+def history(out: io.BytesIO, records: int, commits: int, ages: dict[str, str], sshs: dict[str, str]) -> None:
+    """The fast-import stream: `commits` commits writing `records` records between them (a share of
+    new ones each, or once all exist, a change to one), policies first and the manifest last."""
+    fake = Faker("ja_JP")
+    Faker.seed(1)
+    random.seed(1)
+    keys = [crypto.RecipientKey.parse(ages[hid]) for hid, _ in HANDLERS]
+    recipients = [k.recipient for k in keys]
+    book = manifest.Manifest({}, [])
+    per_commit = max(1, records // commits)
+    written = 0
+
+    def data(blob: bytes) -> None:
+        out.write(f"data {len(blob)}\n".encode() + blob + b"\n")
+
+    def record(i: int, version: int) -> None:
+        case_id = f"C-B{i:07d}"
+        text = record_text(i, fake) + ("" if version == 0 else f"# 架空の変更 {version}\n")
+        cipher = pyrage.encrypt(text.encode(), recipients)
+        book.set(case_id, manifest.entry(cipher, keys))
+        out.write(f"M 100644 inline records/{case_id}.yaml.age\n".encode())
+        data(cipher)
+
+    for c in range(1, commits + 1):
+        hid = HANDLERS[c % 2][0] if c > 1 else "kou-01"
+        when = BASE + c * (150_000_000 // commits)  # the same span of time whatever the size
+        out.write(f"commit refs/heads/main\nmark :{c}\n".encode())
+        out.write(f"author 架空 {hid} <{hid}@example.invalid> {when} +0900\n".encode())
+        out.write(f"committer 架空 {hid} <{hid}@example.invalid> {when} +0900\n".encode())
+        data(f"記録を更新（{c}）".encode())
+        if c > 1:
+            out.write(f"from :{c - 1}\n".encode())
+        else:
+            for path in sorted((ROOT / "policies").glob("*.yaml")):
+                out.write(f"M 100644 inline policies/{path.name}\n".encode())
+                data(handlers_yaml(ages, sshs) if path.name == "handlers.yaml" else path.read_bytes())
+        if written < records:
+            todo = records - written if c == commits else min(per_commit, records - written)
+            for _ in range(todo):
+                written += 1
+                record(written, 0)
+        else:
+            record(1 + c % records, c)
+        if c == commits:
+            out.write(b"M 100644 inline records/manifest.yaml\n")
+            data(book.text().encode())
+        out.write(b"\n")
+
+
+class Timer:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.rows: dict[str, tuple[float, float]] = {}
+
+    def add(self, label: str, wall: float, cpu: float) -> None:
+        self.rows[label] = (wall, cpu)
+        print(f"  {label:<34} {wall:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
+
+    def run(self, label: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        wall, cpu, proc = run_timed(args, cwd, env)
+        if proc.returncode != 0:
+            raise SystemExit(f"{label}: {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+        self.add(label, wall, cpu)
+
+
+def bench(n: int, shape: str, base: Path, pushes: int) -> Timer:
+    records, commits = SHAPES[shape](n)
+    print(f"N = {n:,} ({shape}): {records:,} records, {commits:,} commits "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
+    timer = Timer(n)
+    home, keys = base / "gitolite", base / "keys"
+    home.mkdir(parents=True)
+    env = {"PATH": f"{SAIKEN.parent}:/usr/sbin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(home)}
+    idents = {hid: x25519.Identity.generate() for hid, _ in HANDLERS}
+    ages = {hid: str(i.to_public()) for hid, i in idents.items()}
+    sshs = {hid: loopback_sshd.ssh_keygen(keys / hid) for hid, _ in HANDLERS}
+    for hid, ident in idents.items():
+        path = keys / f"{hid}.age"
+        path.write_text(crypto.identity_file_text(str(ident), ages[hid], "bench"))
+        path.chmod(0o600)
+    timer.run("saiken server setup", [str(SAIKEN), "server", "setup"], base, env)
+    bare = home / "repositories" / "records.git"
+    start = time.perf_counter()
+    stream = io.BytesIO()
+    history(stream, records, commits, ages, sshs)
+    built = time.perf_counter() - start
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=bare, input=stream.getvalue(), check=True)
+    del stream
+    subprocess.run(["git", "repack", "-q", "-a", "-d"], cwd=bare, check=True)
+    print(f"  (history made in {built:.1f} s, imported in {time.perf_counter() - start - built:.1f} s)", flush=True)
+    timer.run("server sync (rules from main)", [str(SAIKEN), "server", "sync"], base, env)
+    sshd = loopback_sshd.start(base / "sshd", home)
+    try:
+        clone = base / "clone"
+        user = {**env, "HOME": str(base), "SAIKEN_IDENTITY": str(keys / "otsu-01.age"),
+                "GIT_SSH_COMMAND": sshd.ssh_command(keys / "otsu-01"),
+                "GIT_AUTHOR_NAME": "架空 otsu-01", "GIT_AUTHOR_EMAIL": "otsu-01@example.invalid",
+                "GIT_COMMITTER_NAME": "架空 otsu-01", "GIT_COMMITTER_EMAIL": "otsu-01@example.invalid"}
+        timer.run("clone over SSH", ["git", "clone", "-q", sshd.url("records"), str(clone)], base, user)
+        push_times = [push_one(clone, user, n + k) for k in range(1, pushes + 1)]
+        timer.add(f"push one record (median of {pushes})", statistics.median(w for w, _ in push_times),
+                  statistics.median(c for _, c in push_times))
+        saiken = [str(SAIKEN)]
+        timer.run("check --all cold (--no-cache)", [*saiken, "check", "--all", "--no-cache"], clone, user)
+        timer.run("check --all filling the cache", [*saiken, "check", "--all"], clone, user)
+        timer.run("check --all warm", [*saiken, "check", "--all"], clone, user)
+        timer.run("ledger handovers cold (--no-cache)", [*saiken, "ledger", "handovers", "--no-cache"], clone, user)
+        timer.run("ledger handovers first (cache)", [*saiken, "ledger", "handovers"], clone, user)
+        timer.run("ledger handovers warm", [*saiken, "ledger", "handovers"], clone, user)
+        timer.run("case list", [*saiken, "case", "list"], clone, user)
+    finally:
+        sshd.stop()
+    return timer
+
+
+def push_one(clone: Path, env: dict[str, str], i: int) -> tuple[float, float]:
+    """One new record, committed and pushed through the server's hooks: (wall, cpu) of the push."""
+    fake = Faker("ja_JP")
+    Faker.seed(i)
+    for args in (["case", "new", "--from", "-"],):
+        proc = subprocess.run([str(SAIKEN), *args], cwd=clone, env=env, input=record_text(i, fake),
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(proc.stderr)
+    subprocess.run(["git", "add", "-A"], cwd=clone, env=env, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", f"事案 C-B{i:07d} を登録"], cwd=clone, env=env, check=True)
+    wall, cpu, proc = run_timed(["git", "push", "-q", "origin", "main"], clone, env)
+    if proc.returncode:
+        raise SystemExit(f"push failed:\n{proc.stderr}")
+    return wall, cpu
+
+
+def growth(small: Timer, large: Timer) -> None:
+    factor = large.n / small.n
+    print(f"\ngrowth from {small.n:,} to {large.n:,} (N x{factor:.0f}):")
+    for label, (wall, cpu) in large.rows.items():
+        w0, c0 = small.rows[label]
+        ratio = wall / w0 if w0 else float("inf")
+        flag = "  <- faster than linear" if ratio > factor * 1.5 else ""
+        print(f"  {label:<34} wall x{ratio:6.1f}  cpu x{(cpu / c0 if c0 else 0):6.1f}{flag}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sizes", type=int, nargs="+")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="flat",
+                    help="flat: n records, n commits (each adds one; git's cost grows with records x commits); "
+                         "records: n records in n/100 commits; commits: n commits over 1,000 records")
+    ap.add_argument("--pushes", type=int, default=3)
+    ap.add_argument("--keep", type=Path, default=None, help="build under this folder and keep it")
+    a = ap.parse_args()
+    timers = []
+    for n in a.sizes:
+        base = (a.keep / f"{a.shape}-{n}") if a.keep else Path(tempfile.mkdtemp(prefix=f"saiken-bench-server-{n}-"))
+        try:
+            timers.append(bench(n, a.shape, base, a.pushes))
+        finally:
+            if a.keep is None:
+                shutil.rmtree(base, ignore_errors=True)
+    if len(timers) > 1:
+        growth(timers[0], timers[-1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
