@@ -11,7 +11,7 @@ import click
 from saiken.casework import claim
 from saiken.commands._common import identities, store, to_json
 from saiken.core import bulk, yamlio
-from saiken.core.records import check_case_id, new_case_id
+from saiken.core.records import check_case_id
 from saiken.errors import SaikenError, os_reason
 from saiken.textwidth import pad, rpad
 
@@ -51,6 +51,9 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     ひな形の「#|」で始まる説明の行は保存しません。ひな形を変えずに終了すると、何も保存せずに
     中止します。
 
+    --from の記録に case_id がなければ、--id の事案番号（省略時は新しく採番した番号）を入れて
+    保存します。記録の case_id と --id が違うときは何も保存しません。
+
     平文のファイルから作った場合、元のファイルは自分で安全に削除してください（shred -u など）。
 
     \b
@@ -65,8 +68,8 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
         editor.new_case(st, case_id, unsafe_tmp=unsafe_tmp)
         return
     text = _read_source(source)
-    normalised, data = st.normalise_text(text, where=source)
-    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
+    normalised, data = st.normalise_text(st.with_case_id(text, case_id, where=source), where=source)
+    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id")))
     if data.get("case_id") != cid:
         raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source,
                           hint="--id を省くか、記録の case_id と同じ事案番号を指定してください。")

@@ -134,6 +134,19 @@ class Store:
         out = yamlio.rt_dump(doc)
         return out, yamlio.fast_load(out, where=where)
 
+    def with_case_id(self, text: str, case_id: str | None, *, where: str | None = None) -> str:
+        """User-written YAML whose top level lacks `case_id:` gets `case_id` (or a new id) as its first
+        key, so that `case new --id X --from f.yaml` works on a file without one. Other text is
+        returned as it is, for validation to judge."""
+        if len(text.encode()) > self.max_bytes:
+            raise SaikenError(f"記録が大きすぎます（上限 {self.max_bytes} バイト）。", where=where)
+        data = yamlio.fast_load(text, where=where)  # refuses aliases before the round-trip parser sees them
+        if not isinstance(data, dict) or "case_id" in data:
+            return text
+        doc = yamlio.rt_load(text, where=where)
+        doc.insert(0, "case_id", check_case_id(case_id) if case_id is not None else new_case_id())
+        return yamlio.rt_dump(doc)
+
     # --- writing ---------------------------------------------------------------------------
 
     def write_text(self, case_id: str, text: str) -> None:
