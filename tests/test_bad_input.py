@@ -48,7 +48,7 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
 @pytest.mark.parametrize("args, fragments", [
     (("csae", "list"), ("saiken: ", "「csae」というコマンドはありません", "`saiken --help`")),
     (("case", "lst"), ("saiken case: ", "「lst」", "もしかして: list", "`saiken case --help`")),
-    (("case", "show"), ("saiken case show: ", "CASE_ID を指定してください", "`saiken case show --help`")),
+    (("case", "show"), ("saiken case show: ", "事案番号を指定してください", "`saiken case show --help`")),
     (("case", "list", "--nmes"), ("「--nmes」というオプションはありません", "もしかして: --names")),
     (("case", "list", "--format", "xml"), ("--format", "「xml」", "table、json、tsv")),
     (("case", "list", "--format"), ("saiken case list: ", "--format のあとに値を書いてください")),
@@ -64,7 +64,7 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
     (("handler", "add", "--id", "otsu-09", "--name", "架空", "--org", "丙", "--role", "取扱者", "--key", "age1x"),
      ("--org: 値「丙」は使えません。次のいずれかです: 甲、乙",)),
     (("council", "export", "--fy", "令和3"), ("--fy: 2000〜2100 の整数で書いてください（「令和3」）",)),
-    (("report", "pdf", "報告.md"), ("MARKDOWN: 「報告.md」がありません",)),
+    (("report", "pdf", "報告.md"), ("Markdownファイル: 「報告.md」がありません",)),
 ])
 def test_usage_errors_are_japanese_and_name_the_command(tmp_path: Path, args: tuple[str, ...],
                                                         fragments: tuple[str, ...]) -> None:

@@ -150,7 +150,7 @@ def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple
     assert proc.returncode == 1, proc.stdout + proc.stderr
     log = proc.stdout + proc.stderr
     assert_redacted(log)
-    assert "コミット " + sha[:10] + ": ERROR [schema]" in log  # the --range step, commit by commit
+    assert "コミット " + sha[:10] + ": エラー [schema]" in log  # the --range step, commit by commit
     if job is _forgejo:  # its step runs --all after a failed --range; GitLab stops at the first failing line
         assert "検査したファイル" in log
     assert not any(s in log for s in SECRETS)
