@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from saiken.casework import claim
-from saiken.commands._common import identities, store, to_json
+from saiken.commands._common import identities, store, suggest_record_commit, to_json
 from saiken.core import bulk, yamlio
 from saiken.core.records import check_case_id
 from saiken.errors import SaikenError, os_reason
@@ -78,6 +78,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
                           hint=f"変更するには `saiken case edit {cid}` を使ってください。")
     st.write_text(cid, normalised)
     click.echo(cid)
+    suggest_record_commit(st, cid, "の記録を作成")
 
 
 @case.command()
@@ -120,6 +121,7 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
     st = store()
     editor.edit_case(st, case_id, unsafe_tmp=unsafe_tmp)
     accesslog.append(st.root, accesslog.who(st.root), case_id, "edit")
+    suggest_record_commit(st, case_id, "の記録を更新")
 
 
 @case.command()

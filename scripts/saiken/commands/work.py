@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from saiken.casework import entries, installments, worklist
-from saiken.commands._common import as_date, identities, store, to_json, today_option
+from saiken.commands._common import as_date, identities, store, suggest_record_commit, to_json, today_option
 from saiken.core.records import check_case_id
 from saiken.errors import SaikenError
 
@@ -71,6 +71,7 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
         next_action=next_action)
     made = entries.log(st, cid, ids, entry)
     click.echo(f"記録しました: {cid} {made['at']:%Y-%m-%d %H:%M} {made['kind']}（担当 {made['by']}）")
+    suggest_record_commit(st, cid, f"交渉の経過（{made['kind']}）")
 
 
 @click.command("pay")
@@ -101,6 +102,7 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     click.echo(f"債権残高 金{balance:,}円、延滞額（{today.isoformat()} 現在）金{late:,}円")
     if balance == 0:
         click.echo(f"残高が 0 円になりました。処理状況（status）を「完済」に直してください: saiken case edit {cid}")
+    suggest_record_commit(st, cid, "入金")
 
 
 @click.command("worklist")
