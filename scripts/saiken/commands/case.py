@@ -11,7 +11,7 @@ import click
 from saiken.casework import claim
 from saiken.commands._common import identities, store, suggest_record_commit, to_json
 from saiken.core import bulk, yamlio
-from saiken.core.records import check_case_id
+from saiken.core.records import check_case_id, unreadable
 from saiken.errors import SaikenError, os_reason
 from saiken.textwidth import pad, rpad
 
@@ -163,8 +163,20 @@ def list_(names: bool, fmt: str) -> None:
       saiken case list --names
       saiken case list --format json
     """
-    summarise = _row_with_name if names else _row
-    rows = list(bulk.summaries(store(), identities(), summarise))
+    st = store()
+    read = list(bulk.summaries_or_problems(st, identities(), _row_with_name if names else _row))
+    rows = [row for _, row, problem in read if problem is None]
+    _print_rows(rows, fmt, names)
+    bad = [unreadable(st.rel(cid), cid, problem) for cid, _, problem in read if problem is not None]
+    for problem in bad:
+        click.echo(f"注意: {problem.where}: 一覧に入れていません。{problem.message}"
+                   + (f"（対処: {problem.fix}）" if problem.fix else ""), err=True)
+    if bad:
+        raise SaikenError(f"読めない記録が {len(bad)} 件あり、一覧に入れていません（上の「注意」）。",
+                          hint="それぞれの対処のとおりに直してから、もう一度 `saiken case list` を実行してください。")
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: str, names: bool) -> None:
     if fmt == "json":
         click.echo(to_json(rows))
         return
