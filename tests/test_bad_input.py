@@ -483,7 +483,7 @@ def test_case_list_lists_what_it_can_and_names_the_bad_file(repo: RecordsRepo, k
     assert "C-TEST0001" in table.stdout and "計 1 件" in table.stdout            # the good record is listed
     assert [row["case_id"] for row in json.loads(as_json.stdout)] == ["C-TEST0001"]
     shown = name.replace("\x1b", "\\x1b")
-    assert f"注意: records/{shown}.yaml.age: 一覧に入れていません。{problem}" in table.stderr, table.stderr
+    assert table.stderr.startswith(f"エラー: records/{shown}.yaml.age: 一覧に入れていません。{problem}"), table.stderr
     assert fix in table.stderr and "エラー: 読めない記録が 1 件あり" in table.stderr
     assert table.stderr.rstrip().splitlines()[-1].startswith("対処: ")
     for out in (table, as_json):

@@ -169,10 +169,10 @@ def list_(names: bool, fmt: str) -> None:
     _print_rows(rows, fmt, names)
     bad = [unreadable(st.rel(cid), cid, problem) for cid, _, problem in read if problem is not None]
     for problem in bad:
-        click.echo(f"注意: {problem.where}: 一覧に入れていません。{problem.message}"
-                   + (f"（対処: {problem.fix}）" if problem.fix else ""), err=True)
+        problem.message = f"一覧に入れていません。{problem.message}"
+        click.echo(problem.render(), err=True)
     if bad:
-        raise SaikenError(f"読めない記録が {len(bad)} 件あり、一覧に入れていません（上の「注意」）。",
+        raise SaikenError(f"読めない記録が {len(bad)} 件あり、一覧に入れていません（上のとおり）。",
                           hint="それぞれの対処のとおりに直してから、もう一度 `saiken case list` を実行してください。")
 
 
