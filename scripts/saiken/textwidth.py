@@ -37,6 +37,8 @@ def _tokens(text: str) -> list[str]:
 def _breakable(before: str, after: str) -> bool:
     if after[0] in _NO_START or before[-1] in _NO_END:
         return False
+    if after[0] in _NO_END and before[-1].isascii() and before[-1] != " ":
+        return False  # an English word keeps its gloss: negotiation-report（交渉記録報告書）
     return not (before[-1].isascii() and after[0].isascii() and " " not in (before[-1], after[0]))
 
 
