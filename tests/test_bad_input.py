@@ -7,6 +7,7 @@ script and asserts on what the user sees; fixtures are fictional (架空).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from conftest import (
     _base_env,
     make_records_repo,
 )
+from saiken.core import crypto
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -48,7 +50,7 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
 @pytest.mark.parametrize("args, fragments", [
     (("csae", "list"), ("saiken: ", "「csae」というコマンドはありません", "`saiken --help`")),
     (("case", "lst"), ("saiken case: ", "「lst」", "もしかして: list", "`saiken case --help`")),
-    (("case", "show"), ("saiken case show: ", "CASE_ID を指定してください", "`saiken case show --help`")),
+    (("case", "show"), ("saiken case show: ", "事案番号を指定してください", "`saiken case show --help`")),
     (("case", "list", "--nmes"), ("「--nmes」というオプションはありません", "もしかして: --names")),
     (("case", "list", "--format", "xml"), ("--format", "「xml」", "table、json、tsv")),
     (("case", "list", "--format"), ("saiken case list: ", "--format のあとに値を書いてください")),
@@ -64,7 +66,7 @@ def assert_japanese_error(res: Result, *fragments: str) -> None:
     (("handler", "add", "--id", "otsu-09", "--name", "架空", "--org", "丙", "--role", "取扱者", "--key", "age1x"),
      ("--org: 値「丙」は使えません。次のいずれかです: 甲、乙",)),
     (("council", "export", "--fy", "令和3"), ("--fy: 2000〜2100 の整数で書いてください（「令和3」）",)),
-    (("report", "pdf", "報告.md"), ("MARKDOWN: 「報告.md」がありません",)),
+    (("report", "pdf", "報告.md"), ("Markdownファイル: 「報告.md」がありません",)),
 ])
 def test_usage_errors_are_japanese_and_name_the_command(tmp_path: Path, args: tuple[str, ...],
                                                         fragments: tuple[str, ...]) -> None:
@@ -458,3 +460,39 @@ def test_the_worklist_goes_on_past_a_damaged_record_and_says_how_to_restore_it(r
         res = repo.saiken("worklist")
     assert res.returncode == 0 and "Traceback" not in res.stderr
     assert f"注意: {RECORD}: " in res.stderr and f"（対処: `git checkout -- {RECORD}`" in res.stderr, res.stderr
+
+
+SECRET = "架空秘密"   # record text that must not reach the terminal through an error message
+BAD_RECORDS = {
+    "schema": ("C-BAD00001", (FIXTURES / "case-fictional.yaml").read_text(encoding="utf-8")
+               .replace("C-TEST0001", "C-BAD00001").replace("birth_date: 1995-04-02", f"birth_date: {SECRET}")
+               .replace("    sex: 男\n", f"    sex: 男\n    {SECRET}: 1\n"),
+               "項目に誤りがあります（parties[0].birth_date、parties[0].〔省略〕）", "saiken case edit C-BAD00001"),
+    "yaml": ("C-BAD00002", f"case_id: C-BAD00002\nstatus: [督促中 {SECRET}\n", "YAML として読めません（",
+             "saiken case edit C-BAD00002"),
+    "truncated": ("C-BAD00003", None, "", "git checkout -- records/C-BAD00003.yaml.age"),
+    "file name": ("\x1b[2J山田", "case_id: C-BAD00004\n", "ファイル名が「事案番号.yaml.age」の形ではありません",
+                  "git status records/"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_RECORDS)
+def test_case_list_lists_what_it_can_and_names_the_bad_file(repo: RecordsRepo, kind: str) -> None:
+    name, text, problem, fix = BAD_RECORDS[kind]
+    path = repo.root / "records" / f"{name}.yaml.age"
+    data = crypto.encrypt((text or "case_id: x\n").encode("utf-8"), [crypto.RecipientKey.parse(repo.public)])
+    path.write_bytes(data[:150] if text is None else data)
+    try:
+        table = repo.saiken("case", "list")
+        as_json = repo.saiken("case", "list", "--format", "json")
+    finally:
+        path.unlink()
+    assert table.returncode == 1 and as_json.returncode == 1
+    assert "C-TEST0001" in table.stdout and "計 1 件" in table.stdout            # the good record is listed
+    assert [row["case_id"] for row in json.loads(as_json.stdout)] == ["C-TEST0001"]
+    shown = name.replace("\x1b", "\\x1b")
+    assert table.stderr.startswith(f"エラー: records/{shown}.yaml.age: 一覧に入れていません。{problem}"), table.stderr
+    assert fix in table.stderr and "エラー: 読めない記録が 1 件あり" in table.stderr
+    assert table.stderr.rstrip().splitlines()[-1].startswith("対処: ")
+    for out in (table, as_json):
+        assert SECRET not in out.stdout + out.stderr and "\x1b" not in out.stderr and "Traceback" not in out.stderr

@@ -34,7 +34,7 @@ def test_prohibited_word_reopens_the_editor_and_giving_up_writes_nothing(repo: R
     first, second = calls(ed)
     header = [line for line in second["text"].splitlines() if line.startswith("#!")]
     assert header[0].startswith("#! 保存できませんでした")
-    assert any("ERROR [prohibited] 特記事項5" in line and f"「{category}」に当たる語" in line and "history[0].note" in line
+    assert any("エラー [prohibited] 特記事項5" in line and f"「{category}」に当たる語" in line and "history[0].note" in line
                for line in header)
     assert note in second["text"]  # the user's text kept below the message
     assert record_path(repo).read_bytes() == before
@@ -57,7 +57,7 @@ def test_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo, shm: Path, tm
     assert r.returncode == 0, r.stderr
     assert len(calls(ed)) == 1  # a warning does not re-open the editor
     warning = next(line for line in r.stderr.splitlines() if line.startswith("注意（保存はします）"))
-    assert "WARNING [prohibited]" in warning and "要配慮" in warning and "通院" in warning
+    assert "警告 [prohibited]" in warning and "要配慮" in warning and "通院" in warning
     assert f"保存しました: records/{CASE}.yaml.age" in r.stderr
     assert "通院のため" in repo.saiken("case", "show", CASE, check=True).stdout
 

@@ -306,7 +306,7 @@ def test_a_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo) -> None:
     res = repo.saiken("case", "log", "C-LOG", "--kind", "電話", "--note", "通院のため今月は払えない（架空）")
     assert res.returncode == 0, res.stderr
     assert "記録しました: C-LOG" in res.stdout
-    assert "注意（保存はします）: WARNING [prohibited]" in res.stderr and "要配慮個人情報" in res.stderr
+    assert "注意（保存はします）: 警告 [prohibited]" in res.stderr and "要配慮個人情報" in res.stderr
     assert show(repo, "C-LOG")["history"][-1]["note"] == "通院のため今月は払えない（架空）"  # full-width brackets kept (schema)
 
 

@@ -108,9 +108,9 @@ def test_every_check_declares_id_terms_severity_and_title() -> None:
 
 def test_finding_renders_as_one_line() -> None:
     f = Finding("plaintext", (2, 8), "error", "records/x", None, "直してください。")
-    assert f.render() == "ERROR [plaintext] 特記事項2・8 records/x – 直してください。"
+    assert f.render() == "エラー [plaintext] 特記事項2・8 records/x – 直してください。"
     g = Finding("schema", (3,), "warning", "records/x", "parties[0].hobby", "m")
-    assert g.render() == "WARNING [schema] 特記事項3 records/x:parties[0].hobby – m"
+    assert g.render() == "警告 [schema] 特記事項3 records/x:parties[0].hobby – m"
     with pytest.raises(ValueError):
         Finding("schema", (3,), "info", "f", None, "m")
 
@@ -168,7 +168,7 @@ def test_plaintext_under_records_is_an_error(records_repo: RecordsRepo) -> None:
     assert r.returncode == 1
     found = lines(r.stdout, "plaintext")
     assert len(found) == 2, r.stdout
-    assert found[0].startswith("ERROR [plaintext] 特記事項2・8 records/C-PLAIN002.yaml – records/ に暗号化されていないファイル")
+    assert found[0].startswith("エラー [plaintext] 特記事項2・8 records/C-PLAIN002.yaml – records/ に暗号化されていないファイル")
     assert "shred -u records/C-PLAIN002.yaml" in found[0]
     assert "records/C-PLAIN003.yaml.age" in found[1]
     assert "特記事項に反する箇所が" in r.stderr
@@ -292,7 +292,7 @@ def test_a_field_outside_the_permitted_items_is_a_term_3_error(records_repo: Rec
     assert r.returncode == 1
     found = lines(r.stdout, "schema")
     assert len(found) == 1
-    assert found[0].startswith("ERROR [schema] 特記事項3 records/C-SCHEMA01.yaml.age:parties[0].hobby – 情報項目の定義にない項目")
+    assert found[0].startswith("エラー [schema] 特記事項3 records/C-SCHEMA01.yaml.age:parties[0].hobby – 情報項目の定義にない項目")
     assert "saiken case edit C-SCHEMA01" in found[0]
 
 
@@ -312,7 +312,7 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
     found = lines(r.stdout, "prohibited")
     assert len(found) == 1
     line = found[0]
-    assert line.startswith("ERROR [prohibited] 特記事項5 records/C-CRIME001.yaml.age:history[0].note – ")
+    assert line.startswith("エラー [prohibited] 特記事項5 records/C-CRIME001.yaml.age:history[0].note – ")
     assert "以前に【逮捕】されたこと" in line
     assert "特記事項5(3)「犯罪に関する事項」" in line
     assert "saiken case edit C-CRIME001" in line and "ledger/consents.yaml" in line
@@ -347,7 +347,7 @@ def test_medical_words_are_a_warning_for_minimal_wording(records_repo: RecordsRe
     r = check_all(records_repo)
     assert r.returncode == 0, r.stdout
     found = lines(r.stdout, "prohibited")
-    assert len(found) == 1 and found[0].startswith("WARNING [prohibited]")
+    assert len(found) == 1 and found[0].startswith("警告 [prohibited]")
     assert "要配慮個人情報" in found[0] and "最小限" in found[0]
 
 
@@ -392,7 +392,7 @@ def test_consent_lifts_exactly_the_named_case_and_category(records_repo: Records
     remaining = lines(r.stdout.split("承諾済み")[0], "prohibited")
     assert [("C-CONS0001" in x, "思想・信条・宗教" in x) for x in remaining] == [(True, True), (False, False)]
     assert "C-CONS0002" in remaining[1] and "「犯罪」" in remaining[1]
-    assert "承諾済み（SHODAKU-001）: ERROR [prohibited] 特記事項5 records/C-CONS0001.yaml.age" in r.stdout
+    assert "承諾済み（SHODAKU-001）: エラー [prohibited] 特記事項5 records/C-CONS0001.yaml.age" in r.stdout
     assert "甲の承諾により解除 1 件" in r.stdout
 
 
@@ -420,7 +420,7 @@ def test_a_debtors_name_in_docs_and_ledger_is_refused(records_repo: RecordsRepo)
     r = check_all(records_repo)
     assert r.returncode == 1
     found = lines(r.stdout, "pii_outside")
-    assert "ERROR [pii_outside] 特記事項2・7 docs/メモ.md:3行目 – 事案 C-PII00001 の当事者の氏名が記録の外に書かれています" in found[0]
+    assert "エラー [pii_outside] 特記事項2・7 docs/メモ.md:3行目 – 事案 C-PII00001 の当事者の氏名が記録の外に書かれています" in found[0]
     assert "ledger/exports.yaml:2行目" in found[1] and "氏名（カナ）" in found[1]
     assert FAMILY not in r.stdout and GIVEN not in r.stdout  # the message never repeats the data
 
@@ -635,7 +635,7 @@ def test_training_and_audit_due_each_fiscal_year(records_repo: RecordsRepo) -> N
     r = check_all(records_repo, "--as-of", "2021-06-01")
     assert r.returncode == 0, r.stdout  # reminders, not blockers
     found = lines(r.stdout, "evidence")
-    assert found[0] == ("WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
+    assert found[0] == ("警告 [evidence] 特記事項18 ledger/trainings.yaml:令和3年度（2021年度） – 今年度（令和3年度（2021年度））の"
                         "従事者教育を受けていない有効な取扱者がいます（期限 2022-03-31）: otsu-01。実施したら "
                         "`saiken ledger training --date YYYY-MM-DD --attendees otsu-01 --topic 内容` で記録してください。")
     assert "特記事項15・16・17 ledger/audits.yaml" in found[1]
@@ -643,9 +643,9 @@ def test_training_and_audit_due_each_fiscal_year(records_repo: RecordsRepo) -> N
     r = check_all(records_repo, "--as-of", "2022-06-01")
     found = lines(r.stdout, "evidence")
     assert [x.split(" – ")[0] for x in found] == [
-        "WARNING [evidence] 特記事項18 ledger/trainings.yaml:令和4年度（2022年度）",
-        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和3年度（2021年度）",
-        "WARNING [evidence] 特記事項15・16・17 ledger/audits.yaml:令和4年度（2022年度）"]
+        "警告 [evidence] 特記事項18 ledger/trainings.yaml:令和4年度（2022年度）",
+        "警告 [evidence] 特記事項15・16・17 ledger/audits.yaml:令和3年度（2021年度）",
+        "警告 [evidence] 特記事項15・16・17 ledger/audits.yaml:令和4年度（2022年度）"]
     assert "令和3年度（2021年度）の甲による確認（立入り調査等）・監査の記録がありません" in found[1]
 
 
@@ -660,11 +660,11 @@ def test_an_incident_needs_notice_and_written_report(records_repo: RecordsRepo) 
           "incidents:\n  - {id: JIKO-1, occurred: 2021-07-01, notified: 2021-07-01}\n")
     # the written report is due 30 days after discovery (policies/incidents.yaml; here the occurrence)
     r = check_all(records_repo, "--as-of", "2021-07-31")
-    assert not [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
+    assert not [x for x in lines(r.stdout, "evidence") if x.startswith("エラー")]
     r = check_all(records_repo, "--as-of", "2021-08-01")
     assert r.returncode == 1
-    found = [x for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
-    assert found == ["ERROR [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故 JIKO-1 の書面による"
+    found = [x for x in lines(r.stdout, "evidence") if x.startswith("エラー")]
+    assert found == ["エラー [evidence] 特記事項19 ledger/incidents.yaml:incidents[0]（JIKO-1） – 事故 JIKO-1 の書面による"
                      "事故報告が期限（2021-07-31）を過ぎても記録されていません。提出したら "
                      "`saiken incident report JIKO-1 --report YYYY-MM-DD` で記録してください。"]
 
@@ -676,13 +676,13 @@ def test_after_the_contract_ends_otsu_is_taken_off_and_erasure_is_certified(reco
     new_case(records_repo, "C-END00001")  # encrypted to otsu-01 (乙), the only handler
     write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05}\n")
     assert not [x for x in lines(check_all(records_repo, "--as-of", "2022-03-31").stdout, "evidence")
-                if x.startswith("ERROR")]
+                if x.startswith("エラー")]
     r = check_all(records_repo, "--as-of", "2022-04-01")
     assert r.returncode == 1
-    errors = [x.split(" – ")[0] for x in lines(r.stdout, "evidence") if x.startswith("ERROR")]
-    assert errors == ["ERROR [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）",
-                      "ERROR [evidence] 特記事項11・12 policies/handlers.yaml", "ERROR [evidence] 特記事項11・12 records/",
-                      "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml"]
+    errors = [x.split(" – ")[0] for x in lines(r.stdout, "evidence") if x.startswith("エラー")]
+    assert errors == ["エラー [evidence] 特記事項11 ledger/media.yaml:media[0]（CDR-1）",
+                      "エラー [evidence] 特記事項11・12 policies/handlers.yaml", "エラー [evidence] 特記事項11・12 records/",
+                      "エラー [evidence] 特記事項11・12 ledger/erasures.yaml"]
     assert "1 件の記録が乙の鍵でも開ける暗号化のままです（C-END00001）" in r.stdout
     (records_repo.root / "records" / "C-END00001.yaml.age").unlink()
     records_repo.add_handler("kou-01", org="甲", role="取扱責任者")
@@ -750,5 +750,5 @@ def test_a_lone_given_name_is_a_warning_not_a_block(records_repo: RecordsRepo) -
     r = check_all(records_repo)
     assert r.returncode == 0, r.stdout
     found = lines(r.stdout, "pii_outside")
-    assert len(found) == 1 and found[0].startswith("WARNING [pii_outside] 特記事項2・7 docs/例.md:1行目")
+    assert len(found) == 1 and found[0].startswith("警告 [pii_outside] 特記事項2・7 docs/例.md:1行目")
     assert "氏名の一部（姓または名）と同じ語" in found[0]

@@ -157,7 +157,7 @@ def test_ci_job_log_names_each_finding_but_never_quotes_the_record(pushed: tuple
     assert proc.returncode == 1, proc.stdout + proc.stderr
     log = proc.stdout + proc.stderr
     assert_redacted(log)
-    assert "コミット " + sha[:10] + ": ERROR [schema]" in log  # the --range step, commit by commit
+    assert "コミット " + sha[:10] + ": エラー [schema]" in log  # the --range step, commit by commit
     if job is _forgejo:  # its step runs --all after a failed --range; GitLab stops at the first failing line
         assert "検査したファイル" in log
     assert not any(s in log for s in SECRETS)
@@ -184,5 +184,5 @@ def test_ci_job_judges_a_push_by_the_rules_before_it(pushed: tuple[RecordsRepo, 
     repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000009", "前科あり"), check=True)
     sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-CI000009 を登録")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "ERROR [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in proc.stdout
-    assert f"コミット {sha[:10]}: ERROR [prohibited] 特記事項5 records/C-CI000009.yaml.age" in proc.stdout
+    assert "エラー [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in proc.stdout
+    assert f"コミット {sha[:10]}: エラー [prohibited] 特記事項5 records/C-CI000009.yaml.age" in proc.stdout

@@ -131,12 +131,12 @@ def test_check_all_in_a_demo_holds_the_contract_end(tmp_path: Path) -> None:
 
     def errors() -> str:
         r = kou.saiken("check", "--all", "--as-of", "2026-04-01")
-        return "\n".join(line for line in r.stdout.splitlines() if line.startswith("ERROR"))
+        return "\n".join(line for line in r.stdout.splitlines() if line.startswith("エラー"))
 
     before = errors()
-    assert "ERROR [evidence] 特記事項11・12 ledger/erasures.yaml" in before and "saiken erase --as 乙" in before
-    assert "ERROR [evidence] 特記事項11・12 records/" in before and "20 件の記録が乙の鍵でも開ける" in before
-    assert "ERROR [evidence] 特記事項11・12 policies/handlers.yaml" in before  # otsu-01, otsu-02 still active
+    assert "エラー [evidence] 特記事項11・12 ledger/erasures.yaml" in before and "saiken erase --as 乙" in before
+    assert "エラー [evidence] 特記事項11・12 records/" in before and "20 件の記録が乙の鍵でも開ける" in before
+    assert "エラー [evidence] 特記事項11・12 policies/handlers.yaml" in before  # otsu-01, otsu-02 still active
     # 乙 erases in its own clone (its keys are destroyed) and hands the ledger back
     otsu_root = tmp_path / "otsu"
     subprocess.run(["git", "clone", "-q", str(demo), str(otsu_root)], env=env, check=True)
@@ -149,7 +149,7 @@ def test_check_all_in_a_demo_holds_the_contract_end(tmp_path: Path) -> None:
     kou.git("pull", "-q", "--no-rebase", str(otsu_root), "main")
     after_erase = errors()
     assert "ledger/erasures.yaml" not in after_erase  # certified
-    assert "ERROR [evidence] 特記事項11・12 records/" in after_erase  # but 乙's keys still open them here
+    assert "エラー [evidence] 特記事項11・12 records/" in after_erase  # but 乙's keys still open them here
     # 甲 takes 乙 off and re-encrypts every record to 甲 alone
     for hid in ("otsu-01", "otsu-02"):
         kou.saiken("handler", "deactivate", hid, "--on", "2026-03-31", check=True)

@@ -192,7 +192,7 @@ def test_pre_receive_output_names_each_finding_but_never_quotes_the_record(clean
     commit = git(clean, "rev-parse", "HEAD").stdout.strip()
     proc = git(clean, "push", "--no-verify", "origin", "main")
     assert proc.returncode != 0 and "pre-receive hook declined" in proc.stderr
-    assert f"remote: コミット {commit[:10]}: ERROR [schema]" in proc.stderr
+    assert f"remote: コミット {commit[:10]}: エラー [schema]" in proc.stderr
     assert_redacted(out(proc))
     assert not bare_has(designated(clean), commit)
 
@@ -229,7 +229,7 @@ def test_check_range_catches_a_file_added_and_removed_inside_the_range(clean: Re
     assert not (clean.root / rel).exists()
     r = clean.saiken("check", "--range", f"{start}..HEAD")
     assert r.returncode == 1
-    assert f"コミット {added[:10]}: ERROR [plaintext] 特記事項2・8 {rel}" in r.stdout
+    assert f"コミット {added[:10]}: エラー [plaintext] 特記事項2・8 {rel}" in r.stdout
     assert "検査したコミット 2 件: エラー 1 件" in r.stdout
     assert "特記事項に反する箇所が 1 件あります" in r.stderr
     # the work tree alone no longer shows it; the range before it is clean

@@ -383,3 +383,26 @@ def test_limitation_reads_the_demo_cases(demo: dict[str, Any]) -> None:
                      env=as_handler(demo, "otsu-02"))
         assert res.returncode == 0, f"{case_id}: {res.stderr}"
         assert "消滅時効" in res.stdout
+
+
+def test_demo_records_are_in_the_form_a_save_writes(demo: dict[str, Any], tmp_path: Path) -> None:
+    """The first edit of a demo record changes only the edited line ('2026-03-07 17:30' once became
+    2026-03-07 17:30:00 in every history entry)."""
+    store = Store.open(demo["root"])
+    for cid, rec in demo["records"].items():
+        assert store.normalise_text(rec["text"], where=cid)[0] == rec["text"], cid
+    root = tmp_path / "copy"
+    shutil.copytree(demo["root"], root, symlinks=True)
+    case_id = next(cid for cid, r in sorted(demo["records"].items()) if "note: 督促状を送付}" in r["text"])
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/note: 督促状を送付}/note: 督促状を再送付}/' \"$1\"\n", encoding="utf-8")
+    editor.chmod(0o755)
+    env = {**demo["env"], "SAIKEN_IDENTITY": str(root / ".identities" / "otsu-01.txt")}
+    res = saiken("case", "edit", case_id, cwd=root, env={**env, "EDITOR": str(editor)})
+    assert res.returncode == 0, res.stderr
+    diff = run(["git", "diff", "--unified=0", f"records/{case_id}.yaml.age"], root, env).stdout.splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))
+               and "# 暗号文 SHA-256:" not in line]  # the textconv header names each version's ciphertext
+    assert len(changed) == 2, "\n".join(diff)
+    assert "督促状を送付}" in changed[0] and "督促状を再送付}" in changed[1]
+    assert changed[0].replace("督促状を送付", "督促状を再送付")[1:] == changed[1][1:]

@@ -72,7 +72,7 @@ def test_the_same_patterns_refuse_every_kind_outside_records(records_repo: Recor
                                                         encoding="utf-8")
     r = check_all(records_repo, env={"SAIKEN_IDENTITY": ""})
     found = lines(r.stdout, "pii_outside")
-    assert r.returncode == 1 and len(found) == 2 and all(x.startswith("ERROR") for x in found), r.stdout
+    assert r.returncode == 1 and len(found) == 2 and all(x.startswith("エラー") for x in found), r.stdout
 
 
 def test_luhn() -> None:

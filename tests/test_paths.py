@@ -35,7 +35,7 @@ def test_a_file_off_the_allow_list_is_refused_with_how_to_move_it_out(records_re
         assert r.returncode == 1
         found = lines(r.stdout, "paths")
         assert len(found) == 1, r.stdout
-        assert found[0].startswith("ERROR [paths] 特記事項2・8 memo.txt – ")
+        assert found[0].startswith("エラー [paths] 特記事項2・8 memo.txt – ")
         assert "policies/paths.yaml" in found[0] and "`git rm --cached memo.txt`" in found[0]
         assert "リポジトリの外" in found[0]
         assert FAMILY not in r.stdout
@@ -56,7 +56,7 @@ def test_the_fictional_kind_holds_only_where_nobody_is_designated(records_repo: 
     write(records_repo, "tests/case.yaml", case_yaml("C-FICT0001"))
     r = check_all(records_repo, env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
-    assert any(x.startswith("ERROR [paths] 特記事項2・8 policies/paths.yaml") and "fictional" in x
+    assert any(x.startswith("エラー [paths] 特記事項2・8 policies/paths.yaml") and "fictional" in x
                for x in lines(r.stdout, "paths")), r.stdout
     assert any("tests/case.yaml" in x for x in lines(r.stdout, "record_like")), r.stdout
 
@@ -183,12 +183,12 @@ def test_real_age_payloads_of_every_size_look_like_ciphertext(records_repo: Reco
 # --- control characters in file names ------------------------------------------------------------------
 
 def test_control_characters_in_a_file_name_never_break_a_line(records_repo: RecordsRepo) -> None:
-    write(records_repo, "records/C-NL00001\nERROR [fake] x.yaml.age", "plain\n")
+    write(records_repo, "records/C-NL00001\nエラー [fake] x.yaml.age", "plain\n")
     write(records_repo, "docs/a\x1b[31mb.md", "# x\n")
     r = check_all(records_repo, "--format", "text", env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
     assert "\x1b" not in r.stdout
     for line in r.stdout.splitlines():
-        assert line.startswith(("ERROR ", "WARNING ", "検査した")), repr(line)
-    assert "records/C-NL00001\\nERROR [fake] x.yaml.age" in r.stdout
-    assert "$'records/C-NL00001\\nERROR [fake] x.yaml.age'" in r.stdout  # a command that works in bash
+        assert line.startswith(("エラー ", "警告 ", "検査した")), repr(line)
+    assert "records/C-NL00001\\nエラー [fake] x.yaml.age" in r.stdout
+    assert "$'records/C-NL00001\\nエラー [fake] x.yaml.age'" in r.stdout  # a command that works in bash

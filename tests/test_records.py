@@ -78,7 +78,7 @@ BAD_RECORDS = [
                  id="heir-without-source"),
     pytest.param("by: otsu-01", "by: otsu-99", "history[0].by: 取扱者「otsu-99」は policies/handlers.yaml にいません",
                  id="unknown-handler"),
-    pytest.param("case_id: C-TEST0001\n", "", "case_id: 必須の項目がありません", id="missing-required"),
+    pytest.param("status: 督促中\n", "", "status: 必須の項目がありません", id="missing-required"),
 ]
 
 
@@ -263,6 +263,28 @@ def test_id_option_must_match_the_record(records_repo: RecordsRepo, fictional_ca
     before = snapshot(records_repo)
     r = records_repo.saiken("case", "new", "--id", "C-OTHER001", "--from", "-", input=fictional_case_text)
     assert_refused(records_repo, r, before, "C-TEST0001", "C-OTHER001", "一致しません")
+
+
+def test_case_new_fills_in_the_id_a_file_leaves_out(records_repo: RecordsRepo, fictional_case_text: str) -> None:
+    """The help's own example: `saiken case new --id C-2021-0001 --from - < 事案.yaml`, the file without case_id."""
+    without = fictional_case_text.replace(f"case_id: {CASE}\n", "")
+    assert "case_id" not in without
+    r = records_repo.saiken("case", "new", "--id", "C-2021-0001", "--from", "-", input=without)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "C-2021-0001\n"
+    shown = records_repo.saiken("case", "show", "C-2021-0001", check=True).stdout
+    assert shown.startswith("# 架空の人物です") and "\ncase_id: C-2021-0001\nstatus: 督促中\n" in shown
+    # without --id, a new id is made and printed, and the record holds it
+    r = new_from(records_repo, without)
+    assert r.returncode == 0, r.stderr
+    made = r.stdout.strip()
+    assert made.startswith("C-") and made != "C-2021-0001"
+    assert f"case_id: {made}\n" in records_repo.saiken("case", "show", made, check=True).stdout
+    # a file that names another id is still refused
+    (records_repo.root.parent / "別の事案.yaml").write_text(fictional_case_text, encoding="utf-8")
+    before = snapshot(records_repo)
+    r = new_from(records_repo, fictional_case_text, "別の事案.yaml", "--id", "C-2021-0002")
+    assert_refused(records_repo, r, before, f"記録の case_id（{CASE}）と --id（C-2021-0002）が一致しません")
 
 
 # --- show and list --------------------------------------------------------------------------------

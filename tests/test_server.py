@@ -178,7 +178,7 @@ def test_a_policy_push_by_an_otsu_handler_is_refused_with_the_reason(server: Ser
     ok(otsu1.git("commit", "-q", "-am", "収集禁止の語を変更"))
     refused = otsu1.git("push", "origin", "main")     # unsigned: the hook refuses it (the trusted base's rules)
     assert refused.returncode != 0
-    assert "ERROR [rules]" in refused.stderr and "policies/prohibited-categories.yaml" in refused.stderr
+    assert "エラー [rules]" in refused.stderr and "policies/prohibited-categories.yaml" in refused.stderr
     assert "甲の有効な取扱者（kou-01）" in refused.stderr
     # the same change signed by 甲 but pushed by 乙: gitolite's rule lets only 甲 handlers touch policies/
     kou = server.people["kou-01"]

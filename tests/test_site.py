@@ -125,6 +125,17 @@ def test_generated_pages(built: tuple[Path, dict[str, str]]) -> None:
     assert not (built[0] / "docs" / "policy").exists(), "generated pages are never written to docs/"
 
 
+def test_pages_carry_no_english_footer(built: tuple[Path, dict[str, str]]) -> None:
+    """The theme's footer said "Made with Material for MkDocs" on every page of the Japanese site."""
+    site = built[0] / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert '<footer class="md-footer">' in html, page
+        assert "Made with" not in html and "Material for MkDocs" not in html, page
+
+
 def test_no_request_to_outside_hosts(built: tuple[Path, dict[str, str]]) -> None:
     """No fonts, scripts, styles or images from other hosts: a ward's network may block them."""
     fetched = re.compile(r"<(?:script|img|link|iframe|source)\b[^>]*?(?:src|href)=\"([^\"]*)\"")

@@ -151,3 +151,26 @@ def test_terms_page_flags_a_measure_worded_unlike_the_report(repo: Path) -> None
         f"  - {{id: {m['id']}, party: 乙, kind: system, number: 1, text: \"{m['text']}\"}}\n" for m in items),
         encoding="utf-8")
     assert "文言が違います" not in pages.terms_page(repo, dt.date(2026, 1, 15))
+
+
+def test_a_term_whose_check_needs_a_key_is_unchecked_not_green(repo: Path) -> None:
+    """Term 5 (prohibited, consents) once showed 問題なし while its own note said prohibited did not run."""
+    from saiken.core import crypto
+
+    terms = repo / "policies" / "special-terms.yaml"
+    terms.write_text(TERMS.replace("terms:\n", "terms:\n"
+                                   "  - {number: 3, heading: 収集の制限, text: 乙は、収集しない。, checks: [schema]}\n"
+                                   "  - {number: 5, heading: 収集の禁止, text: 乙は、収集しない。, checks: [prohibited, consents]}\n"),
+                     encoding="utf-8")
+    (repo / "records").mkdir()
+    _, public = crypto.generate_identity()
+    (repo / "records" / "C-TEST0001.yaml.age").write_bytes(
+        crypto.encrypt(b"case_id: C-TEST0001\n", [crypto.RecipientKey.parse(public)]))
+    page = pages.terms_page(repo, dt.date(2026, 1, 15))
+    for number in (3, 5):
+        row = _status(_row(page, number))
+        assert row.startswith(f"**{pages.UNCHECKED}**"), row
+        assert pages.WORDS[0] not in row
+    row5 = _status(_row(page, 5))
+    assert "`prohibited` は記録の中身を読むため鍵が必要で、ここでは未検査" in row5
+    assert "検査（`consents`）で指摘なし" in row5           # what did run is still said

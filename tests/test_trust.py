@@ -118,7 +118,7 @@ def refused(w: Ward, proc: subprocess.CompletedProcess[str], commit: str, path: 
     """The push was refused for `commit`'s change of `path`, in Japanese, naming who may sign."""
     assert proc.returncode != 0, proc.stderr
     assert "pre-receive hook declined" in proc.stderr
-    assert f"remote: コミット {commit[:10]}: ERROR [rules] 特記事項4・5・6・13 {path} –" in proc.stderr
+    assert f"remote: コミット {commit[:10]}: エラー [rules] 特記事項4・5・6・13 {path} –" in proc.stderr
     assert "甲の有効な取扱者（kou-01）" in proc.stderr
     assert not w.server_has(commit)
     return proc.stderr
@@ -145,7 +145,7 @@ def test_a_widened_allow_list_is_refused_and_accepted_once_signed(w: Ward) -> No
     out = refused(w, w.push(), weaken, "policies/paths.yaml")
     assert "署名がありません" in out
     # the PDF is judged by the allow-list of the trusted base, not by the widened one
-    assert f"remote: コミット {leak[:10]}: ERROR [paths] 特記事項2・8 exports/memo.pdf" in out
+    assert f"remote: コミット {leak[:10]}: エラー [paths] 特記事項2・8 exports/memo.pdf" in out
     w.git("reset", "-q", "--hard", "origin/main")
     _allow(w, '  "exports/*.pdf": pdf\n')
     w.commit("書き出しの置き場所（甲の承認）", signer="kou-01")
@@ -159,7 +159,7 @@ def test_a_weakened_lexicon_is_refused_and_accepted_once_signed(w: Ward) -> None
     w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST002", "服役していた"), check=True)
     record = w.commit("事案 C-TRUST002 を登録")
     out = refused(w, w.push(), weaken, lexicon)
-    assert f"remote: コミット {record[:10]}: ERROR [prohibited] 特記事項5 records/C-TRUST002.yaml.age" in out
+    assert f"remote: コミット {record[:10]}: エラー [prohibited] 特記事項5 records/C-TRUST002.yaml.age" in out
     w.git("reset", "-q", "--hard", "origin/main")
     w.edit(lexicon, "逮捕, 服役, 起訴", "逮捕, 起訴")
     w.commit("語彙の整理（甲の承認）", signer="kou-01")
@@ -184,7 +184,7 @@ def test_a_widened_folder_for_data_files_is_refused_and_accepted_once_signed(w: 
     w.write("exports/C-TRUST003.yaml", case_yaml("C-TRUST003"))
     dump = w.commit("書き出し")
     out = refused(w, w.push(), widen, "policies/paths.yaml")
-    assert f"remote: コミット {dump[:10]}: ERROR [paths] 特記事項2・8 exports/C-TRUST003.yaml" in out
+    assert f"remote: コミット {dump[:10]}: エラー [paths] 特記事項2・8 exports/C-TRUST003.yaml" in out
     w.git("reset", "-q", "--hard", "origin/main")
     _allow(w, '  "exports/*.yaml": text\n')
     w.commit("テスト用データの置き場所（甲の承認）", signer="kou-01")
@@ -198,7 +198,7 @@ def test_a_forged_consent_is_refused_and_a_signed_one_lifts_the_finding(w: Ward)
     w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST004", "前科あり"), check=True)
     record = w.commit("事案 C-TRUST004 を登録")
     out = refused(w, w.push(), forged, "ledger/consents.yaml")
-    assert f"remote: コミット {record[:10]}: ERROR [prohibited] 特記事項5" in out  # the forged consent lifts nothing
+    assert f"remote: コミット {record[:10]}: エラー [prohibited] 特記事項5" in out  # the forged consent lifts nothing
     w.git("reset", "-q", "--hard", "origin/main")
     # kou-01 records the consent on the ward's machine: saiken makes the signed commit itself
     w.git("config", "gpg.format", "ssh")
@@ -224,7 +224,7 @@ def test_a_consent_signed_in_the_same_commit_as_the_record_lifts_nothing_yet(w: 
     both = w.commit("承諾と事案 C-TRUST009", signer="kou-01")
     proc = w.push()
     assert proc.returncode != 0 and not w.server_has(both)
-    assert f"remote: コミット {both[:10]}: ERROR [prohibited] 特記事項5 records/C-TRUST009.yaml.age" in proc.stderr
+    assert f"remote: コミット {both[:10]}: エラー [prohibited] 特記事項5 records/C-TRUST009.yaml.age" in proc.stderr
     assert "[rules]" not in proc.stderr  # the signature itself is good
 
 
@@ -238,7 +238,7 @@ def test_an_alias_bomb_is_refused_with_its_line_even_when_signed(w: Ward) -> Non
     signed = w.commit("設定を短く（甲の承認）", signer="kou-01")
     proc = w.push()
     assert proc.returncode != 0 and not w.server_has(signed)
-    assert f"remote: コミット {signed[:10]}: ERROR [rules]" in proc.stderr
+    assert f"remote: コミット {signed[:10]}: エラー [rules]" in proc.stderr
     assert "このコミットの規則を読めないため、受け付けません（policies/personal-data.yaml: YAML のエイリアス" in proc.stderr
     w.git("reset", "-q", "--hard", "origin/main")
     w.write("policies/personal-data.yaml", "public: []\n")
@@ -298,10 +298,10 @@ def test_the_client_side_checks_judge_by_the_same_base(w: Ward) -> None:
     commit = w.commit("語彙の整理")
     rng = w.repo.saiken("check", "--range", "origin/main..HEAD")
     assert rng.returncode == 1
-    assert f"コミット {commit[:10]}: ERROR [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in rng.stdout
+    assert f"コミット {commit[:10]}: エラー [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in rng.stdout
     line = f"refs/heads/main {commit} refs/heads/main {w.git('rev-parse', 'origin/main').stdout.strip()}\n"
     push = w.repo.saiken("hook", "pre-push", "origin", str(w.bare), input=line)
-    assert push.returncode == 1 and "ERROR [rules]" in push.stderr and "kou-01" in push.stderr
+    assert push.returncode == 1 and "エラー [rules]" in push.stderr and "kou-01" in push.stderr
 
 
 # --- the bootstrap: a new repository ---------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_a_repository_made_by_saiken_init_sets_up_its_signers_then_needs_them(tm
     w.commit("甲の取扱責任者を指定")
     first = w.push()
     assert first.returncode == 0, first.stderr
-    assert "WARNING [rules]" in first.stderr and "署名なしで受け付けました" in first.stderr
+    assert "警告 [rules]" in first.stderr and "署名なしで受け付けました" in first.stderr
     # from now on, kou-01 signs
     w.edit("policies/trust.yaml", "protected_paths: []", "protected_paths: [docs/]")
     unsigned = w.commit("保護するパスを追加")

@@ -9,16 +9,16 @@ module still ends in a Japanese message, and SAIKEN_DEBUG=1 shows its traceback.
 from __future__ import annotations
 
 import os
-import re
 import sys
+from typing import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Sequence
 
 import click
 
 from saiken import __version__
 from saiken.cli_errors import no_terminal_message, render_usage_error, with_usage_hint
+from saiken.cli_help import HelpContext, japanese_help, placeholder
 from saiken.errors import DEBUG_ENV, SaikenError, os_reason, render_internal_error, render_os_error
 
 # name -> (module under saiken.commands, attribute[, parent group]) – one line per command.
@@ -69,93 +69,21 @@ def _load(name: str) -> click.Command:
     return command
 
 
-_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
-
-
-# click's own words in a help page, in Japanese
-_HEADINGS = {"Options": "オプション", "Commands": "コマンド", "Arguments": "引数"}
-_OWN_TEXT = {"Show this message and exit.": "この説明を表示して終了します。",
-             "Show the version and exit.": "バージョンを表示して終了します。"}
-_EXTRAS = re.compile(r"\[(default: |required)")
-
-
-class _Formatter(click.HelpFormatter):
-    """Help pages for ward staff: click's own words (Usage, Options, default …) in Japanese, and a
-    paragraph with Japanese in it keeps its lines as written (as click's \\b marker does) – click
-    rewraps by joining lines with a space, which in Japanese leaves a stray space where a source
-    line ended (「…その場で 知らせます」). Other paragraphs are wrapped as usual."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args.replace("[OPTIONS]", "[オプション]").replace("COMMAND [ARGS]...", "コマンド [引数]..."),
-                            "使い方: " if prefix is None else prefix)
-
-    def section(self, name: str) -> Any:
-        return super().section(_HEADINGS.get(name, name))
-
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        def own(text: str) -> str:
-            text = _OWN_TEXT.get(text, text)
-            return _EXTRAS.sub(lambda m: "[既定: " if m.group(1) == "default: " else "[必須", text)
-        super().write_dl([(term, own(text)) for term, text in rows], col_max, col_spacing)
-
-    def write_text(self, text: str) -> None:
-        paragraphs = text.split("\n\n")
-        super().write_text("\n\n".join(
-            f"\b\n{p}" if _JAPANESE.search(p) and not p.lstrip().startswith("\b") else p for p in paragraphs))
-
-
-class _Context(click.Context):
-    formatter_class = _Formatter
-
-
-def _joined(lines: str) -> str:
-    """Lines of a Japanese paragraph as one line: no space where a line ended between Japanese."""
-    out = ""
-    for line in (part.strip() for part in lines.splitlines()):
-        if out and line:
-            out += "" if _JAPANESE.match(line) or _JAPANESE.search(out[-1]) else " "
-        out += line
-    return out
-
-
-def _first_sentence(text: str) -> str:
-    """Up to the first 。 outside brackets (「…。」 and （…。） belong to the sentence)."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "（「『(":
-            depth += 1
-        elif ch in "）」』)":
-            depth -= 1
-        elif ch == "。" and depth <= 0:
-            return text[:i + 1]
-    return text
-
-
-def _japanese_help(command: click.Command) -> click.Command:
-    """Every command saiken loads formats its help with _Formatter, and its one-line summary in
-    its group's list is its first sentence (click would join the lines with spaces and cut it)."""
-    command.context_class = _Context
-    if command.short_help is None and command.help and _JAPANESE.search(command.help):
-        command.short_help = _first_sentence(_joined(command.help.split("\n\n")[0]))
-    for child in getattr(command, "commands", {}).values():
-        _japanese_help(child)
-    return command
-
-
 class _LazyGroup(click.Group):
-    context_class = _Context
+    context_class = HelpContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(n for n, entry in COMMANDS.items() if len(entry) == 2)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        return _japanese_help(_load(cmd_name)) if entry and len(entry) == 2 else None
+        return japanese_help(_load(cmd_name)) if entry and len(entry) == 2 else None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="saiken")
-@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
+@click.version_option(__version__, prog_name="saiken", message="%(prog)s バージョン %(version)s",
+                      help="バージョンを表示して終了します。")
+@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), metavar=placeholder("directory"),
               help="このフォルダ（記録リポジトリ）で実行します。")
 def cli(directory: Path | None) -> None:
     """saiken – 奨学資金貸付金の債権回収委託で扱う個人情報を、age で暗号化して Git で管理します。

@@ -81,7 +81,7 @@ def _missing(exc: click.MissingParameter) -> str:
     about = f"（{about.rstrip('。')}）" if about else ""
     if isinstance(param, click.Option):
         return f"{name}{about} を指定してください。"
-    return f"{name} を指定してください。"
+    return f"{name}{'' if not name[-1:].isascii() else ' '}を指定してください。"  # 事案番号を / URL を
 
 
 def _bad_value(exc: click.BadParameter) -> str:

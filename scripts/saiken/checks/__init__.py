@@ -33,6 +33,7 @@ from saiken.redaction import has_quotes, shown, view
 ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
+LABELS = {ERROR: "エラー", WARNING: "警告"}  # how a finding's line starts (JSON keeps the severity itself)
 
 # Order is the order findings are reported in.
 CHECK_MODULES = ("rules", "plaintext", "paths", "record_like", "recipients", "schema", "prohibited", "never_collect", "consents",
@@ -123,7 +124,7 @@ class Finding:
 
     def render(self, redact: bool = False) -> str:
         """One line for staff; `redact` (a log: CI, pre-receive, --redact) hides the record's text."""
-        text = f"{self.severity.upper()} [{self.check}] {self.terms_label} {self._location} – {self.message}"
+        text = f"{LABELS[self.severity]} [{self.check}] {self.terms_label} {self._location} – {self.message}"
         return view(text, redact)
 
     def as_dict(self, redact: bool = False) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ from saiken.core import crypto
 from saiken.core.files import atomic_write
 from saiken.core.records import Store
 from saiken.errors import SaikenError, os_reason
+from saiken.git import gitio
 
 
 class DateType(click.ParamType):
@@ -93,3 +95,22 @@ def write_output(out: Path, data: bytes) -> None:
     except OSError as exc:
         raise SaikenError(f"書き込めません（{os_reason(exc)}）。", where=str(out),
                           hint="--out に、書き込めるフォルダの中のファイル名を指定してください。") from None
+
+
+def suggest_commit(root: Path, paths: list[str], message: str) -> None:
+    """After a command that changed `paths`, the one line that commits them: a commit is the record
+    of a handover (and ledger/exports.yaml the trace of a document), so nothing is left behind
+    unsaid. `message` names case ids and kinds only, never a person. Quiet outside a git repository."""
+    try:
+        changed = gitio.changed_paths(root, paths)
+    except (SaikenError, OSError):
+        return
+    if changed:
+        line = f"{shlex.join(['git', 'add', *changed])} && {shlex.join(['git', 'commit', '-m', message])}"
+        click.echo(f"次に、変更をコミットしてください（受渡しの記録になります）:\n  {line}", err=True)
+
+
+def suggest_record_commit(st: Store, case_id: str, message: str) -> None:
+    """suggest_commit for one record: its file and the recipients manifest written with it."""
+    from saiken.core.manifest import MANIFEST_FILE
+    suggest_commit(st.root, [st.rel(case_id), MANIFEST_FILE], f"{case_id} {message}")

@@ -9,9 +9,9 @@ from typing import Any, Callable
 import click
 
 from saiken.casework import claim
-from saiken.commands._common import identities, store, to_json
+from saiken.commands._common import identities, store, suggest_record_commit, to_json
 from saiken.core import bulk, yamlio
-from saiken.core.records import Store, check_case_id, new_case_id
+from saiken.core.records import Store, check_case_id, unreadable
 from saiken.errors import SaikenError, os_reason
 from saiken.textwidth import pad, rpad
 
@@ -59,6 +59,8 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
 
     保存する前に、コミット時と同じ記録の検査（情報項目、収集禁止事項など）をし、誤りがあれば
     保存しません。
+    --from の記録に case_id がなければ、--id の事案番号（省略時は新しく採番した番号）を入れて
+    保存します。記録の case_id と --id が違うときは何も保存しません。
 
     平文のファイルから作った場合、元のファイルは自分で安全に削除してください（shred -u など）。
 
@@ -74,8 +76,8 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
         editor.new_case(st, case_id, gate=_gate(st), unsafe_tmp=unsafe_tmp)
         return
     text = _read_source(source)
-    normalised, data = st.normalise_text(text, where=source)
-    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id") or new_case_id()))
+    normalised, data = st.normalise_text(st.with_case_id(text, case_id, where=source), where=source)
+    cid = check_case_id(case_id if case_id is not None else str(data.get("case_id")))
     if data.get("case_id") != cid:
         raise SaikenError(f"記録の case_id（{data.get('case_id')}）と --id（{cid}）が一致しません。", where=source,
                           hint="--id を省くか、記録の case_id と同じ事案番号を指定してください。")
@@ -85,6 +87,7 @@ def new(source: str | None, case_id: str | None, unsafe_tmp: bool) -> None:
     _gate(st)(cid, normalised)
     st.write_text(cid, normalised)
     click.echo(cid)
+    suggest_record_commit(st, cid, "の記録を作成")
 
 
 @case.command()
@@ -126,6 +129,7 @@ def edit(case_id: str, unsafe_tmp: bool) -> None:
     from saiken.core import editor
     st = store()
     editor.edit_case(st, case_id, gate=_gate(st), unsafe_tmp=unsafe_tmp)
+    suggest_record_commit(st, case_id, "の記録を更新")
 
 
 @case.command()
@@ -165,8 +169,20 @@ def list_(names: bool, fmt: str) -> None:
       saiken case list --names
       saiken case list --format json
     """
-    summarise = _row_with_name if names else _row
-    rows = list(bulk.summaries(store(), identities(), summarise))
+    st = store()
+    read = list(bulk.summaries_or_problems(st, identities(), _row_with_name if names else _row))
+    rows = [row for _, row, problem in read if problem is None]
+    _print_rows(rows, fmt, names)
+    bad = [unreadable(st.rel(cid), cid, problem) for cid, _, problem in read if problem is not None]
+    for problem in bad:
+        problem.message = f"一覧に入れていません。{problem.message}"
+        click.echo(problem.render(), err=True)
+    if bad:
+        raise SaikenError(f"読めない記録が {len(bad)} 件あり、一覧に入れていません（上のとおり）。",
+                          hint="それぞれの対処のとおりに直してから、もう一度 `saiken case list` を実行してください。")
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: str, names: bool) -> None:
     if fmt == "json":
         click.echo(to_json(rows))
         return

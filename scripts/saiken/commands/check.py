@@ -68,7 +68,7 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
       saiken check --message-file .git/COMMIT_EDITMSG
       saiken check --range origin/main..HEAD   push する前に、各コミットを検査する（CI でも）
       saiken check --all --redact              ログに残すとき: 記録の文言は〔省略〕と表示する
-        → ERROR [prohibited] 特記事項5 records/C-AB12CD34.yaml.age:history[2].note
+        → エラー [prohibited] 特記事項5 records/C-AB12CD34.yaml.age:history[2].note
           – 「〔省略〕」に「犯罪」に当たる語「〔省略〕」があります。…
     """
     if sum([bool(files), all_files, staged, rev_range is not None]) > 1:

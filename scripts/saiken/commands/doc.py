@@ -9,7 +9,8 @@ from typing import Any, Callable
 import click
 
 from saiken.casework.documents import ALIASES, KINDS, issue
-from saiken.commands._common import DATE, as_date, identities, store
+from saiken.casework.documents.exportlog import EXPORTS_FILE
+from saiken.commands._common import DATE, as_date, identities, store, suggest_commit
 
 
 class AliasGroup(click.Group):
@@ -60,9 +61,11 @@ def _common(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _letter(kind: str, case_id: str, on: dt.datetime | None, to: str | None, out: Path | None,
             purpose: str | None, naiyo: bool = False) -> None:
-    path = issue.letter(store(), identities(), kind, case_id, as_date(on), to, out, purpose, naiyo)
+    st = store()
+    path = issue.letter(st, identities(), kind, case_id, as_date(on), to, out, purpose, naiyo)
     click.echo(f"作成しました: {path}")
     click.echo("出力を ledger/exports.yaml に記録しました。送付・廃棄したら交渉記録にも残してください。")
+    suggest_commit(st.root, [EXPORTS_FILE], f"{case_id} {kind}の出力を記録")
 
 
 _to = click.option("--to", "to", default=None, help="宛先の当事者番号（p1 など。既定は借受人）。")
@@ -152,9 +155,11 @@ def negotiation_report(case_id: str | None, start: dt.datetime | None, end: dt.d
       saiken doc 交渉記録報告書 --from 2021-04-01 --to 2022-03-31
       saiken doc negotiation-report C-AB12CD34 --from 2021-04-01
     """
-    path, skipped = issue.report(store(), identities(), case_id, as_date(on),
+    st = store()
+    path, skipped = issue.report(st, identities(), case_id, as_date(on),
                                  start.date() if start else None, end.date() if end else None, out, purpose)
     click.echo(f"作成しました: {path}")
     click.echo("出力を ledger/exports.yaml に記録しました。")
     if skipped:
         click.echo(f"あなた宛てに暗号化されていない {skipped} 件の事案は含めていません。", err=True)
+    suggest_commit(st.root, [EXPORTS_FILE], f"{case_id + ' ' if case_id else ''}交渉記録報告書の出力を記録")

@@ -18,7 +18,7 @@ from saiken.scaffold import skeleton
 def init(directory: Path) -> None:
     """新しい記録リポジトリを作成します（policies/・docs/・records/・ledger/ と git、最初のコミット）。
 
-    DIR はまだないフォルダか空のフォルダです。取扱者は未登録の状態で始まります。
+    フォルダは、まだないフォルダか空のフォルダを指定します。取扱者は未登録の状態で始まります。
 
     年度の切替えや新しい受託事務所でも、ファイルを手で写さずに同じ構成を作れます。
 
@@ -42,12 +42,14 @@ def init(directory: Path) -> None:
 @click.option("--cases", "count", type=click.IntRange(1, 100000), default=demo_mod.DEFAULT_COUNT,
               show_default=True, help="作る架空の事案の件数。")
 @today_option
-def demo(directory: Path, seed: int, count: int, as_of: dt.datetime | None) -> None:
+@click.option("--no-next-steps", "quiet_next", is_flag=True, hidden=True,
+              help="「次に試すこと」を表示しません（scripts/quickstart.sh が最後にまとめて表示するため）。")
+def demo(directory: Path, seed: int, count: int, as_of: dt.datetime | None, quiet_next: bool) -> None:
     """デモ用の記録リポジトリを作ります（架空の取扱者 3 人と架空の事案 20 件、暗号化してコミット済み）。
 
     取扱者は 甲 の kou-01（取扱責任者）、乙 の otsu-01（取扱責任者）と otsu-02（取扱者）です。
 
-    各人の秘密鍵は DIR/.identities/<取扱者ID>.txt（0600、Git の管理外）に置かれます。
+    各人の秘密鍵は、作ったフォルダの .identities/<取扱者ID>.txt（0600、Git の管理外）に置かれます。
 
     登場する人物・住所・電話番号はすべて架空です。
 
@@ -57,9 +59,10 @@ def demo(directory: Path, seed: int, count: int, as_of: dt.datetime | None) -> N
       saiken demo /tmp/demo --seed 7 --as-of 2022-03-31
     """
     made = demo_mod.create(directory, seed=seed, as_of=as_date(as_of), count=count)
-    _print_next_steps(made)
+    _print_next_steps(made, quiet_next)
 
-def _print_next_steps(made: demo_mod.Demo) -> None:
+
+def _print_next_steps(made: demo_mod.Demo, quiet_next: bool = False) -> None:
     root = shlex.quote(str(made.root))
     first = made.case_ids[0]
     click.echo(f"デモ用の記録リポジトリを作成しました: {made.root}")
@@ -67,6 +70,8 @@ def _print_next_steps(made: demo_mod.Demo) -> None:
     click.echo(f"  鍵:     {made.root / demo_mod.IDENTITY_DIR}/<取扱者ID>.txt（本人だけが読める 0600、Git の管理外）")
     click.echo(f"  事案:   架空の事案 {len(made.case_ids)} 件（records/ に暗号化してコミット済み）")
     click.echo("  ※ 登場する人物・住所・電話番号はすべて架空です。")
+    if quiet_next:
+        return
     click.echo("\n次に試すこと（乙の取扱責任者 otsu-01 として）:")
     click.echo(f"  cd {root}")
     click.echo(f"  export SAIKEN_IDENTITY={shlex.quote(str(made.identities['otsu-01']))}")

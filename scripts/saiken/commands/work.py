@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from saiken.casework import entries, installments, statement, worklist
-from saiken.commands._common import as_date, identities, store, to_json, today_option
+from saiken.commands._common import as_date, identities, store, suggest_record_commit, to_json, today_option
 from saiken.core.records import check_case_id
 from saiken.errors import SaikenError
 
@@ -80,6 +80,7 @@ def log_command(case_id: str, kind: str | None, note: str | None, counterpart: s
         next_action=next_action)
     made = entries.log(st, cid, ids, entry)
     click.echo(f"記録しました: {cid} {made['at']:%Y-%m-%d %H:%M} {made['kind']}（担当 {made['by']}）")
+    suggest_record_commit(st, cid, f"交渉の経過（{made['kind']}）")
 
 
 @click.command("pay")
@@ -124,6 +125,7 @@ def pay_command(case_id: str, date: str | None, amount: str | None, note: str | 
     now_left = statement.position_on(record, st.policy, today)
     if (now_left.total_left if now_left else balance) == 0:
         click.echo(f"残高が 0 円になりました。処理状況（status）を「完済」に直してください: saiken case edit {cid}")
+    suggest_record_commit(st, cid, "入金")
 
 
 @click.command("worklist")

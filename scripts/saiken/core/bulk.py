@@ -74,3 +74,19 @@ def summaries(store: Store, identities: list[crypto.LoadedIdentity],
         return [summarise(case_id, store.load(case_id, identities, bulk=True)) for case_id in case_ids]
     for batch in in_chunks(work, store.case_ids()):
         yield from batch
+
+
+def summaries_or_problems(store: Store, identities: list[crypto.LoadedIdentity],
+                          summarise: Callable[[str, dict[str, Any]], Any]) -> Iterator[tuple[str, Any, SaikenError | None]]:
+    """(case id, summary, None) for every record that opens and validates, (case id, None, error) for
+    the others: one bad file does not hide the rest (`case list`)."""
+    def one(case_id: str) -> tuple[str, Any, SaikenError | None]:
+        try:
+            return case_id, summarise(case_id, store.load(case_id, identities, bulk=True)), None
+        except SaikenError as exc:
+            return case_id, None, exc
+
+    def work(case_ids: list[str]) -> list[tuple[str, Any, SaikenError | None]]:
+        return [one(case_id) for case_id in case_ids]
+    for batch in in_chunks(work, store.case_ids()):
+        yield from batch

@@ -16,6 +16,7 @@ from saiken.core import crypto, manifest, reads, schema, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.policy import Policy
 from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
+from saiken.redaction import redacted
 
 RECORDS_DIR = "records"
 SUFFIX = ".yaml.age"
@@ -135,6 +136,19 @@ class Store:
         out = yamlio.rt_dump(doc)
         return out, yamlio.fast_load(out, where=where)
 
+    def with_case_id(self, text: str, case_id: str | None, *, where: str | None = None) -> str:
+        """User-written YAML whose top level lacks `case_id:` gets `case_id` (or a new id) as its first
+        key, so that `case new --id X --from f.yaml` works on a file without one. Other text is
+        returned as it is, for validation to judge."""
+        if len(text.encode()) > self.max_bytes:
+            raise SaikenError(f"記録が大きすぎます（上限 {self.max_bytes} バイト）。", where=where)
+        data = yamlio.fast_load(text, where=where)  # refuses aliases before the round-trip parser sees them
+        if not isinstance(data, dict) or "case_id" in data:
+            return text
+        doc = yamlio.rt_load(text, where=where)
+        doc.insert(0, "case_id", check_case_id(case_id) if case_id is not None else new_case_id())
+        return yamlio.rt_dump(doc)
+
     # --- writing ---------------------------------------------------------------------------
 
     def write_text(self, case_id: str, text: str) -> None:
@@ -155,6 +169,29 @@ def restore_record_hint(rel: str) -> str:
     """How to get a damaged record back: git keeps every committed version of it."""
     return (f"`git checkout -- {rel}` で最後にコミットした版に戻してください（その版も壊れているときは "
             f"`git log --oneline -- {rel}` で前の版を探し、`git checkout コミット -- {rel}`）。")
+
+
+def escaped(name: str) -> str:
+    """A file name safe to print: characters a terminal would act on (escape sequences, line
+    breaks) written as \\x1b, \\n …; anything printable, Japanese included, as it is."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+def unreadable(rel: str, case_id: str, exc: SaikenError) -> SaikenError:
+    """Why a record could not be listed, without a word of its content (a value the schema refused,
+    the text around a YAML error): the file (escaped), the kind of problem, and the fix."""
+    where = escaped(rel)
+    if not schema.CASE_ID.match(case_id):
+        return SaikenError("ファイル名が「事案番号.yaml.age」の形ではありません。", where=where,
+                           hint="records/ に置けるのは saiken が作った記録だけです。`git status records/` で確かめ、"
+                                "別の場所に移すか削除してください。")
+    edit = f"`saiken case edit {case_id}` で直してください（`saiken case show {case_id}` で内容を確かめられます）。"
+    if isinstance(exc, ValidationError):
+        paths = "、".join(dict.fromkeys(redacted(p) for p, _ in exc.problems if p)) or "記録の形"
+        return SaikenError(f"項目に誤りがあります（{paths}）。", where=where, hint=edit)
+    if isinstance(exc, yamlio.YamlSyntaxError):
+        return SaikenError(f"YAML として読めません（{exc.position}）。", where=where, hint=edit)
+    return SaikenError(exc.message, where=where, hint=exc.fix)
 
 
 def decrypt_text(data: bytes, identities: list[crypto.LoadedIdentity], *, where: str | None = None,

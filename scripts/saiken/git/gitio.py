@@ -175,6 +175,13 @@ def staged_paths(cwd: Path) -> list[str]:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
+def changed_paths(cwd: Path, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` (files) that differ from HEAD in the index or the work tree, or are untracked."""
+    out = run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths], cwd)
+    changed = {entry[3:] for entry in out.decode("utf-8", "surrogateescape").split("\0") if len(entry) > 3}
+    return [p for p in paths if p in changed]
+
+
 def tree_entries(cwd: Path, treeish: str) -> dict[str, str]:
     """path → blob id of every file in a commit's tree, from one `git ls-tree -r`."""
     out = run(["ls-tree", "-r", "-z", "--full-tree", treeish], cwd)

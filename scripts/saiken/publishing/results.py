@@ -4,8 +4,15 @@ A handler computes the aggregates from the records (`saiken report aggregates --
 saiken.ledger.aggregates) and commits them to ledger/ (no personal data);
 the site and the council export only read them, so neither ever needs an identity. Any figure that
 comes from fewer cases than policies/publication.yaml's `min_cases` (default 5) is suppressed: with
-3–4 debtors a year, an amount or a status count would point at a person. When one status count in
-a year is suppressed, the next smallest is suppressed too, so it cannot be recovered from the total.
+3–4 debtors a year, an amount or a status count would point at a person.
+
+Complementary (secondary) suppression, as statistical offices do it: a year's status counts add up
+to its published 件数, so hiding only the small counts (primary suppression) can let a reader work
+them out – 件数 16, 督促中 8 and two hidden counts below 5 must both be 4. `suppression` hides more
+counts, smallest first, until no hidden count is pinned down by the published figures, even for a
+reader who knows which hidden counts are the small ones (1〜min_cases-1) and which are the others
+(min_cases or more): see `protected`. When no choice of counts protects them (every count at the
+least it could be), the year's 件数 is hidden instead. Zero counts are shown: a zero points at no one.
 
 ledger/aggregates.yaml:
 
@@ -63,14 +70,49 @@ def shown(year: dict[str, Any], minimum: int) -> bool:
     return year["cases"] >= minimum
 
 
-def status_counts(counts: dict[str, int], minimum: int) -> dict[str, str]:
-    """Counts as text; 1..minimum-1 suppressed, plus the next smallest when only one is."""
+def protected(small: list[int], others: list[int], minimum: int) -> bool:
+    """Whether hidden counts whose sum a reader knows (the total less the shown counts) leave each of
+    them more than one possible value, when the reader also knows which are small (1..minimum-1) and
+    which are not (minimum or more). A hidden count is pinned exactly when every hidden count is at
+    its least (all small ones 1, all others `minimum`), or – with only small ones hidden – at its most
+    (all minimum-1), or when it is hidden alone. (With minimum 2 a small count is 1 whatever is hidden.)"""
+    hidden = sum(small) + sum(others)
+    least = len(small) + minimum * len(others)
+    if others:
+        return hidden > least
+    return len(small) >= 2 and least < hidden < len(small) * (minimum - 1)
+
+
+def suppression(counts: dict[str, int], minimum: int) -> tuple[set[str], bool]:
+    """The counts to hide in a year whose total is published, and whether the total must be hidden
+    too: the small counts (primary), then the smallest others (secondary) until `protected`; if even
+    hiding every non-zero count leaves one pinned, only the small ones are hidden, with the total."""
     small = {k for k, v in counts.items() if 0 < v < minimum}
-    if len(small) == 1:
-        others = sorted((v, k) for k, v in counts.items() if k not in small and v > 0)
-        if others:
-            small.add(others[0][1])
-    return {k: (SUPPRESSED if k in small else f"{v}件") for k, v in counts.items()}
+    if not small:
+        return set(), False
+    candidates = sorted((v, k) for k, v in counts.items() if k not in small and v > 0)
+    others: set[str] = set()
+    while not protected([counts[k] for k in small], [counts[k] for k in others], minimum):
+        if not candidates:
+            return small, True
+        others.add(candidates.pop(0)[1])
+    return small | others, False
+
+
+def status_counts(counts: dict[str, int], minimum: int) -> dict[str, str]:
+    """Counts as text, with `suppression` applied."""
+    hidden, _ = suppression(counts, minimum)
+    return {k: (SUPPRESSED if k in hidden else f"{v}件") for k, v in counts.items()}
+
+
+def _counts(year: dict[str, Any], statuses: list[str] | None = None) -> dict[str, int]:
+    by_status = year.get("by_status") or {}
+    return {k: int(by_status.get(k, 0)) for k in (sorted(by_status) if statuses is None else statuses)}
+
+
+def total_shown(year: dict[str, Any], minimum: int) -> bool:
+    """The year's 件数 is published: enough cases, and its status counts can be protected with it."""
+    return shown(year, minimum) and not suppression(_counts(year), minimum)[1]
 
 
 def _money(year: dict[str, Any], key: str, ok: bool) -> str:
@@ -90,12 +132,13 @@ def table(root: Path) -> Table | None:
         ok = shown(y, minimum)
         outstanding = (y.get("assessed") or 0) - (y.get("collected") or 0) - (y.get("written_off") or 0)
         r = rate(y)
-        rows.append([wareki.fiscal_year_label(y["fiscal_year"]),
-                     f"{y['cases']}件" if ok else f"{minimum}件未満",
+        count = (f"{y['cases']}件" if total_shown(y, minimum) else SUPPRESSED) if ok else f"{minimum}件未満"
+        rows.append([wareki.fiscal_year_label(y["fiscal_year"]), count,
                      _money(y, "assessed", ok), _money(y, "collected", ok),
                      f"{outstanding:,}円" if ok else SUPPRESSED, _money(y, "written_off", ok),
                      (f"{r:.1%}" if r is not None else "－") if ok else SUPPRESSED])
-    note = (f"{minimum}件未満の集計から出る数字は、個人が特定されないよう{SUPPRESSED}としています。"
+    note = (f"{minimum}件未満の集計から出る数字は、個人が特定されないよう{SUPPRESSED}としています"
+            f"（状況別の件数を逆算されないよう、件数だけを{SUPPRESSED}とする年度もあります）。"
             f"比較の基準: 委託前の滞納繰越債権の年間平均回収率 {baseline:.0%}程度。")
     return Table(rows, note)
 
@@ -108,13 +151,13 @@ def status_table(root: Path) -> Table | None:
     statuses = sorted({k for y in years for k in (y.get("by_status") or {})})
     rows = [["年度", *statuses]]
     for y in years:
-        counts = {k: int((y.get("by_status") or {}).get(k, 0)) for k in statuses}
-        text = status_counts(counts, minimum) if shown(y, minimum) else {k: SUPPRESSED for k in statuses}
+        text = status_counts(_counts(y, statuses), minimum) if shown(y, minimum) else {k: SUPPRESSED for k in statuses}
         rows.append([wareki.fiscal_year_label(y["fiscal_year"]), *(text[k] for k in statuses)])
     dated = [f"{wareki.fiscal_year_label(y['fiscal_year'])}は{wareki.wareki(y['as_of'])}" for y in years
              if isinstance(y.get("as_of"), dt.date)]
     when = f"処理状況は集計した日のものです（{'、'.join(dated)}）。" if dated else ""
-    return Table(rows, f"1〜{minimum - 1}件の区分は{SUPPRESSED}としています。{when}")
+    return Table(rows, f"1〜{minimum - 1}件の区分は{SUPPRESSED}とし、年度の件数から逆算されないよう、ほかの区分も"
+                       f"{SUPPRESSED}とすることがあります。{when}")
 
 
 def chart_svg(root: Path) -> str | None:

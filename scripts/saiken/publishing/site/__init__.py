@@ -46,6 +46,8 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         polyfills = [p for p in config.extra.get("polyfills") or [] if "iframe-worker" not in str(p)]
         config.extra["polyfills"] = [SHIM, *polyfills]
+        # the theme's footer would say "Made with Material for MkDocs" in English on every page
+        config.extra.setdefault("generator", False)
         # the generated tables sit in <div class="saiken-…" markdown> blocks, laid out by saiken.css
         if "md_in_html" not in config.markdown_extensions:
             config.markdown_extensions.append("md_in_html")
