@@ -11,6 +11,7 @@ are accepted. Every person here is fictional (架空).
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -202,3 +203,18 @@ def test_a_legitimate_edit_is_accepted(clean: dict[str, object]) -> None:
     assert git(repo, "commit", "-q", "-m", f"事案 {CASE} の経過を記録").returncode == 0
     pushed = git(repo, "push", "-q", "origin", "main")
     assert pushed.returncode == 0, pushed.stderr
+
+
+def test_the_server_logs_what_its_key_opened(clean: dict[str, object]) -> None:
+    """A server holding a key reads records: its reads go to the bare repository's own access log,
+    one line naming the server's handler, with no warning on the pusher's screen."""
+    repo: RecordsRepo = clean["repo"]  # type: ignore[assignment]
+    bare: Path = clean["bare"]  # type: ignore[assignment]
+    repo.saiken("case", "log", CASE, "--kind", "電話", "--note", "入金の約束あり", check=True)
+    assert git(repo, "add", "-A").returncode == 0
+    assert git(repo, "commit", "-q", "-m", f"事案 {CASE} の経過を記録").returncode == 0
+    pushed = git(repo, "push", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "アクセス記録" not in pushed.stderr
+    last = (bare / ".saiken" / "access.log").read_text(encoding="utf-8").splitlines()[-1].split("\t")
+    assert last[1] == "kou-server" and CASE in last[2].split(",") and "hook pre-receive" in last[3]

@@ -20,13 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pyrage
 from faker import Faker
-from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import ROOT, SAIKEN, make_repo, record_text, run_timed  # noqa: E402
-from saiken.core import crypto, manifest  # noqa: E402
+from saiken.core import crypto, manifest, policy  # noqa: E402
 
 EMAIL = "otsu-01@example.invalid"
 
@@ -63,7 +61,7 @@ def main() -> int:
         handlers.write_text(handlers.read_text(encoding="utf-8").replace(
             "active: true}", f"active: true, email: {EMAIL}}}"), encoding="utf-8")
         shutil.copy(ROOT / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
-        keys = [crypto.RecipientKey.parse(crypto.load_identities([key])[0].public)]
+        keys = [crypto.RecipientKey.parse(h.public_key) for h in policy.load_handlers(root)]
         env = {"SAIKEN_IDENTITY": str(key), "PATH": f"{SAIKEN.parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                "HOME": str(base), "GIT_AUTHOR_NAME": "架空 太郎", "GIT_AUTHOR_EMAIL": EMAIL,
                "GIT_COMMITTER_NAME": "架空 太郎", "GIT_COMMITTER_EMAIL": EMAIL, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -72,13 +70,12 @@ def main() -> int:
         subprocess.run([str(SAIKEN.parent / "pre-commit"), "install", "--hook-type", "pre-commit",
                         "--hook-type", "commit-msg", "--hook-type", "pre-push"], cwd=root, env=env,
                        check=True, capture_output=True)
-        recipient = x25519.Recipient.from_str(crypto.load_identities([key])[0].public)
         fake = Faker("ja_JP")
         victim = root / "records" / "C-B0000001.yaml.age"
         pre_commit = str(SAIKEN.parent / "pre-commit")
         message = base / "message.txt"
         for run in range(a.runs + 1):
-            write(root, victim, pyrage.encrypt(record_text(1, fake).encode(), [recipient]), keys)
+            write(root, victim, crypto.encrypt(record_text(1, fake).encode(), keys), keys)
             git(root, env, "add", str(victim), "records/manifest.yaml")
             message.write_text(f"事案 C-B0000001 を更新（{run}）\n", encoding="utf-8")
             steps = [("pre-commit hook", timed(root, env, pre_commit, "run", "--hook-stage", "pre-commit")),
@@ -87,7 +84,7 @@ def main() -> int:
                      ("git commit (both)", git(root, env, "commit", "-q", "-F", str(message)))]
             label = "first change (cold caches)" if run == 0 else f"run {run}"
             print(f"{label:<28} " + "  ".join(f"{what} {wall:5.2f} s wall {cpu:5.2f} s cpu" for what, (wall, cpu) in steps))
-        write(root, victim, pyrage.encrypt(record_text(1, fake).encode(), [recipient]), keys)
+        write(root, victim, crypto.encrypt(record_text(1, fake).encode(), keys), keys)
         git(root, env, "add", str(victim), "records/manifest.yaml")
         wall, cpu = git(root, env, "commit", "-q", "--no-verify", "-m", "事案 C-B0000001 を更新（フックなし）")
         print(f"{'commit --no-verify':<28} {wall:5.2f} s wall {cpu:5.2f} s cpu")

@@ -28,9 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pyrage
 from faker import Faker
-from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import SAIKEN, make_repo, record_text, run_timed  # noqa: E402
@@ -66,7 +64,6 @@ class Pusher:
         self.root, self.env, self.sign_key = root, env, sign_key
         self.identity = crypto.load_identities([key])[0]
         self.keys = [crypto.RecipientKey.parse(h.public_key) for h in policy.load_handlers(root)]
-        self.recipients = [x25519.Recipient.from_str(k.text) for k in self.keys]
         self.fake = Faker("ja_JP")
         self.serial = 0
 
@@ -76,7 +73,7 @@ class Pusher:
             self.serial += 1
             i = self.serial % 5000 + 1
             victim = self.root / "records" / f"C-B{i:07d}.yaml.age"
-            data = pyrage.encrypt(record_text(i, self.fake).encode(), self.recipients)
+            data = crypto.encrypt(record_text(i, self.fake).encode(), self.keys)  # as saiken writes: provable
             victim.write_bytes(data)
             manifest.record_written(self.root, victim.name[: -len(".yaml.age")], data, self.keys)
             must(self.root, self.env, "git", "add", str(victim), manifest.MANIFEST_FILE)

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from saiken.core import crypto, localfiles, reads
-from saiken.core.policy import load_handlers
+from saiken.core.policy import HANDLERS_FILE, Handler, handlers_from_data, load_handlers, parse_yaml
 from saiken.errors import SaikenError
+from saiken.git import gitio
 
 LOG = ".saiken/access.log"
 GENESIS = "0" * 64
@@ -61,11 +62,26 @@ def _public_keys_without_secrets() -> list[str]:
 def who(root: Path, identities: list[crypto.LoadedIdentity] | None = None, keys: list[str] | None = None) -> str:
     """The handler id of the person at the keyboard: whose key was used, or is in SAIKEN_IDENTITY
     ('unknown' if none is a handler's)."""
-    handlers = {key_of(h.public_key): h.id for h in load_handlers(root)}
+    handlers = {key_of(h.public_key): h.id for h in _handlers(root)}
     if keys is None:
         keys = [i.public for i in identities] if identities is not None else []
     keys = [*keys, *_public_keys_without_secrets()]
     return next((handlers[key_of(k)] for k in keys if key_of(k) in handlers), "unknown")
+
+
+def _handlers(root: Path) -> list[Handler]:
+    """The handlers of the work tree, or – in a bare repository (the server's pre-receive hook,
+    when it holds a key) – of its HEAD, else main, else its first branch."""
+    if (root / HANDLERS_FILE).exists() or not _is_bare(root):
+        return load_handlers(root)
+    branches = gitio.text(["for-each-ref", "--format=%(refname)", "refs/heads"], root).split()
+    revs = [r for r in dict.fromkeys(["HEAD", "refs/heads/main", *branches]) if gitio.resolve_commit(root, r)]
+    raw = next((data for data in gitio.file_at(root, revs, HANDLERS_FILE) if data is not None), None) if revs else None
+    return handlers_from_data(parse_yaml(raw, HANDLERS_FILE)) if raw is not None else []
+
+
+def _is_bare(root: Path) -> bool:
+    return (root / "HEAD").is_file() and (root / "objects").is_dir()
 
 
 def log_id(root: Path) -> str:
@@ -118,7 +134,7 @@ def _root_for(accesses: reads.Accesses) -> Path | None:
         return find_root()
     except SaikenError:
         cwd = Path.cwd()  # a bare repository (the server's pre-receive hook, when it holds a key)
-        return cwd if (cwd / "HEAD").is_file() and (cwd / "objects").is_dir() else None
+        return cwd if _is_bare(cwd) else None
 
 
 def flush(command: str) -> str | None:
@@ -135,7 +151,9 @@ def flush(command: str) -> str | None:
         return append(root, handler, list(accesses.cases), command)
     except (OSError, SaikenError) as exc:
         reason = exc.message if isinstance(exc, SaikenError) else str(exc)
-        print(f"警告: アクセス記録（{LOG}）を書けませんでした（{reason}）。開いた事案: {', '.join(accesses.cases)}。"
+        cases = list(accesses.cases)
+        shown = ", ".join(cases[:5]) + (f" ほか {len(cases) - 5} 件" if len(cases) > 5 else "")
+        print(f"警告: アクセス記録（{LOG}）を書けませんでした（{reason}）。開いた事案 {len(cases)} 件: {shown}。"
               "取扱責任者に報告してください。", file=sys.stderr, flush=True)
         return None
 
