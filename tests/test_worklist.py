@@ -130,3 +130,13 @@ def test_the_table_puts_what_expires_first_on_top_with_flags_and_contacts(repo: 
     assert "      連絡先: 架空 一郎（p1）  03-0000-0001" in table
     assert max(width(line) for line in table) < 160
     assert "架空" not in repo.saiken("worklist", "--as-of", "2026-03-28", check=True).stdout
+
+
+def test_forked_workers_give_the_same_worklist(repo: RecordsRepo) -> None:
+    """From SAIKEN_PARALLEL_MIN records on, every record is read on every core: the same list, the
+    same order, the same warnings and contacts as in one process."""
+    args = ("worklist", "--as-of", "2026-03-28", "--names")
+    parallel = repo.saiken(*args, env={"SAIKEN_PARALLEL_MIN": "1"}, check=True)
+    sequential = repo.saiken(*args, env={"SAIKEN_PARALLEL_MIN": "100000"}, check=True)
+    assert parallel.stdout == sequential.stdout and parallel.stderr == sequential.stderr
+    assert len(parallel.stdout.splitlines()) > 3

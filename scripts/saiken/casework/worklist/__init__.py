@@ -39,7 +39,7 @@ from saiken.casework.worklist import actions as act
 from saiken.casework.worklist.actions import KINDS, SORTS, Action, Case, sorted_actions
 from saiken.casework.worklist.model import CaseInfo, Worklist
 from saiken.casework.worklist.render import as_json, render_table, summary
-from saiken.core import crypto
+from saiken.core import bulk, crypto
 from saiken.core.policy import load_yaml
 from saiken.core.records import Store
 from saiken.errors import DecryptFailure, SaikenError
@@ -150,22 +150,29 @@ def build(store: Store, identities: list[crypto.LoadedIdentity], as_of: dt.date,
         lrules = None
         out.warnings.append(f"{exc.where}: {exc.message} 時効管理の行は出さず、延滞には時効の完成した回も含めています。"
                             + _fix(exc))
-    for case_id in store.case_ids():
+    def one(case_id: str) -> tuple[list[Action], CaseInfo | None, str | None, bool]:
+        """(actions, the case's info, a warning, whether the record is not for this key)."""
         try:
-            record = store.load(case_id, identities)
-            c = _case(record, as_of, rules, lrules)
+            c = _case(store.load(case_id, identities, bulk=True), as_of, rules, lrules)
             found = _actions(c)
         except DecryptFailure as exc:
-            if exc.kind != "no match":
-                out.warnings.append(f"{store.rel(case_id)}: {exc.message}" + _fix(exc))
-            out.unreadable += 1
-            continue
+            return [], None, (None if exc.kind == "no match" else f"{store.rel(case_id)}: {exc.message}" + _fix(exc)), True
         except SaikenError as exc:
-            out.warnings.append(f"{exc.where or store.rel(case_id)}: {exc.message}" + _fix(exc))
-            continue
-        if found:
-            out.actions += found
-            out.cases[case_id] = _info(c, names)
+            return [], None, f"{exc.where or store.rel(case_id)}: {exc.message}" + _fix(exc), False
+        return found, (_info(c, names) if found else None), None, False
+
+    def work(case_ids: list[str]) -> list[tuple[str, tuple[list[Action], CaseInfo | None, str | None, bool]]]:
+        return [(case_id, one(case_id)) for case_id in case_ids]
+
+    # every record on every core (forked workers: the keys never cross a pipe), in case-id order
+    for batch in bulk.in_chunks(work, store.case_ids()):
+        for case_id, (found, info, warning, unreadable) in batch:
+            out.unreadable += unreadable
+            if warning is not None:
+                out.warnings.append(warning)
+            if found and info is not None:
+                out.actions += found
+                out.cases[case_id] = info
     return out
 
 
