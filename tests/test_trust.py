@@ -281,6 +281,40 @@ def test_another_branch_is_judged_from_its_merge_base_with_main(w: Ward) -> None
         w.git("branch", "-q", "-D", "work")
 
 
+def test_a_branch_from_before_a_deactivation_is_judged_by_the_rules_of_today(w: Ward) -> None:
+    """The merge base says where the branch's new commits begin, not which rules judge them: the
+    rules of main's tip do. Otherwise a branch started before 甲 deactivated a handler could still
+    store records encrypted to that handler – an outsider now – on the server."""
+    w.repo.add_handler("otsu-98")  # a designation is in force from the commit after the signed one
+    w.commit("取扱者 otsu-98 を指定（甲の承認）", signer="kou-01")
+    w.repo.saiken("rekey", check=True)
+    before = w.commit("otsu-98 の指定に合わせて暗号化し直す")
+    accepted(w, w.push())
+    w.repo.saiken("handler", "deactivate", "otsu-98", check=True)
+    w.commit("取扱者 otsu-98 の指定を解除（甲の承認）", signer="kou-01")
+    w.repo.saiken("rekey", check=True)
+    w.commit("解除に合わせて暗号化し直す")
+    accepted(w, w.push())
+    w.repo.handlers.pop("otsu-98")
+    w.git("checkout", "-q", "-b", "old-rules", before)
+    try:  # in that tree otsu-98 is still designated: the new record is encrypted to it too
+        w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST098"), check=True)
+        commit = w.commit("C-TRUST098 を登録")
+        proc = w.push("old-rules")
+        assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
+        assert "records/C-TRUST098.yaml.age" in proc.stderr and "エラー" in proc.stderr
+        # the same record written on today's main (to today's handlers), on a branch, is accepted
+        w.git("checkout", "-q", "-B", "old-rules", "origin/main")
+        w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST098"), check=True)
+        w.commit("C-TRUST098 を登録")
+        proc = w.push("--force", "old-rules")
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        w.git("checkout", "-q", "main")
+        w.git("branch", "-q", "-D", "old-rules")
+        w.push(":old-rules")
+
+
 def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
     w.write("docs/note.md", "# メモ\n")
     w.commit("メモ")

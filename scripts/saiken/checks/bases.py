@@ -8,13 +8,14 @@ from the tip of the receiving side's default branch (HEAD) or of main.
                                     branch (a fast-forward onto them is judged by its rules). It
                                     may only move forward: a deletion or a rewind is refused (it
                                     would bring back rules that signed commits had replaced).
-    the protected branch, created   the merge base with the branch whose rules named it; in a
-                                    repository with no branch at all, none: the first push is
-                                    trusted as it comes (its first commit's rules judge the
-                                    commits after it) – the bootstrap, see docs/procedures/server-hook.md
-    any other ref                   the merge base of its new tip with the protected branch (or the
-                                    branch itself when their histories meet nowhere); every commit
-                                    from there is judged. While there is no protected branch, refused.
+    the protected branch, created   the tip of the branch whose rules named it; in a repository
+                                    with no branch at all, none: the first push is trusted as it
+                                    comes (its first commit's rules judge the commits after it) –
+                                    the bootstrap, see docs/procedures/server-hook.md
+    any other ref                   the protected branch's tip: its rules judge every commit from
+                                    the merge base of the new tip with it (or the whole branch when
+                                    their histories meet nowhere) – never the older rules of the
+                                    merge base. While there is no protected branch, refused.
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ def _other(side: Side, commit: str, ref: str, tip: str | None, protected_ref: st
 
 
 def _from_merge_base(side: Side, commit: str, ref: str, tip: str) -> Plan:
+    """The commits from the merge base on, judged by the rules of the protected tip: a branch begun
+    before a signed change (a handler deactivated, a word added) must not be judged by the rules that
+    change replaced – its new records would still be encrypted to a handler who is an outsider now."""
     base = gitio.merge_base(side.cwd, commit, tip)
-    if base is None:  # histories that meet nowhere: judged from the protected tip, all of it
+    if base is None:  # histories that meet nowhere: all of it
         return Plan(ref, tip, [commit, *side.not_there])
-    return Plan(ref, base, [commit, "--not", base])
+    return Plan(ref, tip, [commit, "--not", base])

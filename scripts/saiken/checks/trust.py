@@ -6,8 +6,9 @@ policies/, ledger/consents.yaml, the hook configuration, .gitattributes, mkdocs.
 policies/trust.yaml adds – are never read from the change under judgement:
 
   * A range of commits is judged from a trusted base: the previous tip of the protected branch
-    (policies/trust.yaml `protected_branch`, default main), for another branch its merge base with
-    it, for `saiken check --range OLD..NEW` the commit OLD (saiken.checks.bases finds them).
+    (policies/trust.yaml `protected_branch`, default main) – for another branch too, whose commits
+    from its merge base with it are judged by the tip's rules, never the merge base's older ones –
+    and for `saiken check --range OLD..NEW` the commit OLD or `--rules REV` (saiken.checks.bases).
   * Each commit is judged by the rules in force after its first parent. A commit that changes a
     protected path (added, changed or removed) must be signed – git's SSH signing – by an active
     handler of 甲 with a `signing_key` in the rules it is judged by; then, and only then, its tree's

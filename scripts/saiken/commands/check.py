@@ -25,6 +25,9 @@ from saiken.errors import SaikenError
 @click.option("--range", "rev_range", metavar="OLD..NEW",
               help="範囲内のすべてのコミットを 1 件ずつ検査します（途中で追加して削除したファイルも）。"
                    "規則は OLD のもの（と、その後の甲の署名付きの変更）を使います。")
+@click.option("--rules", "rules_rev", metavar="REV",
+              help="--range の規則を OLD ではなく REV のもの（と、その後の甲の署名付きの変更）にします。ほかのブランチを"
+                   "分岐点から検査するときに、保護するブランチの今の先頭（origin/main）を指定します。")
 @click.option("--staged", is_flag=True, help="git add 済みの（次のコミットに入る）内容を検査します。")
 @click.option("--message-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="コミットメッセージのファイルも検査します（氏名などが書かれていないか）。")
@@ -35,7 +38,7 @@ from saiken.errors import SaikenError
 @click.option("--redact", is_flag=True,
               help="検査結果の中の記録の文言（使えない値、収集禁止事項の語とその前後など）を〔省略〕と表示します。"
                    "出力がログに残るとき用です。環境変数 CI があるときは指定しなくてもそうします。")
-def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, staged: bool, message_file: Path | None, only: tuple[str, ...],
+def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, rules_rev: str | None, staged: bool, message_file: Path | None, only: tuple[str, ...],
           as_of: dt.datetime | None, no_cache: bool, fmt: str, redact: bool) -> None:
     """特記事項に反していないかを検査します。エラーが 1 件でもあれば終了コード 1 です。
 
@@ -67,6 +70,8 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
       saiken check --staged                    コミットする前に、git add した内容を検査する
       saiken check --message-file .git/COMMIT_EDITMSG
       saiken check --range origin/main..HEAD   push する前に、各コミットを検査する（CI でも）
+      saiken check --range "$(git merge-base origin/main HEAD)..HEAD" --rules origin/main
+                                               ほかのブランチ: 分岐点からのコミットを、今の main の規則で
       saiken check --all --redact              ログに残すとき: 記録の文言は〔省略〕と表示する
         → エラー [prohibited] 特記事項5 records/C-AB12CD34.yaml.age:history[2].note
           – 「〔省略〕」に「犯罪」に当たる語「〔省略〕」があります。…
@@ -74,8 +79,11 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
     if sum([bool(files), all_files, staged, rev_range is not None]) > 1:
         raise SaikenError("ファイルの指定、--all、--staged、--range のどれか一つだけを使ってください。")
     redact = redaction.wanted(redact)
+    if rules_rev is not None and rev_range is None:
+        raise SaikenError("--rules は --range といっしょに使います。",
+                          hint="例: saiken check --range \"$(git merge-base origin/main HEAD)..HEAD\" --rules origin/main")
     if rev_range is not None:
-        _check_range(rev_range, no_cache, redact)
+        _check_range(rev_range, rules_rev, no_cache, redact)
         return
     if not files and not all_files and not staged and message_file is None:
         raise SaikenError("検査するファイルを指定するか、--all を付けてください。", hint="saiken check --all")
@@ -101,7 +109,7 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, stage
                           hint="各行の対処のとおりに直し、もう一度 `saiken check` を実行してください。")
 
 
-def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
+def _check_range(rev_range: str, rules_rev: str | None, no_cache: bool, redact: bool) -> None:
     from saiken.checks import hooks
     from saiken.git import gitio
 
@@ -109,7 +117,10 @@ def _check_range(rev_range: str, no_cache: bool, redact: bool) -> None:
     bare = gitio.text(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
     root = cwd if bare else gitio.toplevel(cwd)
     cache_dir = None if no_cache or bare else root / CACHE_DIR
-    base = hooks.range_base(rev_range, root)
+    base = hooks.range_base(rev_range, root) if rules_rev is None else gitio.resolve_commit(root, rules_rev)
+    if rules_rev is not None and base is None:
+        raise SaikenError(f"--rules の {rules_rev} というコミットが見つかりません。",
+                          hint="git fetch origin で取り込んでから、ブランチ名（origin/main など）かコミット ID を指定してください。")
     reports = hooks.check_commits(root, hooks.range_args(rev_range, root), base=base, cache_dir=cache_dir)
     reports += hooks.check_repository_refs(root, base, hooks.range_tip(rev_range), cache_dir)
     click.echo(hooks.render(reports, redact))
