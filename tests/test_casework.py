@@ -218,7 +218,7 @@ def test_worklist_warns_of_a_limitation_within_six_months(repo: RecordsRepo) -> 
 def test_worklist_follows_the_agreement_and_the_chain_of_letters(repo: RecordsRepo) -> None:
     agreed = [a for a in worklist_rows(repo, "--as-of", "2026-11-26")["actions"] if a["case_id"] == "C-AGR"]
     assert [(a["kind"], a["due"], a["what"]) for a in agreed if a["kind"] == "arrears"] == [
-        ("arrears", "2026-07-27", "分納の延滞 4 回分 金40,000円（第2回〜第5回）")]
+        ("arrears", "2026-07-27", "分納の延滞 4 回分 金40,000円（合意書第2〜5回）")]
     later = (TODAY + dt.timedelta(days=40)).isoformat()  # C-LOG got a 督促状 today and no answer since
     letters = [a for a in worklist_rows(repo, "--as-of", later)["actions"]
                if a["case_id"] == "C-LOG" and a["kind"] == "letter"]

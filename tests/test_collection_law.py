@@ -257,7 +257,8 @@ def test_agreement_clause_accelerates_without_notice_on_the_second_miss() -> Non
     assert acc is not None and (acc.day, acc.count_from, acc.kind) == (D("2026-03-28"), D("2026-03-27"), "当然喪失")
     assert "第2回（2026-02-27）・第3回（2026-03-27）" in acc.basis
     assert acceleration.find(rec, D("2026-03-27")) is None          # the second due day is not over yet
-    last = outcome(rec, "p1", 120, as_of="2026-04-01")             # due 2031-04-27 under the loan
+    last = outcome(rec, "p1", 10, as_of="2026-04-01")              # the agreement's last, due 2026-10-27
+    assert last.installment.agreement == D("2026-01-10")
     assert (last.start, last.due, last.expiry) == (D("2026-03-27"), D("2026-03-28"), D("2031-03-27"))
     assert last.status == limitation.RUNNING and "民法140条ただし書" in last.steps[0].article
 
@@ -266,7 +267,7 @@ def test_without_a_clause_the_installments_stay_not_yet_due() -> None:
     plain = {k: v for k, v in AGREEMENT.items() if k != "acceleration"}
     rec = loan(agreements=[plain], payments=[("2026-01-27", 10000)])
     assert acceleration.find(rec, D("2026-04-01")) is None
-    assert outcome(rec, "p1", 120, as_of="2026-04-01").status == limitation.NOT_DUE
+    assert outcome(rec, "p1", 10, as_of="2026-04-01").status == limitation.NOT_DUE
 
 
 def test_a_late_payment_does_not_undo_a_miss() -> None:
@@ -294,7 +295,7 @@ def test_on_demand_clause_waits_for_the_demand_and_the_worklist_is_told_it_may_b
     demanded = loan(agreements=[clause], payments=[("2026-01-27", 10000)], demanded_on="2026-04-10")
     acc = acceleration.find(demanded, D("2026-05-01"))
     assert acc is not None and (acc.kind, acc.day, acc.count_from) == ("請求喪失", D("2026-04-10"), D("2026-04-10"))
-    assert outcome(demanded, "p1", 120, as_of="2026-05-01").expiry == D("2031-04-10")
+    assert outcome(demanded, "p1", 10, as_of="2026-05-01").expiry == D("2031-04-10")
     assert acceleration.demandable(demanded, D("2026-05-01")) is None
 
 
@@ -307,9 +308,9 @@ def test_a_later_agreement_gives_the_time_back_after_a_demand() -> None:
 def test_accelerated_period_follows_the_policy() -> None:
     rec = case("2016-05-27", contract=OLD, count=240, principal=240000, agreements=[AGREEMENT],
                payments=[("2026-01-27", 10000)])
-    assert outcome(rec, "p1", 240, as_of="2026-04-01").expiry == D("2036-03-27")      # loan: old law, 10 years
+    assert outcome(rec, "p1", 10, as_of="2026-04-01").expiry == D("2036-03-27")      # loan: old law, 10 years
     agreement = dataclasses.replace(RULES, accelerated_period="agreement")
-    assert outcome(rec, "p1", 240, as_of="2026-04-01", rules=agreement).expiry == D("2031-03-27")
+    assert outcome(rec, "p1", 10, as_of="2026-04-01", rules=agreement).expiry == D("2031-03-27")
 
 
 def test_the_whole_balance_is_what_the_agreement_left_unpaid() -> None:

@@ -22,9 +22,11 @@ from saiken.core import crypto
 from saiken.errors import SaikenError
 
 DATE = "2021-06-01"
+# the 合意書 being made on DATE, not yet signed: the letters of that day follow the loan
 AGREEMENT = ("agreements:\n"
              "  - {date: 2021-06-01, total: 1138567, day: 27, amount: 10000, first_due: 2021-06-27,"
-             " parties: [p1, p2], signed: true}\n")
+             " parties: [p1, p2], signed: false}\n")
+SIGNED = AGREEMENT.replace("signed: false}", "signed: true}")
 VISIT = ("  - {at: 2021-05-20 14:30, kind: 来所, by: otsu-01, party: p1, counterpart: 本人,"
          " identity_check: 運転免許証, note: 毎月1万円の分納を希望, acknowledged: true,"
          " promise: {amount: 10000, date: 2021-06-27}, next_action: 合意書を送付}\n"
@@ -485,18 +487,23 @@ def test_minpo_922_demand_to_heirs_with_limited_acceptance_says_so(records_repo:
     assert "被相続人架空　一郎" in naiyo and "金274,500円" in naiyo
 
 
-ACCELERATING = AGREEMENT.replace("signed: true}", "signed: true, acceleration: {missed: 2}}")
+ACCELERATING = AGREEMENT.replace("signed: false}", "signed: true, acceleration: {missed: 2}}")
 
 
 @pytest.mark.parametrize("kind, words", [
-    # the agreement's remainder (its total 金1,138,567円 holds the damages it acknowledged; nothing paid since)
+    # the agreement's remainder (its total 金1,138,567円 holds the damages it acknowledged; nothing paid since),
+    # and the deed's damages on its principal part from the day after the loss: the acknowledged 金67,567円 fill
+    # 第1〜6回 and 金7,567円 of 第7回, so 第1・2回 bear none; 第7回 (金2,433円), 第8〜113回 (金10,000円) and 第114回
+    # (金8,567円) bear 年3% for 13 days (2021-07-29 … 08-10): 2 + 106 × 10 + 9 = 金1,071円
     ("督促状", ("期限の利益の喪失（令和3年7月28日）により、残額の全部について弁済期が到来しています",
-               "下記の請求額合計金1,138,567円をお支払いください", "期限の利益喪失令和3年7月28日（当然喪失）",
-               "合意書の残額金1,138,567円", "請求額合計金1,138,567円")),
+               "下記の請求額合計金1,139,638円をお支払いください", "期限の利益喪失令和3年7月28日（当然喪失）",
+               "合意書の残額金1,138,567円", "遅延損害金金1,071円（令和3年8月10日現在）", "請求額合計金1,139,638円",
+               "合意書令和3年6月1日付け（総額金1,138,567円、毎月27日限り金10,000円）")),
     ("催告書", ("期限の利益の喪失（令和3年7月28日、当然喪失）により弁済期が到来した残額の全部（合意書の残額金1,138,567円）",
-               "上記金1,138,567円について、支払督促の申立て")),
+               "合意書（令和3年6月1日）の残額として金1,138,567円及び令和3年8月10日現在の遅延損害金として金1,071円",
+               "上記金1,139,638円について、支払督促の申立て")),
     ("保証債務履行請求書", ("借受人が期限の利益を喪失し（令和3年7月28日）、残額の全部について弁済期が到来している",
-                          "合意書の残額金1,138,567円")),
+                          "合意書の残額金1,138,567円", "請求額合計金1,139,638円")),
 ])
 def test_after_acceleration_letters_list_the_whole_balance(records_repo: RecordsRepo, fictional_case_text: str,
                                                            kind: str, words: tuple[str, ...]) -> None:
@@ -509,6 +516,7 @@ def test_after_acceleration_letters_list_the_whole_balance(records_repo: Records
     got = pdf_text(path)
     in_table(words, got)
     assert "未納の割賦金" not in got and "61回分" not in got
+    assert "後の遅延損害金は、書面に含めていません" not in res.stderr  # no longer left to the lawyer
 
 
 def test_before_acceleration_a_demand_threatens_only_what_is_due(records_repo: RecordsRepo,
@@ -516,20 +524,21 @@ def test_before_acceleration_a_demand_threatens_only_what_is_due(records_repo: R
     add_document_policies(records_repo.root)
     text = case_text(fictional_case_text, agreement=False).replace("history:\n", ACCELERATING + "history:\n")
     records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
-    # 2021-07-27: the second miss is not over until the day ends – 62 installments are overdue, no more
+    # 2021-07-27: the second miss is not over until the day ends – under the signed 合意書 only its 第1回
+    # (due 2021-06-27) is overdue; it is acknowledged damages, which bear none (民法405条)
     res = records_repo.saiken("doc", "催告書", "C-TEST0001", "--date", "2021-07-27", "--naiyo-shomei")
     assert res.returncode == 0, res.stderr
-    got = pdf_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0]))
-    assert "割賦金62回分（元金合計金558,000円）" in got
-    total = re.search(r"の合計金([\d,]+)円をお支払いください", got).group(1)  # 元金 and damages to that day
-    assert f"上記金{total}円について、支払督促" in got and int(total.replace(",", "")) > 558000
-    assert "1,071,000" not in got
+    got = pdf_text(Path(res.stdout.split("作成しました: ")[1].splitlines()[0])).replace(" ", "")
+    assert "令和3年6月1日付けの合意書に基づく分割金のうち、支払期日が令和3年6月27日の1回分（合計金10,000円）" in got
+    assert "分割金として金10,000円及び令和3年7月27日現在の遅延損害金として金0円の合計金10,000円" in got
+    assert "上記金10,000円について、支払督促" in got
+    assert "558,000" not in got and "1,071,000" not in got and "割賦金" not in got
 
 
 def test_the_deed_prints_the_acceleration_clause_the_engine_applies(records_repo: RecordsRepo,
                                                                      fictional_case_text: str) -> None:
     add_document_policies(records_repo.root)
-    clause = AGREEMENT.replace("signed: true}", "signed: true, acceleration: {missed: 3, consecutive: true}}")
+    clause = AGREEMENT.replace("signed: false}", "signed: true, acceleration: {missed: 3, consecutive: true}}")
     text = case_text(fictional_case_text, agreement=False).replace("history:\n", clause + "history:\n")
     records_repo.saiken("case", "new", "--from", "-", input=text, check=True)
     res = records_repo.saiken("doc", "合意書", "C-TEST0001", "--date", DATE)

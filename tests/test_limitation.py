@@ -103,7 +103,8 @@ CASES = [
     ("signed agreement renews",
      record(NEW, "2021-04-27", agreements=[{"date": "2023-09-01", "total": 120000, "day": 27, "amount": 10000,
                                            "first_due": D("2023-09-27"), "signed": True}]),
-     "p1", 1, "2028-09-01", "署名済みの分納誓約書 2023-09-01 は承認 → 2028-09-01。"),
+     "p1", 1, "2028-09-27", "署名済みの分納誓約書 2023-09-01 は承認で、分割金が貸付の割賦金に代わる（施行令171条の6）:"
+     " 合意書第1回は自分の支払期日 2023-09-27 から5年 → 2028-09-27（民法166条1項）。"),
     ("unsigned agreement does nothing",
      record(NEW, "2021-04-27", agreements=[{"date": "2023-09-01", "total": 120000, "day": 27, "amount": 10000,
                                            "first_due": D("2023-09-27"), "signed": False}]),

@@ -75,13 +75,21 @@ def test_agreement_acceleration_is_alerted_on_the_day_it_happens(repo: RecordsRe
     alert = next(a for a in found if a["kind"] == "acceleration")
     assert (alert["due"], alert["priority"], alert["overdue"]) == ("2026-03-28", 2, False)
     assert alert["what"] == "合意書（2026-01-10）の第2・3回が不払で当然喪失: 残額 金50,000円が一括で弁済期に"
+    # the day of the loss: what a letter would demand is the two missed 分割金 and their damages (年3%,
+    # 第2回 10,000円 × 29日 = 23円, 第3回 × 1日 = 0円); the whole remainder from the next day, with damages
+    # on it from then (the deed's clause: 喪失の日の翌日から): on 2026-03-29 第2回 24円 (30日), 第3回 1円,
+    # 第4〜6回 0円 each (1日, rounded down per installment)
     arrears = next(a for a in found if a["kind"] == "arrears")
-    assert arrears["what"] == "期限の利益喪失（当然喪失）により合意書の残額一括 金50,000円"
+    assert arrears["what"] == "分納の延滞 2 回分 金20,000円・損害金 金23円（合意書第2〜3回）"
+    later = next(a for a in rows(repo, "2026-03-29", "C-ACC") if a["kind"] == "arrears")
+    assert later["what"] == "期限の利益喪失（当然喪失）により合意書の残額一括 金50,000円・損害金 金25円"
+    assert later["overdue_total"] == 50000
     assert "期限の利益喪失(2026-03-28)" in alert["flags"] and alert["next_action"] == "毎月27日に入金確認（2026-01-10 合意）"
-    # the limitation of the loan's last installment (due 2031-04-27) now runs from the loss
+    # the limitation of the agreement's last installment (due 2026-10-27) now runs from the loss
     limit = json.loads(repo.saiken("case", "limitation", "C-ACC", "--as-of", "2026-04-01", "--format", "json",
                                    check=True).stdout)
-    last = next(o for o in limit["installments"] if o["party"] == "p1" and o["installment"] == 120)
+    last = next(o for o in limit["installments"] if o["party"] == "p1" and o["installment"] == 6)
+    assert last["agreement"] == "2026-01-10" and last["due"] == "2026-06-27"
     assert (last["expiry"], last["status"]) == ("2031-03-27", "進行中")
     assert limit["acceleration"]["kind"] == "当然喪失" and limit["acceleration"]["date"] == "2026-03-28"
     repo.saiken("case", "log", "C-ACC", "--kind", "期限の利益喪失", "--note", "当然喪失を確認（架空）",
@@ -117,7 +125,7 @@ def test_bankruptcy_asks_for_a_claim_filing_until_it_is_logged(repo: RecordsRepo
 def test_overdue_totals_leave_out_time_barred_installments(repo: RecordsRepo) -> None:
     arrears = next(a for a in rows(repo, "2026-01-01", "C-OLD") if a["kind"] == "arrears")
     # 2013-04-27 … 2015-12-27 (33 installments) completed by 2025-12-27; 2016-01-27 … 2025-12-27 remain
-    assert arrears["what"] == "貸付の延滞 120 回分 金120,000円（第34回〜第153回、時効完成等の 33 回分 金33,000円を除く）"
+    assert arrears["what"] == "貸付の延滞 120 回分 金120,000円・損害金 金25,863円（第34〜153回、時効完成等 33 回分を除く）"
     assert arrears["overdue_total"] == 120000
 
 
@@ -140,3 +148,21 @@ def test_forked_workers_give_the_same_worklist(repo: RecordsRepo) -> None:
     sequential = repo.saiken(*args, env={"SAIKEN_PARALLEL_MIN": "100000"}, check=True)
     assert parallel.stdout == sequential.stdout and parallel.stderr == sequential.stderr
     assert len(parallel.stdout.splitlines()) > 3
+    listed = ("case", "list", "--overdue", "--as-of", "2026-03-28", "--format", "json")
+    assert repo.saiken(*listed, env={"SAIKEN_PARALLEL_MIN": "1"}, check=True).stdout \
+        == repo.saiken(*listed, env={"SAIKEN_PARALLEL_MIN": "100000"}, check=True).stdout
+
+
+def test_case_list_overdue_is_the_worklist_arrears_without_time_barred_installments(repo: RecordsRepo) -> None:
+    listed = {r["case_id"]: r for r in json.loads(repo.saiken("case", "list", "--overdue", "--as-of", "2026-01-01",
+                                                              "--format", "json", check=True).stdout)}
+    arrears = next(a for a in rows(repo, "2026-01-01", "C-OLD") if a["kind"] == "arrears")
+    assert listed["C-OLD"]["overdue"] == arrears["overdue_total"] == 120000      # 33 barred installments left out
+    assert listed["C-OLD"]["overdue_damages"] == 25863
+    # under the signed agreement (2026-01-10) its 分割金, not the loan's installments: 第2・3回 unpaid on 2026-03-28
+    on_loss = {r["case_id"]: r for r in json.loads(repo.saiken("case", "list", "--overdue", "--as-of", "2026-03-28",
+                                                               "--format", "json", check=True).stdout)}
+    assert (on_loss["C-ACC"]["overdue"], on_loss["C-ACC"]["overdue_damages"]) == (20000, 23)
+    table = repo.saiken("case", "list", "--overdue", "--as-of", "2026-03-28", check=True).stdout
+    assert "延滞額" in table and "遅延損害金" in table and "金20,000円" in table
+    assert "延滞額" not in repo.saiken("case", "list", check=True).stdout

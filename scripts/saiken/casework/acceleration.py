@@ -62,7 +62,7 @@ def latest_agreement(record: dict[str, Any], as_of: dt.date) -> dict[str, Any] |
 def missed(agreement: dict[str, Any], paid: list[tuple[dt.date, int]], as_of: dt.date) -> list[installments.Installment]:
     """The agreement's installments not fully paid by the end of their due date (due before as_of)."""
     plan = installments.agreement_schedule(agreement)
-    mine = [p for p in paid if p[0] >= agreement["date"]]
+    mine = [p for p in paid if p[0] > agreement["date"]]
     out = []
     for inst in plan:
         if inst.due >= as_of:
@@ -138,7 +138,7 @@ def remaining(record: dict[str, Any], acc: Acceleration, on: dt.date) -> int:
     loan's balance."""
     paid = installments.payments(record, on)
     if acc.agreement is not None:
-        since = sum(a for d, a in paid if d >= acc.agreement["date"])
+        since = sum(a for d, a in paid if d > acc.agreement["date"])
         return max(int(acc.agreement["total"]) - since, 0)
     return max(int((record.get("claim") or {}).get("principal") or 0) - sum(a for _, a in paid), 0)
 

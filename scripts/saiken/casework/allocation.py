@@ -8,13 +8,21 @@ the caller, the limitation engine, as `start`) to the day of payment, both days 
 rate and counting are damages.py's. Principal beyond what is due pays the next installments early
 (期限前弁済, 136条2項); anything beyond the whole debt is a surplus.
 
+What is allocated is given as `Terms`: the loan's installments, payments and costs (`loan_terms`),
+or a 分納 agreement's (casework.plan builds them): its installments, the payments and costs after
+its date, what each installment holds of the costs and damages the agreement acknowledged
+(`Parts`, paid before its principal part, which alone bears damages – 405条), the one rate for its
+installments, and the lines from before it that it did not take in (time-barred: carried as they
+were, accruing, never paid by a later payment).
+
 Not modelled: a debtor's designation among installments (488条1項), an agreement on another order
-(490条), and the new due dates of a 分納 agreement (the loan's own schedule is used).
+(490条).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,9 +31,19 @@ from saiken.casework import damages, installments
 ONE_DAY = dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What an agreement's installment holds of the costs and damages the agreement acknowledged, at
+    its front: a payment fills costs, then damages, then the principal part (489条)."""
+
+    costs: int = 0
+    damages: int = 0
+
+
 @dataclass
 class Line:
-    """One installment under 489条: its principal and damages, paid and unpaid."""
+    """One installment under 489条: its principal and damages, paid and unpaid. `principal_*` is the
+    installment's own amount (for an agreement's installment: with the acknowledged parts in it)."""
 
     installment: installments.Installment
     start: dt.date       # claimable from (due date, or the acceleration date)
@@ -35,10 +53,24 @@ class Line:
     damages_paid: int = 0
     accrued: int = 0     # damages × rate.denominator, exact
     through: dt.date | None = None  # accrued up to and including this day
+    parts: Parts = Parts()
 
     @property
     def principal_unpaid(self) -> int:
         return self.installment.amount - self.principal_paid
+
+    def unpaid_parts(self) -> tuple[int, int, int]:
+        """(costs, damages, principal) of what is unpaid of the installment's amount."""
+        paid = self.principal_paid
+        costs = max(self.parts.costs - paid, 0)
+        paid = max(paid - self.parts.costs, 0)
+        acknowledged = max(self.parts.damages - paid, 0)
+        return costs, acknowledged, self.principal_unpaid - costs - acknowledged
+
+    @property
+    def bearing_unpaid(self) -> int:
+        """The unpaid principal that bears damages (no damages on damages or costs, 民法405条)."""
+        return self.unpaid_parts()[2]
 
     @property
     def damages_accrued(self) -> int:
@@ -52,8 +84,9 @@ class Line:
     def accrue_to(self, day: dt.date) -> None:
         """Damages on the unpaid principal for the days after `through` (or after start) up to `day`."""
         since = self.through or self.start
-        if day > since and self.principal_unpaid > 0 and self.rate:
-            self.accrued += self.rate.accrue(self.principal_unpaid, (day - since).days)
+        bearing = self.bearing_unpaid
+        if day > since and bearing > 0 and self.rate:
+            self.accrued += self.rate.accrue(bearing, (day - since).days)
         self.through = max(day, since)
 
 
@@ -91,6 +124,7 @@ class Position:
     costs: list[Cost]
     rows: list[Row] = field(default_factory=list)
     surplus: int = 0
+    index: dict[installments.Installment, Line] = field(default_factory=dict, repr=False)
 
     @property
     def principal_left(self) -> int:
@@ -112,8 +146,31 @@ class Position:
         """What the limitation engine and the worklist read: principal paid per installment."""
         return [installments.Standing(x.installment, x.principal_paid, x.settled_on) for x in self.lines]
 
-    def line(self, number: int) -> Line:
-        return self.lines[number - 1]
+    def line(self, which: installments.Installment | int) -> Line:
+        """The line of an installment, or by number (of the plan's own installments, not those carried)."""
+        if isinstance(which, int):
+            return next(x for x in reversed(self.lines) if x.installment.number == which)
+        if len(self.index) != len(self.lines):
+            self.index = {x.installment: x for x in self.lines}
+        return self.index[which]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What is allocated (see the module's text)."""
+
+    schedule: list[installments.Installment]
+    payments: list[tuple[dt.date, int]]
+    costs: list[Cost]
+    parts: dict[installments.Installment, Parts] = field(default_factory=dict)
+    rate_from: dt.date | None = None   # one rate for every installment: a default beginning this day
+    carried: tuple[Line, ...] = ()     # from before an agreement, outside it
+
+
+def loan_terms(record: dict[str, Any], as_of: dt.date, *, with_costs: bool = True) -> Terms:
+    """The loan's installments, with every payment and cost up to `as_of`."""
+    return Terms(installments.schedule(record), installments.payments(record, as_of),
+                 costs_of(record, as_of) if with_costs else [])
 
 
 def costs_of(record: dict[str, Any], as_of: dt.date) -> list[Cost]:
@@ -174,22 +231,32 @@ class _Allocator:
                    sum(x.damages_unpaid for x in late), self.principal_left)
 
 
-def compute(record: dict[str, Any], policy: damages.Policy, as_of: dt.date,
-            start: Callable[[installments.Installment], dt.date] | None = None) -> Position:
-    """Every payment up to `as_of` applied under 489条; damages accrued up to `as_of` (included)."""
-    schedule = installments.schedule(record)
-    begins = {i.number: (start(i) if start else i.due) for i in schedule}
-    lines = [Line(i, begins[i.number], policy.rate_for(begins[i.number] + ONE_DAY) if begins[i.number] < as_of
-                  else None) for i in schedule]
+def compute(record: dict[str, Any], policy: damages.Policy | None, as_of: dt.date,
+            start: Callable[[installments.Installment], dt.date] | None = None,
+            terms: Terms | None = None) -> Position:
+    """Every payment up to `as_of` applied under 489条; damages accrued up to `as_of` (included).
+    `terms` default to the loan's; without a damages policy, payments go to principal only."""
+    terms = terms or loan_terms(record, as_of, with_costs=policy is not None)
+    lines = []
+    for i in terms.schedule:
+        begins = start(i) if start else i.due
+        rate = None
+        if policy is not None and begins < as_of:
+            rate = policy.rate_for(terms.rate_from or begins + ONE_DAY)
+        lines.append(Line(i, begins, rate, parts=terms.parts.get(i, Parts())))
     lines.sort(key=lambda x: (x.start, x.installment.number))
-    allocator = _Allocator(lines, costs_of(record, as_of))
+    allocator = _Allocator(lines, [dataclasses.replace(c) for c in terms.costs])
+    carried = [dataclasses.replace(x) for x in terms.carried]
     position = Position(as_of, lines, allocator.costs)
-    for day, amount in installments.payments(record, as_of):
+    for day, amount in (p for p in terms.payments if p[0] <= as_of):
         row = allocator.pay(day, amount)
         position.rows.append(row)
         position.surplus += row.surplus
     allocator.accrue(as_of)
+    for x in carried:
+        x.accrue_to(as_of)
     lines.sort(key=lambda x: x.installment.number)
+    position.lines = [*carried, *lines]
     return position
 
 
@@ -197,14 +264,16 @@ def rate_groups(lines: list[Line]) -> list[tuple[int, int, damages.Rate]]:
     """Consecutive installments (of `lines`, in number order) at one rate: (first, last, rate).
     Installments not in default (no rate yet) are left out."""
     out: list[tuple[int, int, damages.Rate]] = []
+    last: installments.Installment | None = None
     for x in lines:
         if x.rate is None:
             continue
         n = x.installment.number
-        if out and out[-1][2] == x.rate and out[-1][1] == n - 1:
+        if out and last and out[-1][2] == x.rate and (last.agreement, last.number) == (x.installment.agreement, n - 1):
             out[-1] = (out[-1][0], n, x.rate)
         else:
             out.append((n, n, x.rate))
+        last = x.installment
     return out
 
 

@@ -27,6 +27,26 @@ class Installment:
     number: int  # 1-based: 第1回
     due: dt.date
     amount: int
+    agreement: dt.date | None = None  # the date of the 分納 agreement it belongs to (None: the loan's)
+
+    @property
+    def label(self) -> str:
+        """第3回 (the loan's), 合意書第3回 (an agreement's)."""
+        return f"{'合意書' if self.agreement else ''}第{self.number}回"
+
+
+def span(items: list[Installment]) -> str:
+    """第2回, 第2〜5回, 合意書第1〜3回 – the first and last of installments of one plan, in number order."""
+    first, last = items[0], items[-1]
+    return first.label if first.number == last.number else f"{first.label[:-1]}〜{last.number}回"
+
+
+def by_plan(items: set[Installment] | list[Installment]) -> list[list[Installment]]:
+    """Installments grouped by plan (the loan's first, then each agreement's), each in number order."""
+    plans: dict[dt.date | None, list[Installment]] = {}
+    for inst in sorted(items, key=lambda i: (i.agreement or dt.date.min, i.number)):
+        plans.setdefault(inst.agreement, []).append(inst)
+    return list(plans.values())
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,8 @@ def agreement_schedule(agreement: dict[str, Any]) -> list[Installment]:
         raise SaikenError("合意書の分割計画（total・amount・day・first_due）が不完全です。", where="agreements")
     count = -(-total // amount)
     amounts = [amount] * (count - 1) + [total - amount * (count - 1)]
-    return [Installment(n + 1, first if n == 0 else add_months(first, n, on_day=day), a)
+    made = agreement.get("date") if isinstance(agreement.get("date"), dt.date) else None
+    return [Installment(n + 1, first if n == 0 else add_months(first, n, on_day=day), a, made)
             for n, a in enumerate(amounts)]
 
 

@@ -7,11 +7,15 @@ guarantor answers for every principal debtor's part; the heirs of a deceased gua
 share of it. So the lines of a guarantor come per principal debtor (`principal`), and the
 limitation engine pairs each with the principal's own line.
 
+The installments are the loan's, or – while a signed 分納 agreement is in force – the agreement's
+own, with what it did not take in carried apart (casework.plan; the limitation engine decides the
+plan and passes it in).
+
 Payments (claim.payments, `party` = who paid, absent = the borrower):
 
 - up to the borrower's death, every payment goes to costs, damages and principal in the order of
   民法489条 (allocation.compute, when the damages policy is given; otherwise to the oldest
-  installment's principal first, installments.allocate);
+  installment's principal first);
 - after it, what was unpaid at death is split by share (heirs.split), an heir's payment goes to the
   oldest unpaid part of the heir's own share, and a payment by anyone else (a guarantor, or one that
   names no payer) is split by share across the heirs' parts; what exceeds an heir's share goes to the
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from saiken.casework import acceleration, allocation, damages, heirs, installments
+from saiken.casework import acceleration, allocation, damages, heirs, installments, plan
 from saiken.errors import SaikenError
 
 GUARANTOR_ROLES = ("guarantor", "heir")
@@ -49,6 +53,7 @@ class Line:
     share: Fraction = Fraction(1)
     settled_on: dt.date | None = None
     damages: int = 0            # 遅延損害金 unpaid on as_of for this part (民法419条; 0 without the policy)
+    acknowledged: tuple[int, int] = (0, 0)  # of `unpaid`: costs and damages an agreement acknowledged
 
     def overdue(self, as_of: dt.date) -> bool:
         return self.unpaid > 0 and self.due < as_of
@@ -63,6 +68,8 @@ class Liability:
     acceleration: acceleration.Acceleration | None
     notes: list[str] = field(default_factory=list)
     allocation: allocation.Position | None = None  # the payments under 民法489条 on the whole debt
+    plan: plan.Plan = field(default_factory=plan.Plan)  # whose installments: the loan's or an agreement's
+    position: allocation.Position | None = None  # the payments on the whole debt, with or without the policy
 
     def of(self, party: str) -> list[Line]:
         return self.lines.get(party, [])
@@ -94,8 +101,10 @@ def _dates(inst: installments.Installment, acc: acceleration.Acceleration | None
 class _Shares:
     """The heirs' parts of each installment and what is left unpaid of each, while payments apply."""
 
-    def __init__(self, standing: list[installments.Standing], successors: list[heirs.Heir]) -> None:
+    def __init__(self, standing: list[installments.Standing], successors: list[heirs.Heir],
+                 carried: set[installments.Installment]) -> None:
         self.shares = [(h.id, h.share) for h in successors]
+        self.payable = [s.installment not in carried for s in standing]  # carried lines take no payment
         self.amount = {h.id: [0] * len(standing) for h in successors}
         self.left = {h.id: [0] * len(standing) for h in successors}
         self.settled: dict[str, list[dt.date | None]] = {h.id: [None] * len(standing) for h in successors}
@@ -111,6 +120,8 @@ class _Shares:
         for i, owed in enumerate(left):
             if amount <= 0:
                 break
+            if not self.payable[i]:
+                continue
             take = min(owed, amount)
             left[i] -= take
             amount -= take
@@ -134,31 +145,31 @@ class _Shares:
         return amount
 
 
-def _standing(record: dict[str, Any], schedule: list[installments.Installment], as_of: dt.date,
-              acc: acceleration.Acceleration | None, rates: damages.Policy | None,
-              paid: list[tuple[dt.date, int, str | None]]) -> list[installments.Standing]:
-    """Principal paid per installment by the payments up to `as_of` (489条 with the damages policy)."""
-    if rates is None:
-        return installments.allocate(schedule, [(d, a) for d, a, _ in paid if d <= as_of])[0]
-    return allocation.compute(record, rates, as_of, start=lambda i: _dates(i, acc)[0]).standings()
+def _position(record: dict[str, Any], as_of: dt.date, acc: acceleration.Acceleration | None,
+              rates: damages.Policy | None, terms: plan.Plan) -> allocation.Position:
+    """The payments up to `as_of` on the plan's installments (489条 with the damages policy; without
+    it, to principal only)."""
+    return allocation.compute(record, rates, as_of, start=lambda i: _dates(i, acc)[0],
+                              terms=terms.terms(record, as_of, with_costs=rates is not None))
 
 
 def _principal_lines(record: dict[str, Any], borrower: dict[str, Any], as_of: dt.date,
                      acc: acceleration.Acceleration | None, notes: list[str],
-                     rates: damages.Policy | None, position: allocation.Position | None) -> dict[str, list[Line]]:
-    schedule = installments.schedule(record)
+                     rates: damages.Policy | None, position: allocation.Position,
+                     terms: plan.Plan) -> dict[str, list[Line]]:
     paid = payments(record, as_of)
     died = heirs.died_on(borrower, as_of)
     successors = heirs.successors(record, str(borrower["id"])) if died else []
     if not successors:
-        standing = position.standings() if position else _standing(record, schedule, as_of, acc, None, paid)
         pid = str(borrower["id"])
-        return {pid: [Line(pid, s.installment, s.installment.amount, s.unpaid, *_dates(s.installment, acc), pid,
-                           settled_on=s.settled_on, damages=_damages(position, s.installment.number))
-                      for s in standing]}
+        return {pid: [Line(pid, x.installment, x.installment.amount, x.principal_unpaid, *_dates(x.installment, acc),
+                           pid, settled_on=x.settled_on, damages=x.damages_unpaid if rates else 0,
+                           acknowledged=_acknowledged(x))
+                      for x in position.lines]}
     assert died is not None
-    standing = _standing(record, schedule, died, acc, rates, paid)
-    shares = _Shares(standing, successors)
+    standing = _position(record, died, acc, rates, terms).standings()
+    carried = {x.installment for x in terms.taken.carried} if terms.taken else set()
+    shares = _Shares(standing, successors, carried)
     mine = {h.id for h in successors}
     for day, amount, payer in (p for p in paid if p[0] > died):
         if payer is None:
@@ -166,22 +177,31 @@ def _principal_lines(record: dict[str, Any], borrower: dict[str, Any], as_of: dt
                          "ありません。相続人の相続分に按分して充当し、承認としては扱っていません。")
         if shares.spread(amount, day, payer if payer in mine else None):
             notes.append(f"{day.isoformat()} の入金が相続人の承継した債務を超えています。")
-    if position is not None:
+    if rates is not None:
         notes.append(f"借受人の死亡（{died.isoformat()}）後の遅延損害金は、債務全体で計算して相続分で按分しています"
                      "（相続人ごとの入金の充当は元金だけ。弁護士の確認が必要です）。")
     split_with = [(h.id, h.share) for h in successors]
+    whole = {x.installment: x for x in position.lines}
     out: dict[str, list[Line]] = {}
     for h in successors:
-        out[h.id] = [Line(h.id, s.installment, shares.amount[h.id][i], shares.left[h.id][i],
-                          *_dates(s.installment, acc), h.id, h.share,
-                          shares.settled[h.id][i] or (s.settled_on if shares.left[h.id][i] == 0 else None),
-                          heirs.split(_damages(position, s.installment.number), split_with)[h.id])
-                     for i, s in enumerate(standing)]
+        lines = []
+        for i, s in enumerate(standing):
+            x = whole[s.installment]
+            left = shares.left[h.id][i]
+            dmg = heirs.split(x.damages_unpaid if rates else 0, split_with)[h.id]
+            costs, acknowledged, _ = x.unpaid_parts()
+            part = (min(heirs.split(costs, split_with)[h.id], left),
+                    min(heirs.split(acknowledged, split_with)[h.id], left))
+            lines.append(Line(h.id, s.installment, shares.amount[h.id][i], left, *_dates(s.installment, acc), h.id,
+                              h.share, shares.settled[h.id][i] or (s.settled_on if left == 0 else None), dmg,
+                              (part[0], min(part[1], left - part[0]))))
+        out[h.id] = lines
     return out
 
 
-def _damages(position: allocation.Position | None, number: int) -> int:
-    return position.line(number).damages_unpaid if position else 0
+def _acknowledged(x: allocation.Line) -> tuple[int, int]:
+    costs, damages_part, _ = x.unpaid_parts()
+    return costs, damages_part
 
 
 def _guarantor_lines(pid: str, principal: dict[str, list[Line]], share: Fraction = Fraction(1),
@@ -194,20 +214,27 @@ def _guarantor_lines(pid: str, principal: dict[str, list[Line]], share: Fraction
                 amount = heirs.split(amount, split_with)[pid]
                 unpaid = heirs.split(unpaid, split_with)[pid]
             dmg = heirs.split(line.damages, split_with)[pid] if split_with else line.damages
+            acknowledged = line.acknowledged
+            if split_with:
+                costs = min(heirs.split(acknowledged[0], split_with)[pid], unpaid)
+                acknowledged = (costs, min(heirs.split(acknowledged[1], split_with)[pid], unpaid - costs))
             out.append(Line(pid, line.installment, amount, unpaid, line.due, line.start, line.principal, share,
-                            line.settled_on if unpaid == 0 else None, dmg))
+                            line.settled_on if unpaid == 0 else None, dmg, acknowledged))
     return out
 
 
-def assess(record: dict[str, Any], as_of: dt.date, rates: damages.Policy | None = None) -> Liability:
+def assess(record: dict[str, Any], as_of: dt.date, rates: damages.Policy | None = None,
+           terms: plan.Plan | None = None) -> Liability:
     """Every liable person's lines on `as_of`; with `rates` (policies/damages.yaml) the payments
-    follow 民法489条 and each line carries its damages."""
+    follow 民法489条 and each line carries its damages. `terms`: whose installments (the loan's by
+    default; the limitation engine passes the agreement's in force)."""
+    terms = terms or plan.Plan()
     parties = parties_by_id(record)
     bid = borrower_id(record)
     acc = acceleration.find(record, as_of)
-    notes: list[str] = []
-    position = allocation.compute(record, rates, as_of, start=lambda i: _dates(i, acc)[0]) if rates else None
-    principal = _principal_lines(record, parties[bid], as_of, acc, notes, rates, position)
+    notes: list[str] = list(terms.notes)
+    position = _position(record, as_of, acc, rates, terms)
+    principal = _principal_lines(record, parties[bid], as_of, acc, notes, rates, position, terms)
     lines = dict(principal)
     for pid, p in parties.items():
         if p.get("role") != "guarantor":
@@ -219,7 +246,7 @@ def assess(record: dict[str, Any], as_of: dt.date, rates: damages.Policy | None 
         split_with = [(h.id, h.share) for h in successors]
         for h in successors:
             lines[h.id] = _guarantor_lines(h.id, principal, h.share, split_with)
-    return Liability(as_of, bid, list(principal), lines, acc, notes, position)
+    return Liability(as_of, bid, list(principal), lines, acc, notes, position if rates else None, terms, position)
 
 
 def owed(record: dict[str, Any], party: str, as_of: dt.date) -> list[Line]:

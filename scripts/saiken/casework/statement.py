@@ -74,6 +74,10 @@ def render_table(case_id: str, position: allocation.Position, notes: list[str]) 
     lines = [f"事案 {case_id} の入金の充当（基準日 {wareki.wareki(on)}（{on.isoformat()}））",
              f"充当の順序: {ORDER}", f"計算: {COUNTING}"]
     lines += [f"注意: {note}" for note in notes]
+    made = next((x.installment.agreement for x in position.lines if x.installment.agreement), None)
+    if made is not None:
+        lines.append(f"合意書（{wareki.wareki(made)}（{made.isoformat()}））の分割計画によります: 元金の欄は分割金"
+                     "（合意書で認めた遅延損害金・費用を含む）です。合意日までの入金は合意書の総額に含まれています。")
     rates = allocation.rates_text([x for x in position.lines if x.rate and (x.principal_unpaid or x.damages_accrued)])
     if rates:
         lines.append(f"遅延損害金の率: {rates}（policies/damages.yaml）")
@@ -94,7 +98,8 @@ def render_table(case_id: str, position: allocation.Position, notes: list[str]) 
 
 def as_json(case_id: str, position: allocation.Position, notes: list[str]) -> dict[str, Any]:
     def line(x: allocation.Line) -> dict[str, Any]:
-        return {"installment": x.installment.number, "due": x.installment.due, "start": x.start,
+        return {"installment": x.installment.number, "agreement": x.installment.agreement,
+                "due": x.installment.due, "start": x.start,
                 "amount": x.installment.amount, "principal_paid": x.principal_paid, "settled_on": x.settled_on,
                 "rate_percent": str(x.rate.percent) if x.rate else None, "rate_basis": x.rate.basis if x.rate else None,
                 "damages_accrued": x.damages_accrued, "damages_paid": x.damages_paid}

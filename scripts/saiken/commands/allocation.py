@@ -21,7 +21,8 @@ def allocation_command(case_id: str, as_of: dt.datetime | None, fmt: str) -> Non
     入金は、費用 → 遅延損害金 → 元金 の順に、それぞれ古い割賦金から充当します（民法489条）。
     遅延損害金は割賦金ごとに弁済期の翌日から日割り（1年365日）で計算し、基準日現在の額を示します。
     率は policies/damages.yaml（法定利率と、区の条例・貸付契約の率）にあります。
-    合意書の総額（agreements の total）は、合意日を --as-of にした「合計」と同じにします。
+    合意書の総額（agreements の total）は、署名前の合意書の合意日を --as-of にした「合計」と同じにします。
+    署名済みの合意書（分納）があれば、その日からは合意書の分割金に充当します。
 
     \b
     例:
@@ -34,7 +35,8 @@ def allocation_command(case_id: str, as_of: dt.datetime | None, fmt: str) -> Non
     record = st.load(cid, identities())
     report, rates = statement.assess(record, st.policy, as_date(as_of))
     assert report.allocation is not None
-    notes = [*rates.notes(), *(w for w in report.warnings if "damages.yaml" in w)]
+    plan = report.liability.plan.notes if report.liability else ()
+    notes = [*rates.notes(), *(w for w in report.warnings if "damages.yaml" in w), *plan]
     if fmt == "json":
         click.echo(to_json(statement.as_json(cid, report.allocation, notes)))
         return

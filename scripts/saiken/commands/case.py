@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -9,7 +10,7 @@ from typing import Any, Callable
 import click
 
 from saiken.casework import claim
-from saiken.commands._common import identities, store, suggest_record_commit, to_json
+from saiken.commands._common import as_date, identities, store, suggest_record_commit, to_json, today_option
 from saiken.core import bulk, yamlio
 from saiken.core.records import Store, check_case_id, unreadable
 from saiken.errors import SaikenError, os_reason
@@ -159,18 +160,29 @@ def _row_with_name(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
 
 @case.command("list")
 @click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
+@click.option("--overdue", is_flag=True,
+              help="延滞額も表示します: 督促状がその日に請求する未納の元金（署名済みの合意書があれば分割金）と遅延損害金"
+                   "（時効の完成した回を除く。作業一覧の「延滞」と同じ額）。事案ごとに時効を計算するため時間がかかります。")
+@today_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", help="出力形式。")
-def list_(names: bool, fmt: str) -> None:
+def list_(names: bool, overdue: bool, as_of: dt.datetime | None, fmt: str) -> None:
     """事案の一覧（事案番号・処理状況・債権残高）。氏名は --names のときだけ表示します。
+
+    --overdue では延滞額（未納の元金・分割金と遅延損害金、--as-of の日現在）も表示します。
 
     \b
     例:
       saiken case list
       saiken case list --names
+      saiken case list --overdue --as-of 2026-12-01
       saiken case list --format json
     """
     st = store()
-    read = list(bulk.summaries_or_problems(st, identities(), _row_with_name if names else _row))
+    summarise = _row_with_name if names else _row
+    if overdue:
+        from saiken.casework import limitation  # here: the plain list stays quick to start
+        summarise = _with_overdue(summarise, limitation.load_rules(st.root), as_date(as_of))
+    read = list(bulk.summaries_or_problems(st, identities(), summarise))
     rows = [row for _, row, problem in read if problem is None]
     _print_rows(rows, fmt, names)
     bad = [unreadable(st.rel(cid), cid, problem) for cid, _, problem in read if problem is not None]
@@ -182,6 +194,16 @@ def list_(names: bool, fmt: str) -> None:
                           hint="それぞれの対処のとおりに直してから、もう一度 `saiken case list` を実行してください。")
 
 
+def _with_overdue(summarise: Callable[[str, dict[str, Any]], dict[str, Any]], rules: Any,
+                  on: dt.date) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    from saiken.casework import worklist
+
+    def row(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        principal, damages = worklist.overdue(record, on, rules)
+        return {**summarise(case_id, record), "overdue": principal, "overdue_damages": damages}
+    return row
+
+
 def _print_rows(rows: list[dict[str, Any]], fmt: str, names: bool) -> None:
     if fmt == "json":
         click.echo(to_json(rows))
@@ -190,8 +212,12 @@ def _print_rows(rows: list[dict[str, Any]], fmt: str, names: bool) -> None:
         for r in rows:
             click.echo("\t".join(str(v) for v in r.values()))
         return
-    click.echo(pad("事案番号", 14) + pad("処理状況", 10) + rpad("債権残高", 16) + ("  氏名" if names else ""))
+    more = bool(rows) and "overdue" in rows[0]
+    click.echo(pad("事案番号", 14) + pad("処理状況", 10) + rpad("債権残高", 16)
+               + (rpad("延滞額", 16) + rpad("遅延損害金", 14) if more else "") + ("  氏名" if names else ""))
     for r in rows:
         line = pad(r["case_id"], 14) + pad(str(r["status"]), 10) + rpad(f"金{r['balance']:,}円", 16)
+        if more:
+            line += rpad(f"金{r['overdue']:,}円", 16) + rpad(f"金{r['overdue_damages']:,}円", 14)
         click.echo(line + (f"  {r['name']}" if names else ""))
     click.echo(f"計 {len(rows)} 件、債権残高合計 金{sum(r['balance'] for r in rows):,}円")

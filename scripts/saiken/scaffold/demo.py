@@ -350,7 +350,7 @@ def render(case: dict[str, Any]) -> str:
 def settle_agreement(case: dict[str, Any], record: dict[str, Any], pol: policy.Policy) -> dict[str, Any]:
     """The agreement's total as `saiken doc 合意書` checks it: principal and damages on its date."""
     entry = case["agreements"][-1]
-    entry["total"] = agreement.total_on(record, pol, entry["date"])
+    entry["total"] = agreement.total_on(record, pol, record["agreements"][-1])
     return case
 
 

@@ -2,8 +2,9 @@
 
 It is an 承認 (民法152条) and the 履行延期の特約 of 地方自治法施行令171条の6. The amount appears in
 figures and in 大字, split into 元金 and 遅延損害金 as the 489条 allocation gives them on the
-agreement's date (amounts.py) – never as a difference – and the agreement's `total` must equal their
-sum (time-barred installments are left out, with a warning for the lawyer). The schedule is derived
+agreement's date (amounts.py) as the record stood without it (an agreement it supersedes applied,
+casework.plan) – never as a difference – and the agreement's `total` must equal their sum
+(time-barred installments are left out, with a warning for the lawyer). The schedule is derived
 from the plan (installments.agreement_schedule): the first installment, 「毎月○日限り金○円」 for the
 middle ones, and the last. Each signing party gets a letter (甲 the ward, 乙 the borrower, then 丙,
 丁 … for each guarantor or heir) and one original: 「本書○通を作成し、甲、乙及び丙が…各自1通を保有する」.
@@ -18,7 +19,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from saiken.casework import damages, installments, statement
+from saiken.casework import damages, installments, plan, statement
 from saiken.casework.documents import amounts, common, contact, owed
 from saiken.core.editor import agreement_example
 from saiken.core.policy import CONTRACT_FILE, Policy
@@ -107,32 +108,33 @@ def _terms(policy: Policy, rates_on: str) -> dict[str, Any]:
     return {**DEFAULTS, **given, "payment": method, "rate": rates_on, "transfer": "振り込む" in method}
 
 
-def owed_on(record: dict[str, Any], policy: Policy, day: dt.date) -> tuple[amounts.Owed, damages.Policy]:
-    """What the borrower owes on `day`, time-barred installments apart: what an agreement made that
-    day acknowledges – its total is principal_balance + damages + costs."""
-    report, rates = statement.assess(record, policy, day)
+def owed_on(record: dict[str, Any], policy: Policy, a: dict[str, Any]) -> tuple[amounts.Owed, damages.Policy]:
+    """What the borrower owed when agreement `a` was made – the record as it stood without it
+    (casework.plan.before), on its date, time-barred installments apart: what it acknowledges."""
+    report, rates = statement.assess(plan.before(record, a), policy, a["date"])
     return amounts.owed(report, amounts.borrower_of(report)), rates
 
 
-def total_on(record: dict[str, Any], policy: Policy, day: dt.date) -> int:
-    """The `total` an agreement made on `day` must state."""
-    owed, _ = owed_on(record, policy, day)
-    return owed.principal_balance + owed.damages + owed.costs
+def total_on(record: dict[str, Any], policy: Policy, a: dict[str, Any]) -> int:
+    """The `total` agreement `a` must state: 元金, 遅延損害金 and 費用 on its date."""
+    owed, _ = owed_on(record, policy, a)
+    return sum(owed.by_nature())
 
 
 def acknowledged(record: dict[str, Any], policy: Policy, a: dict[str, Any],
                  case_id: str) -> tuple[dict[str, Any], list[str], str]:
     """元金 and 遅延損害金 on the agreement's date, checked against its total; warnings; the damages
-    rate for a default beginning that day (after acceleration)."""
-    owed, rates = owed_on(record, policy, a["date"])
-    whole = owed.principal_balance + owed.damages + owed.costs
-    parts = {"principal_part": yen(owed.principal_balance), "damages_part": yen(owed.damages),
-             "costs_part": yen(owed.costs) if owed.costs else ""}
+    rate for a default beginning the day after (after acceleration; casework.plan uses the same)."""
+    owed, rates = owed_on(record, policy, a)
+    principal, damages_due, costs = owed.by_nature()
+    whole = principal + damages_due + costs
+    parts = {"principal_part": yen(principal), "damages_part": yen(damages_due),
+             "costs_part": yen(costs) if costs else ""}
     if int(a["total"]) != whole:
         raise SaikenError(
             f"合意の総額（agreements の total: {yen(int(a['total']))}）が、合意日（{wareki(a['date'])}）現在の債務"
             f"（元金 {parts['principal_part']}、遅延損害金 {parts['damages_part']}"
-            + (f"、費用 {parts['costs_part']}" if owed.costs else "") + f"、合計 {yen(whole)}）と一致しません。",
+            + (f"、費用 {parts['costs_part']}" if costs else "") + f"、合計 {yen(whole)}）と一致しません。",
             where=f"事案 {case_id} の agreements",
             hint=f"`saiken case edit {case_id}` で total を {whole} にしてください（内訳は "
                  f"`saiken case allocation {case_id} --as-of {a['date'].isoformat()}`）。遅延損害金の減免は区の判断"

@@ -1,101 +1,45 @@
-"""What a letter may demand, as of its date: 元金 and 遅延損害金 from the 489条 allocation, only for
-installments that are claimable and not time-barred for the addressee.
+"""What a letter may demand, as of its date, in the words a letter uses: 元金 (or, under a signed 分納
+agreement, its 分割金) and 遅延損害金 from the 489条 allocation, only for installments that are
+claimable and not time-barred for the addressee.
 
-The figures come from the limitation engine's public result (limitation.assess): its Report carries
-the liability – per person, each installment's part, unpaid principal and damages after the
-payments under 民法489条, and `due`, the day it fell due (its due date, or the day the benefit of
-time was lost: casework.acceleration) – and, per person, each installment's `status`. A letter
-demands a part when it fell due before the letter's date and something of it is unpaid, and leaves
-out – with a warning for the lawyer, never in the letter – every part whose limitation has
-completed for the addressee (完成: the debtor may invoke it, 民法145条; its damages go with it), as
-well as what an invocation or a discharge closed. Whether to demand time-barred parts anyway, after
-confirming that the debtor has not invoked it, is the lawyer's decision.
+The figures are limitation.due's (the one answer the worklist reads too): what fell due before the
+letter's date and is unpaid, every part whose limitation has completed for the addressee left out –
+with a warning for the lawyer, never in the letter – as well as what an invocation or a discharge
+closed. While a signed agreement is in force (casework.plan) the installments are the agreement's:
+what it deferred is not due, and a letter demands only its installments past their own due dates
+(地方自治法施行令171条の6).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from saiken.casework import allocation, liability, limitation, statement
+from saiken.casework import installments, limitation, statement
+from saiken.casework.limitation import due as due_
+from saiken.casework.limitation.due import Owed
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
 from saiken.wareki import wareki, yen
 
-CLOSED_BY_LAW = (limitation.INVOKED, limitation.DISCHARGED)
+__all__ = ["Owed", "owed", "owed_on", "figures", "barred_warning", "borrower_of", "require_something_due"]
 
-
-@dataclass
-class Owed:
-    """What one person owes on `as_of`, split into what may be demanded and what is time-barred."""
-
-    as_of: dt.date
-    party: str
-    due: list[liability.Line]         # fell due before as_of, unpaid, not time-barred
-    later: list[liability.Line]       # not yet due (弁済期未到来), not time-barred
-    barred: list[limitation.Outcome]  # time-barred for `party`, with something unpaid
-    costs: int
-    rates: str = ""                   # the damages rates of `due`, as a letter says them
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def principal(self) -> int:
-        return sum(x.unpaid for x in self.due)
-
-    @property
-    def damages(self) -> int:
-        return sum(x.damages for x in self.due)
-
-    @property
-    def total(self) -> int:
-        return self.principal + self.damages + self.costs
-
-    @property
-    def principal_balance(self) -> int:
-        """元金残高: every part not time-barred, due or not."""
-        return self.principal + sum(x.unpaid for x in self.later)
+owed = due_.owed
 
 
 def owed_on(record: dict[str, Any], policy: Policy, on: dt.date, party_id: str, what: str) -> Owed:
     """owed() as of `on`, with the notes for the lawyer: rates still 要確認, time-barred installments
-    left out of `what` (the document), a signed agreement's plan not applied."""
+    left out of `what` (the document), a plan the engine does not model."""
     report, rates = statement.assess(record, policy, on)
     o = owed(report, party_id)
-    o.notes = [*rates.notes(), *barred_warning(o, f"当事者 {party_id}", what), *agreement_warning(record, on, what)]
+    o.notes = notes(report, o, rates.notes(), f"当事者 {party_id}", what)
     return o
 
 
-def owed(report: limitation.Report, party_id: str) -> Owed:
-    """What `party_id` owes on report.as_of, from the engine's lines and outcomes."""
-    debts, position = report.liability, report.allocation
-    assert debts is not None and position is not None
-    lines = {(x.principal, x.installment.number): x for x in debts.of(party_id)}
-    due, later, barred = [], [], []
-    for o in report.outcomes:
-        x = lines.get((o.principal, o.installment.number)) if o.party == party_id else None
-        if x is None or (x.unpaid == 0 and x.damages == 0) or o.status in CLOSED_BY_LAW:
-            continue
-        if o.status == limitation.EXPIRED:
-            barred.append(o)
-        elif x.due < report.as_of:
-            due.append(x)
-        else:
-            later.append(x)
-    share = next(iter(lines.values())).share if lines else 1
-    numbers = sorted({x.installment.number for x in due})
-    rates = allocation.rates_text([position.line(n) for n in numbers])
-    return Owed(report.as_of, party_id, due, later, barred, int(position.costs_left * share), rates)
-
-
-def agreement_warning(record: dict[str, Any], on: dt.date, what: str) -> list[str]:
-    """The amounts follow the loan's due dates; a signed 分納 agreement's own plan is not applied."""
-    signed = [a for a in record.get("agreements") or [] if a.get("signed") is True and a["date"] <= on]
-    if not signed:
-        return []
-    day = max(a["date"] for a in signed).isoformat()
-    return [f"署名済みの合意書（{day}）があります。{what}の金額は貸付の弁済期で計算しており、合意書の分割計画"
-            "（支払期日の延長）は反映していません。合意どおりの入金があるかを確かめてから送付してください。"]
+def notes(report: limitation.Report, o: Owed, rates: list[str], who: str, what: str) -> list[str]:
+    """Everything the lawyer must know about a document's figures."""
+    plan = report.liability.plan.notes if report.liability else ()
+    return [*rates, *barred_warning(o, who, what), *plan]
 
 
 def borrower_of(report: limitation.Report) -> str:
@@ -108,28 +52,52 @@ def barred_warning(o: Owed, who: str, what: str) -> list[str]:
     """The warning for the lawyer about time-barred installments left out of a document."""
     if not o.barred:
         return []
-    parts = sorted({b.installment.number: b.installment for b in o.barred}.values(), key=lambda i: i.number)
-    first, last = parts[0], parts[-1]
-    span = f"第{first.number}回" + (f"〜第{last.number}回" if last.number != first.number else "")
+    groups = installments.by_plan({b.installment for b in o.barred})
+    parts = [i for group in groups for i in group]
+    span = "、".join(installments.span(group) for group in groups)
+    first, last = min(i.due for i in parts), max(i.due for i in parts)
     principal = sum(b.unpaid for b in o.barred)
-    return [f"{who} について消滅時効が完成している割賦金 {len(parts)} 回分（{span}、弁済期 {first.due.isoformat()}"
-            + (f"〜{last.due.isoformat()}" if last != first else "")
+    return [f"{who} について消滅時効が完成している割賦金 {len(parts)} 回分（{span}、弁済期 {first.isoformat()}"
+            + (f"〜{last.isoformat()}" if last != first else "")
             + f"、元金 {yen(principal)}）とその遅延損害金は、{what}に含めていません。時効の援用の有無を確かめ、"
             "請求するかどうかは弁護士が判断してください（`saiken case limitation` で詳細）。"]
 
 
-def figures(o: Owed) -> dict[str, Any]:
+def _words(agreement: dict[str, Any] | None, accelerated: bool) -> dict[str, str]:
+    """How a letter names what it demands: the loan's 元金, or an agreement's 分割金 or remainder."""
+    if agreement is None:
+        return {"principal_label": "元金", "principal_word": "元金", "installments_label": "未納の割賦金",
+                "balance_label": "元金残高", "paid_label": "返還済額", "bearing": "未納元金", "bearing_note": "未払の元金"}
+    agreed = wareki(agreement["date"])
+    bearing = "未払の分割金のうち元金に当たる額"
+    common = {"installments_label": "未納の分割金", "balance_label": "合意書の残額", "paid_label": "合意書に基づく支払済額",
+              "bearing": bearing, "bearing_note": bearing}
+    if accelerated:
+        return {"principal_label": "合意書の残額", "principal_word": f"合意書（{agreed}）の残額", **common}
+    return {"principal_label": "未納の分割金", "principal_word": "分割金", **common}
+
+
+def agreement_terms(agreement: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The agreement a letter's debt follows, as the letter states it."""
+    if agreement is None:
+        return None
+    return {"date": wareki(agreement["date"]), "total": yen(int(agreement["total"])), "day": int(agreement["day"]),
+            "amount": yen(int(agreement["amount"]))}
+
+
+def figures(o: Owed, agreement: dict[str, Any] | None = None, accelerated: bool = False) -> dict[str, Any]:
     """The amounts for a letter's template (strings as printed)."""
+    words = _words(agreement, accelerated)
     out: dict[str, Any] = {
-        "as_of": wareki(o.as_of), "principal_label": "元金", "overdue_count": len({x.installment.number for x in o.due}),
-        "overdue_total": yen(o.principal),
+        "as_of": wareki(o.as_of), **{k: v for k, v in words.items() if k not in ("principal_word", "bearing_note")},
+        "overdue_count": len({x.installment for x in o.due}), "overdue_total": yen(o.principal),
         "overdue_from": "", "overdue_to": "", "principal_due": yen(o.principal), "damages_due": yen(o.damages),
         "costs_due": yen(o.costs) if o.costs else "", "demand_total": yen(o.total),
-        "damages_rates": o.rates, "balance": yen(o.principal_balance),
+        "damages_rates": o.rates, "balance": yen(o.principal_balance), "agreement": agreement_terms(agreement),
     }
-    out["demand_breakdown"] = (f"元金として{out['principal_due']}及び{out['as_of']}現在の遅延損害金として"
+    out["demand_breakdown"] = (f"{words['principal_word']}として{out['principal_due']}及び{out['as_of']}現在の遅延損害金として"
                                f"{out['damages_due']}" + (f"並びに費用として{out['costs_due']}" if o.costs else ""))
-    out["damages_note"] = (f"遅延損害金は、{out['as_of']}の翌日から支払済みまで、未払の元金に対し{o.rates}の割合により"
+    out["damages_note"] = (f"遅延損害金は、{out['as_of']}の翌日から支払済みまで、{words['bearing_note']}に対し{o.rates}の割合により"
                            "加わります。" if o.rates else "")
     if o.due:
         out["overdue_from"] = wareki(min(x.installment.due for x in o.due))

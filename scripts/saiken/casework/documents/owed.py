@@ -7,9 +7,12 @@ letter's date, the letter lists the whole balance that fell due that day instead
 (`accelerated`, `due_total`); without it, what is due is only the installments past their due date,
 and that is also the most a 催告書 may threaten legal steps for (`due_total`). The amounts are
 documents.amounts': 元金 and 遅延損害金 on the letter's date after the payments under 民法489条,
-nothing time-barred for the addressee (left out with a warning for the lawyer). After a loss under
-an agreement the agreement's remainder is demanded (it holds the damages the agreement
-acknowledged); the damages since the loss are left to the lawyer, with a warning.
+nothing time-barred for the addressee (left out with a warning for the lawyer).
+
+While a signed 分納 agreement is in force (casework.plan) the installments are the agreement's: the
+letter demands its 分割金 past their own due dates and their damages, never what it deferred; after
+a loss under it, the agreement's remainder (it holds the damages and costs the agreement
+acknowledged) with damages on its principal part from the day after the loss (the deed's clause).
 
 An heir of the borrower is written to as one (`heir`: whose debt, which share, 限定承認), never as
 the one who borrowed. A letter to a party who may not be asked – dead, renounced, bankrupt,
@@ -53,14 +56,6 @@ def heir_terms(record: dict[str, Any], party_id: str) -> dict[str, str] | None:
             "share": show_share(h.share), "limited": wareki(h.limited_on) if h.limited_on else ""}
 
 
-def _whole(record: dict[str, Any], acc: acceleration.Acceleration, lines: list[liability.Line], on: dt.date) -> int:
-    """The accelerated balance this person owes: the agreement's remainder (times a share), or the lines."""
-    if acc.agreement is None:
-        return sum(ln.unpaid for ln in lines)
-    share = lines[0].share if lines else Fraction(1)
-    return int(acceleration.remaining(record, acc, on) * share)
-
-
 def figures(record: dict[str, Any], policy: Policy, party_id: str, on: dt.date,
             kind: str) -> tuple[dict[str, Any], amounts.Owed]:
     """The claim in figures for a letter of `kind` to `party_id` on `on` (documents.amounts: 元金 and
@@ -70,40 +65,35 @@ def figures(record: dict[str, Any], policy: Policy, party_id: str, on: dt.date,
     o = amounts.owed(report, party_id)
     debts = report.liability
     assert debts is not None
-    lines = debts.of(party_id)
-    acc = debts.acceleration if debts.acceleration and debts.acceleration.day <= on else None
-    under_agreement = acc is not None and acc.agreement is not None
-    o.notes = [*rates.notes(), *amounts.barred_warning(o, f"当事者 {party_id}", kind),
-               *([] if under_agreement else amounts.agreement_warning(record, on, kind))]
+    agreement = debts.plan.agreement
+    lines = [ln for ln in debts.of(party_id) if agreement is None or ln.installment.agreement is not None]
+    # the remainder is demanded from the day after the loss, as an installment from the day after its due date
+    acc = debts.acceleration if debts.acceleration and debts.acceleration.day < on else None
+    o.notes = amounts.notes(report, o, rates.notes(), f"当事者 {party_id}", kind)
     out: dict[str, Any] = {
         "contract_date": wareki(c["contract_date"]), "principal": yen(int(c["principal"])),
         "paid": yen(sum(ln.amount - ln.unpaid for ln in lines)),
         "method": str(c["repayment"]["method"]), "count": int(c["repayment"]["count"]),
         "accelerated": acc is not None, "accelerated_on": wareki(acc.day) if acc else "",
-        "acceleration_kind": acc.kind if acc else "", **amounts.figures(o),
+        "acceleration_kind": acc.kind if acc else "", **amounts.figures(o, agreement, acc is not None),
     }
-    if acc is not None and under_agreement:
-        _agreement_remainder(out, o, record, acc, lines, on)
     out["due_total"] = out["demand_total"]
-    out["due_what"] = (f"期限の利益の喪失（{out['accelerated_on']}、{acc.kind}）により弁済期が到来した残額の全部"
-                       f"（{out['principal_label']}{out['principal_due']}）" if acc else
-                       f"{out['overdue_from']}から{out['overdue_to']}までの割賦金{out['overdue_count']}回分"
-                       f"（元金合計{out['principal_due']}）")
+    out["due_what"] = _due_what(out, acc, agreement)
     return out, o
 
 
-def _agreement_remainder(out: dict[str, Any], o: amounts.Owed, record: dict[str, Any],
-                         acc: acceleration.Acceleration, lines: list[liability.Line], on: dt.date) -> None:
-    """After a loss under an agreement the whole of the agreement's remainder is due; it holds the
-    damages the agreement acknowledged. Damages after the loss are left to the lawyer (a note)."""
-    whole = _whole(record, acc, lines, on)
-    agreed = wareki(acc.agreement["date"]) if acc.agreement else ""
-    out.update(principal_label="合意書の残額", principal_due=yen(whole), damages_due="", damages_rates="", damages_note="",
-               demand_total=yen(whole + o.costs), overdue_total=yen(whole),
-               demand_breakdown=f"合意書（{agreed}）の残額" + (f"及び費用として{out['costs_due']}" if o.costs else ""))
-    o.notes.append(f"合意書（{agreed}）による期限の利益の喪失（{out['accelerated_on']}）の後の遅延損害金は、書面に"
-                   "含めていません（合意書の残額のうち元金に対し、喪失の日の翌日から生じます）。請求に加えるかは弁護士が"
-                   "判断してください。")
+def _due_what(out: dict[str, Any], acc: acceleration.Acceleration | None, agreement: dict[str, Any] | None) -> str:
+    """What the letter says is unpaid (催告書, 内容証明: {due_what})."""
+    if acc is not None:
+        return (f"期限の利益の喪失（{out['accelerated_on']}、{acc.kind}）により弁済期が到来した残額の全部"
+                f"（{out['principal_label']}{out['principal_due']}）")
+    if agreement is not None:
+        days = (out["overdue_from"] if out["overdue_from"] == out["overdue_to"]
+                else f"{out['overdue_from']}から{out['overdue_to']}まで")
+        return (f"{wareki(agreement['date'])}付けの合意書に基づく分割金のうち、支払期日が{days}の"
+                f"{out['overdue_count']}回分（合計{out['principal_due']}）")
+    return (f"{out['overdue_from']}から{out['overdue_to']}までの割賦金{out['overdue_count']}回分"
+            f"（元金合計{out['principal_due']}）")
 
 
 def terms(record: dict[str, Any], policy: Policy, party_id: str, case_id: str, on: dt.date,

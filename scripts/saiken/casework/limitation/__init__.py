@@ -1,6 +1,8 @@
 """消滅時効: when each installment's limitation completes, for each person liable for it.
 
-Per installment (割賦金 – each runs from its own due date) and per person liable for it (the
+Per installment (割賦金 – each runs from its own due date; while a signed 分納 agreement is in
+force, the agreement's own installments, each from its own due date, casework.plan) and per
+person liable for it (the
 borrower, or each heir of a deceased borrower for the share; each joint guarantor, or each heir of
 a deceased one for the share – casework.liability says who owes what), starting from the due date –
 or, for installments not yet due when the benefit of time was lost (期限の利益喪失, casework.acceleration:
@@ -33,10 +35,16 @@ Afterwards limitation.closures applies the history: 時効援用 closes what had
 person who invoked it (and the guarantees of it, when a principal debtor invoked), 免責許可 marks a
 principal debtor's part as no longer demanded.
 
+The plan: with a signed agreement in force on the day looked at, the engine first looks at the
+record as it stood on the agreement's date without it (`_plan`: the same engine, one agreement
+back), to know what the agreement took in and what it left out, time-barred (casework.plan). The
+agreement's installments then run from their own due dates (a deferred due date is when the right
+can be exercised, 民法166条1項), for the period the policy `accelerated_period` says; the loan's
+installments left out keep their own.
+
 Not modelled: court action and 支払督促 (147条), 破産手続参加 (147条1項4号), 160条 (相続財産), a 協議
-agreed for less than a year, events between co-guarantors, acceleration per heir, and the new due
-dates of an installment agreement (installments keep the loan's due dates: expiries come out
-earlier, never later – the safe side for the creditor).
+agreed for less than a year, events between co-guarantors, acceleration per heir, and the plans
+casework.plan does not model (their note says so; the loan's due dates are used).
 """
 
 from __future__ import annotations
@@ -46,8 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from saiken.casework import acceleration, heirs, liability, situations
-from saiken.casework.limitation import closures
+from saiken.casework import acceleration, heirs, installments, liability, plan, situations
+from saiken.casework.limitation import closures, due
 from saiken.casework.limitation.events import ACKNOWLEDGE, DEMAND, Event, Rules, collect, load_rules
 from saiken.casework.limitation.outcome import (
     ACK_AFTER_EXPIRY,
@@ -131,16 +139,20 @@ def _bound(person: dict[str, Any], principal: str, ctx: _Context) -> Bound:
 
 
 def _years(line: liability.Line, ctx: _Context) -> int:
+    """The loan contract's period, or – policy `accelerated_period: agreement` – the agreement's for
+    its installments and for a balance accelerated under it."""
+    if ctx.rules.accelerated_period != "agreement":
+        return ctx.years
+    made = line.installment.agreement
     acc = ctx.acc
-    if (line.start != line.installment.due and acc is not None and acc.agreement is not None
-            and ctx.rules.accelerated_period == "agreement"):
-        return ctx.rules.years(acc.agreement["date"])
-    return ctx.years
+    if made is None and line.start != line.installment.due and acc is not None and acc.agreement is not None:
+        made = acc.agreement["date"]
+    return ctx.rules.years(made) if made else ctx.years
 
 
 def _walk(bound: Bound, line: liability.Line, ctx: _Context, skip: set[Event]) -> Walk:
     inst, acc = line.installment, ctx.acc
-    source, article = f"第{inst.number}回の弁済期", ""
+    source, article = f"{inst.label}の弁済期", ""
     if line.start != inst.due and acc is not None:
         source = f"期限の利益喪失（{acc.kind}、本来の弁済期 {inst.due.isoformat()}）"
         if acc.kind == acceleration.AUTOMATIC:
@@ -231,9 +243,23 @@ def _context(record: dict[str, Any], rules: Rules, as_of: dt.date,
                     rules.years(contract), events, debts.acceleration, discharged), warnings
 
 
+def _plan(record: dict[str, Any], rules: Rules, as_of: dt.date) -> plan.Plan:
+    """Whose installments the debt is made of on `as_of` (see the package's text)."""
+    agreement, notes = plan.in_force(record, as_of)
+    if agreement is None:
+        return plan.Plan(notes=tuple(notes))
+    earlier = assess(plan.before(record, agreement), rules, agreement["date"])
+    assert earlier.liability is not None and earlier.liability.position is not None
+    was = due.owed(earlier, earlier.liability.borrower)
+    left_out = {o.installment for o in was.barred} | {x.installment for x in was.closed}
+    principal, damages, costs = was.by_nature()
+    return plan.under(agreement, plan.Taken(principal, damages, costs, tuple(
+        x for x in earlier.liability.position.lines if x.installment in left_out)))
+
+
 def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
     """Every installment for every liable person of `record`, as known on `as_of`."""
-    debts = liability.assess(record, as_of, rules.damages)
+    debts = liability.assess(record, as_of, rules.damages, _plan(record, rules, as_of))
     ctx, warnings = _context(record, rules, as_of, debts)
     warnings += _death_notes(record, ctx.parties, as_of) + debts.notes
     if rules.damages is None:
@@ -241,12 +267,12 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
     if debts.acceleration is None and any(h.get("kind") == "期限の利益喪失" for h in record.get("history") or []):
         warnings.append("期限の利益喪失の記録がありますが、claim.demanded_on も、合意書の条項（acceleration）による喪失も"
                         "ないため、残額一括の起算をしていません。")
-    principal: dict[tuple[str, int], Outcome] = {}
+    principal: dict[tuple[str, installments.Installment], Outcome] = {}
     outcomes = []
     for pid in debts.principals:
         bound = _bound(ctx.parties[pid], pid, ctx)
         for line in debts.of(pid):
-            principal[(pid, line.installment.number)] = o = _outcome(ctx.parties[pid], bound, line, ctx, None, as_of)
+            principal[(pid, line.installment)] = o = _outcome(ctx.parties[pid], bound, line, ctx, None, as_of)
             outcomes.append(o)
     for pid, lines in debts.lines.items():
         if pid in debts.principals:
@@ -257,7 +283,7 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
             if bound is None:
                 bound = cache[line.principal] = _bound(ctx.parties[pid], line.principal, ctx)
             outcomes.append(_outcome(ctx.parties[pid], bound, line, ctx,
-                                     principal[(line.principal, line.installment.number)], as_of))
+                                     principal[(line.principal, line.installment)], as_of))
     report = Report(str(record.get("case_id", "")), as_of, ctx.old_law, ctx.years, outcomes, warnings, debts)
     closures.apply(record, report)
     return report
@@ -266,7 +292,7 @@ def assess(record: dict[str, Any], rules: Rules, as_of: dt.date) -> Report:
 def next_deadline(report: Report) -> Outcome | None:
     """The running limitation that completes first – what a worklist should act on."""
     live = [o for o in report.outcomes if o.status in (SOON, RUNNING) and o.expiry is not None]
-    return min(live, key=lambda o: (o.expiry, o.installment.number)) if live else None
+    return min(live, key=lambda o: (o.expiry, o.installment.agreement or dt.date.min, o.installment.number)) if live else None
 
 
 def assess_record(root: Path, record: dict[str, Any], as_of: dt.date) -> Report:

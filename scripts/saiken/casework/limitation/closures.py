@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from saiken.casework import situations
+from saiken.casework import installments, situations
 from saiken.casework.limitation.outcome import DISCHARGED, INVOKED, PAID, Outcome, Report
 from saiken.casework.limitation.walk import Step
 
@@ -56,15 +56,14 @@ def _invoke(report: Report, day: dt.date, pid: str, where: str) -> None:
             closed.append(o)
         elif o.start <= day:
             early.append(o)
-    gone = {(o.party, o.installment.number) for o in closed if o.party == o.principal}
+    gone = {(o.party, o.installment) for o in closed if o.party == o.principal}
     for g in report.outcomes:
-        if g.party != g.principal and (g.principal, g.installment.number) in gone and g.status not in (PAID, INVOKED):
+        if g.party != g.principal and (g.principal, g.installment) in gone and g.status not in (PAID, INVOKED):
             _close(g, day, INVOKED, f"主たる債務者{g.principal}の時効援用による主たる債務の消滅", "保証債務の附従性")
     if early:
-        numbers = sorted({o.installment.number for o in early})
+        shown = "、".join(installments.span(group) for group in installments.by_plan({o.installment for o in early}))
         report.warnings.append(f"{where}: {pid} の時効援用（{day.isoformat()}）の時点で時効が完成していない回があります"
-                               f"（第{numbers[0]}回" + (f"〜第{numbers[-1]}回" if len(numbers) > 1 else "") +
-                               "）。その回には援用の効力がありません（弁護士に確認してください）。")
+                               f"（{shown}）。その回には援用の効力がありません（弁護士に確認してください）。")
 
 
 def apply(record: dict[str, Any], report: Report) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from saiken.casework import acceleration, allocation, installments, liability
 from saiken.casework.limitation.events import Event
@@ -53,6 +54,11 @@ class Report:
     @property
     def acceleration(self) -> acceleration.Acceleration | None:
         return self.liability.acceleration if self.liability else None
+
+    @property
+    def agreement(self) -> dict[str, Any] | None:
+        """The signed 分納 agreement whose installments the debt is made of (casework.plan), if any."""
+        return self.liability.plan.agreement if self.liability else None
 
     @property
     def allocation(self) -> allocation.Position | None:

@@ -73,7 +73,7 @@ def _key(o: Outcome) -> tuple[Any, ...]:
     # Installments whose expiry comes from their own due date alone differ only by that date:
     # one row says 「各弁済期から」 and gives the range.
     expiry = (o.expiry, o.own_expiry) if later or accelerated else "each"
-    return (o.party, o.principal, o.status, expiry, accelerated, later, tuple(o.flags))
+    return (o.party, o.principal, o.installment.agreement, o.status, expiry, accelerated, later, tuple(o.flags))
 
 
 def groups(outcomes: list[Outcome]) -> list[Group]:
@@ -145,9 +145,19 @@ def render_table(report: Report, parties: dict[str, dict[str, Any]], *, names: b
         for principal in principals:
             if len(principals) > 1 or principal not in (pid, report.liability.borrower if report.liability else pid):
                 lines.append(_principal_title(principal, parties))
+            plan: Any = ()
             for g in groups([o for o in mine if o.principal == principal]):
+                if report.agreement is not None and g.first.installment.agreement != plan:
+                    plan = g.first.installment.agreement
+                    lines.append(_plan_title(plan))
                 lines += _group_lines(g)
     return lines
+
+
+def _plan_title(made: dt.date | None) -> str:
+    if made is None:
+        return "  〔貸付の割賦金のうち、合意書に含めなかったもの（時効完成など）〕"
+    return f"  〔合意書（{date_both(made)}）の分割金〕"
 
 
 def _group_lines(g: Group) -> list[str]:
@@ -173,6 +183,7 @@ def as_json(report: Report) -> dict[str, Any]:
 
     def outcome(o: Outcome) -> dict[str, Any]:
         return {"party": o.party, "role": o.role, "installment": o.installment.number,
+                "agreement": o.installment.agreement,
                 "due": o.installment.due, "amount": o.installment.amount, "unpaid": o.unpaid,
                 "start": o.start, "expiry": o.expiry,
                 "expiry_wareki": wareki.wareki(o.expiry) if o.expiry else None,

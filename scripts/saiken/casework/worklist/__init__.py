@@ -16,9 +16,10 @@ The kinds of action (worklist.actions), by priority:
    `answer_days`; to the heirs when the borrower has died, to the guarantor when no principal debtor
    may be asked (deceased, bankrupt, discharged, address unknown – situations.refusal);
 6. a promise falling due within `horizon_days`;
-7. arrears (延滞): installments past due and unpaid and still demandable – of the latest signed 分納
-   agreement if there is one, the whole balance once the benefit of time was lost, otherwise of the
-   loan without those time-barred, invoked or discharged (the limitation engine says which).
+7. arrears (延滞): what a letter to the principal debtors would demand (limitation.due: the same
+   figures) – installments past due and unpaid, of the signed 分納 agreement in force if there is
+   one (casework.plan), the whole balance once the benefit of time was lost, without those
+   time-barred, invoked or discharged; the principal (分割金) and the damages.
 
 Each case also carries its flags (死亡・破産・免責・宛所不明・時効援用・期限の利益喪失), the latest
 `next_action` written in its history, and with `names` the name and telephone of who to call.
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from saiken.casework import acceleration, claim, limitation, situations
+from saiken.casework.limitation import due
 from saiken.casework.limitation.events import Rules
 from saiken.casework.worklist import actions as act
 from saiken.casework.worklist.actions import KINDS, SORTS, Action, Case, sorted_actions
@@ -45,7 +47,7 @@ from saiken.core.records import Store
 from saiken.errors import DecryptFailure, SaikenError
 
 __all__ = ["Action", "CaseInfo", "KINDS", "DEFAULTS", "SORTS", "Worklist", "as_json", "build", "case_actions",
-           "load_rules", "render_table", "sorted_actions", "summary"]
+           "load_rules", "overdue", "render_table", "sorted_actions", "summary"]
 
 RULES_FILE = "policies/worklist.yaml"
 DEFAULTS: dict[str, Any] = {
@@ -96,11 +98,18 @@ def case_actions(record: dict[str, Any], as_of: dt.date, rules: dict[str, Any],
 
 
 def _actions(c: Case) -> list[Action]:
-    if c.record.get("status") in c.rules["closed_statuses"] or claim.balance(c.record) <= 0:
+    if c.record.get("status") in c.rules["closed_statuses"] or act.balance_left(c) <= 0:
         return []
     found = [act.limitation_deadline(c), act.lost_benefit(c), act.promise(c), *act.surveys(c),
              act.letter(c, _first_due(c)), act.arrears(c)]
     return [a for a in found if a is not None]
+
+
+def overdue(record: dict[str, Any], as_of: dt.date, lrules: Rules) -> tuple[int, int]:
+    """(元金 or 分割金, 遅延損害金) overdue and demandable from the principal debtors on `as_of` – the
+    worklist's 延滞 and what a 督促状 of that day demands (`case list --overdue`)."""
+    owed = due.of_principals(limitation.assess(record, lrules, as_of))
+    return sum(o.principal for o in owed), sum(o.damages for o in owed)
 
 
 def _next_action(record: dict[str, Any]) -> str | None:

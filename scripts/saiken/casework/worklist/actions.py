@@ -6,13 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from saiken.casework import acceleration, installments, limitation, situations
-from saiken.casework.limitation import Report
+from saiken.casework import acceleration, claim, installments, limitation, situations
+from saiken.casework.limitation import Report, due
 
 KINDS = {"limitation": "時効管理", "acceleration": "期限の利益喪失", "promise": "約束期日", "address": "住所調査",
          "heirs": "相続人調査", "bankruptcy": "破産", "letter": "書面送付", "arrears": "延滞"}
 LETTERS = ("督促状送付", "催告書送付", "保証債務履行請求書送付")
-NOT_DEMANDABLE = (limitation.EXPIRED, limitation.INVOKED, limitation.DISCHARGED)
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,6 @@ def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _span(numbers: list[int]) -> str:
-    return f"第{numbers[0]}回" + (f"〜第{numbers[-1]}回" if numbers[-1] != numbers[0] else "")
-
-
 # --- 約束期日 -----------------------------------------------------------------------------------------
 
 def _paid_since(record: dict[str, Any], day: dt.date) -> bool:
@@ -82,77 +77,57 @@ def promise(c: Case) -> Action | None:
 
 # --- 延滞 ------------------------------------------------------------------------------------------
 
-def _agreement_arrears(c: Case, agreement: dict[str, Any]) -> list[installments.Standing]:
-    paid = [(d, a) for d, a in installments.payments(c.record, c.as_of) if d >= agreement["date"]]
-    standing, _ = installments.allocate(installments.agreement_schedule(agreement), paid)
-    return [s for s in standing if s.overdue(c.as_of)]
-
-
-def _loan_arrears(c: Case) -> tuple[dict[int, int], dict[int, int]]:
-    """{installment: amount due and still demandable}, {installment: amount due but time-barred or closed};
-    overdue installments, or every installment once the benefit of time was lost."""
-    live: dict[int, int] = {}
-    barred: dict[int, int] = {}
-    if c.report is None or c.report.liability is None:
-        for s in installments.arrears(c.record, c.as_of):
-            live[s.installment.number] = s.unpaid
-        return live, barred
-    debts = c.report.liability
-    status: dict[tuple[str, int], list[str]] = {}
-    for o in c.report.outcomes:
-        status.setdefault((o.principal, o.installment.number), []).append(o.status)
-    for pid in debts.principals:
-        for line in debts.of(pid):
-            if not (line.overdue(c.as_of) or (line.unpaid and line.due != line.installment.due and line.due <= c.as_of)):
-                continue
-            n = line.installment.number
-            open_ = any(s not in NOT_DEMANDABLE for s in status.get((pid, n), []))
-            target = live if open_ else barred
-            target[n] = target.get(n, 0) + line.unpaid
-    return live, barred
-
-
 def arrears_figures(c: Case) -> tuple[str, dt.date, int] | None:
-    """(what, since when, amount) overdue and still demandable – time-barred installments left out
-    (worked out once per case)."""
+    """(what, since when, principal) due and still demandable – what a letter to the principal
+    debtors would demand (limitation.due), time-barred installments left out (worked out once per case)."""
     if c.arrears is None:
         c.arrears = (_arrears_figures(c),)
     return c.arrears[0]
 
 
 def _arrears_figures(c: Case) -> tuple[str, dt.date, int] | None:
-    agreement = acceleration.latest_agreement(c.record, c.as_of)
-    if c.acc is not None and c.acc.day <= c.as_of and c.acc.agreement is not None:
-        owed = acceleration.remaining(c.record, c.acc, c.as_of)
-        return (f"期限の利益喪失（{c.acc.kind}）により合意書の残額一括 金{owed:,}円", c.acc.day, owed) if owed else None
-    if agreement is not None and (c.acc is None or c.acc.day > c.as_of):
-        late = _agreement_arrears(c, agreement)
-        if not late:
-            return None
-        total = sum(s.unpaid for s in late)
-        numbers = [s.installment.number for s in late]
-        return f"分納の延滞 {len(late)} 回分 金{total:,}円（{_span(numbers)}）", late[0].installment.due, total
-    live, barred = _loan_arrears(c)
-    if not live:
+    if c.report is None:
+        return _without_engine(c)
+    owed = due.of_principals(c.report)
+    lines = [x for o in owed for x in o.due]
+    if not lines:
         return None
-    numbers = sorted(live)
-    total = sum(live.values())
-    if c.acc is not None and c.acc.day <= c.as_of:
-        what, due = f"期限の利益喪失（{c.acc.kind}）により残額一括 金{total:,}円", c.acc.day
+    principal, damages = sum(o.principal for o in owed), sum(o.damages for o in owed)
+    money = f"金{principal:,}円" + (f"・損害金 金{damages:,}円" if damages else "")
+    agreement = c.report.agreement
+    if c.acc is not None and c.acc.day < c.as_of:  # as a letter says it (documents.owed)
+        what, since = f"期限の利益喪失（{c.acc.kind}）により{'合意書の' if agreement else ''}残額一括 {money}", c.acc.day
     else:
-        what = f"貸付の延滞 {len(live)} 回分 金{total:,}円（{_span(numbers)}）"
-        due = _due_of(c, numbers[0])
-    if barred:
-        what = what.rstrip("）") + ("、" if what.endswith("）") else "（") + \
-            f"時効完成等の {len(barred)} 回分 金{sum(barred.values()):,}円を除く）"
-    return what, due, total
+        plans = installments.by_plan({x.installment for x in lines})
+        count = sum(len(p) for p in plans)
+        what = (f"{'分納' if agreement else '貸付'}の延滞 {count} 回分 {money}"
+                f"（{'、'.join(installments.span(p) for p in plans)}）")
+        since = min(x.installment.due for x in lines)
+    left_out = {b.installment for o in owed for b in o.barred} | {x.installment for o in owed for x in o.closed}
+    if left_out:
+        what = what.rstrip("）") + ("、" if what.endswith("）") else "（") + f"時効完成等 {len(left_out)} 回分を除く）"
+    return what, since, principal
 
 
-def _due_of(c: Case, number: int) -> dt.date:
+def _without_engine(c: Case) -> tuple[str, dt.date, int] | None:
+    """Without policies/limitation.yaml: the loan's overdue installments (time-barred ones included,
+    as the worklist's warning says); none while a signed agreement is in force (its plan needs the engine)."""
+    if acceleration.latest_agreement(c.record, c.as_of) is not None:
+        return None
+    late = installments.arrears(c.record, c.as_of)
+    if not late:
+        return None
+    total = sum(s.unpaid for s in late)
+    return (f"貸付の延滞 {len(late)} 回分 金{total:,}円（{installments.span([late[0].installment, late[-1].installment])}）",
+            late[0].installment.due, total)
+
+
+def balance_left(c: Case) -> int:
+    """What is left of the debt (principal, damages, costs; time-barred included)."""
     debts = c.report.liability if c.report else None
-    if debts is not None:
-        return debts.of(debts.principals[0])[number - 1].installment.due
-    return installments.schedule(c.record)[number - 1].due
+    if debts is not None and debts.position is not None:
+        return debts.position.total_left
+    return claim.balance(c.record)
 
 
 def arrears(c: Case) -> Action | None:
@@ -245,10 +220,12 @@ def lost_benefit(c: Case) -> Action | None:
     if c.acc is not None and c.acc.kind == acceleration.AUTOMATIC and c.acc.day <= c.as_of:
         if c.later(("期限の利益喪失",), c.acc.day):
             return None
-        owed = acceleration.remaining(c.record, c.acc, c.as_of)
         agreed = c.acc.agreement["date"].isoformat() if c.acc.agreement else ""
         missed = "・".join(str(n) for n in c.acc.missed[-3:])
-        what = f"合意書（{agreed}）の第{missed}回が不払で当然喪失: 残額 金{owed:,}円が一括で弁済期に"
+        what = f"合意書（{agreed}）の第{missed}回が不払で当然喪失: 残額"
+        if c.report is not None:
+            what += f" 金{sum(o.principal_balance for o in due.of_principals(c.report)):,}円"
+        what += "が一括で弁済期に"
         return Action(c.case_id, "acceleration", what, c.acc.day, 2)
     possible = acceleration.demandable(c.record, c.as_of)
     if possible is not None:
