@@ -123,6 +123,19 @@ def test_a_debtors_name_in_the_message_is_refused_by_commit_msg(clean: RecordsRe
     assert ok.returncode == 0, out(ok)
 
 
+def test_a_debtors_name_as_the_author_is_refused_by_commit_msg(clean: RecordsRepo) -> None:
+    """The author and committer names are stored in the commit in the clear, like its message."""
+    clean.saiken("case", "new", "--from", "-", input=case_yaml("C-HOOK0013"), check=True)
+    git(clean, "add", "-A")
+    for who in ("AUTHOR", "COMMITTER"):
+        proc = git(clean, "commit", "-m", "事案 C-HOOK0013 を登録", env={f"GIT_{who}_NAME": f"{FAMILY} {GIVEN}"})
+        assert proc.returncode == 1, out(proc)
+        assert "[pii_outside]" in out(proc) and "コミットの作成者・コミッター" in out(proc), out(proc)
+        assert "もう一度 `git commit`" in out(proc)
+    ok = git(clean, "commit", "-m", "事案 C-HOOK0013 を登録")
+    assert ok.returncode == 0, out(ok)
+
+
 def test_the_quick_hook_entry_says_what_the_cli_says(clean: RecordsRepo, tmp_path: Path) -> None:
     """`saiken hook pre-commit|commit-msg FILE` skip click (saiken.entry); with any option the
     same hook goes through the CLI. Both must print the same findings and exit alike."""

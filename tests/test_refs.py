@@ -123,6 +123,15 @@ def test_pre_receive_refuses_a_tag_message_with_a_name(clean: RecordsRepo) -> No
     assert "refs/tags/v1:タグのメッセージ 3行目" in proc.stderr and "git tag -d v1" in proc.stderr
 
 
+def test_pre_receive_refuses_a_tagger_with_a_name(clean: RecordsRepo) -> None:
+    """An annotated tag stores its tagger's name in the clear, like its message."""
+    tagged = git(clean, "tag", "-a", "v2", "-m", "受渡し", env={"GIT_COMMITTER_NAME": f"{FAMILY} {GIVEN}"})
+    assert tagged.returncode == 0, tagged.stderr
+    proc = push(clean, "v2")
+    assert_refused_by_server(proc, clean)
+    assert "refs/tags/v2:タグの作成者" in proc.stderr and "git tag -d v2" in proc.stderr
+
+
 def test_pre_receive_refuses_a_note_with_a_name(clean: RecordsRepo) -> None:
     assert git(clean, "notes", "add", "-m", f"{NAME}さんから電話", "HEAD").returncode == 0
     proc = push(clean, "refs/notes/commits")

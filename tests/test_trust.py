@@ -315,6 +315,37 @@ def test_a_branch_from_before_a_deactivation_is_judged_by_the_rules_of_today(w: 
         w.push(":old-rules")
 
 
+@pytest.mark.parametrize("who", ["AUTHOR", "COMMITTER"])
+def test_a_debtors_name_in_the_author_or_committer_is_refused(w: Ward, who: str) -> None:
+    """The e-mail address is a handler's (the author check passes); the name is a debtor's."""
+    w.write("docs/note.md", "# メモ\n")
+    assert w.git("add", "-A").returncode == 0
+    named = w.git("commit", "-q", "--no-verify", "-m", "メモ", env={f"GIT_{who}_NAME": f"{FAMILY}{GIVEN}"})
+    assert named.returncode == 0, named.stderr
+    commit = w.head()
+    proc = w.push()
+    assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
+    assert f"コミット {commit[:10]}: エラー [pii_outside]" in proc.stderr and "コミットの作成者・コミッター" in proc.stderr
+    assert FAMILY not in proc.stderr  # the log never quotes it
+    assert "--reset-author" in proc.stderr
+
+
+def test_a_header_git_never_writes_is_refused(w: Ward) -> None:
+    """A commit object made by hand can carry a header `git log` never shows: refused unread."""
+    head = w.git("cat-file", "commit", "HEAD").stdout.partition("\n\n")[0].splitlines()
+    kept = [line for line in head if line.startswith(("tree ", "author ", "committer "))]
+    forged = "\n".join([kept[0], f"parent {w.head()}", *kept[1:], f"x-memo {FAMILY}{GIVEN} 03-0000-9999"]) + "\n\nメモ\n"
+    made = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=w.repo.root,
+                          input=forged, capture_output=True, text=True, env=w.repo.env)
+    assert made.returncode == 0, made.stderr
+    oid = made.stdout.strip()
+    assert "x-memo" not in w.git("log", "-1", "--format=%B%an%cn", oid).stdout  # git log shows none of it
+    proc = w.push(f"{oid}:refs/heads/main")
+    assert proc.returncode != 0 and not w.server_has(oid), proc.stderr
+    assert f"コミット {oid[:10]}: エラー [pii_outside]" in proc.stderr and "git が書かない見出し「x-memo」" in proc.stderr
+    assert FAMILY not in proc.stderr
+
+
 def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
     w.write("docs/note.md", "# メモ\n")
     w.commit("メモ")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from saiken.checks import FileInput
 from saiken.checks.context import Context, is_record_path, is_rule_file
+from saiken.checks.git_texts import GitText, commit_texts
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import lazy_files
 from saiken.checks.trust import Rules, RuleWalk
@@ -120,10 +121,10 @@ def check_commits(cwd: Path, rev_args: list[str], *, base: str | None = None, ca
     for c in commits:
         verdict = walk.judge(c[0], c[1:], changes[c[0]], trees.of)
         if c[0] in todo:
-            author, message, files = objects.of(c[0])
+            author, message, files, headers = objects.of(c[0])
             ctx = Context(verdict.rules.policy, _reader(cwd, verdict.rules, trees.of(c[0])), ids,
                           commit_message=message, message_committed=True, author=author,
-                          record_sources=sources, rule_findings=verdict.findings, shared=shared)
+                          record_sources=sources, rule_findings=verdict.findings, shared=shared, texts=headers)
             out.append(CommitReport(c[0], run(files, ctx, cache_dir=cache_dir)))
         trees.seen(c[0])
     return out
@@ -141,8 +142,8 @@ class _Objects:
         self.data: dict[str, bytes | None] = {}
         self.next = 0
 
-    def of(self, commit: str) -> tuple[str, str, list[FileInput]]:
-        """(author, message, files it added or changed) of one commit."""
+    def of(self, commit: str) -> tuple[str, str, list[FileInput], list[GitText]]:
+        """(author, message, files it added or changed, its header texts) of one commit."""
         if commit not in self.data:
             self.data.clear()
             chunk = self.commits[self.commits.index(commit):][: self.STEP]
@@ -154,7 +155,7 @@ class _Objects:
         author, message = gitio.parse_commit(raw)
         files = [FileInput(p, self.data[oid] or b"", oid) for p, oid in sorted(self.changed[commit].items())
                  if self.data.get(oid) is not None]
-        return author, message, files
+        return author, message, files, commit_texts(commit, raw)
 
 
 def _beginning(commits: list[list[str]]) -> str:

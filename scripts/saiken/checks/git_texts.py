@@ -15,6 +15,7 @@ from saiken.checks import shell_path
 from saiken.git import gitio
 
 REF_NAME, TAG_MESSAGE, NOTE, NOT_A_COMMIT = "ref", "tag", "note", "object"
+HEADERS, ODD_HEADER = "headers", "odd-header"  # a commit's author and committer (and the like); one git never writes
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,25 @@ class GitText:
             return "タグのメッセージ "
         if self.kind == NOTE:
             return f"ノート（{self.about[:10]} について）"
+        if self.kind == HEADERS:
+            return "タグの作成者" if self.about == "tag" else "コミットの作成者・コミッター"
+        if self.kind == ODD_HEADER:
+            return "タグの見出し" if self.ref.startswith("refs/") else "コミットの見出し"
         return "参照名" if self.kind == REF_NAME else "参照先"
 
     def fix(self) -> str:
         """How to remove what was found from the message or note."""
+        if self.kind == HEADERS:
+            if self.about == "tag":
+                tag = shell_path(short(self.ref))
+                return (f"`git tag -d {tag}` で消し、名前とアドレスを取扱者のものにして（git config user.name・user.email）"
+                        "作り直してください。サーバに既にあれば取扱責任者に相談してください。")
+            if self.about == "new":  # the commit-msg hook: nothing was committed
+                return ("コミットはされていません。作成者・コミッターの名前とアドレスを取扱者のものにして"
+                        "（git config user.name・user.email）、もう一度 `git commit` してください。")
+            return ("作成者・コミッターの名前とアドレスを取扱者のものにして（git config user.name・user.email）、"
+                    "`git commit --amend --reset-author`（それより前のコミットは `git rebase -i` で）作り直してください。"
+                    "サーバに既にあれば取扱責任者に相談してください。")
         if self.kind == TAG_MESSAGE:
             tag = shell_path(short(self.ref))
             return (f"`git tag -d {tag}` で消し、事案番号を使ったメッセージで作り直してください（`git tag -a {tag} -m "
@@ -47,6 +63,30 @@ class GitText:
         return (f"`git notes --ref={shell_path(self.ref)} remove {self.about}` でノートを消してください（`git log -p` の"
                 "表示の一時保存（textconv）なら `git config --unset diff.saiken.cachetextconv` のうえ "
                 f"`git update-ref -d {shell_path(self.ref)}`）。サーバに既にあれば取扱責任者に相談してください。")
+
+
+def commit_texts(commit: str, raw: bytes) -> list[GitText]:
+    """A commit object's header texts (gitio.commit_headers): its author and committer, and any
+    header git never writes (refused: made by hand, perhaps to carry text nobody sees)."""
+    text, odd = gitio.commit_headers(raw)
+    return [GitText(HEADERS, commit[:10], text, about="committed"),
+            *(GitText(ODD_HEADER, commit[:10], None, about=name) for name in odd)]
+
+
+TAG_HEADERS = frozenset({"object", "type", "tag", "tagger"})
+
+
+def tag_texts(ref: str, raw: bytes) -> list[GitText]:
+    """An annotated tag's tagger "Name <email>", and any header git never writes in a tag (refused)."""
+    head, _, _ = raw.partition(b"\n\n")
+    idents, odd = [], []
+    for line in head.decode("utf-8", "replace").split("\n"):
+        name, _, value = line.partition(" ")
+        if name == "tagger":
+            idents.append(value[: value.rfind(">") + 1] if ">" in value else value)
+        elif name not in TAG_HEADERS:
+            odd.append(name)
+    return [GitText(HEADERS, ref, "\n".join(idents), about="tag"), *(GitText(ODD_HEADER, ref, None, about=n) for n in odd)]
 
 
 def removal_fix(ref: str) -> str:
@@ -103,10 +143,12 @@ def ref_texts(cwd: Path, ref: str, oid: str) -> list[GitText]:
             if kind in ("blob", "tree"):
                 texts.append(GitText(NOT_A_COMMIT, ref, None, about=kind))
             break
-        oid, name, message = parse_tag(gitio.run(["cat-file", "tag", oid], cwd))
+        raw = gitio.run(["cat-file", "tag", oid], cwd)
+        oid, name, message = parse_tag(raw)
         if name and f"refs/tags/{name}" != ref:
             texts.append(GitText(REF_NAME, f"refs/tags/{name}", f"refs/tags/{name}"))
         texts.append(GitText(TAG_MESSAGE, ref, message))
+        texts += tag_texts(ref, raw)
     return texts
 
 

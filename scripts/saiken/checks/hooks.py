@@ -27,7 +27,8 @@ from saiken import redaction
 from saiken.checks import Finding, bases
 from saiken.checks.commits import CommitReport, check_commits, identities
 from saiken.checks.context import Context, is_rule_file
-from saiken.checks.git_texts import NOTE, GitText, local_notes_refs, note_text, pushed_ref_texts, ref_texts
+from saiken.checks.git_texts import (HEADERS, NOTE, GitText, commit_texts, local_notes_refs, note_text, pushed_ref_texts,
+                                     ref_texts)
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
 from saiken.checks.trust import Rules
@@ -42,7 +43,11 @@ MESSAGE_CHECKS = ("pii_outside", "author")
 
 def author_ident(cwd: Path) -> str:
     """"Name <email>" of the commit being made (env, -c and config, as git itself resolves it)."""
-    ident = gitio.text(["var", "GIT_AUTHOR_IDENT"], cwd).strip()
+    return _ident(cwd, "AUTHOR")
+
+
+def _ident(cwd: Path, who: str) -> str:
+    ident = gitio.text(["var", f"GIT_{who}_IDENT"], cwd).strip()
     return ident[: ident.rfind(">") + 1] if ">" in ident else ident
 
 
@@ -56,6 +61,8 @@ def pre_commit(root: Path, cache_dir: Path | None) -> Report:
 def commit_msg(root: Path, message: str, cache_dir: Path | None) -> Report:
     files, entries = index_files(root)
     ctx = tree_context(root, entries, identities(), files, commit_message=message, author=author_ident(root))
+    ctx.texts = [GitText(HEADERS, "（これから作るコミット）", "\n".join(_ident(root, who) for who in ("AUTHOR", "COMMITTER")),
+                         about="new")]
     return run(files, ctx, only=MESSAGE_CHECKS, cache_dir=cache_dir)
 
 
@@ -321,8 +328,9 @@ def check_notes(cwd: Path, ref: str, rev_args: list[str], judge: TextJudge, cach
     for c in commits:
         author, message = gitio.parse_commit(objects.get(c[0]) or b"")
         ctx = judge.context(cwd, commit_message=message, author=author)
-        ctx.texts = [GitText(NOTE, ref, note_text(objects.get(oid)), about=path.replace("/", ""))
-                     for path, oid in sorted(changed.get(c[0], {}).items())]
+        ctx.texts = [*commit_texts(c[0], objects.get(c[0]) or b""),
+                     *(GitText(NOTE, ref, note_text(objects.get(oid)), about=path.replace("/", ""))
+                       for path, oid in sorted(changed.get(c[0], {}).items()))]
         out.append(CommitReport(c[0], run([], ctx, only=MESSAGE_CHECKS, cache_dir=cache_dir)))
     return out
 

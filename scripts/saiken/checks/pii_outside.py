@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from saiken.checks import ERROR, WARNING, FileInput, Finding, FindingMaker, cache, paths, patterns, shell_path
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
-from saiken.checks.git_texts import NOT_A_COMMIT, REF_NAME, removal_fix, rename_fix
+from saiken.checks.git_texts import HEADERS, NOT_A_COMMIT, ODD_HEADER, REF_NAME, removal_fix, rename_fix
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
@@ -89,10 +89,14 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
             unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"
                                      "直接指す参照です。どのコミットにも入っていない中身が送られ、検査できないため受け付けません。"
                                      f"{removal_fix(g.ref)}"))
+        elif g.kind == ODD_HEADER:
+            unreadable.append(_found(g.ref, g.place, f"git が書かない見出し「{g.about[:40]}」のあるコミットです。"
+                                     "git log にも表示されない中身を運べるため、受け付けません。`git rebase -i` で"
+                                     "作り直してください（git commit は通常の見出ししか書きません）。"))
         elif g.text is None:
             unreadable.append(_found(g.ref, g.place.strip(), f"UTF-8 のテキストでないノートです。中身を確かめられないため受け付けません。{g.fix()}"))
         else:
-            targets.append(_Target(g.ref, g.text, place=g.place, fix=g.fix(), shape=True))
+            targets.append(_Target(g.ref, g.text, place=g.place, fix=g.fix(), shape=g.kind != HEADERS))
     return targets, unreadable
 
 

@@ -242,6 +242,36 @@ def changed_blobs(cwd: Path, commits: list[list[str]]) -> dict[str, dict[str, st
             for c, items in tree_changes(cwd, commits).items()}
 
 
+# the headers git itself writes in a commit object (git-commit-tree, git-commit -S, git-merge of a tag)
+COMMIT_HEADERS = frozenset({"tree", "parent", "author", "committer", "encoding", "gpgsig", "gpgsig-sha256",
+                            "mergetag"})
+_NOT_TEXT = frozenset({"tree", "parent", "encoding", "gpgsig", "gpgsig-sha256"})
+
+
+def commit_headers(raw: bytes) -> tuple[str, list[str]]:
+    """(the text of a raw commit's headers that people write – author and committer "Name <email>"
+    without their times, a merged tag's object – and the names of headers git never writes). None of
+    it is encrypted; `git log` shows little of it (an extra header not at all), so it is judged."""
+    head, _, _ = raw.partition(b"\n\n")
+    lines: list[str] = []
+    odd: list[str] = []
+    name = ""
+    for line in head.decode("utf-8", "replace").split("\n"):
+        if line.startswith(" "):  # a continuation of the header before
+            if name not in _NOT_TEXT:
+                lines.append(line[1:])
+            continue
+        name, _, value = line.partition(" ")
+        if name not in COMMIT_HEADERS:
+            odd.append(name)
+            lines.append(value)
+        elif name in ("author", "committer"):
+            lines.append(value[: value.rfind(">") + 1] if ">" in value else value)
+        elif name not in _NOT_TEXT:
+            lines.append(value)
+    return "\n".join(lines), odd
+
+
 def parse_commit(raw: bytes) -> tuple[str, str]:
     """(author "Name <email>", message) of a raw commit object."""
     head, _, body = raw.partition(b"\n\n")
