@@ -346,6 +346,35 @@ def test_a_header_git_never_writes_is_refused(w: Ward) -> None:
     assert FAMILY not in proc.stderr
 
 
+def test_a_name_in_a_message_in_another_encoding_is_read_as_git_log_shows_it(w: Ward) -> None:
+    """A message in Shift_JIS (i18n.commitEncoding) is shown by git log in UTF-8: read as such, the
+    name is found; bytes that do not read in the commit's encoding are refused unread."""
+    message = w.repo.root.parent / "sjis-message.txt"
+    message.write_bytes(f"{FAMILY}{GIVEN}さんの分\n".encode("shift_jis"))
+    w.write("docs/note.md", "# メモ（SJIS）\n")
+    assert w.git("add", "-A").returncode == 0
+    made = w.git("-c", "i18n.commitEncoding=SHIFT_JIS", "commit", "-q", "--no-verify", "-F", str(message))
+    assert made.returncode == 0, made.stderr
+    assert f"{FAMILY}{GIVEN}" in w.git("log", "-1", "--format=%B").stdout   # git log shows the name
+    commit = w.head()
+    proc = w.push()
+    assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
+    assert f"コミット {commit[:10]}: エラー [pii_outside]" in proc.stderr and "(コミットメッセージ)" in proc.stderr
+    assert w.git("reset", "-q", "--hard", "HEAD~1").returncode == 0
+    # git commit itself would turn such bytes into UTF-8: a commit made by hand keeps them
+    head = w.git("cat-file", "commit", "HEAD").stdout.partition("\n\n")[0].splitlines()
+    kept = [line for line in head if line.startswith(("tree ", "author ", "committer "))]
+    raw = ("\n".join([kept[0], f"parent {w.head()}", *kept[1:]]) + "\n\nmemo ").encode() \
+        + f"{FAMILY}{GIVEN}".encode("shift_jis") + b"\n"  # not UTF-8, and no encoding header says otherwise
+    made = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=w.repo.root, input=raw,
+                          capture_output=True, env=w.repo.env)
+    assert made.returncode == 0, made.stderr
+    commit = made.stdout.decode().strip()
+    proc = w.push(f"{commit}:refs/heads/main")
+    assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
+    assert "メッセージが、そのコミット（タグ）の文字コード（既定は UTF-8）で読めません" in proc.stderr
+
+
 def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
     w.write("docs/note.md", "# メモ\n")
     w.commit("メモ")

@@ -78,8 +78,12 @@ TAG_HEADERS = frozenset({"object", "type", "tag", "tagger"})
 
 def tag_texts(ref: str, raw: bytes) -> list[GitText]:
     """An annotated tag's tagger "Name <email>", and any header git never writes in a tag (refused)."""
-    head, _, _ = raw.partition(b"\n\n")
+    head, _, body = raw.partition(b"\n\n")
     idents, odd = [], []
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        odd.append(gitio.UNREADABLE)
     for line in head.decode("utf-8", "replace").split("\n"):
         name, _, value = line.partition(" ")
         if name == "tagger":

@@ -27,6 +27,7 @@ from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
 from saiken.checks.text import Folded, fold, quick_fold
 from saiken.core.records import RECORDS_DIR
+from saiken.git.gitio import UNREADABLE
 from saiken.redaction import quoted
 
 ID = "pii_outside"
@@ -89,6 +90,11 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
             unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"
                                      "直接指す参照です。どのコミットにも入っていない中身が送られ、検査できないため受け付けません。"
                                      f"{removal_fix(g.ref)}"))
+        elif g.kind == ODD_HEADER and g.about == UNREADABLE:
+            unreadable.append(_found(g.ref, g.place, "メッセージが、そのコミット（タグ）の文字コード（既定は UTF-8）で読めません。"
+                                     "読めない文字の中に氏名などがあっても確かめられないため、受け付けません。"
+                                     "UTF-8 のメッセージで作り直してください（`git config --unset i18n.commitEncoding` のうえ "
+                                     "`git commit --amend`、それより前は `git rebase -i`）。"))
         elif g.kind == ODD_HEADER:
             unreadable.append(_found(g.ref, g.place, f"git が書かない見出し「{g.about[:40]}」のあるコミットです。"
                                      "git log にも表示されない中身を運べるため、受け付けません。`git rebase -i` で"

@@ -248,11 +248,31 @@ COMMIT_HEADERS = frozenset({"tree", "parent", "author", "committer", "encoding",
 _NOT_TEXT = frozenset({"tree", "parent", "encoding", "gpgsig", "gpgsig-sha256"})
 
 
+UNREADABLE = "encoding"  # commit_headers: the message cannot be read as the commit says it is written
+
+
+def _encoding(head: bytes) -> str:
+    for line in head.split(b"\n"):
+        if line.startswith(b"encoding "):
+            return line[len(b"encoding "):].decode("ascii", "replace").strip()
+    return "utf-8"
+
+
+def _message(head: bytes, body: bytes) -> str | None:
+    """The message as git log shows it: in the commit's `encoding` (UTF-8 unless it says otherwise);
+    None when it does not read as that (a name in another code would pass unseen as replaced bytes)."""
+    try:
+        return body.decode(_encoding(head))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 def commit_headers(raw: bytes) -> tuple[str, list[str]]:
     """(the text of a raw commit's headers that people write – author and committer "Name <email>"
-    without their times, a merged tag's object – and the names of headers git never writes). None of
-    it is encrypted; `git log` shows little of it (an extra header not at all), so it is judged."""
-    head, _, _ = raw.partition(b"\n\n")
+    without their times, a merged tag's object – and the names of headers git never writes, with
+    UNREADABLE when the message does not read in its encoding). None of it is encrypted; `git log`
+    shows little of it (an extra header not at all), so it is judged."""
+    head, _, body = raw.partition(b"\n\n")
     lines: list[str] = []
     odd: list[str] = []
     name = ""
@@ -269,6 +289,8 @@ def commit_headers(raw: bytes) -> tuple[str, list[str]]:
             lines.append(value[: value.rfind(">") + 1] if ">" in value else value)
         elif name not in _NOT_TEXT:
             lines.append(value)
+    if _message(head, body) is None:
+        odd.append(UNREADABLE)
     return "\n".join(lines), odd
 
 
@@ -280,4 +302,5 @@ def parse_commit(raw: bytes) -> tuple[str, str]:
         if line.startswith(b"author "):
             ident = line[len(b"author "):].decode("utf-8", "replace")
             author = ident[: ident.rfind(">") + 1] if ">" in ident else ident
-    return author, body.decode("utf-8", "replace")
+    message = _message(head, body)
+    return author, body.decode("utf-8", "replace") if message is None else message
