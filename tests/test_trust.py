@@ -375,6 +375,27 @@ def test_a_name_in_a_message_in_another_encoding_is_read_as_git_log_shows_it(w: 
     assert "メッセージが、そのコミット（タグ）の文字コード（既定は UTF-8）で読めません" in proc.stderr
 
 
+def test_a_file_or_ref_name_in_another_encoding_is_refused(w: Ward) -> None:
+    """git keeps file and ref names as bytes: a name in Shift_JIS cannot be read as a name, so it is
+    refused unread (and said with its bytes as \\xNN), never let through as undecodable text."""
+    sjis = f"{FAMILY}{GIVEN}".encode("shift_jis")
+    escaped = sjis.decode("utf-8", "backslashreplace")
+    (w.repo.root / "docs").mkdir(exist_ok=True)
+    (w.repo.root / "docs" / (b"memo-" + sjis + b".md").decode("utf-8", "surrogateescape")).write_text("# メモ\n")
+    commit = w.commit("メモ")
+    proc = w.push()
+    assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
+    assert f"docs/memo-{escaped}.md" in proc.stderr and "ファイル名が UTF-8 ではありません" in proc.stderr
+    assert "内部エラー" not in proc.stderr
+    w.git("reset", "-q", "--hard", "origin/main")
+    ref = b"refs/heads/memo-" + sjis
+    pushed = subprocess.run([b"git", b"push", b"--no-verify", b"origin", b"HEAD:" + ref], cwd=w.repo.root,
+                            env=w.repo.env, capture_output=True)
+    said = pushed.stderr.decode("utf-8", "replace")
+    assert pushed.returncode != 0 and "参照名が UTF-8 ではありません" in said, said
+    assert subprocess.run([b"git", b"rev-parse", b"--verify", b"-q", ref], cwd=w.bare).returncode != 0
+
+
 def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
     w.write("docs/note.md", "# メモ\n")
     w.commit("メモ")

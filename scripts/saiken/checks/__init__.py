@@ -58,6 +58,17 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text) if _UNPRINTABLE.search(text) else text
 
 
+def unreadable_name(name: str) -> bool:
+    """A file or ref name git gave as bytes that are not UTF-8 (decoded with surrogateescape or
+    replace): what it spells cannot be read, so a name in another code (Shift_JIS…) would pass."""
+    return "\ufffd" in name or any("\udc80" <= ch <= "\udcff" for ch in name)
+
+
+def shown_name(name: str) -> str:
+    """A name that may hold undecodable bytes, printable: those bytes as \\xNN (as git quotes them)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def shell_path(path: str) -> str:
     """A path as it must be typed in a command of a finding's fix: as is when the shell takes it so,
     quoted otherwise, and in bash's $'…' with escapes when it holds a control character."""

@@ -40,7 +40,7 @@ def content_id(f: FileInput) -> str:
 def key(check_id: str, *parts: str) -> str:
     h = hashlib.sha256(check_id.encode())
     for part in parts:
-        h.update(b"\0" + part.encode())
+        h.update(b"\0" + part.encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:32]
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from saiken.checks import ERROR, FileInput, Finding, FindingMaker, shell_path
+from saiken.checks import ERROR, FileInput, Finding, FindingMaker, shell_path, shown_name
 from saiken.checks.context import PATHS_FILE, CheckInput
 from saiken.core.policy import parse_yaml
 from saiken.core.records import RECORDS_DIR
@@ -108,6 +108,13 @@ def kind_of(inp: CheckInput, path: str) -> str | None:
 
 def is_fictional(inp: CheckInput, path: str) -> bool:
     return kind_of(inp, path) == FICTIONAL
+
+
+def unreadable(path: str) -> Finding:
+    """A file whose name is not UTF-8 (checks.unreadable_name): refused unread."""
+    return _found(shown_name(path), None, "ファイル名が UTF-8 ではありません（\\x の部分）。名前の文字を確かめられない"
+                  "（別の文字コードの氏名なども通ってしまう）ため、受け付けません。`git mv` で UTF-8 の名前に改めるか、"
+                  "`git rm --cached` で外してください（既にコミットしていれば `git commit --amend`・`git rebase -i`）。")
 
 
 def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:

@@ -18,7 +18,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from saiken.checks import ERROR, WARNING, FileInput, Finding, FindingMaker, cache, paths, patterns, shell_path
+from saiken.checks import (ERROR, WARNING, FileInput, Finding, FindingMaker, cache, paths, patterns, shell_path,
+                           shown_name, unreadable_name)
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
 from saiken.checks.git_texts import HEADERS, NOT_A_COMMIT, ODD_HEADER, REF_NAME, removal_fix, rename_fix
@@ -84,7 +85,11 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
                                shape=True))
     unreadable = []
     for g in inp.ctx.texts:
-        if g.kind == REF_NAME:
+        if g.kind == REF_NAME and unreadable_name(g.ref):
+            unreadable.append(_found(shown_name(g.ref), g.place, "参照名が UTF-8 ではありません（\\x の部分）。名前の文字を"
+                                     "確かめられない（別の文字コードの氏名なども通ってしまう）ため、受け付けません。"
+                                     "UTF-8 の名前で作り直してください（`git branch -m`、タグは `git tag -d` のうえ付け直す）。"))
+        elif g.kind == REF_NAME:
             targets.append(_Target(g.ref, g.ref, name=True, ref=g.ref))
         elif g.kind == NOT_A_COMMIT:
             unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"

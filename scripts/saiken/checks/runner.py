@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
-from saiken.checks import ERROR, WARNING, FileInput, Finding, registry
+from saiken.checks import ERROR, WARNING, FileInput, Finding, registry, unreadable_name
 from saiken.checks.cache import ResultCache, content_id
 from saiken.checks.cache import key as cache_key
 from saiken.checks.consents import valid_consents
@@ -57,6 +57,15 @@ class Report:
         return 1 if self.errors else 0
 
 
+def _readable_names(files: list[FileInput]) -> tuple[list[FileInput], list[Finding]]:
+    """The files whose names read as UTF-8, and a refusal for each other one (checked no further:
+    a name in another code cannot be judged, and no check could print it)."""
+    from saiken.checks import paths
+
+    good = [f for f in files if not unreadable_name(f.path)]
+    return good, [paths.unreadable(f.path) for f in files if unreadable_name(f.path)]
+
+
 def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = None,
         cache_dir: Path | None = None, repository: bool = False) -> Report:
     """Run the checks (all, or `only`) over `files`; with `cache_dir`, skip what was clean before.
@@ -68,6 +77,7 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     unknown = [c for c in wanted if c not in checks]
     if unknown:
         raise SaikenError(f"検査 ID「{', '.join(unknown)}」はありません。", hint=f"使える検査: {', '.join(checks)}")
+    files, unreadable = _readable_names(files)
     inp = CheckInput.prepare(files, ctx)
     inp.cache_dir = cache_dir
     if repository:
@@ -85,7 +95,7 @@ def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = No
     by_check: dict[int, list[Finding]] = {}
     for pos, _, finding in sorted(done.findings, key=lambda t: (t[0], t[1])):
         by_check.setdefault(pos, []).append(finding)
-    found: list[Finding] = []
+    found: list[Finding] = list(unreadable)
     for n, cid in enumerate(wanted):
         module = checks[cid]
         found.extend(by_check.get(n, []) if hasattr(module, "check_file") else _run_whole(module, inp, cache))
