@@ -195,6 +195,36 @@ def test_without_a_key_only_the_claim_can_be_compared(clean: dict[str, object]) 
     assert refused.returncode != 0 and "--verify には鍵が必要です" in refused.stderr
 
 
+CARRIED = "Shikendani-Hoshiko-03-0000-1111"  # a fictional name and number, romanised: valid age arguments
+
+
+def extra_argument(file_key: bytes, header: agefile.Header) -> list[agefile.Stanza]:
+    out = list(header.stanzas)
+    out[0] = agefile.Stanza(out[0].type, (*out[0].args, CARRIED), out[0].body)
+    return out
+
+
+def grease(file_key: bytes, header: agefile.Header) -> list[agefile.Stanza]:
+    return [*header.stanzas, agefile.Stanza("memo-grease", (CARRIED,), CARRIED.encode())]
+
+
+@pytest.mark.parametrize("swap, words", [(extra_argument, "X25519 の宛先 1 件の形が age の規格と違います"),
+                                          (grease, "誰の宛先でもないスタンザ（…-grease）が 1 件")])
+def test_text_carried_in_the_header_is_refused_with_or_without_a_key(clean: dict[str, object], swap: Callable[
+        [bytes, agefile.Header], list[agefile.Stanza]], words: str) -> None:
+    """Stanza arguments and bodies are free text in the age format: a pusher could carry a name in the
+    clear past a server without a key, where count, tags and manifest still agree."""
+    repo: RecordsRepo = clean["repo"]  # type: ignore[assignment]
+    _rewrite(repo, swap)
+    home = repo.root.parent / "empty-home"
+    keyless = repo.saiken("recipients", env={"SAIKEN_IDENTITY": "", "HOME": str(home), "XDG_CONFIG_HOME": str(home)})
+    assert keyless.returncode != 0 and words in keyless.stdout + keyless.stderr, keyless.stdout + keyless.stderr
+    assert "Shikendani" not in keyless.stdout + keyless.stderr
+    assert git(repo, "commit", "-qam", f"事案 {CASE} を更新", "--no-verify").returncode == 0
+    pushed = git(repo, "push", "origin", "main", "--no-verify")
+    assert pushed.returncode != 0 and words in pushed.stderr and "Shikendani" not in pushed.stderr
+
+
 def test_a_legitimate_edit_is_accepted(clean: dict[str, object]) -> None:
     repo: RecordsRepo = clean["repo"]  # type: ignore[assignment]
     repo.saiken("case", "log", CASE, "--kind", "電話", "--note", "分納の相談あり", check=True)

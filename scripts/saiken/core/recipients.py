@@ -16,6 +16,7 @@ saiken before this – is reported too: `saiken rekey` writes it again.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -110,9 +111,10 @@ def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expecte
         rr.problems.append(f"age ファイルとして読めません（{exc.message}）")
         return rr
     named = [s for s in header.stanzas if not s.type.endswith(GREASE_SUFFIX)]
-    rr.stanzas = [s.describe() for s in named]
+    rr.stanzas = [s.describe() if well_formed(s) else f"{s.type}(形が不正)" for s in named]
     rr.x25519 = sum(s.type == "X25519" for s in named)
-    rr.ssh_tags = tuple(sorted(s.args[0] for s in named if s.type == "ssh-ed25519" and s.args))
+    rr.ssh_tags = tuple(sorted(s.args[0] for s in named if s.type == "ssh-ed25519" and well_formed(s)))
+    rr.problems.extend(shape_problems(header.stanzas))
     rr.problems.extend(_header_problems(named, rr, expected))
     rr.problems.extend(_manifest_problems(rr, expected))
     if keys:
@@ -121,6 +123,41 @@ def inspect(case_id: str, data: bytes, man: manifest.Manifest, expected: Expecte
         mine = [hid for hid, key in expected.handlers if any(k.public == key for k in keys)]
         rr.problems.extend(proof_problems(proof, mine))
     return rr
+
+
+def _decoded_length(arg: str) -> int:
+    try:
+        return len(base64.b64decode(arg + "=" * (-len(arg) % 4), validate=True))
+    except ValueError:
+        return -1
+
+
+def well_formed(s: agefile.Stanza) -> bool:
+    """A stanza exactly as the age spec shapes an X25519 or ssh-ed25519 recipient (what saiken writes):
+    the ephemeral share (and the key tag), a 32-byte wrapped file key – no room for anything else."""
+    if s.type == "X25519":
+        return len(s.args) == 1 and _decoded_length(s.args[0]) == 32 and len(s.body) == 32
+    if s.type == "ssh-ed25519":
+        return (len(s.args) == 2 and _decoded_length(s.args[0]) == 4 and _decoded_length(s.args[1]) == 32
+                and len(s.body) == 32)
+    return False
+
+
+def shape_problems(all_stanzas: Iterable[agefile.Stanza]) -> list[str]:
+    """What a header carries besides recipients: a key can prove nothing about it and a server
+    without one would store it as it comes (arguments and bodies are free text in the age format)."""
+    listed = list(all_stanzas)
+    out = []
+    grease = sum(s.type.endswith(GREASE_SUFFIX) for s in listed)
+    if grease:
+        out.append(f"誰の宛先でもないスタンザ（…-grease）が {grease} 件あります（saiken は書きません。引数と本体に"
+                   "任意の文字を運べるため受け付けません）")
+    for kind in KNOWN_TYPES:
+        odd = sum(s.type == kind and not well_formed(s) for s in listed)
+        if odd:
+            out.append(f"{kind} の宛先 {odd} 件の形が age の規格と違います（引数の数や長さ、本体の長さ。"
+                       "任意の文字を運べるため受け付けません）")
+    return out
 
 
 def proof_problems(proof: stanzas.Proof, mine: list[str]) -> list[str]:
