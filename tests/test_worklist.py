@@ -159,6 +159,11 @@ def test_case_list_overdue_is_the_worklist_arrears_without_time_barred_installme
     arrears = next(a for a in rows(repo, "2026-01-01", "C-OLD") if a["kind"] == "arrears")
     assert listed["C-OLD"]["overdue"] == arrears["overdue_total"] == 120000      # 33 barred installments left out
     assert listed["C-OLD"]["overdue_damages"] == 25863
+    # the balance beside them is the principal after 民法489条 on that day, as `case allocation` says it
+    for case_id in ("C-OLD", "C-ACC"):
+        shown = repo.saiken("case", "allocation", case_id, "--as-of", "2026-01-01", check=True).stdout
+        assert f"現在の残高: 元金 金{listed[case_id]['balance']:,}円" in shown, (case_id, shown)
+    assert listed["C-OLD"]["balance"] == 240000  # no payments: the whole principal, time-barred parts included
     # under the signed agreement (2026-01-10) its 分割金, not the loan's installments: 第2・3回 unpaid on 2026-03-28
     on_loss = {r["case_id"]: r for r in json.loads(repo.saiken("case", "list", "--overdue", "--as-of", "2026-03-28",
                                                                "--format", "json", check=True).stdout)}

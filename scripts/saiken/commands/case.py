@@ -162,7 +162,8 @@ def _row_with_name(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
 @click.option("--names", is_flag=True, help="借受人の氏名も表示します（画面に個人情報が出ます）。")
 @click.option("--overdue", is_flag=True,
               help="延滞額も表示します: 督促状がその日に請求する未納の元金（署名済みの合意書があれば分割金）と遅延損害金"
-                   "（時効の完成した回を除く。作業一覧の「延滞」と同じ額）。事案ごとに時効を計算するため時間がかかります。")
+                   "（時効の完成した回を除く。作業一覧の「延滞」と同じ額）。債権残高も、入金を民法489条の順に充当した後の"
+                   "元金（case allocation と同じ）にします。事案ごとに時効を計算するため時間がかかります。")
 @today_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", help="出力形式。")
 def list_(names: bool, overdue: bool, as_of: dt.datetime | None, fmt: str) -> None:
@@ -199,8 +200,11 @@ def _with_overdue(summarise: Callable[[str, dict[str, Any]], dict[str, Any]], ru
     from saiken.casework import worklist
 
     def row(case_id: str, record: dict[str, Any]) -> dict[str, Any]:
-        principal, damages = worklist.overdue(record, on, rules)
-        return {**summarise(case_id, record), "overdue": principal, "overdue_damages": damages}
+        principal, damages, left = worklist.overdue(record, on, rules)
+        row = summarise(case_id, record)
+        if left is not None:  # the principal after 民法489条 on that day, as `case allocation` shows it
+            row["balance"] = left
+        return {**row, "overdue": principal, "overdue_damages": damages}
     return row
 
 

@@ -105,11 +105,15 @@ def _actions(c: Case) -> list[Action]:
     return [a for a in found if a is not None]
 
 
-def overdue(record: dict[str, Any], as_of: dt.date, lrules: Rules) -> tuple[int, int]:
+def overdue(record: dict[str, Any], as_of: dt.date, lrules: Rules) -> tuple[int, int, int | None]:
     """(元金 or 分割金, 遅延損害金) overdue and demandable from the principal debtors on `as_of` – the
-    worklist's 延滞 and what a 督促状 of that day demands (`case list --overdue`)."""
-    owed = due.of_principals(limitation.assess(record, lrules, as_of))
-    return sum(o.principal for o in owed), sum(o.damages for o in owed)
+    worklist's 延滞 and what a 督促状 of that day demands – and the principal left after the payments
+    were allocated under 民法489条 (what `case allocation` shows; None without damages rules):
+    `case list --overdue`."""
+    report = limitation.assess(record, lrules, as_of)
+    owed = due.of_principals(report)
+    left = report.allocation.principal_left if report.allocation is not None else None
+    return sum(o.principal for o in owed), sum(o.damages for o in owed), left
 
 
 def _next_action(record: dict[str, Any]) -> str | None:
