@@ -517,6 +517,8 @@ def test_after_acceleration_letters_list_the_whole_balance(records_repo: Records
     in_table(words, got)
     assert "未納の割賦金" not in got and "61回分" not in got
     assert "後の遅延損害金は、書面に含めていません" not in res.stderr  # no longer left to the lawyer
+    # the whole balance is the demand: no second 残高 row repeats it
+    assert got.replace(" ", "").count("合意書の残額金1,138,567円") == (2 if kind == "催告書" else 1), got  # 催告書: text + table
 
 
 def test_before_acceleration_a_demand_threatens_only_what_is_due(records_repo: RecordsRepo,

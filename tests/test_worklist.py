@@ -82,6 +82,8 @@ def test_agreement_acceleration_is_alerted_on_the_day_it_happens(repo: RecordsRe
     arrears = next(a for a in found if a["kind"] == "arrears")
     assert arrears["what"] == "分納の延滞 2 回分 金20,000円・損害金 金23円（合意書第2〜3回）"
     later = next(a for a in rows(repo, "2026-03-29", "C-ACC") if a["kind"] == "arrears")
+    letter = next(a for a in rows(repo, "2026-05-01", "C-ACC") if a["kind"] == "letter")
+    assert "未納の分割金について督促状の記録なし" in letter["what"]  # the agreement's, not the loan's 割賦金
     assert later["what"] == "期限の利益喪失（当然喪失）により合意書の残額一括 金50,000円・損害金 金25円"
     assert later["overdue_total"] == 50000
     assert "期限の利益喪失(2026-03-28)" in alert["flags"] and alert["next_action"] == "毎月27日に入金確認（2026-01-10 合意）"

@@ -70,7 +70,7 @@ def _words(agreement: dict[str, Any] | None, accelerated: bool) -> dict[str, str
                 "balance_label": "元金残高", "paid_label": "返還済額", "bearing": "未納元金", "bearing_note": "未払の元金"}
     agreed = wareki(agreement["date"])
     bearing = "未払の分割金のうち元金に当たる額"
-    common = {"installments_label": "未納の分割金", "balance_label": "合意書の残額", "paid_label": "合意書に基づく支払済額",
+    common = {"installments_label": "未納の分割金", "balance_label": "合意書の残額", "paid_label": "合意書での支払済額",
               "bearing": bearing, "bearing_note": bearing}
     if accelerated:
         return {"principal_label": "合意書の残額", "principal_word": f"合意書（{agreed}）の残額", **common}

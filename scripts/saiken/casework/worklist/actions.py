@@ -174,7 +174,7 @@ def letter(c: Case, first_due: dt.date | None) -> Action | None:
     letters = [h for h in c.history() if h.get("kind") in LETTERS and _day(h["at"]) >= first_due]
     whom = "" if principals == [situations.borrower_of(c.record)] else f"（相続人 {'、'.join(principals)} 宛て）"
     if not letters:
-        what = f"督促状を送付する{whom}（未納の割賦金について督促状の記録なし）"
+        what = f"督促状を送付する{whom}（未納の{_unit(c, principals[0])}について督促状の記録なし）"
         due = first_due + dt.timedelta(days=c.rules["dunning_after_days"])
     else:
         last = max(letters, key=lambda h: h["at"])
@@ -185,6 +185,12 @@ def letter(c: Case, first_due: dt.date | None) -> Action | None:
     if due > c.as_of + dt.timedelta(days=c.rules["horizon_days"]):
         return None
     return Action(c.case_id, "letter", what, due, 5)
+
+
+def _unit(c: Case, principal: str) -> str:
+    """割賦金 (the loan's), or 分割金 while a signed 分納 agreement is in force."""
+    debts = c.report.liability if c.report else None
+    return "分割金" if debts and any(x.installment.agreement for x in debts.of(principal)) else "割賦金"
 
 
 def _next_letter(c: Case, last_kind: str) -> str:
