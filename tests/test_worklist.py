@@ -22,8 +22,9 @@ parties:
 
 
 def record(case_id: str, *, contract: str = "2020-06-01", first_due: str = "2021-05-27", count: int = 120,
-           principal: int = 120000, payments: str = "", history: str = "", agreements: str = "") -> str:
-    return (f"# 架空の人物です（テスト用）。\ncase_id: {case_id}\nstatus: 督促中\n{PARTIES}"
+           principal: int = 120000, payments: str = "", history: str = "", agreements: str = "",
+           status: str = "督促中") -> str:
+    return (f"# 架空の人物です（テスト用）。\ncase_id: {case_id}\nstatus: {status}\n{PARTIES}"
             f"claim:\n  contract_date: {contract}\n  principal: {principal}\n"
             f"  repayment: {{method: 月賦, first_due: {first_due}, count: {count}}}\n"
             + (f"  payments:\n{payments}" if payments else "")
@@ -49,6 +50,8 @@ CASES = {
                                      " note: 開始決定の通知}\n"),
     # an old-law loan of 2012 whose first installments are time-barred (10 years from 2013…)
     "C-OLD": record("C-OLD", contract="2012-03-15", first_due="2013-04-27", count=240, principal=240000),
+    # not yet entrusted to the office: no letter may go out yet
+    "C-PRE": record("C-PRE", status="受任前"),
 }
 
 
@@ -173,3 +176,11 @@ def test_case_list_overdue_is_the_worklist_arrears_without_time_barred_installme
     table = repo.saiken("case", "list", "--overdue", "--as-of", "2026-03-28", check=True).stdout
     assert "延滞額" in table and "遅延損害金" in table and "金20,000円" in table
     assert "延滞額" not in repo.saiken("case", "list", check=True).stdout
+
+
+def test_a_case_not_yet_entrusted_gets_no_letter_but_its_deadlines(repo: RecordsRepo) -> None:
+    pre = rows(repo, "2026-03-28", "C-PRE")
+    assert pre and "letter" not in {a["kind"] for a in pre} and "arrears" in {a["kind"] for a in pre}
+    assert "受任前（書面は受任の後）" in pre[0]["flags"]
+    same = rows(repo, "2026-03-28", "C-RET")  # the same loan entrusted: the letter is there
+    assert "letter" in {a["kind"] for a in same}

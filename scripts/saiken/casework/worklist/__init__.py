@@ -52,6 +52,7 @@ __all__ = ["Action", "CaseInfo", "KINDS", "DEFAULTS", "SORTS", "Worklist", "as_j
 RULES_FILE = "policies/worklist.yaml"
 DEFAULTS: dict[str, Any] = {
     "closed_statuses": ["完済", "時効援用", "返還", "終了"],
+    "before_mandate_statuses": ["受任前"],
     "horizon_days": 7,
     "limitation_months": 6,
     "dunning_after_days": 20,
@@ -73,7 +74,7 @@ def load_rules(root: Path) -> dict[str, Any]:
     for key in DAY_KEYS:
         if isinstance(rules[key], bool) or not isinstance(rules[key], int) or rules[key] < 0:
             raise SaikenError(f"{key} は 0 以上の整数です（{rules[key]}）。", where=RULES_FILE)
-    for key in ("closed_statuses", "answer_kinds"):
+    for key in ("closed_statuses", "before_mandate_statuses", "answer_kinds"):
         if not isinstance(rules[key], list):
             raise SaikenError(f"{key} は [ ] で囲んだ一覧です。", where=RULES_FILE)
     return rules
@@ -100,8 +101,8 @@ def case_actions(record: dict[str, Any], as_of: dt.date, rules: dict[str, Any],
 def _actions(c: Case) -> list[Action]:
     if c.record.get("status") in c.rules["closed_statuses"] or act.balance_left(c) <= 0:
         return []
-    found = [act.limitation_deadline(c), act.lost_benefit(c), act.promise(c), *act.surveys(c),
-             act.letter(c, _first_due(c)), act.arrears(c)]
+    letter = None if _before_mandate(c) else act.letter(c, _first_due(c))  # the office may not write yet
+    found = [act.limitation_deadline(c), act.lost_benefit(c), act.promise(c), *act.surveys(c), letter, act.arrears(c)]
     return [a for a in found if a is not None]
 
 
@@ -140,8 +141,14 @@ def _contact(record: dict[str, Any], c: Case) -> tuple[str, str]:
     return "、".join(names), " ".join(numbers)
 
 
+def _before_mandate(c: Case) -> bool:
+    return c.record.get("status") in c.rules["before_mandate_statuses"]
+
+
 def _info(c: Case, names: bool) -> CaseInfo:
     flags = situations.flags(c.record, c.as_of)
+    if _before_mandate(c):
+        flags.append(f"{c.record.get('status')}（書面は受任の後）")
     if c.acc is not None and c.acc.day <= c.as_of:
         flags.append(f"期限の利益喪失({c.acc.day.isoformat()})")
     found = act.arrears_figures(c)
