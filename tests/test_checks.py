@@ -440,6 +440,37 @@ def test_other_personal_data_in_ledger(records_repo: RecordsRepo, text: str, kin
     assert any(f"の当事者の{kind}が記録の外" in x for x in lines(r.stdout, "pii_outside")), r.stdout
 
 
+BUILDING_ADDRESS = "神奈川県横浜市旭区試験台31丁目26番13号 架空ハイツ680"  # 架空
+
+
+@pytest.mark.parametrize("text", [
+    "訪問先は試験台31丁目26番13号",          # without the building (before: only the whole line matched)
+    "旭区試験台31-26-13 に送付",             # the numbers as hyphens, with the ward of the city
+    "試験台３１－２６－１３",                # full width
+    "試験台31ー26ー13",                      # ー for the dashes (folded away)
+    "試験台31−26−13",                        # minus signs
+    "試験台31丁目26-13",
+    "試験台31丁目26番地13",
+])
+def test_an_address_written_another_way_is_still_the_address(records_repo: RecordsRepo, text: str) -> None:
+    """The address of a party written without its building or with its street numbers in another
+    common form passed the term check: only the whole line and its part after the city matched."""
+    records_repo.saiken("case", "new", "--from", "-", check=True,
+                        input=case_yaml("C-PII00012").replace("東京都新宿区試験町9-8-7", BUILDING_ADDRESS))
+    write(records_repo, "ledger/incidents.yaml", f"incidents:\n  - summary: {text}\n")
+    r = check_all(records_repo)
+    assert r.returncode == 1, r.stdout
+    assert any("の当事者の住所が記録の外" in x for x in lines(r.stdout, "pii_outside")), r.stdout
+
+
+def test_a_town_or_a_block_alone_is_not_an_address(records_repo: RecordsRepo) -> None:
+    records_repo.saiken("case", "new", "--from", "-", check=True,
+                        input=case_yaml("C-PII00013").replace("東京都新宿区試験町9-8-7", BUILDING_ADDRESS))
+    write(records_repo, "ledger/incidents.yaml", "incidents:\n  - summary: 試験台31丁目の集会所、旭区の窓口\n")
+    r = check_all(records_repo)
+    assert not lines(r.stdout, "pii_outside"), r.stdout
+
+
 def test_a_name_in_a_file_name_and_in_the_commit_message(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-PII00003")
     write(records_repo, f"docs/{FAMILY}{GIVEN}.md", "# 交渉の段取り\n")

@@ -2,7 +2,7 @@
 
 For pii_outside: each party's name (full, and each part alone when it is 2+ characters; kana parts
 alone when 3+, since short hiragana runs occur in ordinary words), address line and 本籍 (whole,
-and the part after the municipality), phone numbers (as written and digits only), e-mail, and birth
+the part after the municipality, without the building, street numbers as 1-2-3 or 1丁目2番3号), phone numbers (as written and digits only), e-mail, and birth
 date (ISO, slashes, 年月日, 和暦). The terms live only in memory. A name part that is also part of a
 designated handler's name is dropped: a handler's own name may stand in ledger/ and policies/.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -87,6 +88,50 @@ def _map(party: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_STREET = re.compile(r"^(?P<town>\D*?)(?P<numbers>\d[\d丁目番地号の\-\u2010-\u2015\u2212\uff0d\u30fc]*)")
+_NUMBER = re.compile(r"\d+")
+# how the numbers of one street address are written: 1丁目2番3号, 1-2-3 (hyphen, minus, dashes; ー is
+# folded away, leaving 123 – taken for three numbers only: 12 alone is too common), 1丁目2-3,
+# 1丁目2番地3, 2番地3, 2-3
+_JOINS = ("-", "\u2212", "\u2010", "\u2015", "")
+
+
+def address_forms(line: str) -> list[str]:
+    """The parts of an address line that name the place, beyond the whole line: what follows the
+    municipality (九段南31丁目26番13号 アーバン680), that part without the building (up to the end of
+    the street numbers), and the street numbers in the other ways they are written (九段南31-26-13,
+    九段南31丁目26-13 …). Only forms of 4+ folded characters with a digit: a town name alone is a
+    place, not a person's address."""
+    text = unicodedata.normalize("NFKC", line).strip()
+    m = _MUNICIPALITY.match(text)
+    tail = text[m.end():] if m else ""
+    forms = [tail]
+    street = _STREET.match(tail)
+    numbers = _NUMBER.findall(street.group("numbers")) if street else []
+    if street and len(numbers) >= 2:  # 1丁目2番 at least: one number alone (北1条) is not an address
+        town = "".join(street.group("town").split())
+        ward = re.match(r"^.{1,4}?区", town)  # 旭区九段南 (横浜市旭区) is also written 九段南
+        for place in dict.fromkeys((town, town[ward.end():] if ward else town)):
+            if len(place) < 2:
+                continue
+            forms.append(place + street.group("numbers"))
+            forms += [place + j.join(numbers) for j in _JOINS if j or len(numbers) >= 3]
+            if len(numbers) == 3:
+                a, b, c = numbers
+                forms += [f"{place}{a}丁目{b}番{c}号", f"{place}{a}丁目{b}-{c}", f"{place}{a}丁目{b}番地{c}",
+                          f"{place}{a}丁目{b}番地の{c}", f"{place}{a}丁目{b}の{c}"]
+            elif len(numbers) == 2:
+                a, b = numbers
+                forms += [f"{place}{a}番地{b}", f"{place}{a}番{b}号", f"{place}{a}番地の{b}", f"{place}{a}の{b}",
+                          f"{place}{a}丁目{b}番"]
+    out: list[str] = []
+    for form in forms:
+        folded = fold_word(form)
+        if len(folded) >= 4 and any(c.isdigit() for c in folded) and form not in out:
+            out.append(form)
+    return out
+
+
 def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
     def term(text: Any, kind: str, part: bool = False) -> Iterator[Term]:
         if isinstance(text, (str, int)) and str(text).strip():
@@ -105,10 +150,8 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
     for line in (address.get("line"), address.get("registered_domicile")):
         if isinstance(line, str) and line.strip():
             yield from term(line, ADDRESS)
-            m = _MUNICIPALITY.match(line.strip())
-            tail = line.strip()[m.end():] if m else ""
-            if len(fold_word(tail)) >= 4 and any(c.isdigit() for c in fold_word(tail)):
-                yield from term(tail, ADDRESS)
+            for form in address_forms(line):
+                yield from term(form, ADDRESS)
     contact = _map(party, "contact")
     for key in ("phone", "mobile"):
         if contact.get(key):
