@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -438,6 +439,42 @@ def test_other_personal_data_in_ledger(records_repo: RecordsRepo, text: str, kin
     r = check_all(records_repo)
     assert r.returncode == 1
     assert any(f"の当事者の{kind}が記録の外" in x for x in lines(r.stdout, "pii_outside")), r.stdout
+
+
+@pytest.mark.parametrize("text, kind", [
+    (f"{GIVEN} {FAMILY}さん", "氏名"),                 # given name first (before: two part warnings)
+    (f"債務者 {FAMILY}・{GIVEN} 氏", "氏名"),          # with a middle dot
+    (f"{FAMILY}･{GIVEN}", "氏名"),                     # a half-width one
+    ("ほしこ しけんだに", "氏名（カナ）"),
+    ("ｼｹﾝﾀﾞﾆ・ﾎｼｺ", "氏名（カナ）"),
+])
+def test_a_full_name_the_other_way_round_or_with_a_dot_is_an_error(records_repo: RecordsRepo, text: str,
+                                                                     kind: str) -> None:
+    new_case(records_repo, "C-PII00014")
+    write(records_repo, "ledger/incidents.yaml", f"incidents:\n  - summary: {text}\n")
+    r = check_all(records_repo)
+    assert r.returncode == 1, r.stdout
+    assert any(f"エラー [pii_outside]" in x and f"の当事者の{kind}が記録の外" in x
+               for x in lines(r.stdout, "pii_outside")), r.stdout
+
+
+def test_the_term_caches_belong_to_the_code_that_made_them(tmp_path: Path) -> None:
+    """Terms and clean results kept by an older saiken (fewer forms of an address, say) must not be
+    taken by a newer one whose version number is the same: both cache names carry a digest of the
+    checking code. A copy of the package with one line added to pii_terms gives another digest."""
+    from saiken.checks import cache
+    import saiken
+
+    copy = tmp_path / "code"
+    shutil.copytree(Path(saiken.__file__).parent, copy / "saiken", ignore=shutil.ignore_patterns("__pycache__"))
+    ask = [sys.executable, "-c", "from saiken.checks import cache; print(cache.code_digest())"]
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    same = subprocess.run(ask, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert same == cache.code_digest()
+    with (copy / "saiken" / "checks" / "pii_terms.py").open("a") as fh:
+        fh.write("\n# one more form\n")
+    changed = subprocess.run(ask, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert changed != same
 
 
 BUILDING_ADDRESS = "神奈川県横浜市旭区試験台31丁目26番13号 架空ハイツ680"  # 架空

@@ -5,7 +5,9 @@ is always recomputed (its message may quote a record, and a cache must hold no p
 SHA-256 over the check id and the file's content id (its git blob id when known, else a hash of its
 bytes – ciphertext for records), so the cache file holds hashes and nothing else. One file per policy
 hash (`Context.policy_hash`, which covers the policies, the consents, the identities and saiken's
-version): a change to any of them starts from an empty cache.
+version) and per version of the checking code itself (`code_digest`: an upgrade that checks more,
+with the version number unchanged, must not trust what the old code found clean): a change to any
+of them starts from an empty cache.
 
 The file lives in `.saiken-cache/`, mode 0600, in a folder that ignores itself (its own .gitignore
 says `*`), so `git add -A` never stages it even in a repository whose .gitignore forgot it.
@@ -13,6 +15,7 @@ says `*`), so `git add -A` never stages it even in a repository whose .gitignore
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -33,6 +36,19 @@ def make_folder(folder: Path) -> None:
         ignore.write_text("# saiken の検査キャッシュ: コミットしません\n*\n", encoding="utf-8")
 
 
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the code that decides what a check finds: every module of saiken.checks and
+    saiken.core (and the checks' data files), by path and bytes. About 2 ms, once per process."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in ("checks", "core"):
+        for path in sorted((package / folder).rglob("*")):
+            if path.suffix in (".py", ".yaml") and path.is_file():
+                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def content_id(f: FileInput) -> str:
     return f.blob_id or hashlib.sha256(f.data).hexdigest()
 
@@ -47,7 +63,7 @@ def key(check_id: str, *parts: str) -> str:
 class ResultCache:
     def __init__(self, folder: Path, policy_hash: str) -> None:
         self.folder = folder
-        name = hashlib.sha256(f"{FORMAT}\0{__version__}\0{policy_hash}".encode()).hexdigest()[:24]
+        name = hashlib.sha256(f"{FORMAT}\0{__version__}\0{code_digest()}\0{policy_hash}".encode()).hexdigest()[:24]
         self.path = folder / f"clean-{name}.txt"
         self.clean: set[str] = set()
         self.new: list[str] = []

@@ -1,6 +1,6 @@
 """The personal data of the records the runner can open, as folded search terms.
 
-For pii_outside: each party's name (full, and each part alone when it is 2+ characters; kana parts
+For pii_outside: each party's name (full – also given name first and with a middle dot –, and each part alone when it is 2+ characters; kana parts
 alone when 3+, since short hiragana runs occur in ordinary words), address line and 本籍 (whole,
 the part after the municipality, without the building, street numbers as 1-2-3 or 1丁目2番3号), phone numbers (as written and digits only), e-mail, and birth
 date (ISO, slashes, 年月日, 和暦). The terms live only in memory. A name part that is also part of a
@@ -138,11 +138,17 @@ def party_terms(party: dict[str, Any], case_id: str) -> Iterator[Term]:
             yield Term(fold_word(str(text)), kind, case_id, part)
 
     name = _map(party, "name")
-    yield from term(f"{name.get('family') or ''}{name.get('given') or ''}", NAME)
+    for family, given, kind in ((name.get("family"), name.get("given"), NAME),
+                                (name.get("family_kana"), name.get("given_kana"), KANA)):
+        yield from term(f"{family or ''}{given or ''}", kind)
+        if isinstance(family, str) and isinstance(given, str) and family.strip() and given.strip():
+            # the full name the other way round (裕太 山下: spaces are folded away) and with a
+            # middle dot (山下・裕太): each part alone is only a warning
+            for form in (f"{given}{family}", f"{family}・{given}", f"{given}・{family}"):
+                yield from term(form, kind)
     for part in (name.get("family"), name.get("given")):
         if isinstance(part, str) and len(fold_word(part)) >= 2:
             yield from term(part, NAME, True)
-    yield from term(f"{name.get('family_kana') or ''}{name.get('given_kana') or ''}", KANA)
     for part in (name.get("family_kana"), name.get("given_kana")):
         if isinstance(part, str) and len(fold_word(part)) >= 3:
             yield from term(part, KANA, True)

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator
 import pyrage
 
 from saiken.checks import FileInput
-from saiken.checks.cache import content_id, make_folder
+from saiken.checks.cache import code_digest, content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
 from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries
 from saiken.core import bulk, crypto, files
@@ -77,7 +77,9 @@ class TermCache:
     def __init__(self, folder: Path | None, identities: list[crypto.LoadedIdentity]) -> None:
         self.identities = identities
         self.recipients = [i.public for i in identities if i.public.startswith("age1")]
-        name = hashlib.sha256("\n".join([FORMAT, *sorted(self.recipients)]).encode()).hexdigest()[:16]
+        # the code that makes the terms is in the name: terms made by an older pii_terms (fewer forms of
+        # an address, say) are never taken for the current ones
+        name = hashlib.sha256("\n".join([FORMAT, code_digest(), *sorted(self.recipients)]).encode()).hexdigest()[:16]
         usable = folder is not None and self.recipients
         self.path = folder / f"terms-{name}.age" if usable else None  # type: ignore[operator]
         self.set_path = folder / f"termset-{name}.age" if usable else None  # type: ignore[operator]
