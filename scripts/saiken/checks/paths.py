@@ -6,9 +6,12 @@ records/ is judged by the plaintext check (only age files named after a case id,
 the kind the pattern allows:
     text       UTF-8 text without NUL bytes (searched for the records' names and the patterns by
                pii_outside, and for record-like content by record_like)
-    image      a PNG, JPEG, GIF or WebP picture (its pixels cannot be read: the docs say so)
-    pdf        a PDF (its text is not read: the records list allows only the erasure certificates
-               `saiken erase` renders from the Markdown beside them, which is read)
+    image      a PNG, JPEG, GIF or WebP picture carrying nothing but the picture: no EXIF, text
+               chunk or comment, nothing after its end (media_files; its pixels cannot be read: the
+               docs say so)
+    pdf        a PDF of one revision with every object used, no attachment, form, script or image
+               (media_files); its text and metadata are searched like a text file. The records list
+               allows only the erasure certificates `saiken erase` renders from the Markdown beside them
     fictional  anything: saiken's own tests with their fictional records. Honoured only where nobody
                is designated (policies/handlers.yaml lists no handler): a records repository – one
                that can hold a record at all – never has this exemption, and a list that grants it
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from saiken.checks import ERROR, FileInput, Finding, FindingMaker, shell_path, shown_name
+from saiken.checks import ERROR, FileInput, Finding, FindingMaker, media_files, shell_path, shown_name
 from saiken.checks.context import PATHS_FILE, CheckInput
 from saiken.core.policy import parse_yaml
 from saiken.core.records import RECORDS_DIR
@@ -41,7 +44,6 @@ TITLE = "暗号化した記録と、許可された場所（policies/paths.yaml�
 TEXT, IMAGE, PDF, FICTIONAL = "text", "image", "pdf", "fictional"
 KINDS = {TEXT: "テキスト", IMAGE: "画像（PNG・JPEG・GIF・WebP）", PDF: "PDF", FICTIONAL: "架空のテストデータ"}
 RECORDS_LIST = Path(__file__).with_name("records_paths.yaml")
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 _NOT = {TEXT: "UTF-8 のテキストではありません（NUL を含むか、UTF-8 でない）", IMAGE: "画像ではありません",
         PDF: "PDF ではありません"}
 _found = FindingMaker(ID, TERMS, SEVERITY)
@@ -128,20 +130,29 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
                      f"（records/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
                      f"ものは拒否します）。{move_out(f.path, inp)}業務に必要なファイルなら、甲の取扱責任者に "
                      f"{PATHS_FILE} への追加を依頼してください。")
-    elif not content_is(kind, f.data):
-        yield _found(f.path, None, f"{PATHS_FILE} では{KINDS[kind]}（{kind}）を置く場所ですが、"
-                     f"{_NOT[kind]}。"
-                     f"{move_out(f.path, inp)}")
+    else:
+        why = content_problem(kind, f.data)
+        if why is not None:
+            yield _found(f.path, None, f"{PATHS_FILE} では{KINDS[kind]}（{kind}）を置く場所ですが、{why}。"
+                         f"{move_out(f.path, inp)}")
 
 
-def content_is(kind: str, data: bytes) -> bool:
+def content_problem(kind: str, data: bytes) -> str | None:
+    """Why `data` may not stand where `kind` is allowed, or None: text must be UTF-8; an image or
+    a PDF may carry nothing but what it shows (saiken.checks.media_files)."""
     if kind == TEXT:
-        return text_of(data) is not None
-    if kind == IMAGE:
-        return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-    if kind == PDF:
-        return data.startswith(b"%PDF-")
-    return True
+        return None if text_of(data) is not None else _NOT[TEXT]
+    if kind in (IMAGE, PDF):
+        return media_files.problem(kind, data)
+    return None
+
+
+def pdf_text(data: bytes) -> str | None:
+    """A PDF's text and metadata to search like a text file (None when it is not a PDF that may stand)."""
+    try:
+        return media_files.pdf_text(data)
+    except media_files.Refused:
+        return None
 
 
 def text_of(data: bytes) -> str | None:

@@ -78,6 +78,8 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
         targets.append(_Target(f.path, f.path, name=True))
         if not f.path.startswith(RECORDS_DIR + "/"):
             text = paths.text_of(f.data)
+            if text is None and paths.kind_of(inp, f.path) == paths.PDF:
+                text = paths.pdf_text(f.data)  # its pages, document information and metadata
             if text is not None:
                 targets.append(_Target(f.path, text, fix=_file_fix(f.path), patterns=not paths.is_fictional(inp, f.path)))
     if inp.ctx.commit_message is not None:
