@@ -192,3 +192,68 @@ def test_control_characters_in_a_file_name_never_break_a_line(records_repo: Reco
         assert line.startswith(("エラー ", "警告 ", "検査した")), repr(line)
     assert "records/C-NL00001\\nエラー [fake] x.yaml.age" in r.stdout
     assert "$'records/C-NL00001\\nエラー [fake] x.yaml.age'" in r.stdout  # a command that works in bash
+
+
+# --- links and submodules: entries no regular file is ------------------------------------------
+
+def _committed(repo: RecordsRepo) -> str:
+    repo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "--no-verify", "-m", "docs")
+    return repo.git("rev-parse", "HEAD").strip()
+
+
+def test_a_symbolic_link_is_refused_everywhere(records_repo: RecordsRepo, tmp_path: Path) -> None:
+    """A link can point at a key or a decrypted record outside the repository, and the site build
+    would publish what it points at; the old `check --all` followed it and, finding no file at a
+    target like a name, said nothing."""
+    new_case(records_repo, "C-LINK0001")
+    secret = tmp_path / "otsu-01.txt"
+    secret.write_text("AGE-SECRET-KEY-1架空\n", encoding="utf-8")
+    records_repo.git("add", "-A")
+    base = _committed(records_repo)
+    (records_repo.root / "docs").mkdir()
+    (records_repo.root / "docs" / "key.md").symlink_to(secret)
+    records_repo.git("add", "-A")
+    staged = records_repo.saiken("check", "--staged")
+    every = check_all(records_repo)
+    head = _committed(records_repo)
+    ranged = records_repo.saiken("check", "--range", f"{base}..{head}")
+    for r in (staged, every, ranged):
+        found = lines(r.stdout, "paths")
+        assert r.returncode == 1 and any("docs/key.md" in x and "シンボリックリンク" in x for x in found), r.stdout
+        assert "AGE-SECRET-KEY" not in r.stdout + r.stderr
+
+
+def test_a_link_whose_target_reads_like_a_clean_file_is_not_taken_from_the_cache(records_repo: RecordsRepo) -> None:
+    write(records_repo, "docs/a.md", "b.md")  # a clean text file, cached clean
+    assert check_all(records_repo).returncode == 0
+    (records_repo.root / "docs" / "a.md").unlink()
+    (records_repo.root / "docs" / "a.md").symlink_to("b.md")  # the same bytes as a link: the same blob id
+    r = check_all(records_repo)
+    assert r.returncode == 1 and any("シンボリックリンク" in x for x in lines(r.stdout, "paths")), r.stdout
+
+
+def test_a_link_to_an_endless_file_is_not_read(records_repo: RecordsRepo) -> None:
+    (records_repo.root / "docs").mkdir()
+    (records_repo.root / "docs" / "zero.md").symlink_to("/dev/zero")
+    r = subprocess.run([str(VENV_BIN / "saiken"), "check", "--all"], cwd=records_repo.root, capture_output=True,
+                       text=True, env=records_repo.env, timeout=120)
+    assert r.returncode == 1 and any("docs/zero.md" in x for x in lines(r.stdout, "paths")), r.stdout
+
+
+def test_a_submodule_is_refused_everywhere(records_repo: RecordsRepo) -> None:
+    """A submodule entry names a commit of another repository: its 40 hex digits can be chosen to
+    carry a number, and its path (even under records/) was skipped by every check."""
+    new_case(records_repo, "C-LINK0002")
+    records_repo.git("add", "-A")
+    base = _committed(records_repo)
+    records_repo.git("update-index", "--add", "--cacheinfo", f"160000,{'0312345678' * 4},docs/sub")
+    records_repo.git("update-index", "--add", "--cacheinfo", f"160000,{base},records/C-LINK0003.yaml.age")
+    staged = records_repo.saiken("check", "--staged")
+    every = check_all(records_repo)
+    head = _committed(records_repo)
+    ranged = records_repo.saiken("check", "--range", f"{base}..{head}")
+    for r in (staged, every, ranged):
+        found = lines(r.stdout, "paths")
+        assert r.returncode == 1, r.stdout
+        assert {p for p in ("docs/sub", "records/C-LINK0003.yaml.age") if any(p in x and "サブモジュール" in x for x in found)} \
+            == {"docs/sub", "records/C-LINK0003.yaml.age"}, r.stdout

@@ -90,6 +90,10 @@ class FileInput:
     path: str
     data: bytes
     blob_id: str | None = None
+    mode: str = ""  # "" a regular file; SYMLINK or GITLINK: an entry no regular file is (refused by paths)
+
+
+SYMLINK, GITLINK = "120000", "160000"  # git's modes of a symbolic link and of a submodule's commit
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from saiken.checks import FileInput
 from saiken.checks.context import Context, is_record_path, is_rule_file
 from saiken.checks.git_texts import GitText, commit_texts
 from saiken.checks.runner import Report, run
-from saiken.checks.sources import lazy_files
+from saiken.checks.sources import lazy_files, with_modes
 from saiken.checks.trust import Rules, RuleWalk
 from saiken.core import crypto
 from saiken.errors import SaikenError
@@ -104,7 +104,8 @@ def check_commits(cwd: Path, rev_args: list[str], *, base: str | None = None, ca
     commits = gitio.rev_list(cwd, rev_args)
     if not commits:
         return []
-    changes = gitio.tree_changes(cwd, commits)
+    specials: dict[str, dict[str, tuple[str, str]]] = {}  # symbolic links and submodules, refused
+    changes = gitio.tree_changes(cwd, commits, specials)
     base_rules = Rules.load_base(cwd, base or _beginning(commits))
     walk = RuleWalk(cwd, base_rules, after)
     walk.prepare(changes)
@@ -122,6 +123,9 @@ def check_commits(cwd: Path, rev_args: list[str], *, base: str | None = None, ca
         verdict = walk.judge(c[0], c[1:], changes[c[0]], trees.of)
         if c[0] in todo:
             author, message, files, headers = objects.of(c[0])
+            if c[0] in specials:
+                added = specials[c[0]]
+                files = with_modes(files, added, sorted({*(f.path for f in files), *added}))
             ctx = Context(verdict.rules.policy, _reader(cwd, verdict.rules, trees.of(c[0])), ids,
                           commit_message=message, message_committed=True, author=author,
                           record_sources=sources, rule_findings=verdict.findings, shared=shared, texts=headers)

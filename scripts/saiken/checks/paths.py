@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from saiken.checks import ERROR, FileInput, Finding, FindingMaker, media_files, shell_path, shown_name
+from saiken.checks import (ERROR, GITLINK, SYMLINK, FileInput, Finding, FindingMaker, media_files, shell_path,
+                           shown_name)
 from saiken.checks.context import PATHS_FILE, CheckInput
 from saiken.core.policy import parse_yaml
 from saiken.core.records import RECORDS_DIR
@@ -120,6 +121,17 @@ def unreadable(path: str) -> Finding:
 
 
 def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
+    if f.mode == SYMLINK:
+        yield _found(f.path, None, "シンボリックリンクです。リンク先はこのリポジトリの外のファイル（鍵、復号した記録など）も"
+                     "指すことができ、方針サイトの作成などでその中身が読まれて公開されるため、受け付けません（既定で拒否）。"
+                     f"リンクではなくファイルそのものを置いてください。{move_out(f.path, inp)}")
+        return
+    if f.mode == GITLINK:
+        yield _found(f.path, None, "サブモジュール（別のリポジトリのコミットへの参照）です。その中身は検査できず、参照の値"
+                     "そのものにも情報を載せられるため、受け付けません（既定で拒否）。`git rm --cached "
+                     f"{shell_path(f.path)}` で外し、.gitmodules があれば削除してください（既にコミットしていれば "
+                     "`git commit --amend`・`git rebase -i`）。")
+        return
     if f.path.startswith(RECORDS_DIR + "/"):
         return  # the plaintext check: age files named after a case id, and nothing else
     if f.path == PATHS_FILE:

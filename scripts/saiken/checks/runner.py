@@ -173,7 +173,8 @@ def _per_file_phase(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cac
 
 
 def _key(module: ModuleType, f: FileInput) -> str:
-    return cache_key(module.ID, f.path, content_id(f))
+    # a symbolic link whose target reads like a clean file's content has that file's blob id
+    return cache_key(module.ID, f.path, content_id(f), *([f.mode] if f.mode else []))
 
 
 def _work_on(per_file: list[tuple[int, ModuleType]], inp: CheckInput, cache: ResultCache | None,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from saiken.checks import FileInput
+from saiken.checks import SYMLINK, FileInput
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES, Context, Reader, is_record_path, worktree_reader
 from saiken.core import crypto, policy
@@ -44,10 +45,20 @@ def worktree_files(root: Path, paths: list[str] | None = None) -> list[FileInput
     rels = _all_paths(root) if paths is None else [_relative(root, p) for p in paths]
     known = gitio.worktree_blob_ids(root) if (root / ".git").exists() else {}
     files: list[FileInput] = []
+    specials: dict[str, tuple[str, str]] = {}
+    if (root / ".git").exists():
+        gitio.index_entries(root, specials)
     for rel in rels:
         oid = known.get(rel)
         if oid is not None:  # (a file removed from the work tree is one git reports changed)
             files.append(_WorkTreeFile(root, rel, oid))
+            continue
+        if rel in specials or os.path.islink(os.path.join(root, rel)):
+            # never followed: a link to a key or to /dev/zero is not read (the paths check refuses it)
+            mode = specials[rel][0] if rel in specials else SYMLINK
+            target = os.fsencode(os.readlink(os.path.join(root, rel))) if mode == SYMLINK and \
+                os.path.islink(os.path.join(root, rel)) else b""
+            files.append(FileInput(rel, target, blob_id=git_blob_id(target), mode=mode))
             continue
         f = _read_file(root, rel)
         if f is None and paths is not None:
@@ -211,13 +222,28 @@ def tree_context(cwd: Path, entries: dict[str, str], identities: list[crypto.Loa
 
 
 def index_files(root: Path, *, all_files: bool = False) -> tuple[list[FileInput], dict[str, str]]:
-    """The staged versions of the files a commit would change (or of every file in the index)."""
-    entries = gitio.index_entries(root)
-    paths = sorted(entries) if all_files else gitio.staged_paths(root)
-    return _blobs(root, entries, paths), entries
+    """The staged versions of the files a commit would change (or of every file in the index);
+    a symbolic link or submodule among them comes with its mode, for the paths check to refuse."""
+    specials: dict[str, tuple[str, str]] = {}
+    entries = gitio.index_entries(root, specials)
+    paths = sorted({*entries, *specials}) if all_files else gitio.staged_paths(root)
+    return with_modes(_blobs(root, entries, paths), specials, paths), entries
 
 
 def commit_files(cwd: Path, commit: str, *, paths: list[str] | None = None) -> tuple[list[FileInput], dict[str, str]]:
     """Files of a commit's tree (all, or the `paths` it changed); works in a bare repository."""
-    entries = gitio.tree_entries(cwd, commit)
-    return _blobs(cwd, entries, sorted(entries) if paths is None else paths), entries
+    specials: dict[str, tuple[str, str]] = {}
+    entries = gitio.tree_entries(cwd, commit, specials)
+    wanted = sorted({*entries, *specials}) if paths is None else paths
+    return with_modes(_blobs(cwd, entries, wanted), specials, wanted), entries
+
+
+def with_modes(files: list[FileInput], specials: dict[str, tuple[str, str]], paths: list[str]) -> list[FileInput]:
+    """`files` with each symbolic link marked as one, and each submodule among `paths` added (it has
+    no content here: its id names a commit of another repository)."""
+    if not specials:
+        return files
+    out = [replace(f, mode=specials[f.path][0]) if f.path in specials else f for f in files]
+    have = {f.path for f in out}
+    out += [FileInput(p, b"", None, mode=specials[p][0]) for p in paths if p in specials and p not in have]
+    return sorted(out, key=lambda f: f.path)

@@ -122,14 +122,20 @@ def file_at(cwd: Path, revs: list[str], path: str) -> list[bytes | None]:
     return [data for _, data in cat_blobs(cwd, [f"{rev}:{path}" for rev in revs])]
 
 
-def index_entries(cwd: Path) -> dict[str, str]:
-    """path → blob id of every file in the index (stage 0), from one `git ls-files -s`."""
+SPECIAL_MODES = ("120000", "160000")  # a symbolic link, a submodule's commit
+
+
+def index_entries(cwd: Path, specials: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
+    """path → blob id of every file in the index (stage 0), from one `git ls-files -s`. Symbolic
+    links and submodules also go to `specials` (path → (mode, id)); submodules only there."""
     out = run(["ls-files", "-s", "-z"], cwd)
     entries: dict[str, str] = {}
     for item in out.decode("utf-8", "surrogateescape").split("\0"):
         if item:
             meta, path = item.split("\t", 1)
             mode, oid, stage = meta.split(" ")
+            if stage == "0" and specials is not None and mode in SPECIAL_MODES:
+                specials[path] = (mode, oid)
             if stage == "0" and mode != "160000":
                 entries[path] = oid
     return entries
@@ -182,14 +188,17 @@ def changed_paths(cwd: Path, paths: Sequence[str]) -> list[str]:
     return [p for p in paths if p in changed]
 
 
-def tree_entries(cwd: Path, treeish: str) -> dict[str, str]:
-    """path → blob id of every file in a commit's tree, from one `git ls-tree -r`."""
+def tree_entries(cwd: Path, treeish: str, specials: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
+    """path → blob id of every file in a commit's tree, from one `git ls-tree -r`. Symbolic links
+    and submodules also go to `specials` (path → (mode, id)); submodules only there."""
     out = run(["ls-tree", "-r", "-z", "--full-tree", treeish], cwd)
     entries: dict[str, str] = {}
     for item in out.decode("utf-8", "surrogateescape").split("\0"):
         if item:
             meta, path = item.split("\t", 1)
             mode, kind, oid = meta.split(" ")
+            if specials is not None and mode in SPECIAL_MODES:
+                specials[path] = (mode, oid)
             if kind == "blob":
                 entries[path] = oid
     return entries
@@ -209,10 +218,13 @@ def rev_list(cwd: Path, args: list[str]) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if line.strip()]
 
 
-def tree_changes(cwd: Path, commits: list[list[str]]) -> dict[str, list[tuple[str, str, str]]]:
+def tree_changes(cwd: Path, commits: list[list[str]],
+                 specials: dict[str, dict[str, tuple[str, str]]] | None = None) -> dict[str, list[tuple[str, str, str]]]:
     """commit → [(status, path, new blob id)] of every file each commit added (A), modified (M),
     changed the type of (T) or deleted (D, blob id of zeros), against its first parent (a root
-    commit against the empty tree), from one `git diff-tree --stdin`. Submodules are left out."""
+    commit against the empty tree), from one `git diff-tree --stdin`. Submodules are left out;
+    each symbolic link or submodule a commit adds or changes also goes to `specials` (commit →
+    path → (mode, id)), for the checks to refuse."""
     if not commits:
         return {}
     lines = "".join(f"{c[0]} {c[1]}\n" if len(c) > 1 else f"{c[0]}\n" for c in commits)
@@ -220,17 +232,21 @@ def tree_changes(cwd: Path, commits: list[list[str]]) -> dict[str, list[tuple[st
     result: dict[str, list[tuple[str, str, str]]] = {c[0]: [] for c in commits}
     tokens = out.decode("utf-8", "surrogateescape").split("\0")
     current: list[tuple[str, str, str]] | None = None
+    commit_of = ""
     i = 0
     while i < len(tokens):
         tok = tokens[i].strip("\n")
         if tok.startswith(":"):
             meta = tok[1:].split(" ")  # old mode, new mode, old id, new id, status
+            if current is not None and specials is not None and meta[1] in SPECIAL_MODES:
+                specials.setdefault(commit_of, {})[tokens[i + 1]] = (meta[1], meta[3])
             if current is not None and "160000" not in (meta[1], meta[0] if meta[1] == "000000" else ""):
                 current.append((meta[4][:1], tokens[i + 1], meta[3]))
             i += 2
             continue
         if tok:
-            current = result.setdefault(tok.split()[0], [])
+            commit_of = tok.split()[0]
+            current = result.setdefault(commit_of, [])
         i += 1
     return result
 
