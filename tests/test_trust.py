@@ -408,6 +408,35 @@ def test_main_can_be_neither_deleted_nor_rewound(w: Ward) -> None:
         == w.head()
 
 
+def test_a_replace_ref_cannot_swap_the_trusted_base(w: Ward) -> None:
+    """git honours refs/replace/: a replacement of main's tip by an older accepted commit (no new
+    commit to judge) would make every git read of the tip – the trusted base – see the older rules,
+    and a push judged by them. Such refs are refused, and saiken's own reads ignore replacements."""
+    _allow(w, '  "notes/*.md": text\n')
+    older = w.commit("メモの置き場所（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+    _allow(w, "")
+    tip = w.commit("メモの置き場所をやめる（甲の承認）", signer="kou-01")
+    accepted(w, w.push())
+    assert w.git("replace", tip, older).returncode == 0
+    try:
+        swap = w.push(f"refs/replace/{tip}:refs/replace/{tip}")
+        assert swap.returncode != 0, swap.stderr
+        assert f"refs/replace/{tip}" in swap.stderr and "置き換え" in swap.stderr
+        listed = subprocess.run(["git", "for-each-ref", "refs/replace/"], cwd=w.bare, capture_output=True, text=True)
+        assert listed.stdout == ""
+        # were a replacement already in the server's repository, the tip is still read as it is
+        subprocess.run(["git", "replace", "-f", tip, older], cwd=w.bare, check=True, capture_output=True)
+        w.write("notes/引継ぎ.md", "# 引継ぎ\n")
+        leak = w.commit("引継ぎのメモ")
+        proc = w.push()
+        assert proc.returncode != 0 and not w.server_has(leak), proc.stderr
+        assert f"コミット {leak[:10]}: エラー [paths] 特記事項2・8 notes/引継ぎ.md" in proc.stderr
+    finally:
+        subprocess.run(["git", "replace", "-d", tip], cwd=w.bare, capture_output=True)
+        w.git("replace", "-d", tip)
+
+
 def test_the_client_side_checks_judge_by_the_same_base(w: Ward) -> None:
     w.edit("policies/prohibited-categories.yaml", "[犯罪, 前科, 前歴,", "[犯罪, 前歴,")
     commit = w.commit("語彙の整理")

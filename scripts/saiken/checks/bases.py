@@ -12,10 +12,14 @@ from the tip of the receiving side's default branch (HEAD) or of main.
                                     with no branch at all, none: the first push is trusted as it
                                     comes (its first commit's rules judge the commits after it) –
                                     the bootstrap, see docs/procedures/server-hook.md
-    any other ref                   the protected branch's tip: its rules judge every commit from
+    a branch, tag or note           the protected branch's tip: its rules judge every commit from
                                     the merge base of the new tip with it (or the whole branch when
                                     their histories meet nowhere) – never the older rules of the
                                     merge base. While there is no protected branch, refused.
+    any other ref (refs/replace/…)  refused: a replacement makes git show one commit for another, the
+                                    trusted base too; other namespaces are unknown (default deny).
+                                    saiken's own git reads ignore replacements (GIT_NO_REPLACE_OBJECTS,
+                                    set for every saiken process by core.process_guard).
 """
 
 from __future__ import annotations
@@ -95,6 +99,10 @@ def plan_push(side: Side, updates: list[tuple[str, str, str]]) -> tuple[list[Pla
     plans: list[Plan] = []
     refused: list[Finding] = []
     for (old, _new, ref), commit in zip(updates, commits):
+        if not ref.startswith(PUSHABLE) and ref not in ("HEAD", "-"):  # (pre-commit's pre-push names these)
+            if not gitio.is_zero(_new):  # deleting one that is there already is allowed
+                refused.append(_found(ref, None, _not_pushable(ref)))
+            continue
         if ref == protected_ref:
             plan, why = _protected(side, old, commit, ref, tip)
         elif commit is None:
@@ -106,6 +114,20 @@ def plan_push(side: Side, updates: list[tuple[str, str, str]]) -> tuple[list[Pla
         if why is not None:
             refused.append(_found(ref, None, why))
     return plans, refused
+
+
+# the refs a push may create or move: branches, tags and notes (each judged). refs/replace/ would make
+# git show one commit for another – the trusted base among them –, and any other namespace is
+# unknown: default deny
+PUSHABLE = ("refs/heads/", "refs/tags/", "refs/notes/")
+
+
+def _not_pushable(ref: str) -> str:
+    what = ("置き換え（git replace）の参照です。git がコミットを別のコミットとして見せるため、検査の基点の規則まで"
+            "すり替えられてしまいます" if ref.startswith("refs/replace/") else
+            "ブランチ（refs/heads/）・タグ（refs/tags/）・ノート（refs/notes/）のどれでもない参照です")
+    return (f"{what}。受け付けません（既定で拒否）。push する参照から外してください（手元の参照は "
+            f"`git update-ref -d {ref}` で削除できます）。")
 
 
 def _protected(side: Side, old: str, commit: str | None, ref: str, tip: str | None) -> tuple[Plan | None, str | None]:

@@ -71,6 +71,9 @@ def _any_scratch_folder() -> bool:
 def start() -> None:
     """Called once at the start of every saiken process (saiken.entry)."""
     forbid_core_dumps()
+    # git must show saiken every object as it is: a refs/replace/ entry would swap one commit for
+    # another – the trusted base whose rules judge a push, a record's history – in every git read
+    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"
     if _any_scratch_folder():
         from saiken.core import plaintext
 

@@ -24,6 +24,7 @@ class GitError(SaikenError):
 
 def run(args: list[str], cwd: Path, *, input: bytes | None = None, check: bool = True,
         env: dict[str, str] | None = None) -> bytes:
+    env = {**(os.environ if env is None else env), "GIT_NO_REPLACE_OBJECTS": "1"}  # objects as they are
     proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, env=env)
     if check and proc.returncode != 0:
         raise GitError(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
