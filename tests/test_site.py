@@ -277,6 +277,29 @@ def test_strict_build_fails_on_a_link_to_a_missing_heading(built: tuple[Path, di
     assert "INFO" not in proc.stderr
 
 
+@pytest.mark.parametrize("page", [
+    "# メモ\n\n鷺ノ宮蒼之介さんの分納について\n",                       # as written
+    "# メモ\n\n" + "".join(f"&#{ord(c)};" for c in "鷺ノ宮蒼之介") + "\n",  # as HTML entities
+    "# メモ\n\n| 住所 |\n|---|\n| 霞草町9-8-7 |\n",                     # the address, in a table
+])
+def test_a_page_with_personal_data_is_not_published(built: tuple[Path, dict[str, str]], tmp_path: Path,
+                                                     page: str) -> None:
+    """docs/ is built as it is in the work tree, committed or not, so the built site itself is
+    searched (pages, search index): the names, addresses … of the records the builder's key opens."""
+    root = tmp_path / "repo"
+    shutil.copytree(built[0], root, ignore=shutil.ignore_patterns("site"))
+    (root / "docs" / "memo.md").write_text(page, encoding="utf-8")
+    for command in ([str(VENV_BIN / "saiken"), "site", "build"], [str(VENV_BIN / "mkdocs"), "build", "--strict"]):
+        proc = _run(command, root, {**built[1], "NO_MKDOCS_2_WARNING": "1"})
+        assert proc.returncode == 1, proc.stderr
+        assert "作ったページに個人情報があるため、方針サイトを消去しました" in proc.stderr
+        assert "site/memo.html" in proc.stderr and "site/search/search_index.json" in proc.stderr
+        assert not any(word in proc.stderr for word in FICTIONAL[:6])
+        assert list((root / "site").iterdir()) == []
+    (root / "docs" / "memo.md").write_text("# メモ\n\n事案 C-TEST0001 の分納について\n", encoding="utf-8")
+    assert _run([str(VENV_BIN / "saiken"), "site", "build"], root, built[1]).returncode == 0
+
+
 PROCEDURES = ["督促", "示談折衝", "合意書の作成と書留郵送", "交渉記録報告書",
               "データの受渡し（確認書・書留・鍵付きケース・パスワード付きメール・CD-R）", "事故発生時の対応",
               "委託終了時の返還と消去", "監査と研修", "鍵の管理と担当者の交代"]

@@ -14,8 +14,10 @@ style, font, image or frame from another host fails the build.
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +80,16 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
 
     @event_priority(-200)  # after every other plugin has written its files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        root = Path(config.config_file_path).resolve().parent
+        try:
+            found = personal_data_published(root, Path(config.site_dir))
+        except SaikenError as exc:
+            raise PluginError(exc.render()) from None
+        if found:
+            _empty(Path(config.site_dir))
+            raise PluginError("作ったページに個人情報があるため、方針サイトを消去しました（公開しません）。\n"
+                              + "\n".join(found) + "\n元の docs/・policies/・ledger/ のファイルから削除し、代わりに事案番号を"
+                              "使ってください（`saiken check --all` でも確かめられます）。")
         outside = list(external_loads(Path(config.site_dir)))
         if outside:
             hosts = sorted({re.sub(r"^\s*(?:https?:)?//([^/?#]*).*$", r"\1", url, flags=re.S) for _, url in outside})
@@ -107,6 +119,52 @@ class SaikenPlugin(BasePlugin):  # type: ignore[type-arg]
                 item.children.sort(key=lambda c: order.index(c.file.src_uri)
                                    if getattr(c, "file", None) and c.file.src_uri in order else len(order))
         return nav
+
+
+_PUBLISHED = (".html", ".htm", ".js", ".json", ".xml", ".txt", ".md", ".csv")
+_ESCAPED = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})")
+
+
+def published_text(path: Path) -> str | None:
+    """A built file's text as a reader gets it: HTML entities and the search index's \\u escapes
+    undone (a name written as &#23665; or \\u5c71 is the name)."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+    text = html.unescape(raw)
+    if "\\u" in text:
+        text = _ESCAPED.sub(lambda m: chr(int(m[3], 16)) if m[3] else
+                            (chr(0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00)), text)
+    return text
+
+
+def personal_data_published(root: Path, site_dir: Path) -> list[str]:
+    """The errors pii_outside finds in the built site (every page, the search index, the sitemap):
+    the names, addresses … of the records the builder's key opens, and the numbers never collected.
+    A page is made from docs/, policies/ and ledger/ as they are in the work tree – committed or
+    not –, so the site itself is searched, not the sources. Part names alone (warnings) pass."""
+    from saiken.checks import ERROR, FileInput
+    from saiken.checks.commits import identities
+    from saiken.checks.runner import run
+    from saiken.checks.sources import worktree_context
+
+    files = []
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix.lower() in _PUBLISHED and path.is_file() and not path.is_symlink():
+            text = published_text(path)
+            if text is not None:
+                files.append(FileInput(f"site/{path.relative_to(site_dir).as_posix()}", text.encode("utf-8")))
+    report = run(files, worktree_context(root, identities(), []), only=("pii_outside",))
+    return [f.render(True) for f in report.findings if f.severity == ERROR]
+
+
+def _empty(site_dir: Path) -> None:
+    for path in site_dir.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # What a browser fetches by itself when it shows a page: scripts, styles, icons, images, frames,
@@ -161,10 +219,23 @@ def _mkdocs(root: Path, *args: str, quiet: bool = False) -> int:
         return subprocess.run(command, cwd=root, env=env).returncode
     # Not mkdocs' --quiet: it drops warnings before --strict counts them. Keep all but the INFO lines.
     proc = subprocess.run(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    shown = [line for line in proc.stdout.splitlines() if line.strip() and not line.startswith("INFO")]
+    shown = [_japanese(line) for line in proc.stdout.splitlines()
+             if line.strip() and not line.startswith("INFO") and line.strip() not in _DROPPED]
     if shown:
         print("\n".join(shown), file=sys.stderr)
     return proc.returncode
+
+
+_DROPPED = {"Aborted with a BuildError!", "Aborted with 1 warnings in strict mode!"}
+_LEVELS = (("ERROR   -  ", "エラー（mkdocs）: "), ("WARNING -  ", "警告（mkdocs）: "))
+
+
+def _japanese(line: str) -> str:
+    """mkdocs' own level labels in Japanese; the rest of its line as it is."""
+    for english, japanese in _LEVELS:
+        if line.startswith(english):
+            return japanese + line[len(english):]
+    return line
 
 
 def build(root: Path, strict: bool = True) -> Path:
