@@ -64,6 +64,13 @@ def test_minpo_419_the_letter_prints_principal_and_damages_as_of_its_date(repo: 
     in_table((f"遅延損害金金{damages_by_hand(dues, 9000, D('2021-06-08')):,}円（令和3年6月8日現在）",), later)
 
 
+def test_minpo_404_one_figure_is_one_group_across_the_statutory_periods(repo: RecordsRepo) -> None:
+    """The statutory rate was reviewed for 2023-04 and stayed 3 %: two periods of law, one figure. The
+    letter said 第49〜84回は年3パーセント、第85〜86回は年3パーセント."""
+    text = pdf_text(_issue(repo, "督促状", "C-TEST0001", date="2023-06-01"))
+    in_table(("遅延損害金の率第2〜48回は年5パーセント、第49〜86回は年3パーセント",), text)
+
+
 # --- never a time-barred installment ----------------------------------------------------------------------
 
 BARRED_CASE = """\

@@ -269,7 +269,10 @@ def rate_groups(lines: list[Line]) -> list[tuple[int, int, damages.Rate]]:
         if x.rate is None:
             continue
         n = x.installment.number
-        if out and last and out[-1][2] == x.rate and (last.agreement, last.number) == (x.installment.agreement, n - 1):
+        # one group per rate as a letter states it: the statutory 3% of 2020-04 and of 2023-04 are
+        # two periods of law but one figure (第4〜10回は年3パーセント, not three groups of 年3パーセント)
+        if out and last and out[-1][2].percent == x.rate.percent and \
+                (last.agreement, last.number) == (x.installment.agreement, n - 1):
             out[-1] = (out[-1][0], n, x.rate)
         else:
             out.append((n, n, x.rate))
