@@ -219,8 +219,38 @@ def test_receive_signs_when_a_signing_key_is_configured(records_repo: RecordsRep
     assert res.returncode == 0, res.stderr
     assert "署名付きコミット" in res.stdout
     assert "gpgsig" in records_repo.git("cat-file", "commit", "HEAD")
+    # a signature is proven only by a key policies/handlers.yaml gives kou-01: none yet
     rows = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
-    assert any(r[5].startswith("受領済（kou-01、") and r[5].endswith("署名付き）") for r in rows)
+    assert any(r[5].startswith("受領済（kou-01、") and r[5].endswith("、署名なし）") for r in rows)
+    records_repo.saiken("handler", "signing-key", "kou-01", "--key", key.with_suffix(".pub").read_text().strip(),
+                        check=True)
+    records_repo.git("commit", "-q", "--no-verify", "-am", "kou-01 の署名鍵を登録")
+    rows = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)
+    assert any(r[5].startswith("受領済（kou-01、") and r[5].endswith("、署名付き）") for r in rows)
+
+
+def test_a_receipt_written_by_the_other_side_proves_nothing(records_repo: RecordsRepo, history: dict[str, str]) -> None:
+    """乙 handed the record over; an entry saying 甲's kou-01 received it – `signed: true` included –
+    committed by otsu-01 is no acknowledgement: it shows as 未確認 with why, and the count says so."""
+    repo = records_repo
+    (repo.root / "ledger").mkdir(exist_ok=True)
+    (repo.root / "ledger" / "receipts.yaml").write_text(
+        f"receipts:\n- commit: {history['new']}\n  receiver: kou-01\n  date: 2021-04-06\n  method: git\n"
+        "  signed: true\n", encoding="utf-8")
+    repo.git("add", "ledger/receipts.yaml")
+    repo.git("-c", "user.email=otsu-01@example.invalid", "commit", "-q", "--no-verify", "-m", "受領確認")
+    out = repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout
+    cell = {r[0].split(" / ")[1]: r[5] for r in table_rows(out)}[history["new"][:12]]
+    assert cell.startswith("未確認（kou-01、2021-04-06 の記載はkou-01 本人がコミットしたものではありません"), cell
+    md = repo.saiken("ledger", "handovers", check=True).stdout
+    assert "うち受領確認済 0 件" in md
+    # written in the work tree and not committed: not yet a receipt either
+    (repo.root / "ledger" / "receipts.yaml").write_text(
+        f"receipts:\n- commit: {history['new2']}\n  receiver: kou-01\n  date: 2021-06-06\n  method: git\n",
+        encoding="utf-8")
+    out = repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout
+    cell = {r[0].split(" / ")[1]: r[5] for r in table_rows(out)}[history["new2"][:12]]
+    assert "まだコミットされていません" in cell and cell.startswith("未確認")
 
 
 def test_no_personal_data_in_any_output_or_the_ledger(records_repo: RecordsRepo, history: dict[str, str],

@@ -73,7 +73,7 @@ def handovers_(fy: int | None, start: dt.datetime | None, end: dt.datetime | Non
     root = find_root()
     s, e, label = _period(fy, start, end)
     rows = handovers.read_history(root, start=s, end=e, cache=not no_cache)
-    receipts.attach(rows, receipts.load(root))
+    receipts.attach(rows, receipts.prove(root, receipts.load(root)))
     if fmt == "csv":
         text = report.render_csv(rows)
     else:

@@ -11,6 +11,7 @@ the ward's repository and signed, it lets `saiken access-log verify` catch a log
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from saiken.core import policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.errors import SaikenError
-from saiken.git import gitio
+from saiken.git import gitio, signing
 from saiken.ledger import accesslog
 from saiken.ledger.handovers import RECEIPTS_FILE, Handover, Receipt, read_history
 
@@ -73,6 +74,70 @@ def access_log_heads(root: Path) -> list[tuple[str, accesslog.Head]]:
                 out.setdefault(head, f"{RECEIPTS_FILE} の受領確認 {n + 1} 件目（{e.get('receiver')}、{e.get('date')}）"
                                + ("（コミット済みの版）" if where else ""))
     return [(label, head) for head, label in out.items()]
+
+
+_ENTRY = re.compile(r"^\+\s*-\s*commit:\s*['\"]?([0-9a-f]{7,64})")
+_RECEIVER = re.compile(r"^\+\s+receiver:\s*['\"]?([A-Za-z0-9._-]+)")
+
+
+def prove(root: Path, receipts: list[Receipt]) -> list[Receipt]:
+    """Each receipt as git proves it, not as the file says: the commit that added its entry to
+    ledger/receipts.yaml (on the current branch) must be committed by the receiver – the handler's
+    e-mail in policies/handlers.yaml as committer –, and `signed` is whether git verifies that
+    commit's signature by the receiver's signing_key. An entry written by anyone else (the other
+    side filling in its own acknowledgement), or not committed yet, is kept with its doubt: it shows,
+    and counts as 未確認. One `git log -p` over the file's history, one signature check."""
+    if not receipts:
+        return receipts
+    added = _added_entries(root)
+    handlers = {h.id: h for h in policy.load_handlers(root)}
+    keys = [(h.id, h.signing_key) for h in handlers.values() if h.signing_key]
+    made = {added[(r.commit, r.receiver)][0] for r in receipts if (r.commit, r.receiver) in added}
+    sigs = signing.verify(root, sorted(made), keys) if keys else {}
+    out = []
+    for r in receipts:
+        who = handlers.get(r.receiver)
+        found = next((v for (c, rec), v in added.items() if rec == r.receiver and (c.startswith(r.commit) or
+                                                                                 r.commit.startswith(c))), None)
+        if who is None:
+            doubt: str | None = f"取扱者として登録されていない {r.receiver} のものです"
+        elif found is None:
+            doubt = "まだコミットされていません"
+        elif not who.email or found[1].strip().lower() != who.email.strip().lower():
+            doubt = f"{r.receiver} 本人がコミットしたものではありません（コミット {found[0][:12]}）"
+        else:
+            doubt = None
+        sig = sigs.get(found[0]) if found else None
+        signed = bool(sig and sig.good and sig.principal == r.receiver) if doubt is None else None
+        out.append(Receipt(r.commit, r.receiver, r.date, r.method, signed, doubt))
+    return out
+
+
+def _added_entries(root: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(handover commit, receiver) → (the commit that first added that entry, its committer e-mail),
+    from the added lines of ledger/receipts.yaml's history as `saiken ledger receive` writes them."""
+    try:
+        out = gitio.text(["log", "--reverse", "--no-renames", "-p", "--unified=0",
+                          "--format=%x00%H %ce", "HEAD", "--", RECEIPTS_FILE], root)
+    except gitio.GitError:
+        return {}  # no commit yet
+    added: dict[tuple[str, str], tuple[str, str]] = {}
+    for block in out.split("\0")[1:]:
+        head, _, diff = block.partition("\n")
+        commit, _, email = head.partition(" ")
+        entry: str | None = None
+        for line in diff.splitlines():
+            m = _ENTRY.match(line)
+            if m:
+                entry = m.group(1)
+                continue
+            m = _RECEIVER.match(line)
+            if m and entry is not None:
+                added.setdefault((entry, m.group(1)), (commit, email))
+                entry = None
+            elif not line.startswith("+"):
+                entry = None
+    return added
 
 
 def attach(rows: list[Handover], receipts: list[Receipt]) -> None:

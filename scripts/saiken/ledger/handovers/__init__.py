@@ -67,7 +67,8 @@ class Receipt:
     receiver: str
     date: dt.date
     method: str
-    signed: bool | None = None
+    signed: bool | None = None  # as proven from git (saiken.ledger.receipts.prove), never as the file says
+    doubt: str | None = None  # why the entry does not prove a receipt (None: committed by the receiver)
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Handover:
 
     @property
     def received(self) -> bool:
-        return bool(self.receipts)
+        return any(r.doubt is None for r in self.receipts)
 
 
 def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_changed: bool,

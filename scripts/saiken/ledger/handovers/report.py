@@ -19,7 +19,9 @@ NOTES = (
     "受け取る者は、そのコミット時点の記録の暗号化の宛先です（age ヘッダのスタンザ、records/manifest.yaml、"
     "その時点の policies/handlers.yaml による）。X25519 の宛先は暗号文だけからは特定できません。",
     "事案番号はファイル名から取っています。記録は復号しておらず、個人情報は載せていません。",
-    "受領確認は ledger/receipts.yaml の記録です（`saiken ledger receive コミットID` で記録）。",
+    "受領確認は ledger/receipts.yaml の記録です（`saiken ledger receive コミットID` で記録）。受領済とするのは、"
+    "その記載を受け取った取扱者本人（コミッターのメールアドレス）がコミットしたものだけです。署名付きは、そのコミットに"
+    "本人の署名鍵（policies/handlers.yaml の signing_key）による署名があることを git で確かめたものです。",
 )
 
 
@@ -75,6 +77,9 @@ def _receipt_cell(row: Handover) -> str:
         return "未確認"
     parts = []
     for r in row.receipts:
+        if r.doubt is not None:
+            parts.append(f"未確認（{r.receiver}、{r.date.isoformat()} の記載は{r.doubt}）")
+            continue
         sig = "" if r.signed is None else ("、署名付き" if r.signed else "、署名なし")
         parts.append(f"受領済（{r.receiver}、{r.date.isoformat()}{sig}）")
     return "；".join(parts)
