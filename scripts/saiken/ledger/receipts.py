@@ -97,8 +97,7 @@ def prove(root: Path, receipts: list[Receipt]) -> list[Receipt]:
     out = []
     for r in receipts:
         who = handlers.get(r.receiver)
-        found = next((v for (c, rec), v in added.items() if rec == r.receiver and (c.startswith(r.commit) or
-                                                                                 r.commit.startswith(c))), None)
+        found = added.get((r.commit, r.receiver))  # ids as `ledger receive` writes them: in full
         if who is None:
             doubt: str | None = f"取扱者として登録されていない {r.receiver} のものです"
         elif found is None:
