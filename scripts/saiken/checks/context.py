@@ -20,7 +20,7 @@ from saiken.checks.git_texts import GitText
 from saiken.checks.text import quick_fold
 from saiken.core import crypto, reads, yamlio
 from saiken.core.policy import Policy, parse_yaml
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core.layout import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure, SaikenError
 
 Reader = Callable[[str], "bytes | None"]

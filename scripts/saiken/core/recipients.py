@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from saiken.core import agefile, crypto, manifest, stanzas
+from saiken.core import agefile, crypto, layout, manifest, stanzas
 from saiken.core.policy import Policy, recipient_fingerprint
 from saiken.core.records import SUFFIX
 from saiken.errors import DecryptFailure
@@ -198,7 +198,7 @@ def _header_problems(named: list[agefile.Stanza], rr: RecordRecipients, expected
 
 def _manifest_problems(rr: RecordRecipients, expected: Expected) -> list[str]:
     if rr.entry is None:
-        return [f"宛先台帳（{manifest.MANIFEST_FILE}）に記載がありません"]
+        return [f"宛先台帳（{layout.manifest_rel(rr.case_id)}）に記載がありません"]
     if rr.entry.sha256 != rr.sha256:
         return ["宛先台帳の記載がこのファイルのものではありません（SHA-256 不一致、台帳が古い）"]
     if rr.entry.policy != expected.policy:
