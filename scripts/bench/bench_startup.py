@@ -28,7 +28,7 @@ from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import SAIKEN, make_repo, record_text  # noqa: E402
-from saiken.core import crypto, manifest  # noqa: E402
+from saiken.core import crypto, layout, manifest  # noqa: E402
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -59,7 +59,8 @@ def main() -> int:
         subprocess.run(["git", "commit", "-q", "--no-verify", "-m", "記録を登録（ベンチマーク）"], cwd=root, env=env, check=True)
         public = crypto.load_identities([key])[0].public
         data = pyrage.encrypt(record_text(1, Faker("ja_JP")).encode(), [x25519.Recipient.from_str(public)])
-        (root / "records" / "C-B0000001.yaml.age").write_bytes(data)
+        (root / layout.record_rel("C-B0000001")).parent.mkdir(parents=True, exist_ok=True)
+        (root / layout.record_rel("C-B0000001")).write_bytes(data)
         manifest.record_written(root, "C-B0000001", data, [crypto.RecipientKey.parse(public)])
         subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
         variants = {"this": env, **({"other": {**env, "PYTHONPATH": str(a.code)}} if a.code else {})}

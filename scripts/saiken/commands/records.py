@@ -7,10 +7,10 @@ import shlex
 import click
 
 from saiken.core import layout
-from saiken.core import migrate as migrating
 from saiken.core.records import check_case_id, find_root
 from saiken.errors import SaikenError
 from saiken.git import gitdrivers
+from saiken.git import migrate as migrating
 
 COMMIT_MESSAGE = "記録をフォルダ別の配置に移す（saiken records migrate）"
 

@@ -195,8 +195,8 @@ def record_files(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def record_rels(root: Path) -> list[str]:
-    """Paths (relative to the root) of every well-placed record in the work tree, sorted."""
-    return sorted(f"{RECORDS_DIR}/{p.parent.name}/{p.name}" for _, p in record_files(root))
+    """Paths (relative to the root) of every well-placed record in the work tree, by case id."""
+    return [f"{RECORDS_DIR}/{p.parent.name}/{p.name}" for _, p in record_files(root)]
 
 
 def flat_files(root: Path) -> list[Path]:

@@ -129,14 +129,14 @@ def _record_blobs(root: Path) -> dict[str, bytes]:
 
 def _worktree_records(root: Path) -> list[Path]:
     """Every record file of the work tree, in the bucket folders and any left in the flat layout."""
-    return sorted([*layout.flat_files(root), *(p for _, p in layout.record_files(root))])
+    return sorted([*layout.flat_files(root), *(p for _, p in layout.record_files(root))], key=lambda p: (p.name, str(p)))
 
 
 def search_terms(root: Path, policy: Policy, identities: list[crypto.LoadedIdentity]) -> TermIndex:
     """The parties' names, addresses, phones … of every record 乙's keys open (pii_terms), to find
     copies by; kept in memory only, for this run."""
     terms = []
-    for path, data in _record_blobs(root).items():
+    for path, data in sorted(_record_blobs(root).items(), key=lambda kv: kv[0].rsplit("/", 1)[-1]):  # by case id
         case_id = path.rsplit("/", 1)[-1][: -len(SUFFIX)]
         try:
             text = decrypt_text(data, identities, where=path)

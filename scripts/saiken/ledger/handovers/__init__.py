@@ -79,7 +79,7 @@ class Handover:
     author_email: str
     author_handler: str | None
     author_org: str | None
-    changes: list[tuple[str, str]]            # (case id, 新規/更新/削除), in path order
+    changes: list[tuple[str, str]]            # (case id, 新規/更新/削除), by case id
     kind: str
     recipients: dict[str, Recipients]         # case id -> recipients, for added/changed records
     handlers: HandlerView

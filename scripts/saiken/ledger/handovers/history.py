@@ -94,8 +94,8 @@ def follow(commit: gitstream.LogCommit, base: Node) -> tuple[Node, Step | None]:
         elif (cid := case_id_of(ch.path)) is not None:
             by_case.setdefault(cid, []).append(ch)
     changes: list[Change] = []
-    for cid, chs in by_case.items():
-        got = _change(chs)
+    for cid in sorted(by_case):  # by case id, whatever folders the records are in
+        got = _change(by_case[cid])
         if got is None:
             continue  # moved unchanged (another layout, another folder): nothing handed over
         kind, new, path = got
