@@ -231,6 +231,13 @@ def test_migrate_moves_a_flat_repository_keeps_history_and_handover_rows(records
 
     follow = repo.git("log", "--follow", "--format=%H", "--", layout.record_rel("C-FLAT0001")).split()
     assert follow == [moved, flat[2], flat[0]]
+    # the flat commits stay in history: refused by a check of a range that holds them, accepted
+    # only when a server restores such a history (saiken server setup --import sets the variable)
+    assert repo.saiken("check", "--range", f"{moved}..HEAD").returncode == 0
+    old = repo.saiken("check", "--range", f"{flat[0]}^..HEAD")
+    assert old.returncode == 1 and f"{layout.flat_rel('C-FLAT0001')} – " in old.stdout
+    restored = repo.saiken("check", "--range", f"{flat[0]}^..HEAD", env={layout.ACCEPT_FLAT_ENV: "1"})
+    assert restored.returncode == 0, restored.stdout + restored.stderr
 
     edit_case(repo, fictional_case_text, "C-FLAT0002", "来所")
     later = commit(repo, "kou-01", "2021-07-01T10:00:00+09:00", "事案 C-FLAT0002 の交渉記録")

@@ -277,10 +277,10 @@ def _after_end(tree: Tree, end: dt.date) -> list[Due]:
 
 
 def _manifest(tree: Tree, records: list[tuple[str, bytes]]) -> manifest.Manifest:
-    """The lines of these records, from the manifests of their buckets."""
+    """The lines of these records, from the manifests their layout puts their lines in."""
     man = manifest.Manifest({}, [])
-    for b in sorted({layout.bucket(p.rsplit("/", 1)[-1][: -len(layout.SUFFIX)]) for p, _ in records}):
-        raw = tree.read(layout.manifest_rel(of_bucket=b))
+    for rel in sorted({layout.manifest_for(p) for p, _ in records}):
+        raw = tree.read(rel)
         if raw:
             for case_id, found in manifest.parse(raw.decode("utf-8", "replace")).entries.items():
                 man.entries.setdefault(case_id, []).extend(found)

@@ -42,6 +42,11 @@ def _under_records(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     if f.path == KEEP or layout.is_manifest(f.path):
         return
     wrong = layout.misplaced(f.path)
+    if wrong and layout.is_flat(f.path) and layout.flat_history_accepted():
+        # a history made before the migration, being restored (saiken server setup --import)
+        if f.path == layout.LEGACY_MANIFEST:
+            return
+        wrong = None
     if name == layout.MANIFEST_NAME and wrong:
         yield _found(f.path, None, wrong)
         return

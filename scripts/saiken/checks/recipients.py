@@ -46,8 +46,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 def _header_and_manifest(f: FileInput, inp: CheckInput, *, prove: bool) -> Iterable[Finding]:
     """The comparison itself lives in saiken.core.recipients (also behind `saiken recipients`)."""
     if "recipients" not in inp.memo:
-        ids = {case_id_of(g.path) for g in inp.files if is_record_path(g.path)}
-        man = _manifests(inp, ids)
+        man = _manifests(inp, [g.path for g in inp.files if is_record_path(g.path)])
         inp.memo["recipients"] = (man, recipients.Expected.from_policy(inp.ctx.policy),
                                   recipients.holders(inp.ctx.identities))
     man, expected, keys = inp.memo["recipients"]
@@ -57,18 +56,18 @@ def _header_and_manifest(f: FileInput, inp: CheckInput, *, prove: bool) -> Itera
                      f"指定された取扱者だけが開ける状態でなければなりません（再委託・漏えいの防止）。{_REKEY}")
 
 
-def _manifests(inp: CheckInput, ids: set[str]) -> manifest.Manifest:
-    """The manifest lines of these records, from the manifests of their buckets only."""
-    by_bucket: dict[str, set[str]] = {}
-    for case_id in ids:
-        by_bucket.setdefault(layout.bucket(case_id), set()).add(case_id)
-    rels = [layout.manifest_rel(of_bucket=b) for b in sorted(by_bucket)]
+def _manifests(inp: CheckInput, paths: list[str]) -> manifest.Manifest:
+    """The manifest lines of the records at `paths`, from the manifests their layout puts their
+    lines in (their buckets'; records/manifest.yaml for a flat history being restored) only."""
+    by_manifest: dict[str, set[str]] = {}
+    for path in paths:
+        by_manifest.setdefault(layout.manifest_for(path), set()).add(case_id_of(path))
     prefetch = getattr(inp.ctx.read, "prefetch", None)
-    if prefetch is not None:  # a tree in git: the bucket manifests in one `git cat-file`
-        prefetch([r for r in rels if r not in {f.path for f in inp.files}])
+    if prefetch is not None:  # a tree in git: the manifests in one `git cat-file`
+        prefetch([r for r in sorted(by_manifest) if r not in {f.path for f in inp.files}])
     man = manifest.Manifest({}, [])
-    for b, wanted in sorted(by_bucket.items()):
-        raw = inp.raw(layout.manifest_rel(of_bucket=b))
+    for rel, wanted in sorted(by_manifest.items()):
+        raw = inp.raw(rel)
         if not raw:
             continue
         part = manifest.parse(raw.decode("utf-8", "replace"), only=wanted if len(wanted) < 100 else None)

@@ -19,6 +19,7 @@ understands both (`any_case_id`, `manifest_for`); the checks refuse it in new co
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +31,10 @@ LEGACY_MANIFEST = f"{RECORDS_DIR}/{MANIFEST_NAME}"  # the flat layout's single m
 MANIFEST_GLOB = f"{RECORDS_DIR}/*/{MANIFEST_NAME}"  # the gitattributes pattern of every bucket manifest
 KEEP_NAME = ".gitkeep"
 MIGRATE_COMMAND = "saiken records migrate"
+# Set by `saiken server setup --import` around its push only: a restored history holds the commits
+# made before the migration, in the flat layout, which were accepted when they were pushed. Nobody
+# pushing over SSH can set it (sshd passes no such variable), and the cache keys include it.
+ACCEPT_FLAT_ENV = "SAIKEN_ACCEPT_FLAT_HISTORY"
 
 _BUCKET = re.compile(r"[0-9a-f]{2}")
 _CASE_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")  # as saiken.core.schema.CASE_ID
@@ -129,15 +134,26 @@ def is_any_manifest(path: str) -> bool:
 
 def manifest_for(record_path: str) -> str:
     """The manifest that holds the line of the record at `record_path`, in that record's layout:
-    the bucket's manifest for a bucketed record, records/manifest.yaml for a flat one."""
+    its case id's bucket manifest for a record in a bucket folder (saiken writes the line there
+    even if the file sits in another folder), records/manifest.yaml for a flat one."""
     got = split(record_path)
     if got is None or got[1] is None:
         return LEGACY_MANIFEST
-    return f"{RECORDS_DIR}/{got[1]}/{MANIFEST_NAME}"
+    return manifest_rel(got[0])
 
 
 def bucket_of_manifest(path: str) -> str | None:
     return path.split("/")[1] if is_manifest(path) else None
+
+
+def flat_history_accepted() -> bool:
+    return os.environ.get(ACCEPT_FLAT_ENV) == "1"
+
+
+def is_flat(path: str) -> bool:
+    """A record or the manifest of the flat layout of older repositories."""
+    got = split(path)
+    return path == LEGACY_MANIFEST or (got is not None and got[1] is None)
 
 
 def misplaced(path: str) -> str | None:
