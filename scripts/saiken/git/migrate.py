@@ -65,12 +65,16 @@ def plan(root: Path) -> Plan:
 def run(root: Path, todo: Plan) -> int:
     """Carry out `todo`; returns how many bucket manifests were written."""
     tracked = set(gitio.text(["ls-files", "-z", "--", layout.RECORDS_DIR], root).split("\0"))
+    by_folder: dict[str, list[str]] = {}  # one `git mv` per bucket folder, not one per record
     for src, dst in todo.moves:
         (root / dst).parent.mkdir(parents=True, exist_ok=True)
         if src in tracked:
-            gitio.run(["mv", "--", src, dst], root)
+            by_folder.setdefault(dst.rsplit("/", 1)[0], []).append(src)
         else:
             (root / src).rename(root / dst)  # never committed: nothing to follow
+    for folder, sources in sorted(by_folder.items()):
+        for n in range(0, len(sources), 200):
+            gitio.run(["mv", "--", *sources[n:n + 200], folder + "/"], root)
     return _split_manifest(root, todo, tracked)
 
 
