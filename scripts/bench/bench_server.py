@@ -81,30 +81,64 @@ SHAPES = {
 def history(out: IO[bytes], records: int, commits: int, ages: dict[str, str], sshs: dict[str, str]) -> None:
     """The fast-import stream: `commits` commits writing `records` records between them (a share of
     new ones each, or once all exist, a change to one), policies first; each commit also rewrites
-    the manifests of the buckets it wrote records in."""
+    the manifests of the buckets it wrote records in.
+
+    Written in three parts so that the pack holds what a server fed by pushes holds: the records
+    (blobs with marks), then every bucket's manifest versions one bucket after the other, then the
+    commits naming them by mark. fast-import stores a blob as a delta against the blob written just
+    before it, so each manifest version becomes a delta against its bucket's previous version – as a
+    push sends it (a thin pack deltifies it against the version the server has). Interleaved in
+    commit order, each would be stored whole: 1.2 GB at 100,000, which neither a real server holds
+    nor `git repack -f` repairs (its delta window of 10 sees other buckets' manifest.yaml of the same
+    size, not its own bucket's)."""
     fake = Faker("ja_JP")
     Faker.seed(1)
     random.seed(1)
     keys = [crypto.RecipientKey.parse(ages[hid]) for hid, _ in HANDLERS]
-    books: dict[str, manifest.Manifest] = {}  # by bucket
     per_commit = max(1, records // commits)
     written = 0
+    marks = commits  # commits are :1 … :commits; blobs are numbered after them
 
     def data(blob: bytes) -> None:
         out.write(f"data {len(blob)}\n".encode() + blob + b"\n")
 
-    def record(i: int, version: int) -> None:
+    def blob(content: bytes) -> int:
+        nonlocal marks
+        marks += 1
+        out.write(f"blob\nmark :{marks}\n".encode())
+        data(content)
+        return marks
+
+    # 1. the records, and what each commit writes
+    files: list[list[tuple[str, int]]] = [[] for _ in range(commits + 1)]  # per commit: (path, mark)
+    events: dict[str, list[tuple[int, str, manifest.Entry]]] = {}  # per bucket: (commit, case id, line)
+
+    def record(c: int, i: int, version: int) -> None:
         case_id = f"C-B{i:07d}"
         text = record_text(i, fake) + ("" if version == 0 else f"# 架空の変更 {version}\n")
         cipher = crypto.encrypt(text.encode(), keys)
-        books.setdefault(layout.bucket(case_id), manifest.Manifest({}, [])).set(case_id, manifest.entry(cipher, keys))
-        touched.add(layout.bucket(case_id))
-        out.write(f"M 100644 inline {layout.record_rel(case_id)}\n".encode())
-        data(cipher)
+        events.setdefault(layout.bucket(case_id), []).append((c, case_id, manifest.entry(cipher, keys)))
+        files[c].append((layout.record_rel(case_id), blob(cipher)))
 
-    touched: set[str] = set()
     for c in range(1, commits + 1):
-        touched.clear()
+        if written < records:
+            todo = records - written if c == commits else min(per_commit, records - written)
+            for _ in range(todo):
+                written += 1
+                record(c, written, 0)
+        else:
+            record(c, 1 + c % records, c)
+    # 2. each bucket's manifest, version after version
+    for b in sorted(events):
+        book = manifest.Manifest({}, [])
+        pending = events[b]
+        for n, (c, case_id, entry) in enumerate(pending):
+            book.set(case_id, entry)
+            if n + 1 == len(pending) or pending[n + 1][0] != c:  # the version the commit leaves
+                files[c].append((layout.manifest_rel(of_bucket=b), blob(book.text().encode())))
+    del events
+    # 3. the commits
+    for c in range(1, commits + 1):
         hid = HANDLERS[c % 2][0] if c > 1 else "kou-01"
         when = BASE + c * (150_000_000 // commits)  # the same span of time whatever the size
         out.write(f"commit refs/heads/main\nmark :{c}\n".encode())
@@ -119,16 +153,9 @@ def history(out: IO[bytes], records: int, commits: int, ages: dict[str, str], ss
                     continue
                 out.write(f"M 100644 inline policies/{path.name}\n".encode())
                 data(handlers_yaml(ages, sshs) if path.name == "handlers.yaml" else path.read_bytes())
-        if written < records:
-            todo = records - written if c == commits else min(per_commit, records - written)
-            for _ in range(todo):
-                written += 1
-                record(written, 0)
-        else:
-            record(1 + c % records, c)
-        for b in sorted(touched):
-            out.write(f"M 100644 inline {layout.manifest_rel(of_bucket=b)}\n".encode())
-            data(books[b].text().encode())
+        for path, mark in files[c]:
+            out.write(f"M 100644 :{mark} {path}\n".encode())
+        files[c] = []
         out.write(b"\n")
 
 
