@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from saiken.core.layout import manifest_rel, record_rel
 
 from conftest import FIXTURES, ROOT, RecordsRepo, make_records_repo
 from evidence_story import PERSONAL
@@ -72,7 +73,7 @@ COMMANDS = [
     (("doc", "dunning", ONE), None, {}, ONE, "doc 督促状"),
     (("report", "aggregates"), None, {}, TWO, "report aggregates"),
     (("check", "--all", "--no-cache"), None, {}, TWO, "check --all --no-cache"),
-    (("git", "textconv", f"records/{ONE}.yaml.age"), None, {}, ONE, "git textconv"),
+    (("git", "textconv", record_rel(ONE)), None, {}, ONE, "git textconv"),
 ]
 
 
@@ -80,7 +81,8 @@ COMMANDS = [
 def test_every_decrypting_command_writes_exactly_one_line(repo: RecordsRepo, args: tuple[str, ...], stdin: str | None,
                                                           env: dict[str, str], cases: str, command: str) -> None:
     added = new_lines(repo, lambda: repo.saiken(*args, input=stdin, env=env))
-    assert [line[1:4] for line in added] == [["otsu-01", cases, command]]
+    # case ids in the order opened: check --all opens records in path (bucket folder) order
+    assert [[line[1], ",".join(sorted(line[2].split(","))), line[3]] for line in added] == [["otsu-01", cases, command]]
     assert dt.datetime.fromisoformat(added[0][0]).tzinfo is not None
 
 
@@ -100,7 +102,7 @@ def test_case_new_and_export_medium_are_logged(repo: RecordsRepo, tmp_path: Path
 
 def test_git_log_p_through_textconv_is_logged(repo: RecordsRepo) -> None:
     """`git log -p` runs saiken's textconv once per record version shown: one line each, as that handler."""
-    added = new_lines(repo, lambda: repo.git("log", "-p", "-1", "--", f"records/{ONE}.yaml.age"))
+    added = new_lines(repo, lambda: repo.git("log", "-p", "-1", "--", record_rel(ONE)))
     assert added and all(line[1:4] == ["otsu-01", ONE, "git textconv"] for line in added)
     kou = {"SAIKEN_IDENTITY": str(repo.handlers["kou-01"][0])}
     added = new_lines(repo, lambda: repo.saiken("case", "show", ONE, env=kou, check=True))
@@ -127,7 +129,7 @@ def test_commands_that_open_no_record_write_no_line(repo: RecordsRepo) -> None:
 def test_a_record_named_after_a_person_puts_no_name_in_the_log(repo: RecordsRepo) -> None:
     """A file under records/ may be named anything – a name, a tab, a newline: the log takes case ids only."""
     odd = repo.root / "records" / "架空\t一郎\n.yaml.age"
-    odd.write_bytes((repo.root / "records" / f"{ONE}.yaml.age").read_bytes())
+    odd.write_bytes((repo.root / record_rel(ONE)).read_bytes())
     try:
         added = new_lines(repo, lambda: repo.saiken("check", "--all", "--no-cache"))
     finally:

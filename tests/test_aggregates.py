@@ -17,6 +17,7 @@ from saiken.core import crypto
 from saiken.core.records import Store
 from saiken.ledger import aggregates
 from saiken.ledger.aggregates import CaseFigures
+from saiken.core.layout import manifest_rel, record_rel
 
 AS_OF = "2026-11-20"      # 令和8年度
 YEAR = 2026
@@ -118,7 +119,8 @@ def test_bad_input_writes_nothing(demo: dict[str, Any], tmp_path: Path, problem:
     path = root / aggregates.AGGREGATES_FILE
     before = path.read_bytes()
     args = ["report", "aggregates", "--as-of", AS_OF, "--write"]
-    stranger = root / "records" / "C-ZZZZ9999.yaml.age"
+    stranger = root / record_rel("C-ZZZZ9999")
+    stranger.parent.mkdir(parents=True, exist_ok=True)
     if problem == "no key":
         env["SAIKEN_IDENTITY"] = str(tmp_path / "missing.txt")
     elif problem == "a record the key cannot open":
@@ -132,7 +134,7 @@ def test_bad_input_writes_nothing(demo: dict[str, Any], tmp_path: Path, problem:
         stranger.unlink(missing_ok=True)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("エラー") and "対処" in proc.stderr, proc.stderr
-    assert {"no key": "鍵ファイルがありません", "a record the key cannot open": "records/C-ZZZZ9999.yaml.age",
+    assert {"no key": "鍵ファイルがありません", "a record the key cannot open": record_rel("C-ZZZZ9999"),
             "a year not begun": "まだ始まっていません"}[problem] in proc.stderr
     assert path.read_bytes() == before
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and "aggregates" in p.name]  # no temp left

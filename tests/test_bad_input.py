@@ -27,6 +27,7 @@ from conftest import (
     make_records_repo,
 )
 from saiken.core import crypto
+from saiken.core.layout import manifest_rel, record_rel
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -143,7 +144,7 @@ def edited(rel: str, old: str, new: str) -> bytes:
     return text.replace(old, new, 1).encode("utf-8")
 
 
-RECORD = "records/C-TEST0001.yaml.age"
+RECORD = record_rel("C-TEST0001")
 ITEMS, HANDLERS, CONTRACT = "policies/information-items.yaml", "policies/handlers.yaml", "policies/contract.yaml"
 RESTORE = "`git checkout -- {rel}`"
 
@@ -282,7 +283,7 @@ def test_a_shift_jis_source_file_is_refused_with_the_conversion(repo: RecordsRep
     source.write_bytes(text.encode("cp932"))
     res = repo.saiken("case", "new", "--from", str(source))
     assert_japanese_error(res, str(source), "Shift_JIS（CP932）", f"iconv -f CP932 -t UTF-8 {source}")
-    assert not (repo.root / "records" / "C-TEST0002.yaml.age").exists()
+    assert not (repo.root / record_rel("C-TEST0002")).exists()
     assert repo.git("status", "--porcelain") == ""
 
 
@@ -470,7 +471,7 @@ BAD_RECORDS = {
                "項目に誤りがあります（parties[0].birth_date、parties[0].〔省略〕）", "saiken case edit C-BAD00001"),
     "yaml": ("C-BAD00002", f"case_id: C-BAD00002\nstatus: [督促中 {SECRET}\n", "YAML として読めません（",
              "saiken case edit C-BAD00002"),
-    "truncated": ("C-BAD00003", None, "", "git checkout -- records/C-BAD00003.yaml.age"),
+    "truncated": ("C-BAD00003", None, "", f"git checkout -- {record_rel('C-BAD00003')}"),
     "file name": ("\x1b[2J山田", "case_id: C-BAD00004\n", "ファイル名が「事案番号.yaml.age」の形ではありません",
                   "git status records/"),
 }
@@ -479,7 +480,8 @@ BAD_RECORDS = {
 @pytest.mark.parametrize("kind", BAD_RECORDS)
 def test_case_list_lists_what_it_can_and_names_the_bad_file(repo: RecordsRepo, kind: str) -> None:
     name, text, problem, fix = BAD_RECORDS[kind]
-    path = repo.root / "records" / f"{name}.yaml.age"
+    path = repo.root / record_rel(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     data = crypto.encrypt((text or "case_id: x\n").encode("utf-8"), [crypto.RecipientKey.parse(repo.public)])
     path.write_bytes(data[:150] if text is None else data)
     try:
@@ -491,7 +493,8 @@ def test_case_list_lists_what_it_can_and_names_the_bad_file(repo: RecordsRepo, k
     assert "C-TEST0001" in table.stdout and "計 1 件" in table.stdout            # the good record is listed
     assert [row["case_id"] for row in json.loads(as_json.stdout)] == ["C-TEST0001"]
     shown = name.replace("\x1b", "\\x1b")
-    assert table.stderr.startswith(f"エラー: records/{shown}.yaml.age: 一覧に入れていません。{problem}"), table.stderr
+    shown_path = record_rel(name).replace("\x1b", "\\x1b")
+    assert table.stderr.startswith(f"エラー: {shown_path}: 一覧に入れていません。{problem}"), table.stderr
     assert fix in table.stderr and "エラー: 読めない記録が 1 件あり" in table.stderr
     assert table.stderr.rstrip().splitlines()[-1].startswith("対処: ")
     for out in (table, as_json):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from saiken.core.layout import manifest_rel, record_rel
 
 from conftest import FIXTURES, RecordsRepo
 from test_editor import CASE, FILL_TEMPLATE, calls, leftovers, make_editor, record_path, repo, shm  # noqa: F401
@@ -45,7 +46,7 @@ def test_prohibited_word_taken_out_on_the_second_round_is_saved(repo: RecordsRep
     ed = make_editor(tmp_path, "note.py", NOTE_EDIT)
     r = repo.saiken("case", "edit", CASE, env={"EDITOR": ed, "NOTE": "信仰の話をした（架空）", "FIX": "家計の話をした（架空）"})
     assert r.returncode == 0, r.stderr
-    assert f"保存しました: records/{CASE}.yaml.age" in r.stderr and len(calls(ed)) == 2
+    assert f"保存しました: {record_rel(CASE)}" in r.stderr and len(calls(ed)) == 2
     shown = repo.saiken("case", "show", CASE, check=True).stdout
     assert "家計の話をした" in shown and "信仰" not in shown and "#!" not in shown
     assert leftovers(shm) == []
@@ -58,7 +59,7 @@ def test_sensitive_word_is_saved_with_a_warning(repo: RecordsRepo, shm: Path, tm
     assert len(calls(ed)) == 1  # a warning does not re-open the editor
     warning = next(line for line in r.stderr.splitlines() if line.startswith("注意（保存はします）"))
     assert "警告 [prohibited]" in warning and "要配慮" in warning and "通院" in warning
-    assert f"保存しました: records/{CASE}.yaml.age" in r.stderr
+    assert f"保存しました: {record_rel(CASE)}" in r.stderr
     assert "通院のため" in repo.saiken("case", "show", CASE, check=True).stdout
 
 

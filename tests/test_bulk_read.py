@@ -10,6 +10,7 @@ from conftest import ROOT, RecordsRepo
 from saiken.core import schema, yamlio
 from saiken.core.policy import Policy
 from saiken.errors import SaikenError
+from saiken.core.layout import manifest_rel, record_rel
 
 
 def test_same_validated_record_from_both_parsers(fictional_case_text: str) -> None:
@@ -28,7 +29,7 @@ def test_same_validated_record_from_both_parsers(fictional_case_text: str) -> No
 ])
 def test_refused_with_the_same_japanese_message(text: str, message: str) -> None:
     with pytest.raises(SaikenError, match=message):
-        yamlio.bulk_load(text, where="records/C-X.yaml.age")
+        yamlio.bulk_load(text, where=record_rel("C-X"))
 
 
 def test_case_list_refuses_a_record_with_an_alias(records_repo: RecordsRepo, fictional_case_text: str) -> None:
@@ -38,11 +39,12 @@ def test_case_list_refuses_a_record_with_an_alias(records_repo: RecordsRepo, fic
         "    address: {postal_code", "    address: &a {postal_code", 1).replace(
         "  - id: p2\n    role: guarantor\n", "  - id: p2\n    role: guarantor\n    contact: *a\n")
     assert "*a" in bomb
-    subprocess.run(["age", "-r", repo.public, "-o", str(repo.root / "records" / "C-ALIAS001.yaml.age")],
+    (repo.root / record_rel("C-ALIAS001")).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["age", "-r", repo.public, "-o", str(repo.root / record_rel("C-ALIAS001"))],
                    input=bomb.encode(), check=True)
     result = repo.saiken("case", "list")
     assert result.returncode == 1
-    assert "records/C-ALIAS001.yaml.age" in result.stderr and "エイリアス" in result.stderr
+    assert record_rel("C-ALIAS001") in result.stderr and "エイリアス" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -55,7 +57,8 @@ def test_parallel_list_equals_the_sequential_list_and_stops_on_a_bad_record(
     parallel = repo.saiken("case", "list", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "1"}, check=True)
     sequential = repo.saiken("case", "list", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "100000"}, check=True)
     assert parallel.stdout == sequential.stdout and parallel.stdout.count("C-PAR") == 6
-    (repo.root / "records" / "C-PAR00003.yaml.age").write_bytes(b"age-encryption.org/v1\n-> X25519 broken\n")
+    (repo.root / record_rel("C-PAR00003")).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / record_rel("C-PAR00003")).write_bytes(b"age-encryption.org/v1\n-> X25519 broken\n")
     broken = repo.saiken("case", "list", env={"SAIKEN_PARALLEL_MIN": "1"})
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
-    assert "records/C-PAR00003.yaml.age" in broken.stderr and "age ファイルのヘッダが不正です" in broken.stderr
+    assert record_rel("C-PAR00003") in broken.stderr and "age ファイルのヘッダが不正です" in broken.stderr

@@ -15,6 +15,7 @@ import pytest
 import ptyrun
 from conftest import FIXTURES, ROOT, VENV_BIN, RecordsRepo, make_records_repo
 from saiken.casework.worklist import DEFAULTS, load_rules
+from saiken.core.layout import manifest_rel, record_rel
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
@@ -73,7 +74,7 @@ def show(repo: RecordsRepo, cid: str) -> dict[str, Any]:
 
 
 def record_bytes(repo: RecordsRepo, cid: str) -> bytes:
-    return (repo.root / "records" / f"{cid}.yaml.age").read_bytes()
+    return (repo.root / record_rel(cid)).read_bytes()
 
 
 def as_handler(repo: RecordsRepo, handler_id: str) -> dict[str, str]:
@@ -279,7 +280,7 @@ def test_an_unknown_case_is_refused(repo: RecordsRepo) -> None:
                  ("case", "pay", "C-NONE", "--date", YESTERDAY, "--amount", "100")):
         res = repo.saiken(*args, input="")
         assert res.returncode == 1 and "事案「C-NONE」の記録がありません" in res.stderr
-    assert not (repo.root / "records" / "C-NONE.yaml.age").exists()
+    assert not (repo.root / record_rel("C-NONE")).exists()
 
 
 def test_comments_in_the_record_survive_log_and_pay(repo: RecordsRepo) -> None:

@@ -24,8 +24,9 @@ from saiken.checks import FileInput, Finding, registry
 from saiken.checks.context import Context
 from saiken.checks.patterns import my_number_valid
 from saiken.checks.runner import run
-from saiken.core import agefile, crypto, manifest
+from saiken.core import agefile, crypto, layout, manifest
 from saiken.core.policy import Policy
+from saiken.core.layout import manifest_rel, record_rel
 
 SEED = SEED_FILE
 
@@ -67,7 +68,7 @@ def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str]
                 cli: bool = False) -> None:
     """Encrypt past saiken's own checks – with saiken's age writer in memory, or with the age CLI
     (`cli`: plaintext through a pipe, never on disk) – and note the recipients in
-    records/manifest.yaml, as saiken does when it writes a record."""
+    the record's bucket manifest (records/<xx>/manifest.yaml), as saiken does when it writes a record."""
     (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
     if cli:
         args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
@@ -76,11 +77,9 @@ def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str]
     else:
         keys = [crypto.RecipientKey.parse(r) for r in recipients]
         (repo.root / rel).write_bytes(crypto.encrypt(text.encode(), keys, armored=armor))
-    if rel.endswith(".yaml.age") and rel.count("/") == 1:
-        man = manifest.load(repo.root)
-        man.set(rel[len("records/"):-len(".yaml.age")],
-                manifest.entry((repo.root / rel).read_bytes(), [crypto.RecipientKey.parse(r) for r in recipients]))
-        manifest.save(repo.root, man)
+    if layout.is_record(rel):
+        manifest.record_written(repo.root, layout.case_id_of(rel), (repo.root / rel).read_bytes(),
+                                [crypto.RecipientKey.parse(r) for r in recipients])
 
 
 def write(repo: RecordsRepo, rel: str, text: str) -> None:
@@ -149,11 +148,11 @@ def test_runner_takes_blobs_not_only_the_work_tree(records_repo: RecordsRepo) ->
     ctx = Context(policy, tree.get, crypto.load_identities([records_repo.identity]),
                   commit_message=f"{FAMILY}{GIVEN} の件")
     record = crypto.encrypt(case_yaml("C-BLOB0001", "前科あり").encode(), policy.active_recipients())
-    files = [FileInput("records/C-BLOB0001.yaml.age", record, blob_id="0" * 40),
+    files = [FileInput(record_rel("C-BLOB0001"), record, blob_id="0" * 40),
              FileInput("records/leak.yaml", b"case_id: C-BLOB0002\nparties: []\n")]
     report = run(files, ctx)
     got = {(f.check, f.file, f.where) for f in report.findings}
-    assert ("prohibited", "records/C-BLOB0001.yaml.age", "history[0].note") in got
+    assert ("prohibited", record_rel("C-BLOB0001"), "history[0].note") in got
     assert ("plaintext", "records/leak.yaml", None) in got
     assert ("pii_outside", "(コミットメッセージ)", "1行目") in got
     assert report.exit_code == 1
@@ -164,19 +163,19 @@ def test_runner_takes_blobs_not_only_the_work_tree(records_repo: RecordsRepo) ->
 def test_plaintext_under_records_is_an_error(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-PLAIN001")
     write(records_repo, "records/C-PLAIN002.yaml", case_yaml("C-PLAIN002"))
-    write(records_repo, "records/C-PLAIN003.yaml.age", "not really age\n")
+    write(records_repo, record_rel("C-PLAIN003"), "not really age\n")
     r = check_all(records_repo)
     assert r.returncode == 1
-    found = lines(r.stdout, "plaintext")
+    found = sorted(lines(r.stdout, "plaintext"), key=lambda line: record_rel("C-PLAIN003") in line)
     assert len(found) == 2, r.stdout
     assert found[0].startswith("エラー [plaintext] 特記事項2・8 records/C-PLAIN002.yaml – records/ に暗号化されていないファイル")
     assert "shred -u records/C-PLAIN002.yaml" in found[0]
-    assert "records/C-PLAIN003.yaml.age" in found[1]
+    assert record_rel("C-PLAIN003") in found[1]
     assert "特記事項に反する箇所が" in r.stderr
 
 
 def test_armored_age_and_allowed_files_pass(records_repo: RecordsRepo) -> None:
-    age_encrypt(records_repo, case_yaml("C-ARMOR001"), "records/C-ARMOR001.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-ARMOR001"), record_rel("C-ARMOR001"),
                 recipients=[records_repo.public], armor=True)
     write(records_repo, "records/.gitkeep", "")
     r = check_all(records_repo)
@@ -185,17 +184,17 @@ def test_armored_age_and_allowed_files_pass(records_repo: RecordsRepo) -> None:
 
 
 def test_an_armored_file_from_the_age_cli_is_age_but_not_provable(records_repo: RecordsRepo) -> None:
-    age_encrypt(records_repo, case_yaml("C-ARMOR002"), "records/C-ARMOR002.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-ARMOR002"), record_rel("C-ARMOR002"),
                 recipients=[records_repo.public], armor=True, cli=True)
     r = check_all(records_repo)
     assert not lines(r.stdout, "plaintext") and not lines(r.stdout, "schema")  # it opens and reads
     found = lines(r.stdout, "recipients")
-    assert r.returncode == 1 and len(found) == 1 and "records/C-ARMOR002.yaml.age" in found[0]
+    assert r.returncode == 1 and len(found) == 1 and record_rel("C-ARMOR002") in found[0]
     assert "宛先を鍵で証明できません" in found[0] and "`saiken rekey`" in found[0]
 
 
 def test_a_record_named_after_a_person_is_refused(records_repo: RecordsRepo) -> None:
-    age_encrypt(records_repo, case_yaml("C-NAME0001"), f"records/{FAMILY}.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-NAME0001"), record_rel(FAMILY),
                 recipients=[records_repo.public])
     r = check_all(records_repo)
     assert r.returncode == 1
@@ -216,7 +215,7 @@ def test_a_decrypted_record_anywhere_is_refused(records_repo: RecordsRepo) -> No
 def test_plaintext_check_needs_no_identity(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-NOKEY001")
     write(records_repo, "records/C-NOKEY002.yaml", "x: 1\n")
-    r = records_repo.saiken("check", "records/C-NOKEY001.yaml.age", "records/C-NOKEY002.yaml",
+    r = records_repo.saiken("check", record_rel("C-NOKEY001"), "records/C-NOKEY002.yaml",
                             env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1
     assert len(lines(r.stdout, "plaintext")) == 1
@@ -227,7 +226,7 @@ def test_plaintext_check_needs_no_identity(records_repo: RecordsRepo) -> None:
 
 def test_an_extra_recipient_is_a_third_party(records_repo: RecordsRepo) -> None:
     _, outsider = crypto.generate_identity()
-    age_encrypt(records_repo, case_yaml("C-EXTRA001"), "records/C-EXTRA001.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-EXTRA001"), record_rel("C-EXTRA001"),
                 recipients=[records_repo.public, outsider])
     r = check_all(records_repo)
     assert r.returncode == 1
@@ -243,25 +242,26 @@ def test_a_designated_handler_missing_from_a_record(records_repo: RecordsRepo) -
     assert r.returncode == 1
     found = lines(r.stdout, "recipients")
     assert len(found) == 1 and "X25519 の宛先が 1 件あります（有効な取扱者は 2 件）" in found[0]
-    assert "台帳上の宛先が現在の取扱者と違います" in found[0]  # records/manifest.yaml names the old set
+    assert "台帳上の宛先が現在の取扱者と違います" in found[0]  # the bucket manifest names the old set
 
 
 def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
     _, stranger = crypto.generate_identity()  # same count of recipients, but not our key
-    age_encrypt(records_repo, case_yaml("C-STRANGE1"), "records/C-STRANGE1.yaml.age", recipients=[stranger])
+    age_encrypt(records_repo, case_yaml("C-STRANGE1"), record_rel("C-STRANGE1"), recipients=[stranger])
     r = check_all(records_repo)
     assert r.returncode == 1
     found = lines(r.stdout, "recipients")
-    assert len(found) == 1 and "records/C-STRANGE1.yaml.age" in found[0]
+    assert len(found) == 1 and record_rel("C-STRANGE1") in found[0]
     assert "お手元の鍵（取扱者 otsu-01）で開けません（宛先から外されたか、別の鍵に差し替えられています）" in found[0]
 
 
 def test_a_record_missing_from_the_manifest(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-MANI0001")
-    shutil.copy(records_repo.root / "records" / "C-MANI0001.yaml.age", records_repo.root / "records" / "C-MANI0002.yaml.age")
+    (records_repo.root / record_rel("C-MANI0002")).parent.mkdir(exist_ok=True)
+    shutil.copy(records_repo.root / record_rel("C-MANI0001"), records_repo.root / record_rel("C-MANI0002"))
     found = lines(check_all(records_repo).stdout, "recipients")
-    assert len(found) == 1 and "records/C-MANI0002.yaml.age:header" in found[0]
-    assert "宛先台帳（records/manifest.yaml）に記載がありません" in found[0]
+    assert len(found) == 1 and f"{record_rel('C-MANI0002')}:header" in found[0]
+    assert f"宛先台帳（{manifest_rel('C-MANI0002')}）に記載がありません" in found[0]
 
 
 def _ssh_key(folder: Path, name: str) -> str:
@@ -277,7 +277,7 @@ def test_ssh_recipients_are_matched_by_key_tag(records_repo: RecordsRepo) -> Non
     new_case(records_repo, "C-SSH00001")  # encrypted to both active handlers
     assert not lines(check_all(records_repo).stdout, "recipients")
     other = _ssh_key(records_repo.root.parent, "stranger-ssh")  # same kind and count, other key
-    age_encrypt(records_repo, case_yaml("C-SSH00002"), "records/C-SSH00002.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-SSH00002"), record_rel("C-SSH00002"),
                 recipients=[records_repo.public, other])
     found = lines(check_all(records_repo).stdout, "recipients")
     assert len(found) == 1 and "C-SSH00002" in found[0]
@@ -288,17 +288,17 @@ def test_ssh_recipients_are_matched_by_key_tag(records_repo: RecordsRepo) -> Non
 
 def test_a_field_outside_the_permitted_items_is_a_term_3_error(records_repo: RecordsRepo) -> None:
     text = case_yaml("C-SCHEMA01", extra="    hobby: 釣り\n")  # fictional; saiken case new would refuse it
-    age_encrypt(records_repo, text, "records/C-SCHEMA01.yaml.age", recipients=[records_repo.public])
+    age_encrypt(records_repo, text, record_rel("C-SCHEMA01"), recipients=[records_repo.public])
     r = check_all(records_repo)
     assert r.returncode == 1
     found = lines(r.stdout, "schema")
     assert len(found) == 1
-    assert found[0].startswith("エラー [schema] 特記事項3 records/C-SCHEMA01.yaml.age:parties[0].hobby – 情報項目の定義にない項目")
+    assert found[0].startswith(f"エラー [schema] 特記事項3 {record_rel('C-SCHEMA01')}:parties[0].hobby – 情報項目の定義にない項目")
     assert "saiken case edit C-SCHEMA01" in found[0]
 
 
 def test_case_id_must_match_the_file_name(records_repo: RecordsRepo) -> None:
-    age_encrypt(records_repo, case_yaml("C-OTHER001"), "records/C-FILE0001.yaml.age", recipients=[records_repo.public])
+    age_encrypt(records_repo, case_yaml("C-OTHER001"), record_rel("C-FILE0001"), recipients=[records_repo.public])
     r = check_all(records_repo)
     assert r.returncode == 1
     assert any(":case_id – 記録の case_id（C-OTHER001）" in line for line in lines(r.stdout, "schema"))
@@ -313,7 +313,7 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
     found = lines(r.stdout, "prohibited")
     assert len(found) == 1
     line = found[0]
-    assert line.startswith("エラー [prohibited] 特記事項5 records/C-CRIME001.yaml.age:history[0].note – ")
+    assert line.startswith(f"エラー [prohibited] 特記事項5 {record_rel('C-CRIME001')}:history[0].note – ")
     assert "以前に【逮捕】されたこと" in line
     assert "特記事項5(3)「犯罪に関する事項」" in line
     assert "saiken case edit C-CRIME001" in line and "ledger/consents.yaml" in line
@@ -332,7 +332,7 @@ def test_crime_in_a_note_is_refused_with_context(records_repo: RecordsRepo) -> N
 def test_folding_of_the_lexicon(records_repo: RecordsRepo, note: str, category: str | None,
                                 shown: str | None) -> None:
     # written past `saiken case new`, which would already have normalised the text (NFKC)
-    age_encrypt(records_repo, case_yaml("C-FOLD0001", note), "records/C-FOLD0001.yaml.age",
+    age_encrypt(records_repo, case_yaml("C-FOLD0001", note), record_rel("C-FOLD0001"),
                 recipients=[records_repo.public])
     r = check_all(records_repo)
     found = lines(r.stdout, "prohibited")
@@ -390,10 +390,10 @@ def test_consent_lifts_exactly_the_named_case_and_category(records_repo: Records
 """)
     r = check_all(records_repo)
     assert r.returncode == 1
-    remaining = lines(r.stdout.split("承諾済み")[0], "prohibited")
+    remaining = sorted(lines(r.stdout.split("承諾済み")[0], "prohibited"), key=lambda x: "C-CONS0001" not in x)
     assert [("C-CONS0001" in x, "思想・信条・宗教" in x) for x in remaining] == [(True, True), (False, False)]
     assert "C-CONS0002" in remaining[1] and "「犯罪」" in remaining[1]
-    assert "承諾済み（SHODAKU-001）: エラー [prohibited] 特記事項5 records/C-CONS0001.yaml.age" in r.stdout
+    assert f"承諾済み（SHODAKU-001）: エラー [prohibited] 特記事項5 {record_rel('C-CONS0001')}" in r.stdout
     assert "甲の承諾により解除 1 件" in r.stdout
 
 
@@ -563,13 +563,13 @@ def test_my_number_check_digit() -> None:
 
 def test_json_output(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-JSON0001", "前科あり")
-    r = records_repo.saiken("check", "records/C-JSON0001.yaml.age", "--format", "json")
+    r = records_repo.saiken("check", record_rel("C-JSON0001"), "--format", "json")
     assert r.returncode == 1
     data = json.loads(r.stdout)
     assert data["errors"] == 1 and data["warnings"] == 0 and data["files"] == 1
     f = data["findings"][0]
     assert (f["check"], f["terms"], f["severity"], f["file"], f["where"]) == \
-        ("prohibited", [5], "error", "records/C-JSON0001.yaml.age", "history[0].note")
+        ("prohibited", [5], "error", record_rel("C-JSON0001"), "history[0].note")
     assert set(data["checks"]) == set(registry())
 
 
@@ -621,7 +621,7 @@ def test_quick_term_set_never_hides_a_name(records_repo: RecordsRepo) -> None:
     r = check_message("仮野星子さんに架電\n")
     assert r.returncode == 1 and "事案 C-QUICK002 の当事者の氏名" in r.stdout
     # C-QUICK001 removed: its name stays in the quick set until the exact path writes it afresh
-    (records_repo.root / "records" / "C-QUICK001.yaml.age").unlink()
+    (records_repo.root / record_rel("C-QUICK001")).unlink()
     r = check_message(f"{FAMILY}{GIVEN}さんに架電\n")
     assert r.returncode == 0 and "C-QUICK001" not in r.stdout, r.stdout
 
@@ -632,7 +632,7 @@ def test_forked_workers_report_exactly_what_one_process_does(records_repo: Recor
     policy error raised inside a worker reaches the user as the same Japanese message."""
     new_case(records_repo, "C-FORK0001")
     new_case(records_repo, "C-FORK0002", "前科あり")
-    write(records_repo, "records/C-FORK0003.yaml.age", "plain\n")
+    write(records_repo, record_rel("C-FORK0003"), "plain\n")
     write(records_repo, "ledger/memo.md", f"{FAMILY}{GIVEN}さんに電話\n")
     one = check_all(records_repo, "--no-cache", "--format", "json")
     forked = check_all(records_repo, "--no-cache", "--format", "json", env={"SAIKEN_PARALLEL_MIN": "1"})
@@ -677,15 +677,16 @@ def test_cache_never_trusts_git_where_git_would_not_notice(records_repo: Records
     for n in range(1, 4):
         new_case(records_repo, f"C-GITID00{n}")
         hour_ago = time.time() - 3600  # older than the index: git trusts its stat data, no content compare
-        os.utime(records_repo.root / "records" / f"C-GITID00{n}.yaml.age", (hour_ago, hour_ago))
+        os.utime(records_repo.root / record_rel(f"C-GITID00{n}"), (hour_ago, hour_ago))
     records_repo.git("add", "-A")
     records_repo.git("commit", "-q", "-m", "架空の事案を追加")
     assert check_all(records_repo).returncode == 0  # fills the cache
-    records_repo.git("update-index", "--assume-unchanged", "records/C-GITID001.yaml.age")
-    records_repo.git("update-index", "--skip-worktree", "records/C-GITID002.yaml.age")
+    records_repo.git("update-index", "--assume-unchanged", record_rel("C-GITID001"))
+    records_repo.git("update-index", "--skip-worktree", record_rel("C-GITID002"))
     records_repo.git("config", "core.trustctime", "false")  # saiken compares ctime all the same
     for n in range(1, 4):
-        path = records_repo.root / "records" / f"C-GITID00{n}.yaml.age"
+        path = records_repo.root / record_rel(f"C-GITID00{n}")
+        path.parent.mkdir(parents=True, exist_ok=True)
         size, stat = len(path.read_bytes()), path.stat()
         plain = case_yaml(f"C-GITID00{n}").encode()
         path.write_bytes((plain + b"#" * size)[:size] if len(plain) < size else plain[:size])
@@ -752,7 +753,7 @@ def test_after_the_contract_ends_otsu_is_taken_off_and_erasure_is_certified(reco
                       "エラー [evidence] 特記事項11・12 policies/handlers.yaml", "エラー [evidence] 特記事項11・12 records/",
                       "エラー [evidence] 特記事項11・12 ledger/erasures.yaml"]
     assert "1 件の記録が乙の鍵でも開ける暗号化のままです（C-END00001）" in r.stdout
-    (records_repo.root / "records" / "C-END00001.yaml.age").unlink()
+    (records_repo.root / record_rel("C-END00001")).unlink()
     records_repo.add_handler("kou-01", org="甲", role="取扱責任者")
     records_repo.saiken("handler", "deactivate", "otsu-01", "--on", "2022-03-31", check=True)
     write(records_repo, "ledger/media.yaml", "media:\n  - {id: CDR-1, kind: CD-R, handed_over: 2021-04-05, returned: 2022-03-30}\n")
@@ -795,7 +796,7 @@ def test_commit_files_in_a_bare_repository(records_repo: RecordsRepo, tmp_path: 
     ctx = tree_context(bare, entries, crypto.load_identities([records_repo.identity]), files)
     report = run(files, ctx)
     got = sorted((f.check, f.file) for f in report.errors)
-    assert got == [("pii_outside", "docs/メモ.md"), ("prohibited", "records/C-BARE0001.yaml.age")]
+    assert got == [("pii_outside", "docs/メモ.md"), ("prohibited", record_rel("C-BARE0001"))]
     assert all(f.blob_id and len(f.blob_id) == 40 for f in files)
     # only the paths a commit changed, with names still taken from every record of the tree
     files, entries = commit_files(bare, commit, paths=["docs/メモ.md"])
@@ -808,7 +809,7 @@ def test_names_kept_between_runs_follow_the_records(records_repo: RecordsRepo) -
     assert check_all(records_repo).returncode == 0  # fills the encrypted term cache
     write(records_repo, "docs/memo.md", f"{FAMILY}{GIVEN}\n")
     assert any("C-TERMS001" in x for x in lines(check_all(records_repo).stdout, "pii_outside"))
-    (records_repo.root / "records" / "C-TERMS001.yaml.age").unlink()  # the record is gone: so is its name
+    (records_repo.root / record_rel("C-TERMS001")).unlink()  # the record is gone: so is its name
     assert not lines(check_all(records_repo).stdout, "pii_outside")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from saiken.core.layout import manifest_rel, record_rel
 from test_checks import case_yaml
 from test_redaction import SECRETS, add_leaks, assert_redacted
 
@@ -42,7 +43,8 @@ def pushed(records_repo: RecordsRepo, tmp_path: Path) -> tuple[RecordsRepo, Path
 
 def _plaintext_added_and_removed(repo: RecordsRepo) -> None:
     """A plaintext record committed with hooks skipped, then removed again in the next commit."""
-    path = repo.root / "records" / "C-CI000002.yaml.age"
+    path = repo.root / record_rel("C-CI000002")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(case_yaml("C-CI000002"), encoding="utf-8")
     repo.git("add", "-A")
     repo.git("commit", "-q", "--no-verify", "-m", "事案を登録")
@@ -99,7 +101,7 @@ def test_gitlab_job_refuses_a_push_that_added_and_removed_a_plaintext_record(pus
     before, sha, work = _push_violation(repo, bare, tmp_path / "ci")
     proc = _gitlab(work, repo.env, before, sha)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "[plaintext]" in proc.stdout and "records/C-CI000002.yaml.age" in proc.stdout
+    assert "[plaintext]" in proc.stdout and record_rel("C-CI000002") in proc.stdout
     # the next push, clean, passes
     repo.saiken("case", "new", "--from", "-", input=case_yaml("C-CI000003"), check=True)
     repo.git("add", "-A")
@@ -185,4 +187,4 @@ def test_ci_job_judges_a_push_by_the_rules_before_it(pushed: tuple[RecordsRepo, 
     sha, proc = _commit_push_and_run(repo, bare, tmp_path, job, before, "事案 C-CI000009 を登録")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "エラー [rules] 特記事項4・5・6・13 policies/prohibited-categories.yaml" in proc.stdout
-    assert f"コミット {sha[:10]}: エラー [prohibited] 特記事項5 records/C-CI000009.yaml.age" in proc.stdout
+    assert f"コミット {sha[:10]}: エラー [prohibited] 特記事項5 {record_rel('C-CI000009')}" in proc.stdout

@@ -20,6 +20,7 @@ from conftest import ROOT, RecordsRepo
 from saiken.casework.documents import naiyo_shomei
 from saiken.core import crypto
 from saiken.errors import SaikenError
+from saiken.core.layout import manifest_rel, record_rel
 
 DATE = "2021-06-01"
 # the 合意書 being made on DATE, not yet signed: the letters of that day follow the loan
@@ -211,7 +212,8 @@ def test_negotiation_report_all_cases_over_a_period(repo: RecordsRepo, fictional
     repo.saiken("case", "new", "--from", "-", input=second, check=True)
     # a record encrypted to someone else: left out, and said so
     _, other = crypto.generate_identity()
-    (repo.root / "records" / "C-TEST0003.yaml.age").write_bytes(
+    (repo.root / record_rel("C-TEST0003")).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / record_rel("C-TEST0003")).write_bytes(
         crypto.encrypt(b"case_id: C-TEST0003\n", [crypto.RecipientKey.parse(other)]))
     res = repo.saiken("doc", "negotiation-report", "--from", "2021-04-01", "--to", "2022-03-31", "--date", DATE)
     assert res.returncode == 0, res.stderr

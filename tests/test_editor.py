@@ -20,6 +20,7 @@ import pytest
 
 from conftest import VENV_BIN, RecordsRepo
 from saiken.core import plaintext
+from saiken.core.layout import manifest_rel, record_rel
 
 CASE = "C-TEST0001"
 
@@ -55,7 +56,7 @@ def calls(editor_path: str) -> list[dict]:
 
 
 def record_path(repo: RecordsRepo, case_id: str = CASE) -> Path:
-    return repo.root / "records" / f"{case_id}.yaml.age"
+    return repo.root / record_rel(case_id)
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -75,7 +76,7 @@ def test_edit_changes_a_field_and_removes_the_plaintext(repo: RecordsRepo, shm: 
     before = record_path(repo).read_bytes()
     r = repo.saiken("case", "edit", CASE, env={"EDITOR": ed})
     assert r.returncode == 0, r.stderr
-    assert f"保存しました: records/{CASE}.yaml.age" in r.stderr
+    assert f"保存しました: {record_rel(CASE)}" in r.stderr
     assert record_path(repo).read_bytes() != before
     shown = repo.saiken("case", "show", CASE, check=True).stdout
     assert "status: 交渉中" in shown and "督促中" not in shown
@@ -144,7 +145,7 @@ def test_invalid_yaml_reopens_with_the_message_and_the_users_text(repo: RecordsR
     first, second = calls(ed)
     header = [line for line in second["text"].splitlines() if line.startswith("#!")]
     assert second["text"].startswith("#! ")
-    assert any("YAML として読めません" in line and f"records/{CASE}.yaml.age" in line for line in header)
+    assert any("YAML として読めません" in line and record_rel(CASE) in line for line in header)
     body = "".join(line + "\n" for line in second["text"].splitlines() if not line.startswith("#!"))
     assert "status: [交渉中\nmemo: 架空のメモ\n" in body  # the user's broken edit is kept as they wrote it
     assert body.replace("status: [交渉中\nmemo: 架空のメモ", "status: 督促中") == first["text"]

@@ -16,9 +16,10 @@ from saiken.core import agefile, crypto, stanzas
 from saiken.core import recipients as rcpt
 from saiken.core.records import Store
 from saiken.git import gitdrivers
+from saiken.core.layout import manifest_rel, record_rel
 
 CASE = "C-TEST0001"
-RECORD = f"records/{CASE}.yaml.age"
+RECORD = record_rel(CASE)
 # Strings of the fictional record that must never reach .git in plaintext (the author name 架空 does).
 SECRETS = ["一郎", "イチロウ", "ichiro@example.invalid", "架空町", "分納の相談あり"]
 PLACEHOLDER = "暗号化された記録（お手元の鍵では開けません）"
@@ -88,7 +89,8 @@ def test_git_setup_writes_attributes_and_config_idempotently(records_repo) -> No
     assert ".gitattributes" not in second.stdout
     attributes = (records_repo.root / ".gitattributes").read_text().splitlines()
     assert attributes.count("*.age diff=saiken merge=saiken") == 1
-    assert attributes.count("records/manifest.yaml merge=union") == 1
+    local = (records_repo.root / ".git" / "info" / "attributes").read_text().splitlines()
+    assert local.count("records/*/manifest.yaml merge=union") == 1  # every bucket manifest, not committed
     assert "*.pdf binary" in attributes and "*.age diff=other" not in attributes
     config = records_repo.git("config", "--local", "--list")
     textconv = records_repo.git("config", "--local", "diff.saiken.textconv").strip()

@@ -14,6 +14,7 @@ from conftest import RecordsRepo
 from saiken.core import crypto
 from saiken.core.policy import recipient_fingerprint
 from saiken.core.records import Store
+from saiken.core.layout import manifest_rel, record_rel
 
 # The fictional people in tests/fixtures/case-fictional.yaml: none of this may appear in any output.
 FICTIONAL = ("一郎", "花子", "イチロウ", "カクウ", "架空町", "ichiro", "03-0000-0001", "1995-04-02")
@@ -68,7 +69,7 @@ def history(records_repo: RecordsRepo, fictional_case_text: str) -> dict[str, st
     for case_id in ("C-TEST0001", "C-TEST0002"):
         edit_case(repo, text, case_id, "分納の相談あり")
     c["rekey"] = commit(repo, "kou-01", "2021-09-01T09:10:00+09:00", "全記録を再暗号化")
-    repo.git("rm", "-q", "records/C-TEST0002.yaml.age")
+    repo.git("rm", "-q", record_rel("C-TEST0002"))
     c["delete"] = commit(repo, "otsu-01", "2022-03-31T23:30:00+09:00", "事案を削除")
     edit_case(repo, text, "C-TEST0001", "入金を確認")
     c["next_fy"] = commit(repo, "otsu-01", "2022-04-01T00:10:00+09:00", "交渉記録を追記")
@@ -89,7 +90,7 @@ def test_each_kind_of_change_is_one_row(records_repo: RecordsRepo, history: dict
     assert new[0].startswith("2021-04-05 10:00")
     assert new[1] == "架空 otsu-01 <otsu-01@example.invalid>（otsu-01・乙）"
     assert new[3] == "C-TEST0001"
-    # saiken writes records/manifest.yaml with every record: its line names the recipients
+    # saiken writes the bucket's manifest with every record: its line names the recipients
     assert new[2] == "kou-01（甲）、otsu-01（乙） ［X25519×2、宛先数は当時の有効な取扱者 2 名と一致］"
     assert by_commit[history["edit"][:12]][1].endswith("（kou-01・甲）")
     assert by_commit[history["rekey"][:12]][2].endswith("［X25519×3、宛先数は当時の有効な取扱者 3 名と一致］")
@@ -118,7 +119,8 @@ def _raw_record(repo: RecordsRepo, case_id: str, note: str) -> None:
     """A record written without saiken (so without a manifest line), to every active handler."""
     keys = [crypto.RecipientKey.parse(public) for _, public in repo.handlers.values()]
     (repo.root / "records").mkdir(exist_ok=True)
-    (repo.root / "records" / f"{case_id}.yaml.age").write_bytes(
+    (repo.root / record_rel(case_id)).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / record_rel(case_id)).write_bytes(
         crypto.encrypt(f"case_id: {case_id}\nnote: {note}\n".encode(), keys))
 
 
@@ -277,13 +279,14 @@ def test_an_empty_repository_has_an_empty_record(records_repo: RecordsRepo) -> N
 
 
 def _manifest(repo: RecordsRepo, case_ids: list[str], policy_hash: str, *, sha: str | None = None) -> None:
-    """records/manifest.yaml as `saiken rekey` writes it: one line per record."""
+    """The bucket manifests of these records as `saiken rekey` writes them: one line per record."""
     fps = ", ".join(sorted(recipient_fingerprint(public) for _, public in repo.handlers.values()))
-    lines = []
+    lines: dict[str, list[str]] = {}
     for c in case_ids:
-        digest = sha or hashlib.sha256((repo.root / "records" / f"{c}.yaml.age").read_bytes()).hexdigest()
-        lines.append(f"{c}: {{sha256: {digest}, recipients: [{fps}], policy: {policy_hash}}}\n")
-    (repo.root / "records" / "manifest.yaml").write_text("# 宛先台帳（テスト）\n" + "".join(lines))
+        digest = sha or hashlib.sha256((repo.root / record_rel(c)).read_bytes()).hexdigest()
+        lines.setdefault(manifest_rel(c), []).append(f"{c}: {{sha256: {digest}, recipients: [{fps}], policy: {policy_hash}}}\n")
+    for rel, found in lines.items():
+        (repo.root / rel).write_text("# 宛先台帳（テスト）\n" + "".join(found))
 
 
 def test_manifest_names_the_recipients_and_a_new_policy_is_a_rekey(records_repo: RecordsRepo,
@@ -301,7 +304,7 @@ def test_manifest_names_the_recipients_and_a_new_policy_is_a_rekey(records_repo:
     _manifest(repo, ["C-TEST0001", "C-TEST0002"], "bbbb2222bbbb2222")
     edited = commit(repo, "kou-01", "2021-04-07T10:00:00+09:00", "交渉記録を追記")
     edit_case(repo, text, "C-TEST0002", "督促状を送付")
-    repo.git("checkout", "--", "records/manifest.yaml")  # committed without its manifest line
+    repo.git("checkout", "--", manifest_rel("C-TEST0002"))  # committed without its manifest line
     unlisted = commit(repo, "kou-01", "2021-04-08T10:00:00+09:00", "交渉記録を追記")
     edit_case(repo, text, "C-TEST0002", "来所")
     _manifest(repo, ["C-TEST0002"], "bbbb2222bbbb2222", sha="0" * 64)
@@ -325,7 +328,7 @@ def test_ssh_recipients_are_named_by_their_key_tag(records_repo: RecordsRepo, fi
                         "--role", "取扱者", "--key", (tmp_path / "kou-ssh.pub").read_text().strip(),
                         "--email", "kou-ssh@example.invalid", check=True)
     new_case(records_repo, fictional_case_text, "C-TEST0001")
-    (records_repo.root / "records" / "manifest.yaml").unlink()  # the ssh key tag alone names kou-ssh
+    (records_repo.root / manifest_rel("C-TEST0001")).unlink()  # the ssh key tag alone names kou-ssh
     commit(records_repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(records_repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
     assert row[2] == "kou-ssh（甲） ほか特定できない宛先 1 件 ［X25519×1・ssh-ed25519×1、宛先数は当時の有効な取扱者 2 名と一致］"
@@ -335,7 +338,7 @@ def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: Rec
                                                                fictional_case_text: str) -> None:
     repo, text = records_repo, fictional_case_text
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
-    (repo.root / ".gitattributes").write_text("records/manifest.yaml merge=union\n")  # as git-setup does
+    (repo.root / ".gitattributes").write_text("records/*/manifest.yaml merge=union\n")  # as git-setup does (in .git/info)
     new_case(repo, text, "C-TEST0001")
     commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     repo.git("checkout", "-q", "-b", "ward")
@@ -357,8 +360,9 @@ def test_a_record_not_encrypted_to_every_active_handler_shows_a_mismatch(records
     repo = records_repo
     only_otsu = crypto.encrypt("case_id: C-TEST0009\n".encode(), [crypto.RecipientKey.parse(repo.public)])
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
-    (repo.root / "records").mkdir()
-    (repo.root / "records" / "C-TEST0009.yaml.age").write_bytes(only_otsu)
+    (repo.root / record_rel("C-TEST0009")).parent.mkdir(parents=True)
+    (repo.root / record_rel("C-TEST0009")).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / record_rel("C-TEST0009")).write_bytes(only_otsu)
     commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]
     assert row[2] == "暗号文からは特定不可 ［X25519×1、宛先数は当時の有効な取扱者 2 名と不一致］"
@@ -368,8 +372,9 @@ def test_armored_records_and_deactivated_receivers(records_repo: RecordsRepo) ->
     repo = records_repo
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
     keys = [crypto.RecipientKey.parse(public) for _, public in repo.handlers.values()]
-    (repo.root / "records").mkdir()
-    (repo.root / "records" / "C-TEST0009.yaml.age").write_bytes(
+    (repo.root / record_rel("C-TEST0009")).parent.mkdir(parents=True)
+    (repo.root / record_rel("C-TEST0009")).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / record_rel("C-TEST0009")).write_bytes(
         crypto.encrypt(b"case_id: C-TEST0009\n", keys, armored=True))
     handed = commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     row = table_rows(repo.saiken("ledger", "handovers", "--format", "csv", check=True).stdout)[0]

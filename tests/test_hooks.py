@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from saiken.core.layout import manifest_rel, record_rel
 from test_checks import FAMILY, GIVEN, case_yaml
 from test_redaction import add_leaks, assert_redacted
 
@@ -74,7 +75,8 @@ def clean(repo: RecordsRepo):  # type: ignore[no-untyped-def]
 
 
 def plaintext_record(repo: RecordsRepo, case_id: str) -> str:
-    rel = f"records/{case_id}.yaml.age"
+    rel = record_rel(case_id)
+    (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
     (repo.root / rel).write_text(case_yaml(case_id), encoding="utf-8")
     return rel
 
@@ -269,11 +271,12 @@ def test_a_repository_made_by_saiken_init_has_the_hooks(tmp_path: Path) -> None:
     root = tmp_path / "made"
     for name in ("pre-commit", "commit-msg", "pre-push"):
         assert "pre-commit" in (root / ".git" / "hooks" / name).read_text(), name
-    (root / "records" / "C-INIT0001.yaml.age").write_text("status: 交渉中\n", encoding="utf-8")
+    (root / record_rel("C-INIT0001")).parent.mkdir(parents=True, exist_ok=True)
+    (root / record_rel("C-INIT0001")).write_text("status: 交渉中\n", encoding="utf-8")
     run = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, env=env)  # noqa: E731
     run("add", "-A")
     refused = run("commit", "-m", "事案を登録")
-    assert refused.returncode == 1 and "[plaintext] 特記事項2・8 records/C-INIT0001.yaml.age" in out(refused)
+    assert refused.returncode == 1 and f"[plaintext] 特記事項2・8 {record_rel('C-INIT0001')}" in out(refused)
     run("reset", "-q", "--hard")
     run("clean", "-fdq")
     elsewhere = tmp_path / "elsewhere.git"

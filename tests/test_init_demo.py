@@ -22,6 +22,7 @@ import pytest
 from saiken.core import crypto, policy
 from saiken.core.records import Store
 from saiken.scaffold import skeleton
+from saiken.core.layout import bucket, manifest_rel, record_rel
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -161,7 +162,8 @@ def test_demo_prints_what_to_try_next(demo: dict[str, Any]) -> None:
 
 def test_demo_has_twenty_encrypted_records_committed(demo: dict[str, Any]) -> None:
     root = demo["root"]
-    files = sorted((root / "records").glob("*.yaml.age"))
+    files = sorted((root / "records").glob("*/*.yaml.age"))
+    assert all(f.parent.name == bucket(f.name[: -len(".yaml.age")]) for f in files)
     assert len(files) == 20
     assert all(f.read_bytes().startswith(b"age-encryption.org/v1\n") for f in files)
     tracked = [p for p in git(root, "ls-files", "records").split() if p.endswith(".yaml.age")]
@@ -279,7 +281,7 @@ def test_demo_is_reproducible_from_its_seed(demo: dict[str, Any], tmp_path: Path
 def test_demo_refuses_a_non_empty_folder(demo: dict[str, Any]) -> None:
     res = saiken("demo", str(demo["root"]), cwd=demo["root"].parent, env=demo["env"])
     assert res.returncode != 0 and "フォルダが空ではありません" in res.stderr
-    assert len(list((demo["root"] / "records").glob("*.age"))) == 20
+    assert len(list((demo["root"] / "records").glob("*/*.age"))) == 20
 
 
 # --- no plaintext personal data anywhere git keeps ----------------------------------------------------
@@ -400,7 +402,7 @@ def test_demo_records_are_in_the_form_a_save_writes(demo: dict[str, Any], tmp_pa
     env = {**demo["env"], "SAIKEN_IDENTITY": str(root / ".identities" / "otsu-01.txt")}
     res = saiken("case", "edit", case_id, cwd=root, env={**env, "EDITOR": str(editor)})
     assert res.returncode == 0, res.stderr
-    diff = run(["git", "diff", "--unified=0", f"records/{case_id}.yaml.age"], root, env).stdout.splitlines()
+    diff = run(["git", "diff", "--unified=0", record_rel(case_id)], root, env).stdout.splitlines()
     changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))
                and "# 暗号文 SHA-256:" not in line]  # the textconv header names each version's ciphertext
     assert len(changed) == 2, "\n".join(diff)

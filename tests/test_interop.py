@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from saiken.core.layout import manifest_rel, record_rel
 
 from conftest import RecordsRepo
 
@@ -33,7 +34,9 @@ def _ssh_handler(repo: RecordsRepo) -> Path:
 
 
 def _record_path(repo: RecordsRepo, case_id: str = CASE) -> Path:
-    return repo.root / "records" / f"{case_id}.yaml.age"
+    path = repo.root / record_rel(case_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _write_with_saiken(repo: RecordsRepo, text: str) -> str:
@@ -59,7 +62,7 @@ def test_saiken_record_opens_with_age_cli(records_repo: RecordsRepo, fictional_c
 def test_age_cli_file_opens_in_saiken(records_repo: RecordsRepo, fictional_case_text: str, armored: bool) -> None:
     ssh_key = _ssh_handler(records_repo)
     record = _record_path(records_repo)
-    record.parent.mkdir()
+    record.parent.mkdir(exist_ok=True)
     pub = ssh_key.with_name("id_ed25519.pub")
     args = ["-e", "-r", records_repo.public, "-R", str(pub), *(["-a"] if armored else []), "-o", str(record)]
     _age(*args, input=fictional_case_text.encode("utf-8"))
@@ -77,11 +80,11 @@ def test_age_cli_file_for_someone_else_is_refused(records_repo: RecordsRepo, fic
     stranger = records_repo.root.parent / "stranger.txt"
     public = records_repo.saiken("keygen", "-o", str(stranger), check=True).stdout.strip()
     record = _record_path(records_repo)
-    record.parent.mkdir()
+    record.parent.mkdir(exist_ok=True)
     _age("-e", "-r", public, "-o", str(record), input=fictional_case_text.encode("utf-8"))
     r = records_repo.saiken("case", "show", CASE)
     assert r.returncode == 1
-    assert "お手元の鍵ではこのファイルを開けません" in r.stderr and f"records/{CASE}.yaml.age" in r.stderr
+    assert "お手元の鍵ではこのファイルを開けません" in r.stderr and record_rel(CASE) in r.stderr
     assert r.stdout == ""
 
 
@@ -90,7 +93,7 @@ def test_ssh_only_handler_reads_age_cli_file_with_ssh_identity(records_repo: Rec
     """`age -R k.pub -a` → saiken with SAIKEN_IDENTITY=k, with no k.pub left beside the key."""
     ssh_key = _ssh_handler(records_repo)
     record = _record_path(records_repo)
-    record.parent.mkdir()
+    record.parent.mkdir(exist_ok=True)
     _age("-e", "-R", str(ssh_key.with_name("id_ed25519.pub")), "-a", "-o", str(record),
          input=fictional_case_text.encode("utf-8"))
     ssh_key.with_name("id_ed25519.pub").unlink()

@@ -17,6 +17,7 @@ import pytest
 import ptyrun
 from conftest import VENV_BIN, RecordsRepo
 from saiken.core import crypto
+from saiken.core.layout import manifest_rel, record_rel
 
 CASE = "C-TEST0001"
 PASSPHRASE = "架空の合言葉 correct horse"
@@ -177,7 +178,8 @@ def test_age_cli_uses_the_protected_identity(records_repo: RecordsRepo, fictiona
     records_repo.saiken("handler", "add", "--id", "kou-01", "--name", "架空 甲野", "--org", "甲",
                         "--role", "取扱者", "--key", public, check=True)
     _new_case(records_repo, fictional_case_text)
-    record = records_repo.root / "records" / f"{CASE}.yaml.age"
+    record = records_repo.root / record_rel(CASE)
+    record.parent.mkdir(parents=True, exist_ok=True)
     r = ptyrun.run([shutil.which("age") or "age", "-d", "-i", str(key), str(record)], env=records_repo.env,
                    cwd=records_repo.root, answers=[("passphrase", PASSPHRASE)])
     assert r.returncode == 0, r.output

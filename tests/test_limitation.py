@@ -24,6 +24,7 @@ from saiken.casework import limitation
 from saiken.casework.limitation.events import load_rules
 from saiken.errors import SaikenError
 from saiken.textwidth import width
+from saiken.core.layout import manifest_rel, record_rel
 
 D = dt.date.fromisoformat
 RULES = load_rules(ROOT)
@@ -355,7 +356,7 @@ history:
 def limitation_repo(records_repo: RecordsRepo) -> RecordsRepo:
     shutil.copy(ROOT / "policies" / "limitation.yaml", records_repo.root / "policies" / "limitation.yaml")
     records_repo.saiken("case", "new", "--from", "-", input=CLI_CASE, check=True)
-    stored = (records_repo.root / "records" / "C-LIMIT001.yaml.age").read_bytes()
+    stored = (records_repo.root / record_rel("C-LIMIT001")).read_bytes()
     assert stored.startswith(b"age-encryption.org/v1") and "架空".encode() not in stored
     return records_repo
 

@@ -18,6 +18,7 @@ import pytest
 from conftest import VENV_BIN, _base_env
 from saiken.core import crypto
 from saiken.core.records import Store
+from saiken.core.layout import manifest_rel, record_rel
 
 HINT = "次に、変更をコミットしてください（受渡しの記録になります）:\n  "
 
@@ -55,7 +56,7 @@ def commit_as_told(demo: dict[str, Any], proc: subprocess.CompletedProcess[str],
 
 
 def record(demo: dict[str, Any]) -> tuple[str, str]:
-    return f"records/{demo['case']}.yaml.age", "records/manifest.yaml"
+    return record_rel(demo['case']), manifest_rel(demo['case'])
 
 
 def test_case_log(demo: dict[str, Any]) -> None:
@@ -95,7 +96,7 @@ def test_case_new(demo: dict[str, Any]) -> None:
                           cwd=demo["root"], env=demo["env"], input=text, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "C-NEXT0001\n"   # stdout stays the id alone, for scripts
-    line = commit_as_told(demo, proc, "records/C-NEXT0001.yaml.age", "records/manifest.yaml")
+    line = commit_as_told(demo, proc, record_rel("C-NEXT0001"), manifest_rel("C-NEXT0001"))
     assert line.endswith("'C-NEXT0001 の記録を作成'")
 
 

@@ -18,6 +18,7 @@ from test_checks import FAMILY, FAMILY_KANA, GIVEN, case_yaml, check_all, lines,
 
 from conftest import ROOT, VENV_BIN, RecordsRepo, _base_env
 from saiken.core import crypto
+from saiken.core.layout import manifest_rel, record_rel
 
 MEMO = f"氏名：{FAMILY} {GIVEN}\n住所：東京都新宿区試験町9-8-7\n電話：03-0000-0009\n"
 
@@ -157,10 +158,11 @@ def fake_record(repo: RecordsRepo, case_id: str, payload: bytes) -> bytes:
 def test_an_age_header_in_front_of_plaintext_is_refused_without_a_key(records_repo: RecordsRepo,
                                                                       payload: bytes) -> None:
     (records_repo.root / "records").mkdir(exist_ok=True)
-    (records_repo.root / "records" / "C-HDR00001.yaml.age").write_bytes(fake_record(records_repo, "C-HDR00001", payload))
+    (records_repo.root / record_rel("C-HDR00001")).parent.mkdir(parents=True, exist_ok=True)
+    (records_repo.root / record_rel("C-HDR00001")).write_bytes(fake_record(records_repo, "C-HDR00001", payload))
     r = check_all(records_repo, "--only", "plaintext", env={"SAIKEN_IDENTITY": ""})
     assert r.returncode == 1, r.stdout
-    assert "[plaintext] 特記事項2・8 records/C-HDR00001.yaml.age" in r.stdout
+    assert f"[plaintext] 特記事項2・8 {record_rel('C-HDR00001')}" in r.stdout
 
 
 def test_real_age_payloads_of_every_size_look_like_ciphertext(records_repo: RecordsRepo) -> None:

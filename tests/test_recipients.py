@@ -10,8 +10,8 @@ from pathlib import Path
 
 from conftest import VENV_BIN, RecordsRepo
 from saiken.core import manifest
+from saiken.core.layout import manifest_rel, record_rel
 
-MANIFEST = Path("records") / "manifest.yaml"
 
 
 def add_case(repo: RecordsRepo, text: str, case_id: str) -> None:
@@ -20,11 +20,15 @@ def add_case(repo: RecordsRepo, text: str, case_id: str) -> None:
 
 def test_every_write_is_in_the_manifest_and_matches(records_repo: RecordsRepo, fictional_case_text: str) -> None:
     repo = records_repo
+    # C-TEST0001 and C-TEST0060 share a bucket: one manifest, sorted for merge=union
+    assert manifest_rel("C-TEST0001") == manifest_rel("C-TEST0060") != manifest_rel("C-TEST0002")
+    add_case(repo, fictional_case_text, "C-TEST0060")
     add_case(repo, fictional_case_text, "C-TEST0002")
     add_case(repo, fictional_case_text, "C-TEST0001")
+    MANIFEST = manifest_rel("C-TEST0001")
     lines = [line for line in (repo.root / MANIFEST).read_text().splitlines() if not line.startswith("#")]
-    assert [line.split(":")[0] for line in lines] == ["C-TEST0001", "C-TEST0002"]  # sorted for merge=union
-    sha = hashlib.sha256((repo.root / "records" / "C-TEST0001.yaml.age").read_bytes()).hexdigest()
+    assert [line.split(":")[0] for line in lines] == ["C-TEST0001", "C-TEST0060"]  # this bucket's records only
+    sha = hashlib.sha256((repo.root / record_rel("C-TEST0001")).read_bytes()).hexdigest()
     assert lines[0].startswith(f"C-TEST0001: {{sha256: {sha}, recipients: [")
     assert "架空" not in (repo.root / MANIFEST).read_text()
 
@@ -32,7 +36,7 @@ def test_every_write_is_in_the_manifest_and_matches(records_repo: RecordsRepo, f
     assert result.returncode == 0, result.stderr
     assert "C-TEST0001\tX25519×1\t最新\t一致\t開ける" in result.stdout
     data = json.loads(repo.saiken("recipients", "--format", "json").stdout)
-    assert [r["matches_policy"] for r in data["records"]] == [True, True]
+    assert [r["matches_policy"] for r in data["records"]] == [True, True, True]
     assert data["records"][0]["manifest_recipients"] == ["otsu-01"]
 
 
@@ -44,7 +48,8 @@ def test_record_encrypted_to_an_extra_key_is_a_mismatch(records_repo: RecordsRep
     extra = tmp_path / "extra.key"
     subprocess.run(["age-keygen", "-o", str(extra)], check=True, capture_output=True)
     extra_public = extra.read_text().split("public key: ")[1].split()[0]
-    record = repo.root / "records" / "C-TEST0001.yaml.age"
+    record = repo.root / record_rel("C-TEST0001")
+    record.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["age", "-r", repo.public, "-r", extra_public, "-o", str(record)],
                    input=fictional_case_text.encode(), check=True)
 
@@ -68,7 +73,8 @@ def test_same_count_but_other_key_is_caught_by_the_manifest(records_repo: Record
     other = tmp_path / "other.key"
     subprocess.run(["age-keygen", "-o", str(other)], check=True, capture_output=True)
     other_public = other.read_text().split("public key: ")[1].split()[0]
-    record = repo.root / "records" / "C-TEST0001.yaml.age"
+    record = repo.root / record_rel("C-TEST0001")
+    record.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["age", "-r", other_public, "-o", str(record)], input=fictional_case_text.encode(), check=True)
     result = repo.saiken("recipients")
     assert result.returncode == 1
@@ -96,7 +102,8 @@ def test_ssh_handler_tag_is_shown_and_matched(records_repo: RecordsRepo, fiction
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"有効な取扱者の宛先: X25519×1 ssh-ed25519({tag})" in result.stdout
     assert f"C-TEST0001\tX25519×1 ssh-ed25519({tag})\t最新\t一致\t開ける" in result.stdout
-    record = repo.root / "records" / "C-TEST0001.yaml.age"
+    record = repo.root / record_rel("C-TEST0001")
+    record.parent.mkdir(parents=True, exist_ok=True)
     opened = subprocess.run(["age", "-d", "-i", str(ssh_key), str(record)], capture_output=True)
     assert opened.returncode == 0 and b"case_id: C-TEST0001" in opened.stdout
     as_ssh = repo.saiken("recipients", env={"SAIKEN_IDENTITY": str(ssh_key)})
@@ -118,7 +125,7 @@ def test_unreadable_manifest_lines_and_orphans_are_reported(records_repo: Record
                                                             fictional_case_text: str) -> None:
     repo = records_repo
     add_case(repo, fictional_case_text, "C-TEST0001")
-    path = repo.root / MANIFEST
+    path = repo.root / manifest_rel("C-TEST0001")
     line = path.read_text().splitlines()[-1]
     path.write_text(path.read_text() + "<<<<<<< HEAD\n" + line.replace("C-TEST0001", "C-GONE0001") + "\n")
     result = repo.saiken("recipients")

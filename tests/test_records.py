@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from saiken.core.layout import manifest_rel, record_rel
 
 from conftest import RecordsRepo
 
@@ -144,12 +145,13 @@ def test_record_over_the_size_limit_is_refused(records_repo: RecordsRepo, fictio
 def test_alias_bomb_inside_an_encrypted_record_is_refused(stored: RecordsRepo) -> None:
     # A record written by someone else's tool (here the age CLI) gets no trust either.
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b]\n"
-    path = stored.root / "records" / "C-BOMB0001.yaml.age"
+    path = stored.root / record_rel("C-BOMB0001")
+    path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["age", "-r", stored.public, "-o", str(path)], input=bomb.encode(), check=True)
     before = snapshot(stored)
     for args in (("case", "show", "C-BOMB0001"), ("case", "list")):
         r = stored.saiken(*args)
-        assert_refused(stored, r, before, "records/C-BOMB0001.yaml.age: ", "YAML のエイリアス")
+        assert_refused(stored, r, before, f"{record_rel('C-BOMB0001')}: ", "YAML のエイリアス")
 
 
 # --- the encrypted file -------------------------------------------------------------------------
@@ -175,21 +177,23 @@ def _damage(path: Path, how: str) -> None:
     ("not-age", "age"),
 ])
 def test_corrupted_or_truncated_age_file(stored: RecordsRepo, how: str, message: str) -> None:
-    path = stored.root / "records" / f"{CASE}.yaml.age"
+    path = stored.root / record_rel(CASE)
+    path.parent.mkdir(parents=True, exist_ok=True)
     _damage(path, how)
     before = snapshot(stored)
     for args in (("case", "show", CASE), ("case", "show", CASE, "--format", "json"), ("case", "list")):
         r = stored.saiken(*args)
-        assert_refused(stored, r, before, f"records/{CASE}.yaml.age: ", message)
+        assert_refused(stored, r, before, f"{record_rel(CASE)}: ", message)
         assert "架空" not in r.stdout + r.stderr
 
 
 def test_corrupted_record_cannot_be_edited(stored: RecordsRepo, tmp_path: Path) -> None:
-    path = stored.root / "records" / f"{CASE}.yaml.age"
+    path = stored.root / record_rel(CASE)
+    path.parent.mkdir(parents=True, exist_ok=True)
     _damage(path, "truncated")
     before = snapshot(stored)
     r = stored.saiken("case", "edit", CASE, env={"EDITOR": "true", "SAIKEN_TMPDIR": "/dev/shm"})
-    assert_refused(stored, r, before, f"records/{CASE}.yaml.age: ", "途中で切れています")
+    assert_refused(stored, r, before, f"{record_rel(CASE)}: ", "途中で切れています")
 
 
 def test_record_no_identity_of_yours_opens(stored: RecordsRepo) -> None:
@@ -199,7 +203,7 @@ def test_record_no_identity_of_yours_opens(stored: RecordsRepo) -> None:
     before = snapshot(stored)
     for args in (("case", "show", CASE), ("case", "list")):
         r = stored.saiken(*args, env={"SAIKEN_IDENTITY": str(stranger)})
-        assert_refused(stored, r, before, f"records/{CASE}.yaml.age: ",
+        assert_refused(stored, r, before, f"{record_rel(CASE)}: ",
                        "お手元の鍵ではこのファイルを開けません（宛先に含まれていません）", "saiken rekey")
 
 
@@ -255,7 +259,7 @@ def test_case_id_with_slash_or_dots_is_refused(stored: RecordsRepo, fictional_ca
 def test_case_new_for_an_existing_id(stored: RecordsRepo, fictional_case_text: str) -> None:
     before = snapshot(stored)
     r = stored.saiken("case", "new", "--from", "-", input=fictional_case_text.replace("督促中", "交渉中"))
-    assert_refused(stored, r, before, f"records/{CASE}.yaml.age: 事案「{CASE}」は既にあります。",
+    assert_refused(stored, r, before, f"{record_rel(CASE)}: 事案「{CASE}」は既にあります。",
                    f"saiken case edit {CASE}")
 
 
@@ -302,7 +306,7 @@ def test_show_json(stored: RecordsRepo) -> None:
 def test_show_unknown_case(stored: RecordsRepo) -> None:
     before = snapshot(stored)
     r = stored.saiken("case", "show", "C-NONE0001")
-    assert_refused(stored, r, before, "records/C-NONE0001.yaml.age: 事案「C-NONE0001」の記録がありません。", "saiken case list")
+    assert_refused(stored, r, before, f"{record_rel('C-NONE0001')}: 事案「C-NONE0001」の記録がありません。", "saiken case list")
 
 
 def test_list_never_prints_names_without_names_flag(stored: RecordsRepo, fictional_case_text: str) -> None:

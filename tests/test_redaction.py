@@ -14,9 +14,10 @@ from test_checks import FAMILY, GIVEN, age_encrypt, case_yaml, lines
 from conftest import RecordsRepo
 from saiken import redaction
 from saiken.redaction import MARK, quoted
+from saiken.core.layout import manifest_rel, record_rel
 
 LEAKY = "C-LEAK0001"
-LEAKY_FILE = f"records/{LEAKY}.yaml.age"
+LEAKY_FILE = record_rel(LEAKY)
 NAMED_FILE = f"docs/{FAMILY}{GIVEN}さん.md"  # a party's name in a file name (pii_outside)
 # The record's own text that some finding quotes on a terminal; none of it may reach a log.
 SECRETS = (FAMILY, GIVEN, "ムツオ", "前科", "服役", "夜逃げ", "1990-02-30", "ZZZZ", "架空メモ秘", "七十二万")
@@ -34,7 +35,7 @@ def leaky_case_yaml(case_id: str = LEAKY) -> str:
 
 def add_leaks(repo: RecordsRepo, case_id: str = LEAKY) -> None:
     """The leaky record, encrypted to the repository's handlers, and a file named after its borrower."""
-    age_encrypt(repo, leaky_case_yaml(case_id), f"records/{case_id}.yaml.age", recipients=[repo.public])
+    age_encrypt(repo, leaky_case_yaml(case_id), record_rel(case_id), recipients=[repo.public])
     (repo.root / "docs").mkdir(exist_ok=True)
     (repo.root / NAMED_FILE).write_text("# 架空のメモ\n", encoding="utf-8")
 
@@ -43,7 +44,7 @@ def assert_redacted(output: str, case_id: str = LEAKY, named_file: bool = True) 
     """No fictional plaintext anywhere; each finding still names check, terms, file, field and the fix."""
     for secret in SECRETS:
         assert secret not in output, f"{secret!r} leaked:\n{output}"
-    rel = f"records/{case_id}.yaml.age"
+    rel = record_rel(case_id)
     for expected in (f"[schema] 特記事項3 {rel}:parties[0].birth_date – 日付として正しくありません（{MARK}）",
                      f"[schema] 特記事項3 {rel}:status – 「{MARK}」は使えません",
                      f"[schema] 特記事項3 {rel}:parties[0].contact.phone – 電話番号の形式が正しくありません（{MARK}）",
@@ -98,7 +99,7 @@ def test_a_record_that_is_not_yaml_is_reported_without_its_text(records_repo: Re
     """The YAML parser's message can repeat a piece of the decrypted record (here a tag holding a
     fictional name in romaji); libyaml's own messages do not, but the constructor's do."""
     text = case_yaml("C-YAML0001").replace('    note: "分納の相談あり"', "    note: !!python/name:shikentani.hoshiko 相談")
-    age_encrypt(records_repo, text, "records/C-YAML0001.yaml.age", recipients=[records_repo.public])
+    age_encrypt(records_repo, text, record_rel("C-YAML0001"), recipients=[records_repo.public])
     local = records_repo.saiken("check", "--all")
     assert local.returncode == 1  # the handler sees what the parser saw
     assert "could not determine a constructor for the tag 'tag:yaml.org,2002:python/name:shikentani.hoshiko'" in local.stdout
@@ -107,7 +108,7 @@ def test_a_record_that_is_not_yaml_is_reported_without_its_text(records_repo: Re
     assert "shikentani" not in r.stdout + r.stderr
     found = lines(r.stdout, "schema")
     assert len(found) == 1, r.stdout
-    assert f"records/C-YAML0001.yaml.age – 記録を YAML として読めません（20 行 11 列: {MARK}）" in found[0]
+    assert f"{record_rel('C-YAML0001')} – 記録を YAML として読めません（20 行 11 列: {MARK}）" in found[0]
     assert "saiken case edit C-YAML0001" in found[0]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+from saiken.core.layout import manifest_rel, record_rel
 from pathlib import Path
 
 from conftest import RecordsRepo
@@ -18,13 +19,14 @@ def add_cases(repo: RecordsRepo, text: str, ids: list[str]) -> None:
 
 
 def age_opens(repo: RecordsRepo, key: Path, case_id: str) -> bool:
-    proc = subprocess.run(["age", "-d", "-i", str(key), str(repo.root / "records" / f"{case_id}.yaml.age")],
+    proc = subprocess.run(["age", "-d", "-i", str(key), str(repo.root / record_rel(case_id))],
                           capture_output=True)
     return proc.returncode == 0 and b"case_id: " + case_id.encode() in proc.stdout
 
 
 def snapshot(repo: RecordsRepo) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((repo.root / "records").iterdir())}
+    folder = repo.root / "records"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def key(repo: RecordsRepo, handler_id: str) -> Path:
@@ -47,7 +49,7 @@ def test_new_handler_can_decrypt_and_removed_handler_cannot(records_repo: Record
     result = repo.saiken("rekey", env={"SAIKEN_IDENTITY": str(key(repo, "otsu-02"))})
     assert result.returncode == 0, result.stderr
     after = snapshot(repo)
-    assert all(before[f"{c}.yaml.age"] != after[f"{c}.yaml.age"] for c in CASES[:3])
+    assert all(before[record_rel(c)[len("records/"):]] != after[record_rel(c)[len("records/"):]] for c in CASES[:3])
     assert not any(age_opens(repo, repo.identity, c) for c in CASES[:3])
     assert all(age_opens(repo, key(repo, "otsu-02"), c) for c in CASES[:3])
     again = repo.saiken("rekey", env={"SAIKEN_IDENTITY": str(key(repo, "otsu-02"))})
@@ -86,7 +88,7 @@ def test_kill_midway_leaves_every_record_openable_and_rerun_finishes(records_rep
     new = [c for c in CASES if age_opens(repo, key(repo, "otsu-03"), c)]
     assert sorted(old + new) == CASES  # each record opens with exactly one of the two sets
     assert len(new) == 2
-    assert list((repo.root / "records").glob(".*.rekey.tmp"))  # the kill left its staged files
+    assert list((repo.root / "records").glob("*/.*.rekey.tmp"))  # the kill left its staged files
 
     rerun = repo.saiken("rekey", env=env)
     assert rerun.returncode == 0, rerun.stderr
@@ -104,7 +106,8 @@ def test_a_record_you_cannot_open_aborts_before_any_change(records_repo: Records
     stranger = tmp_path / "stranger.key"
     subprocess.run(["age-keygen", "-o", str(stranger)], check=True, capture_output=True)
     public = stranger.read_text().split("public key: ")[1].split()[0]
-    foreign = repo.root / "records" / "C-FOREIGN1.yaml.age"
+    foreign = repo.root / record_rel("C-FOREIGN1")
+    foreign.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["age", "-r", public, "-o", str(foreign)], input=fictional_case_text.encode(), check=True)
     repo.add_handler("otsu-02")
     before = snapshot(repo)
@@ -120,14 +123,14 @@ def test_a_record_you_cannot_open_aborts_before_any_change(records_repo: Records
 def test_record_written_by_age_cli_is_brought_under_the_manifest(records_repo: RecordsRepo,
                                                                  fictional_case_text: str) -> None:
     repo = records_repo
-    path = repo.root / "records" / "C-AGECLI01.yaml.age"
-    path.parent.mkdir()
+    path = repo.root / record_rel("C-AGECLI01")
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = fictional_case_text.replace("C-TEST0001", "C-AGECLI01")
     subprocess.run(["age", "-r", repo.public, "-o", str(path)], input=text.encode(), check=True)
     dry = repo.saiken("rekey", "--dry-run")
-    assert "C-AGECLI01\t宛先台帳（records/manifest.yaml）に記載がありません" in dry.stdout
+    assert f"C-AGECLI01\t宛先台帳（{manifest_rel('C-AGECLI01')}）に記載がありません" in dry.stdout
     repo.saiken("rekey", check=True)
-    assert "C-AGECLI01: {sha256: " in (repo.root / "records" / "manifest.yaml").read_text()
+    assert "C-AGECLI01: {sha256: " in (repo.root / manifest_rel("C-AGECLI01")).read_text()
     assert age_opens(repo, repo.identity, "C-AGECLI01")
     assert repo.saiken("recipients").returncode == 0
 

@@ -19,6 +19,7 @@ import pytest
 from test_checks import case_yaml
 
 import loopback_sshd
+from saiken.core.layout import manifest_rel, record_rel
 from conftest import VENV_BIN, RecordsRepo, make_records_repo
 from loopback_sshd import ssh_keygen
 
@@ -212,10 +213,11 @@ def test_an_otsu_handler_may_push_a_new_branch_without_policy_changes(server: Se
 def test_a_push_with_plaintext_is_refused_with_the_japanese_message(server: Server) -> None:
     otsu2 = server.people["otsu-02"]
     ok(otsu2.git("pull", "-q", "--ff-only"))
-    (otsu2.clone / "records" / "C-SRV00009.yaml.age").write_text(case_yaml("C-SRV00009"), encoding="utf-8")
+    (otsu2.clone / record_rel("C-SRV00009")).parent.mkdir(parents=True, exist_ok=True)
+    (otsu2.clone / record_rel("C-SRV00009")).write_text(case_yaml("C-SRV00009"), encoding="utf-8")
     ok(otsu2.git("add", "-A"))
     ok(otsu2.git("commit", "-q", "-m", "事案 C-SRV00009 を登録"))
-    blob = otsu2.git("rev-parse", "HEAD:records/C-SRV00009.yaml.age").stdout.strip()
+    blob = otsu2.git("rev-parse", f"HEAD:{record_rel('C-SRV00009')}").stdout.strip()
     refused = otsu2.git("push", "origin", "main")
     assert refused.returncode != 0
     assert "remote:" in refused.stderr and "[plaintext]" in refused.stderr

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 from saiken.publishing import council, results
 from saiken.publishing.site import pages
+from saiken.core.layout import manifest_rel, record_rel
 
 TERMS = """\
 terms:
@@ -164,7 +165,8 @@ def test_a_term_whose_check_needs_a_key_is_unchecked_not_green(repo: Path) -> No
                      encoding="utf-8")
     (repo / "records").mkdir()
     _, public = crypto.generate_identity()
-    (repo / "records" / "C-TEST0001.yaml.age").write_bytes(
+    (repo / record_rel("C-TEST0001")).parent.mkdir(parents=True, exist_ok=True)
+    (repo / record_rel("C-TEST0001")).write_bytes(
         crypto.encrypt(b"case_id: C-TEST0001\n", [crypto.RecipientKey.parse(public)]))
     page = pages.terms_page(repo, dt.date(2026, 1, 15))
     for number in (3, 5):

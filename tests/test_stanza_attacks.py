@@ -2,7 +2,7 @@
 
 A real bare repository whose pre-receive hook holds the ward server's key (registered as a 甲
 handler), a pusher who is a designated handler and holds the file key of every record. Each attack
-keeps the X25519 count and edits records/manifest.yaml to match, so nothing without a key can see
+keeps the X25519 count and edits the bucket manifest to match, so nothing without a key can see
 it; the server's proof refuses it, and so do `check --all`, `recipients --verify` and
 `rekey --dry-run` on the pusher's own machine. The untouched record and a record written by saiken
 are accepted. Every person here is fictional (架空).
@@ -20,9 +20,10 @@ from test_checks import case_yaml
 from conftest import VENV_BIN, RecordsRepo, make_records_repo
 from saiken.core import agefile, agewrite, crypto, manifest, stanzas
 from saiken.core.policy import Policy
+from saiken.core.layout import manifest_rel, record_rel
 
 CASE = "C-ATTACK01"
-REL = f"records/{CASE}.yaml.age"
+REL = record_rel(CASE)
 
 
 def git(repo: RecordsRepo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +74,7 @@ def _file_key(repo: RecordsRepo, header: agefile.Header) -> bytes:
 
 def _rewrite(repo: RecordsRepo, swap: Callable[[bytes, agefile.Header], list[agefile.Stanza]]) -> None:
     """Give the record other stanzas under its own file key (payload untouched, MAC valid), and make
-    records/manifest.yaml claim the active handlers for the new file, as the pusher can."""
+    the bucket manifest claim the active handlers for the new file, as the pusher can."""
     path = repo.root / REL
     header, binary = agefile.parse(path.read_bytes())
     file_key = _file_key(repo, header)

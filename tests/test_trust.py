@@ -19,6 +19,7 @@ from test_checks import FAMILY, GIVEN, case_yaml
 
 from conftest import VENV_BIN, RecordsRepo, _base_env, full_records_repo
 from saiken.checks.paths import RECORDS_LIST
+from saiken.core.layout import manifest_rel, record_rel
 
 KOU_EMAIL = "kou-01@example.invalid"
 BOMB = "public: []\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -159,7 +160,7 @@ def test_a_weakened_lexicon_is_refused_and_accepted_once_signed(w: Ward) -> None
     w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST002", "服役していた"), check=True)
     record = w.commit("事案 C-TRUST002 を登録")
     out = refused(w, w.push(), weaken, lexicon)
-    assert f"remote: コミット {record[:10]}: エラー [prohibited] 特記事項5 records/C-TRUST002.yaml.age" in out
+    assert f"remote: コミット {record[:10]}: エラー [prohibited] 特記事項5 {record_rel('C-TRUST002')}" in out
     w.git("reset", "-q", "--hard", "origin/main")
     w.edit(lexicon, "逮捕, 服役, 起訴", "逮捕, 起訴")
     w.commit("語彙の整理（甲の承認）", signer="kou-01")
@@ -224,7 +225,7 @@ def test_a_consent_signed_in_the_same_commit_as_the_record_lifts_nothing_yet(w: 
     both = w.commit("承諾と事案 C-TRUST009", signer="kou-01")
     proc = w.push()
     assert proc.returncode != 0 and not w.server_has(both)
-    assert f"remote: コミット {both[:10]}: エラー [prohibited] 特記事項5 records/C-TRUST009.yaml.age" in proc.stderr
+    assert f"remote: コミット {both[:10]}: エラー [prohibited] 特記事項5 {record_rel('C-TRUST009')}" in proc.stderr
     assert "[rules]" not in proc.stderr  # the signature itself is good
 
 
@@ -302,7 +303,7 @@ def test_a_branch_from_before_a_deactivation_is_judged_by_the_rules_of_today(w: 
         commit = w.commit("C-TRUST098 を登録")
         proc = w.push("old-rules")
         assert proc.returncode != 0 and not w.server_has(commit), proc.stderr
-        assert "records/C-TRUST098.yaml.age" in proc.stderr and "エラー" in proc.stderr
+        assert record_rel("C-TRUST098") in proc.stderr and "エラー" in proc.stderr
         # the same record written on today's main (to today's handlers), on a branch, is accepted
         w.git("checkout", "-q", "-B", "old-rules", "origin/main")
         w.repo.saiken("case", "new", "--from", "-", input=case_yaml("C-TRUST098"), check=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from saiken.core import crypto, manifest  # noqa: E402
+from saiken.core import crypto, layout, manifest  # noqa: E402
 
 SAIKEN = Path(sys.executable).parent / "saiken"
 FAMILY = ["架空", "仮野", "試田", "例川", "見本", "模擬", "空山", "虚木"]
@@ -91,7 +91,8 @@ def make_repo(base: Path, n: int) -> tuple[Path, dict[str, str]]:
     for i in range(n):
         case_id = f"C-BENCH{i:06d}"
         data = crypto.encrypt(fictional_record(case_id, rng).encode(), keys)
-        (folder / f"{case_id}.yaml.age").write_bytes(data)
+        (root / layout.record_rel(case_id)).parent.mkdir(exist_ok=True)
+        (root / layout.record_rel(case_id)).write_bytes(data)
         man.set(case_id, manifest.entry(data, keys))
     manifest.save(root, man)
     return root, env
@@ -129,7 +130,7 @@ def main() -> int:
         t0 = time.perf_counter()
         root, env = make_repo(base, args.n)
         made = time.perf_counter() - t0
-        size = sum(p.stat().st_size for p in (root / "records").glob("*.age")) / args.n
+        size = sum(p.stat().st_size for p in (root / "records").glob("*/*.age")) / args.n
         rows = []
         load = os.getloadavg()
         *measured, out = run_measured(["case", "list", "--format", "tsv"], root, env)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from faker import Faker
 
-from saiken.core import crypto, manifest
+from saiken.core import crypto, layout, manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAIKEN = Path(sys.executable).parent / "saiken"
@@ -88,9 +88,10 @@ def make_repo(root: Path, n: int, handlers: int = 3, more_handlers: str = "", al
     book = manifest.Manifest({}, [])
     for i in range(n):
         data = crypto.encrypt(record_text(i, fake).encode(), keys)
-        (root / "records" / f"C-B{i:07d}.yaml.age").write_bytes(data)
+        (root / layout.record_rel(f"C-B{i:07d}")).parent.mkdir(parents=True, exist_ok=True)
+        (root / layout.record_rel(f"C-B{i:07d}")).write_bytes(data)
         book.set(f"C-B{i:07d}", manifest.entry(data, keys))
-    manifest.save(root, book)  # as saiken writes records: each one's recipients in records/manifest.yaml
+    manifest.save(root, book)  # as saiken writes records: each one's recipients in its bucket's manifest
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     return key
@@ -120,7 +121,7 @@ def floor(root: Path, key: Path) -> int:
 
     bulk.PARALLEL_MIN = 1
     identities = crypto.load_identities([key])
-    paths = sorted(str(p) for p in (root / "records").glob("*.age"))
+    paths = sorted(str(p) for p in (root / "records").glob("*/*.age"))
 
     def work(chunk: list[str]) -> int:
         for path in chunk:
@@ -152,14 +153,14 @@ def main() -> int:
             wall, cpu, rc = timed(args, root, env)
             print(f"{label:<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
             cold_wall = wall if label.startswith("cold (") else cold_wall
-        victim = root / "records" / "C-B0000001.yaml.age"
+        victim = root / layout.record_rel("C-B0000001")
         victim.write_bytes(crypto.encrypt(b"case_id: C-B0000001\nstatus: x\n",
                                           [crypto.RecipientKey.parse(crypto.load_identities([key])[0].public)]))
         wall, cpu, rc = timed(check, root, env)
         print(f"{'warm, one record changed':<28} {wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
         floor_wall, cpu, rc = timed([sys.executable, __file__, "--floor", str(root), str(key)], root, env)
         print(f"{'floor: open+parse, no check':<28} {floor_wall:7.2f} s wall {cpu:7.2f} s cpu  exit {rc}")
-        sample = sorted((root / "records").glob("*.age"))[: a.age_sample]
+        sample = sorted((root / "records").glob("*/*.age"))[: a.age_sample]
         start = time.perf_counter()
         for path in sample:
             subprocess.run(["age", "-d", "-i", str(key), str(path)], capture_output=True, check=True)

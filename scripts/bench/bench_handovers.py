@@ -4,8 +4,9 @@
 The history is written in one `git fast-import` stream: records are tiny fake age files – a real
 age header made once by pyrage for each recipient set, followed by unique filler bytes (the ledger
 never decrypts, so the payload need not open). Authors alternate between a 乙 and a 甲 handler;
-every 2,000 commits a handler is designated and every record re-encrypted. records/manifest.yaml
-is rewritten in every commit, one line per record, as `saiken rekey` keeps it.
+every 2,000 commits a handler is designated and every record re-encrypted. Records live in their
+bucket folders (records/<xx>/<id>.yaml.age) and each commit rewrites the manifests of the buckets it
+wrote in (records/<xx>/manifest.yaml), one line per record, as saiken keeps them.
 
     .venv/bin/python scripts/bench/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--repack] [--new-commits 100]
                                           [--keep DIR [--reuse]]
@@ -35,6 +36,7 @@ import pyrage
 from pyrage import x25519
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saiken.core import layout  # noqa: E402
 from saiken.core.policy import recipient_fingerprint, recipients_hash  # noqa: E402
 
 BASE = 1617580800  # 2021-04-05 00:00 UTC
@@ -57,9 +59,10 @@ def age_header(publics: list[str]) -> bytes:
     return data[: data.index(b"\n", end) + 1]
 
 
-def manifest_text(lines: dict[str, str]) -> bytes:
-    """records/manifest.yaml as the rekey branch writes it: one sorted line per record."""
-    return ("# 宛先台帳（ベンチマーク用）\n" + "".join(lines[c] + "\n" for c in sorted(lines))).encode()
+def manifest_text(lines: dict[str, str], bucket: str) -> bytes:
+    """A bucket's manifest as saiken writes it: one sorted line per record of the bucket."""
+    return ("# 宛先台帳（ベンチマーク用）\n" + "".join(lines[c] + "\n" for c in sorted(lines)
+                                              if layout.bucket(c) == bucket)).encode()
 
 
 def manifest_line(case_id: str, blob: bytes, publics: list[str]) -> str:
@@ -89,11 +92,14 @@ def stream(out, commits: int, records: int, with_manifest: bool) -> None:  # typ
         nonlocal counter
         counter += 1
         blob = header + counter.to_bytes(16, "big") + os.urandom(16)
-        w(f"M 100644 inline records/{cid}.yaml.age\n")
+        w(f"M 100644 inline {layout.record_rel(cid)}\n")
         data(blob)
         lines[cid] = manifest_line(cid, blob, publics)
+        touched.add(layout.bucket(cid))
 
+    touched: set[str] = set()
     for n in range(1, commits + 1):
+        touched.clear()
         hid = HANDLERS[n % 2][0]
         when = BASE + n * 15000  # ~4 h apart: 10,000 commits span almost five fiscal years
         w(f"commit refs/heads/main\nmark :{n}\n")
@@ -119,12 +125,14 @@ def stream(out, commits: int, records: int, with_manifest: bool) -> None:  # typ
         elif n % 97 == 0 and len(present) > 10:
             gone = present.pop(n % len(present))
             del lines[gone]
-            w(f"D records/{gone}.yaml.age\n")
+            w(f"D {layout.record_rel(gone)}\n")
+            touched.add(layout.bucket(gone))
         else:
             write_record(present[n % len(present)])
-        if n > 1 and with_manifest:  # the manifest is rewritten with every record write
-            w("M 100644 inline records/manifest.yaml\n")
-            data(manifest_text(lines))
+        if n > 1 and with_manifest:  # a bucket's manifest is rewritten with every record write in it
+            for b in sorted(touched):
+                w(f"M 100644 inline {layout.manifest_rel(of_bucket=b)}\n")
+                data(manifest_text(lines, b))
         w("\n")
 
 
@@ -182,7 +190,7 @@ def main() -> int:
     ap.add_argument("--commits", type=int, default=10_000)
     ap.add_argument("--records", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--no-manifest", action="store_true", help="no records/manifest.yaml in the history")
+    ap.add_argument("--no-manifest", action="store_true", help="no manifests in the history")
     ap.add_argument("--keep", type=Path, default=None, help="build the repository here and keep it")
     ap.add_argument("--reuse", action="store_true", help="with --keep: time the repository built there before")
     ap.add_argument("--repack", action="store_true",

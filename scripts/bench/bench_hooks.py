@@ -24,7 +24,7 @@ from faker import Faker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import ROOT, SAIKEN, make_repo, record_text, run_timed  # noqa: E402
-from saiken.core import crypto, manifest, policy  # noqa: E402
+from saiken.core import crypto, layout, manifest, policy  # noqa: E402
 
 EMAIL = "otsu-01@example.invalid"
 
@@ -42,7 +42,7 @@ def git(root: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
 
 
 def write(root: Path, path: Path, data: bytes, keys: list[crypto.RecipientKey]) -> None:
-    """A record written as saiken writes one: the file and its line in records/manifest.yaml."""
+    """A record written as saiken writes one: the file and its line in its bucket's manifest."""
     path.write_bytes(data)
     manifest.record_written(root, path.name[: -len(".yaml.age")], data, keys)
 
@@ -71,12 +71,12 @@ def main() -> int:
                         "--hook-type", "commit-msg", "--hook-type", "pre-push"], cwd=root, env=env,
                        check=True, capture_output=True)
         fake = Faker("ja_JP")
-        victim = root / "records" / "C-B0000001.yaml.age"
+        victim = root / layout.record_rel("C-B0000001")
         pre_commit = str(SAIKEN.parent / "pre-commit")
         message = base / "message.txt"
         for run in range(a.runs + 1):
             write(root, victim, crypto.encrypt(record_text(1, fake).encode(), keys), keys)
-            git(root, env, "add", str(victim), "records/manifest.yaml")
+            git(root, env, "add", str(victim), layout.manifest_rel("C-B0000001"))
             message.write_text(f"事案 C-B0000001 を更新（{run}）\n", encoding="utf-8")
             steps = [("pre-commit hook", timed(root, env, pre_commit, "run", "--hook-stage", "pre-commit")),
                      ("commit-msg hook", timed(root, env, pre_commit, "run", "--hook-stage", "commit-msg",
@@ -85,7 +85,7 @@ def main() -> int:
             label = "first change (cold caches)" if run == 0 else f"run {run}"
             print(f"{label:<28} " + "  ".join(f"{what} {wall:5.2f} s wall {cpu:5.2f} s cpu" for what, (wall, cpu) in steps))
         write(root, victim, crypto.encrypt(record_text(1, fake).encode(), keys), keys)
-        git(root, env, "add", str(victim), "records/manifest.yaml")
+        git(root, env, "add", str(victim), layout.manifest_rel("C-B0000001"))
         wall, cpu = git(root, env, "commit", "-q", "--no-verify", "-m", "事案 C-B0000001 を更新（フックなし）")
         print(f"{'commit --no-verify':<28} {wall:5.2f} s wall {cpu:5.2f} s cpu")
     finally:

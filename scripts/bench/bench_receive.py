@@ -33,7 +33,7 @@ from faker import Faker
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import SAIKEN, make_repo, record_text, run_timed  # noqa: E402
 from bench_hooks import timed as must  # noqa: E402  (exits on failure)
-from saiken.core import crypto, manifest, policy  # noqa: E402
+from saiken.core import crypto, layout, manifest, policy  # noqa: E402
 
 EMAIL = "otsu-01@example.invalid"
 WARD_EMAIL = "kou-01@example.invalid"
@@ -72,11 +72,11 @@ class Pusher:
         for _ in range(count):
             self.serial += 1
             i = self.serial % 5000 + 1
-            victim = self.root / "records" / f"C-B{i:07d}.yaml.age"
+            victim = self.root / layout.record_rel(f"C-B{i:07d}")
             data = crypto.encrypt(record_text(i, self.fake).encode(), self.keys)  # as saiken writes: provable
             victim.write_bytes(data)
             manifest.record_written(self.root, victim.name[: -len(".yaml.age")], data, self.keys)
-            must(self.root, self.env, "git", "add", str(victim), manifest.MANIFEST_FILE)
+            must(self.root, self.env, "git", "add", str(victim), layout.manifest_rel(f"C-B{i:07d}"))
             must(self.root, self.env, "git", "commit", "-q", "--no-verify", "-m", f"事案 C-B{i:07d} を更新")
 
     def rules_commit(self, signed: bool) -> None:

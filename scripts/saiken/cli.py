@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "demo": ("init", "demo"),
     "doc": ("doc", "doc"),
     "rekey": ("rekey", "rekey"),
+    "records": ("records", "records_group"),
     "recipients": ("recipients", "recipients"),
     "check": ("check", "check"),
     "hook": ("hook", "hook"),

@@ -14,7 +14,7 @@ from typing import Iterable
 from saiken.checks import ERROR, Finding, FindingMaker
 from saiken.checks.context import CheckInput
 from saiken.core.policy import HANDLERS_FILE
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 
 ID = "author"
 TERMS = (13,)

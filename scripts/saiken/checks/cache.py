@@ -24,7 +24,7 @@ from saiken import __version__
 from saiken.checks import FileInput
 
 CACHE_DIR = ".saiken-cache"
-FORMAT = "1"
+FORMAT = "2"  # 2: records in bucket folders (a flat path once clean is refused now)
 _KEEP_FILES = 4  # older policy hashes are removed
 
 

@@ -3,7 +3,7 @@
 `saiken check --range`, pre-push, pre-receive and CI all come here. The files a commit added or
 changed, its message and its author go through the one runner; the rules come from the trusted
 base and the signed changes since (never from the commit itself); the data the checks read besides
-(records/manifest.yaml, the records whose names a message must not hold) from the commit's tree.
+(the records' bucket manifests, the records whose names a message must not hold) from the commit's tree.
 
 A range is read with one rev-list, one diff-tree and one cat-file for all its commits. Each
 commit's tree is its first parent's plus its own changes – one `git ls-tree` only for a parent
@@ -136,8 +136,8 @@ def check_commits(cwd: Path, rev_args: list[str], *, base: str | None = None, ca
 
 class _Objects:
     """The commit objects and changed files of the commits to check, read a few commits at a time
-    (one `git cat-file` each): a file rewritten in every commit (records/manifest.yaml, 1.6 MB for
-    10,000 records) is not held 100 times at once."""
+    (one `git cat-file` each): files rewritten in many commits (a rekey rewrites every record and
+    bucket manifest) are not held 100 times at once."""
 
     STEP = 16
 

@@ -18,9 +18,9 @@ from typing import Any, Callable
 from saiken.checks import FileInput, Finding
 from saiken.checks.git_texts import GitText
 from saiken.checks.text import quick_fold
-from saiken.core import crypto, reads, yamlio
+from saiken.core import crypto, layout, reads, yamlio
 from saiken.core.policy import Policy, parse_yaml
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core.layout import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure, SaikenError
 
 Reader = Callable[[str], "bytes | None"]
@@ -175,4 +175,6 @@ class CheckInput:
             h.update(rel.encode() + b"\0" + (self.raw(rel) or b"") + b"\0")
         for ident in self.ctx.identities:
             h.update(ident.public.encode() + b"\0")
+        if layout.flat_history_accepted():  # a flat path clean under it is not clean otherwise
+            h.update(b"flat history accepted\0")
         return h.hexdigest()

@@ -8,7 +8,7 @@ and the site use too; this check only turns its findings into check findings. In
   warnings – reminders that a commit cannot fix (the contractor cannot record 甲's audit).
 - 事故 (19): 甲 notified and the written report given by the deadlines of policies/incidents.yaml.
 - After the contract's end (11, 12): media returned, no record still encrypted to a 乙 handler's key
-  (seen without decrypting: ssh key tags, records/manifest.yaml), 乙's handlers taken off, and an
+  (seen without decrypting: ssh key tags, records/<xx>/manifest.yaml), 乙's handlers taken off, and an
   erasure with its certificate in ledger/erasures.yaml – errors.
 """
 
@@ -22,10 +22,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 from saiken.checks import ERROR, Finding, FindingMaker
 from saiken.checks.context import CheckInput, is_record_path
-from saiken.core import manifest, recipients
+from saiken.core import layout, manifest, recipients
 from saiken.core.contract import Contract, fy_end, fy_label
 from saiken.core.policy import CONTRACT_FILE, Policy, load_yaml, parse_yaml
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core.layout import RECORDS_DIR
 from saiken.errors import SaikenError
 from saiken.wareki import fiscal_year
 
@@ -114,8 +114,8 @@ class Tree:
             return path.read_bytes() if path.is_file() else None
 
         def records() -> Iterator[tuple[str, bytes]]:
-            for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
-                yield f"{RECORDS_DIR}/{path.name}", path.read_bytes()
+            for rel in layout.record_rels(root):
+                yield rel, (root / rel).read_bytes()
         return cls(read, records, Policy.load(root))
 
     def yaml(self, rel_path: str) -> Any:
@@ -263,9 +263,8 @@ def _after_end(tree: Tree, end: dt.date) -> list[Due]:
                            f"{', '.join(otsu)}。`saiken handler deactivate ID --on {end.isoformat()}` で解除し、"
                            "`saiken erase --as 甲` で甲だけに暗号化し直してください。", due=end))
     try:
-        raw = tree.read(manifest.MANIFEST_FILE)
-        left = recipients.open_to("乙", tree.policy, manifest.parse(raw.decode("utf-8", "replace")) if raw else None,
-                                  tree.record_files())
+        records = list(tree.record_files())
+        left = recipients.open_to("乙", tree.policy, _manifest(tree, records), records)
     except SaikenError as exc:  # a public key in policies/handlers.yaml that does not parse
         return out + [_unreadable(exc, "policies/handlers.yaml", (11, 12))]
     if left:
@@ -275,6 +274,17 @@ def _after_end(tree: Tree, end: dt.date) -> list[Due]:
                            due=end))
     out += _guard(tree, "erasures", (11, 12), _certificate, end)
     return out
+
+
+def _manifest(tree: Tree, records: list[tuple[str, bytes]]) -> manifest.Manifest:
+    """The lines of these records, from the manifests their layout puts their lines in."""
+    man = manifest.Manifest({}, [])
+    for rel in sorted({layout.manifest_for(p) for p, _ in records}):
+        raw = tree.read(rel)
+        if raw:
+            for case_id, found in manifest.parse(raw.decode("utf-8", "replace")).entries.items():
+                man.entries.setdefault(case_id, []).extend(found)
+    return man
 
 
 def _certificate(tree: Tree, end: dt.date) -> list[Due]:

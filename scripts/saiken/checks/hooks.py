@@ -32,7 +32,7 @@ from saiken.checks.git_texts import (HEADERS, NOTE, GitText, commit_texts, local
 from saiken.checks.runner import Report, run
 from saiken.checks.sources import index_files, tree_context
 from saiken.checks.trust import Rules
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 from saiken.errors import SaikenError
 from saiken.git import gitio
 

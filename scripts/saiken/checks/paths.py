@@ -34,7 +34,7 @@ from saiken.checks import (ERROR, GITLINK, SYMLINK, FileInput, Finding, FindingM
                            shown_name)
 from saiken.checks.context import PATHS_FILE, CheckInput
 from saiken.core.policy import parse_yaml
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 from saiken.errors import SaikenError
 
 ID = "paths"
@@ -139,7 +139,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     kind = kind_of(inp, f.path)
     if kind is None:
         yield _found(f.path, None, "このリポジトリに置けないファイルです。記録リポジトリに置けるのは、暗号化した記録"
-                     f"（records/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
+                     f"（records/<xx>/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
                      f"ものは拒否します）。{move_out(f.path, inp)}業務に必要なファイルなら、甲の取扱責任者に "
                      f"{PATHS_FILE} への追加を依頼してください。")
     else:

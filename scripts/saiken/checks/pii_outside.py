@@ -27,7 +27,7 @@ from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
 from saiken.checks.text import Folded, fold, quick_fold
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 from saiken.git.gitio import UNREADABLE
 from saiken.redaction import quoted
 

@@ -6,6 +6,11 @@ payload that has the size and the look of age's STREAM ciphertext (saiken.core.c
 genuine header in front of plaintext is no record. A file named after something other than a case
 id is refused too, since a file name is not encrypted (a name in a path is a leak of its own).
 Outside records/, the paths check (default deny) and record_like (a record anywhere) take over.
+
+The layout is checked here too (saiken.core.layout): a record must be `records/<xx>/<case-id>.yaml.age`
+in the bucket its case id names, a manifest `records/<xx>/manifest.yaml`; the flat layout of older
+repositories (`records/<case-id>.yaml.age`, `records/manifest.yaml`) is refused with the command
+that moves it (`saiken records migrate`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker, shell_path
 from saiken.checks.context import CheckInput
-from saiken.core import agefile, ciphertext, schema
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core import agefile, ciphertext, layout, schema
+from saiken.core.layout import RECORDS_DIR, SUFFIX
 from saiken.errors import DecryptFailure
 
 ID = "plaintext"
@@ -23,7 +28,7 @@ TERMS = (2, 8)
 SEVERITY = ERROR
 TITLE = "records/ には暗号化された記録（age 形式）だけを置く"
 
-ALLOWED_NAMES = {"manifest.yaml", ".gitkeep"}
+KEEP = f"{RECORDS_DIR}/{layout.KEEP_NAME}"  # the empty-folder marker of `saiken init`
 _found = FindingMaker(ID, TERMS, SEVERITY)
 
 
@@ -34,7 +39,16 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 
 def _under_records(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     name = f.path.rsplit("/", 1)[-1]
-    if name in ALLOWED_NAMES and f.path.count("/") == 1:
+    if f.path == KEEP or layout.is_manifest(f.path):
+        return
+    wrong = layout.misplaced(f.path)
+    if wrong and layout.is_flat(f.path) and layout.flat_history_accepted():
+        # a history made before the migration, being restored (saiken server setup --import)
+        if f.path == layout.LEGACY_MANIFEST:
+            return
+        wrong = None
+    if name == layout.MANIFEST_NAME and wrong:
+        yield _found(f.path, None, wrong)
         return
     q = shell_path(f.path)
     try:
@@ -48,11 +62,13 @@ def _under_records(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
                      f"`git rm --cached {q}` で取り除いてファイルを `shred -u {q}` で消去し、"
                      "記録は `saiken case new --from ファイル` で暗号化して作り直してください。")
         return
-    if "/" in f.path[len(RECORDS_DIR) + 1:] or not name.endswith(SUFFIX) \
-            or not schema.CASE_ID.match(name[: -len(SUFFIX)]):
+    if layout.split(f.path) is None or not schema.CASE_ID.match(name[: -len(SUFFIX)]):
         yield _found(f.path, None, f"records/ のファイル名は「事案番号{SUFFIX}」（例 C-AB12CD34{SUFFIX}）でなければなりません。"
                      "ファイル名は暗号化されないため、氏名などを含めてはいけません。"
-                     f"`git mv {q} {RECORDS_DIR}/事案番号{SUFFIX}` で名前を改めてください。")
+                     f"`git mv {q} $(saiken records path 事案番号)` で名前と場所を改めてください"
+                     f"（場所は {RECORDS_DIR}/<xx>/事案番号{SUFFIX}）。")
+    elif wrong:
+        yield _found(f.path, None, wrong)
 
 
 def _decrypted(f: FileInput, inp: CheckInput) -> bool:

@@ -1,7 +1,7 @@
 """Every record is encrypted to exactly the active designated handlers (terms 2, 10, 13).
 
 What can be verified without a key – the X25519 stanza count, the ssh-ed25519 key tags, no other
-kind of recipient, and the writer's claim in records/manifest.yaml tied to the file's SHA-256 – is
+kind of recipient, and the writer's claim in records/<xx>/manifest.yaml tied to the file's SHA-256 – is
 compared with the active handlers by saiken.core.recipients (the same code as `saiken recipients`). An
 extra recipient is someone who is not a designated handler and can read the record – a third party
 (term 10); a missing one is a designated handler who cannot. With the runner's own identity (a
@@ -16,7 +16,7 @@ from typing import Iterable
 
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker
 from saiken.checks.context import CheckInput, OpenedRecord, case_id_of, is_record_path
-from saiken.core import agefile, manifest, recipients
+from saiken.core import agefile, layout, manifest, recipients
 from saiken.core.records import DAMAGED
 from saiken.errors import DecryptFailure
 
@@ -46,10 +46,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
 def _header_and_manifest(f: FileInput, inp: CheckInput, *, prove: bool) -> Iterable[Finding]:
     """The comparison itself lives in saiken.core.recipients (also behind `saiken recipients`)."""
     if "recipients" not in inp.memo:
-        raw = inp.raw(manifest.MANIFEST_FILE)
-        ids = {case_id_of(g.path) for g in inp.files if is_record_path(g.path)}
-        man = manifest.parse(raw.decode("utf-8", "replace"), only=ids if len(ids) < 100 else None) \
-            if raw else manifest.Manifest({}, [])
+        man = _manifests(inp, [g.path for g in inp.files if is_record_path(g.path)])
         inp.memo["recipients"] = (man, recipients.Expected.from_policy(inp.ctx.policy),
                                   recipients.holders(inp.ctx.identities))
     man, expected, keys = inp.memo["recipients"]
@@ -57,6 +54,27 @@ def _header_and_manifest(f: FileInput, inp: CheckInput, *, prove: bool) -> Itera
     if rr.problems:
         yield _found(f.path, "header", f"記録の宛先が有効な取扱者と一致しません: {'。'.join(rr.problems)}。"
                      f"指定された取扱者だけが開ける状態でなければなりません（再委託・漏えいの防止）。{_REKEY}")
+
+
+def _manifests(inp: CheckInput, paths: list[str]) -> manifest.Manifest:
+    """The manifest lines of the records at `paths`, from the manifests their layout puts their
+    lines in (their buckets'; records/manifest.yaml for a flat history being restored) only."""
+    by_manifest: dict[str, set[str]] = {}
+    for path in paths:
+        by_manifest.setdefault(layout.manifest_for(path), set()).add(case_id_of(path))
+    prefetch = getattr(inp.ctx.read, "prefetch", None)
+    if prefetch is not None:  # a tree in git: the manifests in one `git cat-file`
+        prefetch([r for r in sorted(by_manifest) if r not in {f.path for f in inp.files}])
+    man = manifest.Manifest({}, [])
+    for rel, wanted in sorted(by_manifest.items()):
+        raw = inp.raw(rel)
+        if not raw:
+            continue
+        part = manifest.parse(raw.decode("utf-8", "replace"), only=wanted if len(wanted) < 100 else None)
+        for case_id, found in part.entries.items():
+            man.entries.setdefault(case_id, []).extend(found)
+        man.problems.extend(part.problems)
+    return man
 
 
 def _damaged(f: FileInput, rec: OpenedRecord) -> Iterable[Finding]:

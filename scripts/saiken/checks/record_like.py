@@ -27,7 +27,7 @@ from typing import Iterable, Iterator
 from saiken.checks import ERROR, FileInput, Finding, FindingMaker, paths
 from saiken.checks.context import CheckInput
 from saiken.checks.text import normalise
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 
 ID = "record_like"
 TERMS = (2, 8)

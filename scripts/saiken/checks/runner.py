@@ -32,7 +32,7 @@ from saiken.checks.consents import valid_consents
 from saiken.checks.context import TERMS_MEMO, CheckInput, Context
 from saiken.checks.pii_terms import record_terms, term_entries
 from saiken.core import bulk
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core.layout import RECORDS_DIR, SUFFIX
 from saiken.errors import SaikenError
 from saiken.redaction import has_quotes, shown
 

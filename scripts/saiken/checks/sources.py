@@ -17,10 +17,8 @@ from typing import Any
 from saiken.checks import SYMLINK, FileInput
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES, Context, Reader, is_record_path, worktree_reader
-from saiken.core import crypto, policy
-from saiken.core.manifest import MANIFEST_FILE
+from saiken.core import crypto, layout, policy
 from saiken.core.policy import Policy
-from saiken.core.records import RECORDS_DIR, SUFFIX
 from saiken.errors import SaikenError
 from saiken.git import gitio
 
@@ -123,10 +121,7 @@ def _all_paths(root: Path) -> list[str]:
 
 
 def _record_paths(root: Path) -> list[str]:
-    folder = root / RECORDS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(f"{RECORDS_DIR}/{p.name}" for p in folder.glob(f"*{SUFFIX}"))
+    return layout.record_rels(root)
 
 
 # --- the index (what a commit would record) and commits ---------------------------------------
@@ -179,20 +174,26 @@ def lazy_files(cwd: Path, wanted: list[tuple[str, str]]) -> list[FileInput]:
 
 
 def _blob_reader(cwd: Path, entries: dict[str, str]) -> Reader:
-    """Files of the tree by path. The first read fetches every policy file, the consents and the
-    manifest in one `git cat-file` (the checks read most of them); any other file on its own."""
+    """Files of the tree by path. The first read fetches every policy file and the consents in one
+    `git cat-file` (the checks read most of them); any other file on its own, or several in one
+    `git cat-file` through `read.prefetch(paths)` (the bucket manifests of a commit's records)."""
     read_once: dict[str, bytes | None] = {}
+
+    def fetch(rels: list[str]) -> None:
+        want = [p for p in dict.fromkeys(rels) if p in entries and p not in read_once]
+        if want:
+            blobs = dict(gitio.cat_blobs(cwd, [entries[p] for p in want]))
+            read_once.update((p, blobs.get(entries[p])) for p in want)
 
     def read(rel: str) -> bytes | None:
         if rel not in entries:
             return None
         if not read_once:
-            first = [p for p in (*POLICY_FILES, MANIFEST_FILE) if p in entries]
-            blobs = dict(gitio.cat_blobs(cwd, [entries[p] for p in first]))
-            read_once.update((p, blobs.get(entries[p])) for p in first)
+            fetch([p for p in POLICY_FILES if p in entries])
         if rel not in read_once:
-            read_once[rel] = dict(gitio.cat_blobs(cwd, [entries[rel]])).get(entries[rel])
+            fetch([rel])
         return read_once[rel]
+    read.prefetch = fetch  # type: ignore[attr-defined]
     return read
 
 

@@ -112,5 +112,5 @@ def suggest_commit(root: Path, paths: list[str], message: str) -> None:
 
 def suggest_record_commit(st: Store, case_id: str, message: str) -> None:
     """suggest_commit for one record: its file and the recipients manifest written with it."""
-    from saiken.core.manifest import MANIFEST_FILE
-    suggest_commit(st.root, [st.rel(case_id), MANIFEST_FILE], f"{case_id} {message}")
+    from saiken.core import layout
+    suggest_commit(st.root, [st.rel(case_id), layout.manifest_rel(case_id)], f"{case_id} {message}")

@@ -64,7 +64,7 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, rules
     \b
     例:
       saiken check --all
-      saiken check records/C-AB12CD34.yaml.age ledger/consents.yaml
+      saiken check records/30/C-AB12CD34.yaml.age ledger/consents.yaml
       saiken check --all --format json
       saiken check --all --as-of 2022-04-01     契約終了後の状態を確かめる
       saiken check --staged                    コミットする前に、git add した内容を検査する
@@ -73,7 +73,7 @@ def check(files: tuple[Path, ...], all_files: bool, rev_range: str | None, rules
       saiken check --range "$(git merge-base origin/main HEAD)..HEAD" --rules origin/main
                                                ほかのブランチ: 分岐点からのコミットを、今の main の規則で
       saiken check --all --redact              ログに残すとき: 記録の文言は〔省略〕と表示する
-        → エラー [prohibited] 特記事項5 records/C-AB12CD34.yaml.age:history[2].note
+        → エラー [prohibited] 特記事項5 records/30/C-AB12CD34.yaml.age:history[2].note
           – 「〔省略〕」に「犯罪」に当たる語「〔省略〕」があります。…
     """
     if sum([bool(files), all_files, staged, rev_range is not None]) > 1:

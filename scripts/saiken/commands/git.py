@@ -23,7 +23,8 @@ def _repository_top() -> Path:
 def git_setup() -> None:
     """暗号化された記録を git で扱えるようにします（何度実行しても同じ結果です）。
 
-    .gitattributes に `*.age diff=saiken merge=saiken` を書き、この記録リポジトリの git 設定に
+    .gitattributes に `*.age diff=saiken merge=saiken` を、.git/info/attributes に
+    `records/*/manifest.yaml merge=union`（フォルダごとの宛先台帳の統合）を書き、この記録リポジトリの git 設定に
     差分表示（textconv）と統合（merge）のドライバを登録します。鍵をお持ちの方には `git diff` や
     `git log -p` で復号した内容が表示されます。復号した内容は画面に出すだけで、.git には保存しません
     （cachetextconv は使いません）。
@@ -36,7 +37,7 @@ def git_setup() -> None:
     \b
     例:
       cd ~/saiken-records && saiken git-setup
-      git log -p records/C-AB12CD34.yaml.age
+      git log -p records/30/C-AB12CD34.yaml.age
       saiken check --all --only textconv_cache && saiken git-setup
     """
     for line in gitdrivers.setup(_repository_top()):
@@ -49,7 +50,7 @@ def git_group() -> None:
 
     \b
     例:
-      saiken git textconv records/C-AB12CD34.yaml.age
+      saiken git textconv records/30/C-AB12CD34.yaml.age
     """
 
 
@@ -60,7 +61,7 @@ def textconv(file: Path) -> None:
 
     \b
     例:
-      saiken git textconv records/C-AB12CD34.yaml.age
+      saiken git textconv records/30/C-AB12CD34.yaml.age
     """
     gitdrivers.textconv(file, sys.stdout.buffer)
     sys.stdout.buffer.flush()

@@ -113,7 +113,7 @@ def pre_receive() -> None:
     \b
     例:
       saiken hook pre-receive          （hooks/pre-receive に exec saiken hook pre-receive と書く）
-      出力の例: エラー [schema] 特記事項3 records/C-AB12CD34.yaml.age:parties[0].birth_date
+      出力の例: エラー [schema] 特記事項3 records/30/C-AB12CD34.yaml.age:parties[0].birth_date
                 – 日付として正しくありません（〔省略〕）。…
     """
     cwd = Path.cwd()

@@ -8,7 +8,7 @@ from typing import Iterable
 import click
 
 from saiken.commands._common import store, to_json
-from saiken.core import crypto, manifest, stanzas
+from saiken.core import crypto, layout, manifest, stanzas
 from saiken.core import recipients as rcpt
 from saiken.core.records import Store
 from saiken.errors import SaikenError
@@ -34,7 +34,7 @@ def optional_identities() -> list[crypto.LoadedIdentity] | None:
 def recipients(fmt: str, verify: bool) -> None:
     """各記録の宛先を取扱者の指定と照合します（鍵がなければヘッダと宛先台帳から、鍵があれば証明まで）。
 
-    鍵がなくても分かるのは、age のヘッダにある宛先の件数と種類、ssh-ed25519 鍵の識別タグ、宛先台帳（records/manifest.yaml）の記載（書いた人の申告）だけです。X25519 の宛先は匿名です。
+    鍵がなくても分かるのは、age のヘッダにある宛先の件数と種類、ssh-ed25519 鍵の識別タグ、宛先台帳（records/<xx>/manifest.yaml）の記載（書いた人の申告）だけです。X25519 の宛先は匿名です。
 
     鍵があれば、開けた記録のファイル鍵から有効な取扱者ごとの宛先（スタンザ）を計算し直し、ヘッダと 1 バイトずつ照合します（証明）。取扱者以外の宛先、外された・差し替えられた宛先、age や以前の saiken で書かれて証明できない記録は「不一致」です。`--verify` では鍵が必須で、お手元の鍵で開けない記録も不一致として数えます。一致しない記録があれば終了コード 1 で終わります（直し方: `saiken rekey`）。
 
@@ -66,9 +66,9 @@ def recipients(fmt: str, verify: bool) -> None:
                             "manifest_problems": man.problems, "manifest_orphans": stale}))
     else:
         for problem in man.problems:
-            click.echo(f"注意: {manifest.MANIFEST_FILE}: {problem}", err=True)
+            click.echo(f"注意: {problem}", err=True)
         for case_id in stale:
-            click.echo(f"注意: {manifest.MANIFEST_FILE}: 記録のない事案 {case_id} の記載があります。", err=True)
+            click.echo(f"注意: {layout.manifest_rel(case_id)}: 記録のない事案 {case_id} の記載があります。", err=True)
         if not keys:
             click.echo("注意: 鍵がないため、宛先の証明（鍵による照合）は行っていません。件数・ssh の識別タグ・"
                        "宛先台帳の申告だけを照合しました（docs/keys.md）。", err=True)

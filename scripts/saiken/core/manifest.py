@@ -1,12 +1,14 @@
-"""records/manifest.yaml: the writer's cleartext claim of who each record is encrypted to.
+"""records/<xx>/manifest.yaml: the writer's cleartext claim of who each record is encrypted to.
 
 age hides X25519 recipients (a stanza names no key), so a file alone cannot say whose keys it
 was written for. Every write therefore also records, per case id, the SHA-256 of the ciphertext,
 the fingerprints of the recipients it was encrypted to, and the hash of that recipient set. The
 manifest holds no personal data: opaque ids, hashes of public keys, hashes of ciphertext.
 
-One line per record, sorted by id, so that `merge=union` in .gitattributes merges two branches
-that each added records:
+One manifest per bucket folder (saiken.core.layout), holding the lines of that folder's records
+only, so writing one record rewrites a manifest of about n/256 lines, not one of n. One line per
+record, sorted by id, so that `merge=union` (records/*/manifest.yaml, set by `saiken git-setup`)
+merges two branches that each added records:
 
     C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
 
@@ -23,12 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from saiken.core import crypto
+from saiken.core import crypto, layout
 from saiken.core.files import atomic_write
 from saiken.core.policy import recipient_fingerprint, recipients_hash
 
-MANIFEST_FILE = "records/manifest.yaml"
-GITATTRIBUTES_LINE = f"{MANIFEST_FILE} merge=union"
+GITATTRIBUTES_LINE = f"{layout.MANIFEST_GLOB} merge=union"
 HEADER = (
     "# 宛先台帳（自動生成・手で編集しないでください）: 事案番号ごとに、暗号文の SHA-256、\n"
     "# 暗号化した宛先の公開鍵指紋、宛先集合のハッシュ。個人情報は含みません。`saiken recipients` で照合します。\n"
@@ -127,15 +128,40 @@ def _lines_of(text: str, ids: set[str]) -> list[tuple[int, str]]:
 
 
 def load(root: Path) -> Manifest:
+    """Every bucket manifest of the work tree, as one (for `saiken recipients` and `rekey`, which
+    look at every record anyway)."""
+    merged = Manifest({}, [])
+    for path in layout.manifest_files(root):
+        part = parse(path.read_text(encoding="utf-8"))
+        for case_id, found in part.entries.items():
+            merged.entries.setdefault(case_id, []).extend(found)
+        rel = f"{layout.RECORDS_DIR}/{path.parent.name}/{path.name}"
+        merged.problems.extend(f"{rel}: {p}" for p in part.problems)
+    return merged
+
+
+def load_bucket(root: Path, case_id: str) -> Manifest:
+    """The manifest of the bucket that holds `case_id`'s line."""
     try:
-        return parse((root / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return parse(layout.manifest_path(root, case_id).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Manifest({}, [])
 
 
 def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> None:
-    path = root / MANIFEST_FILE
-    data = manifest.text(keep).encode("utf-8")
+    """Write each bucket's manifest with the lines of its case ids (those in `keep`, if given). A
+    bucket that has no line left keeps a manifest only if it had one."""
+    ids = set(manifest.entries) if keep is None else set(keep) & set(manifest.entries)
+    by_bucket: dict[str, list[str]] = {}
+    for case_id in ids:
+        by_bucket.setdefault(layout.bucket(case_id), []).append(case_id)
+    present = {p.parent.name for p in layout.manifest_files(root)}
+    for b in sorted(set(by_bucket) | present):
+        _save_one(layout.manifest_path(root, of_bucket=b), manifest.text(by_bucket.get(b, ())))
+
+
+def _save_one(path: Path, text: str) -> None:
+    data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return
@@ -146,7 +172,7 @@ def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> N
 
 
 def record_written(root: Path, case_id: str, ciphertext: bytes, recipients: list[crypto.RecipientKey]) -> None:
-    """The hook every record write calls: replace this record's line."""
-    manifest = load(root)
+    """The hook every record write calls: replace this record's line in its bucket's manifest."""
+    manifest = load_bucket(root, case_id)
     manifest.set(case_id, entry(ciphertext, recipients))
-    save(root, manifest)
+    _save_one(layout.manifest_path(root, case_id), manifest.text())

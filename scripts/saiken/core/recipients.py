@@ -2,7 +2,7 @@
 
 Without a key: an age header shows, per recipient, one stanza: its type, and for ssh-ed25519 a
 4-byte tag of the key. X25519 stanzas name no key at all. So a file alone proves only "N anonymous
-X25519 recipients plus these ssh keys". The manifest (records/manifest.yaml) adds the writer's
+X25519 recipients plus these ssh keys". The manifest (records/<xx>/manifest.yaml per bucket folder) adds the writer's
 claim of which keys those were; its sha256 ties the claim to the exact file. A record matches the
 policy when all three agree with the active handlers: the X25519 count, the ssh tags, and a
 current manifest entry whose recipient-set hash is the policy's. A writer who can push can make
@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from saiken.core import agefile, crypto, manifest, stanzas
+from saiken.core import agefile, crypto, layout, manifest, stanzas
 from saiken.core.policy import Policy, recipient_fingerprint
 from saiken.core.records import SUFFIX
 from saiken.errors import DecryptFailure
@@ -198,7 +198,7 @@ def _header_problems(named: list[agefile.Stanza], rr: RecordRecipients, expected
 
 def _manifest_problems(rr: RecordRecipients, expected: Expected) -> list[str]:
     if rr.entry is None:
-        return [f"宛先台帳（{manifest.MANIFEST_FILE}）に記載がありません"]
+        return [f"宛先台帳（{layout.manifest_rel(rr.case_id)}）に記載がありません"]
     if rr.entry.sha256 != rr.sha256:
         return ["宛先台帳の記載がこのファイルのものではありません（SHA-256 不一致、台帳が古い）"]
     if rr.entry.policy != expected.policy:

@@ -1,7 +1,7 @@
 """Case records: where they live, how they are read, validated, encrypted and written.
 
-A record is `records/<case-id>.yaml.age`: YAML encrypted to exactly the active designated
-handlers. Case ids are opaque (`C-` and random letters); a name never appears in a path.
+A record is `records/<xx>/<case-id>.yaml.age` (saiken.core.layout: <xx> from the SHA-256 of the
+case id): YAML encrypted to exactly the active designated handlers. Case ids are opaque (`C-` and random letters); a name never appears in a path.
 Writes are atomic: a temp file in the same folder, fsync, rename, fsync of the folder.
 """
 
@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from saiken.core import crypto, manifest, reads, schema, yamlio
+from saiken.core import crypto, layout, manifest, reads, schema, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.policy import Policy
 from saiken.errors import DecryptFailure, SaikenError, ValidationError, os_reason
 from saiken.redaction import redacted
 
-RECORDS_DIR = "records"
-SUFFIX = ".yaml.age"
+RECORDS_DIR = layout.RECORDS_DIR
+SUFFIX = layout.SUFFIX
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: ids are read over the phone
 
 
@@ -61,15 +61,21 @@ class Store:
         return self.root / RECORDS_DIR
 
     def path(self, case_id: str) -> Path:
-        return self.folder / f"{check_case_id(case_id)}{SUFFIX}"
+        return self.root / layout.record_rel(check_case_id(case_id))
 
     def rel(self, case_id: str) -> str:
-        return f"{RECORDS_DIR}/{case_id}{SUFFIX}"
+        return layout.record_rel(case_id)
 
     def case_ids(self) -> list[str]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(p.name[: -len(SUFFIX)] for p in self.folder.glob(f"*{SUFFIX}"))
+        """Every record's case id. Records left in the flat layout are refused with the command that
+        moves them: read as if absent, they would silently drop out of every list."""
+        flat = layout.flat_files(self.root)
+        if flat:
+            raise SaikenError(f"records/ の直下に以前の配置の記録が {len(flat)} 件あります（{flat[0].name} など）。"
+                              "記録は事案番号から決まるフォルダ records/<xx>/ に置きます。",
+                              where=f"{RECORDS_DIR}/",
+                              hint=f"`{layout.MIGRATE_COMMAND}` で移し、表示される `git commit` でコミットしてください。")
+        return [cid for cid, _ in layout.record_files(self.root)]
 
     def exists(self, case_id: str) -> bool:
         return self.path(case_id).exists()
@@ -153,7 +159,7 @@ class Store:
 
     def write_text(self, case_id: str, text: str) -> None:
         """Encrypt `text` (already validated) to the active handlers and write it atomically."""
-        self.folder.mkdir(exist_ok=True)
+        self.path(case_id).parent.mkdir(parents=True, exist_ok=True)
         recipients = self.policy.active_recipients()
         data = crypto.encrypt(text.encode("utf-8"), recipients)
         atomic_write(self.path(case_id), data)

@@ -1,7 +1,9 @@
 """Git's view of encrypted records: a textconv diff driver and a three-way merge driver.
 
-`setup(root)` wires both into a records repository: `.gitattributes` routes `*.age` through them
-and the local git config names the commands, as the absolute path of the running Python so that
+`setup(root)` wires both into a records repository: `.gitattributes` routes `*.age` through them,
+`.git/info/attributes` merges every bucket manifest (records/*/manifest.yaml, saiken.core.layout) with
+`merge=union` – local, so that moving to the bucket layout needs no signed change of .gitattributes
+(a protected file, saiken.checks.trust) – and the local git config names the commands, as the absolute path of the running Python so that
 hooks, GUIs and cron jobs find the same saiken.
 
 textconv lets `git diff` and `git log -p` show decrypted YAML to a holder of an identity. The
@@ -34,7 +36,7 @@ from typing import Any, BinaryIO
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from saiken.core import agefile, crypto, policy, reads, yamlio
+from saiken.core import agefile, crypto, layout, policy, reads, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import SUFFIX, Store, decrypt_text
 from saiken.errors import SaikenError, ValidationError
@@ -44,7 +46,12 @@ from saiken.redaction import shown
 DRIVER = "saiken"
 ATTRIBUTES = [
     ("*.age", f"diff={DRIVER} merge={DRIVER}"),
-    ("records/manifest.yaml", "merge=union"),
+]
+# In .git/info/attributes (not committed): two branches that each added records to one bucket
+# merge its manifest by keeping both sides' lines. A `records/manifest.yaml merge=union` line that
+# older versions wrote into .gitattributes is left there: it matches no file once migrated.
+LOCAL_ATTRIBUTES = [
+    (layout.MANIFEST_GLOB, "merge=union"),
 ]
 ATTRIBUTES_HEADER = "# saiken: 暗号化された記録の差分表示・統合（saiken git-setup が管理）"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -67,10 +74,10 @@ def git_config() -> dict[str, str]:
     }
 
 
-def update_attributes(text: str) -> str:
+def update_attributes(text: str, wanted_lines: list[tuple[str, str]] = ATTRIBUTES) -> str:
     """`.gitattributes` with saiken's lines present once; other lines are kept as they are."""
     lines = text.splitlines()
-    for pattern, attrs in ATTRIBUTES:
+    for pattern, attrs in wanted_lines:
         wanted = f"{pattern} {attrs}"
         same_pattern = [i for i, line in enumerate(lines) if line.split(maxsplit=1)[:1] == [pattern]]
         if same_pattern:
@@ -93,6 +100,8 @@ def setup(root: Path) -> list[str]:
     if new != old:
         atomic_write(path, new.encode("utf-8"))
         done.append(".gitattributes を更新しました。")
+    if setup_local_attributes(root):
+        done.append(f"{layout.MANIFEST_GLOB} の統合（merge=union）を .git/info/attributes に書き込みました。")
     done += textconv_cache.remove(root)  # plaintext git cached under refs/notes/textconv, if anyone turned it on
     for name, value in git_config().items():
         gitio.config_set(root, name, value)
@@ -101,6 +110,23 @@ def setup(root: Path) -> list[str]:
         install_pre_commit(root)
         done.append("pre-commit のフック（" + "、".join(HOOK_TYPES) + "）を入れました。")
     return done
+
+
+def setup_local_attributes(root: Path) -> bool:
+    """saiken's lines in .git/info/attributes; whether the file changed."""
+    info = local_attributes_path(root)
+    old = info.read_text(encoding="utf-8") if info.exists() else ""
+    new = update_attributes(old, LOCAL_ATTRIBUTES)
+    if new == old:
+        return False
+    info.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(info, new.encode("utf-8"))
+    return True
+
+
+def local_attributes_path(root: Path) -> Path:
+    """.git/info/attributes (shared by the worktrees of one repository)."""
+    return (root / gitio.text(["rev-parse", "--git-path", "info/attributes"], root).strip()).resolve()
 
 
 def install_pre_commit(root: Path) -> None:

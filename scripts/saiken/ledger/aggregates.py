@@ -35,7 +35,7 @@ from saiken import wareki
 from saiken.casework import acceleration, installments, limitation
 from saiken.casework.limitation import closures
 from saiken.casework.limitation.events import Rules
-from saiken.core import bulk, crypto, policy, yamlio
+from saiken.core import bulk, crypto, layout, policy, yamlio
 from saiken.core.files import atomic_write
 from saiken.core.records import Store
 from saiken.errors import SaikenError, os_reason
@@ -82,7 +82,7 @@ def figures(case_id: str, record: dict[str, Any], as_of: dt.date | None = None,
                            tuple(installments.payments(record)), _written_off(record, as_of, rules))
     except SaikenError as exc:
         raise SaikenError(f"記録の債権金額を集計できません: {exc.message}",
-                          where=f"records/{case_id}.yaml.age: {exc.where or 'claim'}",
+                          where=f"{layout.record_rel(case_id)}: {exc.where or 'claim'}",
                           hint=f"`saiken case edit {case_id}` で直してから、もう一度実行してください。") from None
 
 

@@ -33,7 +33,7 @@ from saiken.checks.pii_terms import TermIndex
 from saiken.checks.text import fold
 from saiken.core import agefile, crypto, localfiles, plaintext, sshkey
 from saiken.core.policy import Policy
-from saiken.core.records import RECORDS_DIR
+from saiken.core.layout import RECORDS_DIR
 from saiken.errors import SaikenError
 from saiken.git import gitio, textconv_cache
 from saiken.ledger import evidence

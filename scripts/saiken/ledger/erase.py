@@ -31,11 +31,12 @@ from pathlib import Path
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.evidence import media_out
 from saiken.checks.pii_terms import TermIndex, record_terms, without_staff
-from saiken.core import crypto, reads, yamlio
+from saiken.core import crypto, layout, reads, yamlio
 from saiken.core.contract import Contract
 from saiken.core.files import atomic_write
 from saiken.core.policy import Policy, recipient_fingerprint
-from saiken.core.records import RECORDS_DIR, SUFFIX, decrypt_text
+from saiken.core.layout import RECORDS_DIR, SUFFIX
+from saiken.core.records import decrypt_text
 from saiken.errors import DecryptFailure, SaikenError
 from saiken.git import gitio, textconv_cache
 from saiken.ledger import copies, evidence
@@ -86,8 +87,8 @@ def _records(root: Path) -> list[tuple[str, str, str]]:
         meta, _, path = line.partition("\t")
         blobs[path] = meta.split()[1]
     out = []
-    for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
-        relpath = f"{RECORDS_DIR}/{path.name}"
+    for path in _worktree_records(root):
+        relpath = path.relative_to(root).as_posix()
         out.append((path.name[: -len(SUFFIX)], blobs.get(relpath, "（未コミット）"),
                     hashlib.sha256(path.read_bytes()).hexdigest()))
     return out
@@ -114,23 +115,28 @@ def _record_blobs(root: Path) -> dict[str, bytes]:
     working copy is gone, so a second run still knows what to look for)."""
     found: dict[str, bytes] = {}
     try:
-        tree = {p: o for p, o in gitio.tree_entries(root, "HEAD").items() if p.startswith(f"{RECORDS_DIR}/") and p.endswith(SUFFIX)}
+        tree = {p: o for p, o in gitio.tree_entries(root, "HEAD").items() if layout.is_record_like(p)}
     except gitio.GitError:
         tree = {}
     by_oid = dict(gitio.cat_blobs(root, tree.values()))
     for path, oid in tree.items():
         if by_oid.get(oid):
             found[path] = by_oid[oid]  # type: ignore[assignment]
-    for path in sorted((root / RECORDS_DIR).glob(f"*{SUFFIX}")):
-        found[f"{RECORDS_DIR}/{path.name}"] = path.read_bytes()
+    for path in _worktree_records(root):
+        found[path.relative_to(root).as_posix()] = path.read_bytes()
     return found
+
+
+def _worktree_records(root: Path) -> list[Path]:
+    """Every record file of the work tree, in the bucket folders and any left in the flat layout."""
+    return sorted([*layout.flat_files(root), *(p for _, p in layout.record_files(root))], key=lambda p: (p.name, str(p)))
 
 
 def search_terms(root: Path, policy: Policy, identities: list[crypto.LoadedIdentity]) -> TermIndex:
     """The parties' names, addresses, phones … of every record 乙's keys open (pii_terms), to find
     copies by; kept in memory only, for this run."""
     terms = []
-    for path, data in _record_blobs(root).items():
+    for path, data in sorted(_record_blobs(root).items(), key=lambda kv: kv[0].rsplit("/", 1)[-1]):  # by case id
         case_id = path.rsplit("/", 1)[-1][: -len(SUFFIX)]
         try:
             text = decrypt_text(data, identities, where=path)
@@ -168,7 +174,7 @@ def _destroy(copy: copies.Copy) -> None:
 
 def _remove_working_copy(root: Path) -> None:
     gitio.run(["sparse-checkout", "set", "--no-cone", "/*", f"!/{RECORDS_DIR}/"], root)
-    for path in (root / RECORDS_DIR).glob("*"):  # files git did not track
+    for path in (root / RECORDS_DIR).rglob("*"):  # files git did not track (in the bucket folders too)
         if path.is_file():
             _shred(path)
 

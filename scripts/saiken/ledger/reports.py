@@ -12,7 +12,8 @@ from pathlib import Path
 from saiken.checks import evidence
 from saiken.core.contract import Contract, fy_label
 from saiken.core.policy import Policy
-from saiken.core.records import RECORDS_DIR, SUFFIX
+from saiken.core import layout
+from saiken.core.layout import RECORDS_DIR
 from saiken.git import gitio
 from saiken.wareki import fiscal_year, wareki
 
@@ -58,7 +59,7 @@ def handling_report(root: Path, as_of: dt.date) -> str:
     contract = Contract.load(root)
     fy = fiscal_year(as_of)
     since = max(dt.date(fy, 4, 1), contract.start) if contract.start else dt.date(fy, 4, 1)
-    records = len(list((root / RECORDS_DIR).glob(f"*{SUFFIX}")))
+    records = len(layout.record_rels(root))
     handovers = _handovers(root, since, as_of)
     media = evidence.entries(root, "media")
     in_year = [m for m in media if isinstance(m.get("handed_over"), dt.date) and since <= m["handed_over"] <= as_of]

@@ -24,6 +24,7 @@ from saiken.checks import ERROR, evidence, registry
 from saiken.checks.cache import CACHE_DIR
 from saiken.checks.context import POLICY_FILES
 from saiken.checks.runner import check_worktree
+from saiken.core import layout
 from saiken.errors import SaikenError
 from saiken.git import gitio
 from saiken.wareki import wareki
@@ -111,7 +112,7 @@ def compute(root: Path, as_of: dt.date | None = None, now: dt.datetime | None = 
         status.by_check.setdefault(check, []).append(line)
     for term, lines in due.items():
         status.by_term.setdefault(term, []).extend(lines)
-    has_records = any(p.name.endswith(".age") for p in (root / "records").glob("*")) if (root / "records").is_dir() else False
+    has_records = bool(layout.record_rels(root) or layout.flat_files(root))
     if has_records:
         status.unchecked = {cid for cid, m in registry().items() if getattr(m, "NEEDS_IDENTITY", False)}
     return status

@@ -9,11 +9,13 @@ Run again, it rewrites the hooks (a new saiken path, a new server identity) and 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from saiken.core import layout
 from saiken.core.files import atomic_write
 from saiken.errors import SaikenError
 from saiken.git import gitio
@@ -105,13 +107,18 @@ def import_history(inst: gitolite.Instance, repo: str, source: str) -> sync.Sync
         copy = Path(tmp) / "copy.git"
         _git(["clone", "--quiet", "--mirror", source, str(copy)], Path(tmp), f"{source} を読めません")
         # `gitolite push`: git push with gitolite's access check bypassed (there is no SSH user);
-        # the pre-receive hook checks the history like any push, the post-receive hook writes the rules
+        # the pre-receive hook checks the history like any push, the post-receive hook writes the rules.
+        # Commits made before `saiken records migrate` hold records in the flat layout: accepted here
+        # only (saiken.core.layout.ACCEPT_FLAT_ENV), as they were when first pushed.
+        os.environ[layout.ACCEPT_FLAT_ENV] = "1"
         try:
             gitolite.run(inst.home, ["push", "--quiet", str(repo_dir), "refs/heads/*:refs/heads/*",
                                      "refs/tags/*:refs/tags/*"], cwd=copy)
         except gitolite.GitoliteError as exc:
             raise SaikenError(f"記録の履歴をサーバに取り込めませんでした（検査の結果を確かめてください）:\n{exc.message}",
                               hint="取り込む履歴を手元で saiken check --range main で確かめてください。") from None
+        finally:
+            os.environ.pop(layout.ACCEPT_FLAT_ENV, None)
     return sync.sync(inst, repo)
 
 

@@ -1,13 +1,14 @@
 """The handover record (個人情報データの受渡し確認書) read from git history.
 
-Every commit that adds, changes or removes `records/<case-id>.yaml.age` is a handover: the author
+Every commit that adds, changes or removes `records/<xx>/<case-id>.yaml.age` (or, in history made
+before the bucket folders, `records/<case-id>.yaml.age`; saiken.core.layout) is a handover: the author
 hands the records of that commit to their recipients. One row per such commit says
   when     the committer date, in the committer's own time zone;
   from     the author (git name and e-mail) and, when the e-mail belongs to a handler in
            policies/handlers.yaml *as of that commit*, the handler id and organisation (甲/乙);
   to       the recipients of each record at that commit, as far as they can be known without a
            key: the age header's stanzas (count, types, ssh key tags – ssh tags are matched to
-           handlers' ssh-ed25519 keys), and the record's line in records/manifest.yaml as of
+           handlers' ssh-ed25519 keys), and the record's line in its manifest as of
            that commit (recipient fingerprints, mapped to handler ids through the handlers file
            of that commit – used only when the line's sha256 is this very ciphertext's).
            Anonymous X25519 stanzas cannot be attributed otherwise (age hides them);
@@ -79,7 +80,7 @@ class Handover:
     author_email: str
     author_handler: str | None
     author_org: str | None
-    changes: list[tuple[str, str]]            # (case id, 新規/更新/削除), in path order
+    changes: list[tuple[str, str]]            # (case id, 新規/更新/削除), by case id
     kind: str
     recipients: dict[str, Recipients]         # case id -> recipients, for added/changed records
     handlers: HandlerView
@@ -99,7 +100,7 @@ def kind_of(changes: list[tuple[str, str]], *, handlers_changed: bool, policy_ch
     """What happened in one commit.
 
     再暗号化 when the commit only changes existing records (none added or removed) and either
-      (a) for every changed record, the commit replaces its records/manifest.yaml line and the
+      (a) for every changed record, the commit replaces its manifest line and the
           new line's policy (recipient-set hash) differs from the old line's, or
       (b) the set of active handlers' public keys at this commit differs from the set at the
           previous handover on its first-parent line, and the commit changes at least
@@ -120,7 +121,7 @@ def _policy_changed(step: Step, now: dict[str, list[ManifestEntry]], before: dic
     """Every changed record's manifest line names a policy different from its line before."""
     if not step.only_updates:
         return False
-    for cid, _, _ in step.changes:
+    for cid, _, _, _ in step.changes:
         after = {e.policy for e in now.get(cid, ()) if e.policy}
         earlier = {e.policy for e in before.get(cid, ()) if e.policy}
         if not after or not earlier or after & earlier:
@@ -175,19 +176,30 @@ def _row(c: gitstream.LogCommit, step: Step, views: dict[str | None, HandlerView
     return Handover(
         commit=c.oid, when=c.committed, author_name=c.author_name, author_email=c.author_email,
         author_handler=author, author_org=handlers.organisation.get(author) if author else None,
-        changes=[(cid, k) for cid, k, _ in step.changes], kind=kind, recipients=recipients, handlers=handlers)
+        changes=[(cid, k) for cid, k, _, _ in step.changes], kind=kind, recipients=recipients, handlers=handlers)
 
 
 def _compute(step: Step, handlers: HandlerView, views: dict[str | None, HandlerView], blobs: Blobs,
              memo: dict[Any, Recipients]) -> tuple[str, dict[str, Recipients]]:
     """The part of a row that needs blobs – what the cache keeps."""
     changed = step.prev_row is not None and _view(views, blobs, step.prev_row or None).active_keys != handlers.active_keys
-    now, before = blobs.lines(step.node.manifest), blobs.lines(step.manifest_before)
-    pairs = [(cid, k) for cid, k, _ in step.changes]
+    now, before = _lines(step, blobs, 1), _lines(step, blobs, 0)
+    pairs = [(cid, k) for cid, k, _, _ in step.changes]
     kind = kind_of(pairs, handlers_changed=changed, records_present=step.node.present,
                    policy_changed=_policy_changed(step, now, before))
     return kind, {cid: recipients_of(blobs.records.get(new), handlers, now.get(cid), memo)
-                  for cid, k, new in step.changes if k != DELETE}
+                  for cid, k, new, _ in step.changes if k != DELETE}
+
+
+def _lines(step: Step, blobs: Blobs, which: int) -> dict[str, list[ManifestEntry]]:
+    """The changed records' manifest lines before (`which` 0) or after (1) the commit, each from
+    the manifest its record's layout puts it in."""
+    out: dict[str, list[ManifestEntry]] = {}
+    for cid, _, _, path in step.changes:
+        found = blobs.lines(step.manifests.get(path, (None, None))[which]).get(cid)
+        if found:
+            out[cid] = found
+    return out
 
 
 # --- period ------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The row cache of the handover record (確認書): <git dir>/saiken/handovers-cache.
 
-Kept per commit id: its state (handover_history.Node: handlers file and manifest blob ids, how many
-records its tree holds) and, for a handover, its changes (case ids, kinds, record blob ids) and,
+Kept per commit id: its state (handover_history.Node: handlers file blob id, how many records its
+tree holds) and, for a handover, its changes (case ids, kinds, record blob ids, the manifest of each
+line) and the manifest versions around it, and,
 once read, the row's kind and recipients (stanza types, ssh key tags, handler ids, counts). Nothing
 else: no name, no e-mail address, no date (those come from `git log` on every run) and nothing
 from inside a record. A commit id stands for everything such a row depends on in the repository
@@ -29,7 +30,7 @@ from saiken.ledger.handovers.recipients import Recipients
 FOLDER = "saiken"
 NAME = "handovers-cache"
 # Bump the number whenever what a cached row holds, or how a row is computed, changes.
-FORMAT = f"saiken-handovers-cache/1 saiken/{__version__}"
+FORMAT = f"saiken-handovers-cache/2 saiken/{__version__}"  # 2: both record layouts, per-bucket manifests
 
 
 @dataclass
@@ -93,8 +94,9 @@ def save(root: Path, store: Store, seen: set[str]) -> None:
 
 
 # --- the content: {"blobs": [handlers blob ids], "recipients": [...], "commits": [...]}
-# commit: [id, handlers, manifest, present, last_row, step or null], handlers blob ids (and "") as
-# indexes into "blobs"; step: [[[case id, kind, blob], ...], manifest before, prev_row, computed];
+# commit: [id, handlers, present, last_row, step or null], handlers blob ids (and "") as indexes
+# into "blobs"; step: [[[case id, kind, blob, manifest path], ...], [[manifest path, version before,
+# version after], ...], prev_row, computed];
 # computed: [kind, [[case id, index into "recipients"], ...]] or null. The checksum in the header
 # vouches for the shape, so reading it back checks no field (a damaged file never gets this far).
 
@@ -116,8 +118,9 @@ def _encode(known: Known) -> dict[str, Any]:
             if step.computed is not None:
                 kind, by_case = step.computed
                 computed = [kind, [[cid, recip(r)] for cid, r in by_case.items()]]
-            row = [step.changes, step.manifest_before, blobs.setdefault(step.prev_row, len(blobs) - 1), computed]
-        out.append([oid, blobs.setdefault(node.handlers, len(blobs) - 1), node.manifest, node.present,
+            row = [step.changes, [[p, b, a] for p, (b, a) in step.manifests.items()],
+                   blobs.setdefault(step.prev_row, len(blobs) - 1), computed]
+        out.append([oid, blobs.setdefault(node.handlers, len(blobs) - 1), node.present,
                     blobs.setdefault(node.last_row, len(blobs) - 1), row])
     return {"blobs": [b for b in blobs if b is not None],
             "recipients": [[r.stanzas, r.handler_ids, r.manifest_count, r.manifest_matches, r.error] for r in recips],
@@ -128,13 +131,14 @@ def _decode(data: dict[str, Any]) -> Known:
     blobs: list[str | None] = data["blobs"]
     recips = [Recipients(tuple(s), tuple(h), n, m, e) for s, h, n, m, e in data["recipients"]]
     known: Known = {}
-    for oid, handlers, manifest, present, last_row, row in data["commits"]:
-        node = Node(None if handlers is None else blobs[handlers], manifest, present,
+    for oid, handlers, present, last_row, row in data["commits"]:
+        node = Node(None if handlers is None else blobs[handlers], present,
                     None if last_row is None else blobs[last_row])
         step = None
         if row is not None:
-            changes, before, prev_row, computed = row
-            step = Step(node, [tuple(c) for c in changes], before, None if prev_row is None else blobs[prev_row])
+            changes, manifests, prev_row, computed = row
+            step = Step(node, [tuple(c) for c in changes], {p: (b, a) for p, b, a in manifests},
+                        None if prev_row is None else blobs[prev_row])
             if computed is not None:
                 step.computed = (computed[0], {c: recips[i] for c, i in computed[1]})
         known[oid] = (node, step)

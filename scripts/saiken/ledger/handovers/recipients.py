@@ -1,9 +1,10 @@
 """What a records repository shows about who a record was handed to, without any key.
 
 For the handover record (handovers.py): the handlers file as it was at a commit (HandlerView),
-the age header's stanzas (count, types, ssh key tags), and the lines of records/manifest.yaml.
+the age header's stanzas (count, types, ssh key tags), and the lines of the manifests.
 
-records/manifest.yaml (written with every record, see `saiken rekey`) has one line per record:
+A manifest (records/<xx>/manifest.yaml per bucket folder; records/manifest.yaml in history made
+before the bucket folders; written with every record, see `saiken rekey`) has one line per record:
     C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
 Fingerprints are `policy.recipient_fingerprint(public key)`, policy is the recipient-set hash.
 Only the lines of the cases a commit changed are read from each version, so a manifest
@@ -85,7 +86,7 @@ def _ssh_tag(key: str) -> str | None:
         return None
 
 
-# --- records/manifest.yaml lines --------------------------------------------------------------
+# --- manifest lines --------------------------------------------------------------------------
 
 class ManifestEntry(NamedTuple):  # tuples: one per manifest line read, tens of thousands
     sha256: str | None
