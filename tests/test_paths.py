@@ -259,3 +259,15 @@ def test_a_submodule_is_refused_everywhere(records_repo: RecordsRepo) -> None:
         assert r.returncode == 1, r.stdout
         assert {p for p in ("docs/sub", "records/C-LINK0003.yaml.age") if any(p in x and "サブモジュール" in x for x in found)} \
             == {"docs/sub", "records/C-LINK0003.yaml.age"}, r.stdout
+
+
+def test_a_file_too_large_to_search_is_refused_unread(records_repo: RecordsRepo) -> None:
+    """Folding and searching a text takes about ten times its size in memory: a huge file pushed
+    would take the server's hook down. Over the limit, a file is refused without being searched."""
+    from saiken.checks.paths import MAX_FILE_BYTES
+
+    write(records_repo, "docs/big.md", "# 大きな文書\n" + "あ" * (MAX_FILE_BYTES // 3 + 10))
+    r = check_all(records_repo)
+    found = lines(r.stdout, "paths")
+    assert r.returncode == 1 and len(found) == 1 and "docs/big.md" in found[0] and "大きすぎます" in found[0], r.stdout
+    assert not lines(r.stdout, "pii_outside") and not lines(r.stdout, "record_like")

@@ -48,6 +48,9 @@ RECORDS_LIST = Path(__file__).with_name("records_paths.yaml")
 _NOT = {TEXT: "UTF-8 のテキストではありません（NUL を含むか、UTF-8 でない）", IMAGE: "画像ではありません",
         PDF: "PDF ではありません"}
 _found = FindingMaker(ID, TERMS, SEVERITY)
+# a file outside records/ larger than this is refused unread: folding and searching a text takes about
+# ten times its size in memory (69 MB: 900 MB and 7 s), so a 1 GB push would take the server down
+MAX_FILE_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,10 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
         return  # the plaintext check: age files named after a case id, and nothing else
     if f.path == PATHS_FILE:
         yield from _exemption_in_a_records_repository(inp)
+    if len(f.data) > MAX_FILE_BYTES:
+        yield _found(f.path, None, f"ファイルが大きすぎます（{len(f.data) / 1e6:.1f} MB。記録の外のファイルの上限は "
+                     f"{MAX_FILE_BYTES // 1_000_000} MB）。中身を確かめきれないため受け付けません。{move_out(f.path, inp)}")
+        return
     kind = kind_of(inp, f.path)
     if kind is None:
         yield _found(f.path, None, "このリポジトリに置けないファイルです。記録リポジトリに置けるのは、暗号化した記録"
@@ -161,6 +168,8 @@ def content_problem(kind: str, data: bytes) -> str | None:
 
 def pdf_text(data: bytes) -> str | None:
     """A PDF's text and metadata to search like a text file (None when it is not a PDF that may stand)."""
+    if len(data) > MAX_FILE_BYTES:
+        return None
     try:
         return media_files.pdf_text(data)
     except media_files.Refused:
@@ -168,8 +177,9 @@ def pdf_text(data: bytes) -> str | None:
 
 
 def text_of(data: bytes) -> str | None:
-    """The file as text, or None when it is not UTF-8 text (NUL bytes, invalid UTF-8)."""
-    if b"\0" in data:
+    """The file as text, or None when it is not UTF-8 text (NUL bytes, invalid UTF-8) or larger than
+    MAX_FILE_BYTES (refused as such: searching it would take minutes and gigabytes)."""
+    if len(data) > MAX_FILE_BYTES or b"\0" in data:
         return None
     try:
         return data.decode("utf-8")

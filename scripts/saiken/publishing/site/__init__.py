@@ -149,14 +149,19 @@ def personal_data_published(root: Path, site_dir: Path) -> list[str]:
     from saiken.checks.runner import run
     from saiken.checks.sources import worktree_context
 
-    files = []
+    from saiken.checks.paths import MAX_FILE_BYTES
+
+    files, too_large = [], []
     for path in sorted(site_dir.rglob("*")):
         if path.suffix.lower() in _PUBLISHED and path.is_file() and not path.is_symlink():
             text = published_text(path)
-            if text is not None:
-                files.append(FileInput(f"site/{path.relative_to(site_dir).as_posix()}", text.encode("utf-8")))
+            rel = f"site/{path.relative_to(site_dir).as_posix()}"
+            if text is not None and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+                too_large.append(f"エラー {rel} – 大きすぎて検査できません（上限 {MAX_FILE_BYTES // 1_000_000} MB）。")
+            elif text is not None:
+                files.append(FileInput(rel, text.encode("utf-8")))
     report = run(files, worktree_context(root, identities(), []), only=("pii_outside",))
-    return [f.render(True) for f in report.findings if f.severity == ERROR]
+    return too_large + [f.render(True) for f in report.findings if f.severity == ERROR]
 
 
 def _empty(site_dir: Path) -> None:
