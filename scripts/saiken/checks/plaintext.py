@@ -7,8 +7,8 @@ genuine header in front of plaintext is no record. A file named after something 
 id is refused too, since a file name is not encrypted (a name in a path is a leak of its own).
 Outside records/, the paths check (default deny) and record_like (a record anywhere) take over.
 
-The layout is checked here too (saiken.core.layout): a record must be `records/<xx>/<yy>/<case-id>.yaml.age`
-in the bucket its case id names, a manifest `records/<xx>/<yy>/manifest.yaml`; the flat layout of older
+The layout is checked here too (saiken.core.layout): a record must be `records/<xx>/<case-id>.yaml.age`
+in the bucket its case id names, a manifest `records/<xx>/manifest.yaml`; the flat layout of older
 repositories (`records/<case-id>.yaml.age`, `records/manifest.yaml`) is refused with the command
 that moves it (`saiken records migrate`).
 """

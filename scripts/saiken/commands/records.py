@@ -19,8 +19,8 @@ COMMIT_MESSAGE = "記録をフォルダ別の配置に移す（saiken records mi
 def records_group() -> None:
     """記録ファイルの置き場所を表示・移動します。
 
-    記録は records/<xx>/<yy>/事案番号.yaml.age に置きます。<xx>/<yy> は事案番号の SHA-256 の先頭 4 桁を 2 桁ずつ（00〜ff）で、
-    宛先台帳はフォルダごとの records/<xx>/<yy>/manifest.yaml です。記録が増えても、1 件を書くコミットが
+    記録は records/<xx>/事案番号.yaml.age に置きます。<xx> は事案番号の SHA-256 の先頭 2 桁（00〜ff）で、
+    宛先台帳はフォルダごとの records/<xx>/manifest.yaml です。記録が増えても、1 件を書くコミットが
     書き直すのは小さなフォルダ 1 つと台帳 1 つだけです（docs/procedures/records-layout.md）。
 
     \b
@@ -58,8 +58,8 @@ def path_command(case_id: str) -> None:
 def migrate_command(dry_run: bool) -> None:
     """以前の配置（records/ の直下）の記録を、フォルダ別の配置に移します。
 
-    records/事案番号.yaml.age を records/<xx>/<yy>/事案番号.yaml.age に `git mv` で移し（`git log --follow` で
-    履歴をたどれます）、宛先台帳 records/manifest.yaml をフォルダごとの records/<xx>/<yy>/manifest.yaml に
+    records/事案番号.yaml.age を records/<xx>/事案番号.yaml.age に `git mv` で移し（`git log --follow` で
+    履歴をたどれます）、宛先台帳 records/manifest.yaml をフォルダごとの records/<xx>/manifest.yaml に
     分けます。記録の中身は読まず、暗号化もし直しません。変更はすべてステージするだけで、コミットは
     表示する `git commit` で行ってください（コミット時の検査が通常どおり行われます）。
     何度実行しても同じ結果です（移すものがなければ何もしません）。
@@ -73,7 +73,7 @@ def migrate_command(dry_run: bool) -> None:
     root = find_root()
     todo = migrating.plan(root)
     if todo.empty:
-        click.echo("移す記録はありません（すべての記録がフォルダ別の配置 records/<xx>/<yy>/ にあります）。")
+        click.echo("移す記録はありません（すべての記録がフォルダ別の配置 records/<xx>/ にあります）。")
         return
     for src, dst in todo.moves:
         click.echo(f"{'移します' if dry_run else '移しました'}: {src} → {dst}")

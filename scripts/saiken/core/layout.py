@@ -1,17 +1,14 @@
 """Where records and their manifests live: the one place that knows the layout of records/.
 
-A record lives in one of 65,536 bucket folders, two levels named after the first four hex digits
-of the SHA-256 of its case id (UTF-8), as git fans out its notes:
+A record lives in one of 256 bucket folders, named after the first two hex digits of the SHA-256
+of its case id (UTF-8), as git fans out its object store:
 
-    records/<xx>/<yy>/<case-id>.yaml.age      the encrypted record
-    records/<xx>/<yy>/manifest.yaml           the manifest lines of that bucket's records only
+    records/<xx>/<case-id>.yaml.age      the encrypted record
+    records/<xx>/manifest.yaml           the manifest lines of that bucket's records only
 
-so a commit that writes one record writes two trees of at most 256 entries, one of a record or two,
-and a manifest of a line or two – not a tree listing every record and a manifest of every line:
-what git stores, clones and pushes, and what `ledger handovers` reads per commit, stays the same
-from 100 to 1,000,000 records. (One level of 256 folders still grew: at 100,000 records each
-bucket manifest held ~390 lines, rewritten by every commit, and `ledger handovers` read 13x the
-text of 10,000 for 10x the commits.)
+so a commit that writes one record writes one small bucket tree and one small manifest, not a
+tree listing every record and a manifest of every line: what git stores, clones and pushes, and
+what `ledger handovers` reads per commit, no longer grows with the number of records.
 
 Repositories made before this layout kept every record flat, `records/<case-id>.yaml.age`, with one
 `records/manifest.yaml`. History keeps that shape: code reading history (`ledger handovers`)
@@ -31,7 +28,7 @@ RECORDS_DIR = "records"
 SUFFIX = ".yaml.age"
 MANIFEST_NAME = "manifest.yaml"
 LEGACY_MANIFEST = f"{RECORDS_DIR}/{MANIFEST_NAME}"  # the flat layout's single manifest
-MANIFEST_GLOB = f"{RECORDS_DIR}/*/*/{MANIFEST_NAME}"  # the gitattributes pattern of every bucket manifest
+MANIFEST_GLOB = f"{RECORDS_DIR}/*/{MANIFEST_NAME}"  # the gitattributes pattern of every bucket manifest
 KEEP_NAME = ".gitkeep"
 MIGRATE_COMMAND = "saiken records migrate"
 # Set by `saiken server setup --import` around its push only: a restored history holds the commits
@@ -39,33 +36,25 @@ MIGRATE_COMMAND = "saiken records migrate"
 # pushing over SSH can set it (sshd passes no such variable), and the cache keys include it.
 ACCEPT_FLAT_ENV = "SAIKEN_ACCEPT_FLAT_HISTORY"
 
-_BUCKET = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}")
-_LEVEL = re.compile(r"[0-9a-f]{2}")
+_BUCKET = re.compile(r"[0-9a-f]{2}")
 _CASE_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")  # as saiken.core.schema.CASE_ID
 
 
 def bucket(case_id: str) -> str:
-    """The bucket of a case id, `xx/yy`: the first four hex digits of sha256(case id in UTF-8)."""
-    digest = hashlib.sha256(case_id.encode("utf-8")).hexdigest()
-    return f"{digest[:2]}/{digest[2:4]}"
+    """The bucket of a case id: the first two hex digits of sha256(case id in UTF-8)."""
+    return hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:2]
 
 
 def is_bucket(name: str) -> bool:
-    """Whether `name` is a bucket, `xx/yy` (two folder levels of two hex digits)."""
     return _BUCKET.fullmatch(name) is not None
 
 
-def folder_bucket(folder: Path) -> str:
-    """The bucket a folder of the work tree would be (`xx/yy` from its last two names)."""
-    return f"{folder.parent.name}/{folder.name}"
-
-
 def buckets() -> list[str]:
-    return [f"{a:02x}/{b:02x}" for a in range(256) for b in range(256)]
+    return [f"{n:02x}" for n in range(256)]
 
 
 def record_rel(case_id: str) -> str:
-    """`records/<xx>/<yy>/<case-id>.yaml.age`"""
+    """`records/<xx>/<case-id>.yaml.age`"""
     return f"{RECORDS_DIR}/{bucket(case_id)}/{case_id}{SUFFIX}"
 
 
@@ -75,7 +64,7 @@ def flat_rel(case_id: str) -> str:
 
 
 def manifest_rel(case_id: str | None = None, *, of_bucket: str | None = None) -> str:
-    """The manifest holding a case id's line (or a bucket's manifest): `records/<xx>/<yy>/manifest.yaml`."""
+    """The manifest holding a case id's line (or a bucket's manifest): `records/<xx>/manifest.yaml`."""
     b = of_bucket if of_bucket is not None else bucket(case_id or "")
     return f"{RECORDS_DIR}/{b}/{MANIFEST_NAME}"
 
@@ -91,9 +80,8 @@ def manifest_path(root: Path, case_id: str | None = None, *, of_bucket: str | No
 # --- reading paths back ---------------------------------------------------------------------------
 
 def split(path: str) -> tuple[str, str | None] | None:
-    """A record path in either layout -> (case id, bucket `xx/yy` – or the one folder a record sits
-    in one level down, never a bucket –, or None for flat); else None. The case id is the file name
-    without the suffix, whatever it holds (the checks judge it)."""
+    """A record path in either layout -> (case id, bucket folder or None for flat); else None.
+    The case id is the file name without the suffix, whatever it holds (the checks judge it)."""
     if not path.startswith(RECORDS_DIR + "/") or not path.endswith(SUFFIX):
         return None
     parts = path[len(RECORDS_DIR) + 1:].split("/")
@@ -102,15 +90,13 @@ def split(path: str) -> tuple[str, str | None] | None:
         return None
     if len(parts) == 1:
         return name, None
-    if len(parts) == 2:  # one folder level: no bucket (misplaced)
+    if len(parts) == 2:
         return name, parts[0]
-    if len(parts) == 3:
-        return name, f"{parts[0]}/{parts[1]}"
     return None
 
 
 def case_id_of(path: str) -> str | None:
-    """The case id of a well-placed record path (`records/<xx>/<yy>/<id>.yaml.age`), else None."""
+    """The case id of a well-placed record path (`records/<its bucket>/<id>.yaml.age`), else None."""
     got = split(path)
     if got is None or got[1] is None or got[1] != bucket(got[0]):
         return None
@@ -136,10 +122,9 @@ def is_record_like(path: str) -> bool:
 
 
 def is_manifest(path: str) -> bool:
-    """Whether `path` is a bucket manifest, `records/<xx>/<yy>/manifest.yaml`."""
+    """Whether `path` is a bucket manifest, `records/<xx>/manifest.yaml`."""
     parts = path.split("/")
-    return (len(parts) == 4 and parts[0] == RECORDS_DIR and _LEVEL.fullmatch(parts[1]) is not None
-            and _LEVEL.fullmatch(parts[2]) is not None and parts[3] == MANIFEST_NAME)
+    return len(parts) == 3 and parts[0] == RECORDS_DIR and is_bucket(parts[1]) and parts[2] == MANIFEST_NAME
 
 
 def is_any_manifest(path: str) -> bool:
@@ -158,7 +143,7 @@ def manifest_for(record_path: str) -> str:
 
 
 def bucket_of_manifest(path: str) -> str | None:
-    return "/".join(path.split("/")[1:3]) if is_manifest(path) else None
+    return path.split("/")[1] if is_manifest(path) else None
 
 
 def flat_history_accepted() -> bool:
@@ -182,15 +167,15 @@ def misplaced(path: str) -> str | None:
             return None
         if path == LEGACY_MANIFEST:
             return (f"{path} は以前の配置（全記録の宛先台帳が 1 つのファイル）です。宛先台帳は記録と同じフォルダの "
-                    f"{RECORDS_DIR}/<xx>/<yy>/{MANIFEST_NAME} に置きます。`{MIGRATE_COMMAND}` で移し、表示される "
+                    f"{RECORDS_DIR}/<xx>/{MANIFEST_NAME} に置きます。`{MIGRATE_COMMAND}` で移し、表示される "
                     "`git commit` でコミットしてください。")
-        return (f"宛先台帳 {path} の場所が誤っています。宛先台帳を置けるのは {RECORDS_DIR}/<xx>/<yy>/{MANIFEST_NAME}"
-                f"（<xx>・<yy> は 00〜ff のフォルダ）だけです。`git rm --cached {path}` で外し、"
+        return (f"宛先台帳 {path} の場所が誤っています。宛先台帳を置けるのは {RECORDS_DIR}/<xx>/{MANIFEST_NAME}"
+                f"（<xx> は 00〜ff のフォルダ）だけです。`git rm --cached {path}` で外し、"
                 f"`{MIGRATE_COMMAND}` で台帳を作り直してください。")
     got = split(path)
     if got is None:
-        if path.endswith(SUFFIX):  # deeper than records/<xx>/<yy>/
-            return (f"記録 {path} の場所が誤っています。記録は {RECORDS_DIR}/<xx>/<yy>/事案番号{SUFFIX} に置きます"
+        if path.endswith(SUFFIX):  # deeper than records/<xx>/
+            return (f"記録 {path} の場所が誤っています。記録は {RECORDS_DIR}/<xx>/事案番号{SUFFIX} に置きます"
                     f"（`saiken records path 事案番号` で場所を表示します）。`{MIGRATE_COMMAND}` で正しい場所に移してください。")
         return None
     case_id, folder = got
@@ -215,16 +200,19 @@ def record_files(root: Path) -> Iterator[tuple[str, Path]]:
     if not folder.is_dir():
         return iter(())
     found: list[tuple[str, Path]] = []
-    for p in folder.glob(f"*/*/*{SUFFIX}"):
-        cid = p.name[: -len(SUFFIX)]
-        if bucket(cid) == folder_bucket(p.parent):
-            found.append((cid, p))
+    for sub in folder.iterdir():
+        if not is_bucket(sub.name) or not sub.is_dir():
+            continue
+        for p in sub.glob(f"*{SUFFIX}"):
+            cid = p.name[: -len(SUFFIX)]
+            if bucket(cid) == sub.name:
+                found.append((cid, p))
     return iter(sorted(found))
 
 
 def record_rels(root: Path) -> list[str]:
     """Paths (relative to the root) of every well-placed record in the work tree, by case id."""
-    return [f"{RECORDS_DIR}/{folder_bucket(p.parent)}/{p.name}" for _, p in record_files(root)]
+    return [f"{RECORDS_DIR}/{p.parent.name}/{p.name}" for _, p in record_files(root)]
 
 
 def flat_files(root: Path) -> list[Path]:
@@ -238,4 +226,4 @@ def manifest_files(root: Path) -> list[Path]:
     folder = root / RECORDS_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(f"*/*/{MANIFEST_NAME}") if is_bucket(folder_bucket(p.parent)))
+    return sorted(p for p in folder.glob(f"*/{MANIFEST_NAME}") if is_bucket(p.parent.name))

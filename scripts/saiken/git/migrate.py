@@ -1,7 +1,7 @@
 """`saiken records migrate`: move a repository from the flat layout to the bucket folders.
 
 Every record at `records/<case-id>.yaml.age` (or in a bucket folder that is not its own) moves to
-`records/<xx>/<yy>/<case-id>.yaml.age` as `git mv` would, so `git log --follow` finds its history; the
+`records/<xx>/<case-id>.yaml.age` with `git mv`, so `git log --follow` finds its history; the
 single `records/manifest.yaml` is split into the manifests of the buckets (the lines of each
 bucket's records; lines of records that are gone are dropped) and removed. Everything is staged,
 nothing is committed: the user commits it, and the hooks check that commit like any other.
@@ -36,9 +36,8 @@ def plan(root: Path) -> Plan:
     if not folder.is_dir():
         return out
     found = [p for p in folder.glob(f"*{layout.SUFFIX}")]
-    found += [p for p in folder.glob(f"*/*{layout.SUFFIX}")]  # one folder level: never a bucket
-    found += [p for p in folder.glob(f"*/*/*{layout.SUFFIX}")
-              if layout.folder_bucket(p.parent) != layout.bucket(p.name[: -len(layout.SUFFIX)])]
+    found += [p for p in folder.glob(f"*/*{layout.SUFFIX}")
+              if p.parent.name != layout.bucket(p.name[: -len(layout.SUFFIX)])]
     bad = []
     for path in sorted(found):
         case_id = path.name[: -len(layout.SUFFIX)]
@@ -66,19 +65,16 @@ def plan(root: Path) -> Plan:
 def run(root: Path, todo: Plan) -> int:
     """Carry out `todo`; returns how many bucket manifests were written."""
     tracked = set(gitio.text(["ls-files", "-z", "--", layout.RECORDS_DIR], root).split("\0"))
-    moved: list[tuple[str, str]] = []
+    by_folder: dict[str, list[str]] = {}  # one `git mv` per bucket folder, not one per record
     for src, dst in todo.moves:
         (root / dst).parent.mkdir(parents=True, exist_ok=True)
-        (root / src).rename(root / dst)
         if src in tracked:
-            moved.append((src, dst))
-    # as `git mv` stages it (the same blob, removed here, added there: git log --follow finds it), in
-    # batches – nearly every record has a folder of its own, and one `git mv` per folder would start
-    # a git process per record
-    for n in range(0, len(moved), 500):
-        part = moved[n:n + 500]
-        gitio.run(["rm", "-q", "--cached", "--", *(s for s, _ in part)], root)
-        gitio.run(["add", "--", *(d for _, d in part)], root)
+            by_folder.setdefault(dst.rsplit("/", 1)[0], []).append(src)
+        else:
+            (root / src).rename(root / dst)  # never committed: nothing to follow
+    for folder, sources in sorted(by_folder.items()):
+        for n in range(0, len(sources), 200):
+            gitio.run(["mv", "--", *sources[n:n + 200], folder + "/"], root)
     return _split_manifest(root, todo, tracked)
 
 

@@ -8,7 +8,7 @@ id. A commit that adds, changes or removes records, and is not a merge, is a han
 
 Records are read in both layouts (saiken.core.layout): the flat one of older history
 (`records/<id>.yaml.age`, one `records/manifest.yaml`) and the bucket folders
-(`records/<xx>/<yy>/<id>.yaml.age`, `records/<xx>/<yy>/manifest.yaml`). A record moved from one to the other
+(`records/<xx>/<id>.yaml.age`, `records/<xx>/manifest.yaml`). A record moved from one to the other
 unchanged (`saiken records migrate`) is no handover. Each step names, for each manifest its
 records' lines live in, the version before and after the commit – the blob ids of the commit's own
 diff, or `<commit>:<path>` when the commit left that manifest as it was – so a commit costs the
