@@ -150,6 +150,21 @@ def test_a_ref_to_a_file_is_refused(clean: RecordsRepo) -> None:
     assert not bare_has(server(clean, keyless=True), blob)
 
 
+def test_a_chain_of_tags_too_long_to_follow_is_refused(clean: RecordsRepo) -> None:
+    """The server follows a tag of a tag … ten levels deep; an eleventh level hid what it ends at
+    (here a file with a name and address) and was accepted."""
+    target = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=clean.root, env=clean.env, check=True,
+                            input=f"{NAME}\n東京都新宿区試験町9-8-7\n", capture_output=True, text=True).stdout.strip()
+    for n in range(11):
+        assert git(clean, "tag", "-a", "-m", f"段 {n}", f"deep{n}", target).returncode == 0
+        target = git(clean, "rev-parse", f"refs/tags/deep{n}").stdout.strip()
+        if n < 10:
+            git(clean, "tag", "-d", f"deep{n}")
+    proc = push(clean, "deep10", keyless=True)
+    assert_refused_by_server(proc, clean, keyless=True)
+    assert "10 段を超えて" in proc.stderr
+
+
 def test_a_keyless_server_refuses_a_record_in_a_note_and_a_my_number_in_a_tag(clean: RecordsRepo) -> None:
     assert git(clean, "notes", "add", "-m", case_yaml("C-REFS0002"), "HEAD").returncode == 0
     proc = push(clean, "refs/notes/commits", keyless=True)

@@ -141,7 +141,7 @@ def pushed_ref_texts(cwd: Path, local_ref: str, local_sha: str, remote_ref: str)
 def ref_texts(cwd: Path, ref: str, oid: str) -> list[GitText]:
     """A ref's name and, for an annotated tag, its name and message (and those of the tags it tags)."""
     texts = [GitText(REF_NAME, ref, ref)]
-    for _ in range(10):  # a tag of a tag of …: a few levels at most
+    for _ in range(MAX_TAG_DEPTH):  # a tag of a tag of …: a few levels at most
         kind = gitio.text(["cat-file", "-t", oid], cwd, check=False).strip()
         if kind != "tag":
             if kind in ("blob", "tree"):
@@ -153,7 +153,13 @@ def ref_texts(cwd: Path, ref: str, oid: str) -> list[GitText]:
             texts.append(GitText(REF_NAME, f"refs/tags/{name}", f"refs/tags/{name}"))
         texts.append(GitText(TAG_MESSAGE, ref, message))
         texts += tag_texts(ref, raw)
+    else:  # deeper still: what it ends at (a file, another message) would go unread – refused
+        texts.append(GitText(NOT_A_COMMIT, ref, None, about=TOO_DEEP))
     return texts
+
+
+MAX_TAG_DEPTH = 10
+TOO_DEEP = "deep"  # NOT_A_COMMIT's `about` for a chain of tags longer than MAX_TAG_DEPTH
 
 
 def parse_tag(raw: bytes) -> tuple[str, str, str]:

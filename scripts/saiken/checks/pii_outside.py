@@ -22,7 +22,8 @@ from saiken.checks import (ERROR, WARNING, FileInput, Finding, FindingMaker, cac
                            shown_name, unreadable_name)
 from saiken.checks.cache import content_id
 from saiken.checks.context import PERSONAL_DATA_FILE, TERMS_MEMO, CheckInput, is_record_path
-from saiken.checks.git_texts import HEADERS, NOT_A_COMMIT, ODD_HEADER, REF_NAME, removal_fix, rename_fix
+from saiken.checks.git_texts import (HEADERS, MAX_TAG_DEPTH, NOT_A_COMMIT, ODD_HEADER, REF_NAME, TOO_DEEP, removal_fix,
+                                    rename_fix)
 from saiken.checks.pii_terms import Term, TermIndex, without_staff
 from saiken.checks.record_like import looks_like_record
 from saiken.checks.term_cache import TermCache, TermSet
@@ -93,6 +94,9 @@ def _targets(inp: CheckInput) -> tuple[list[_Target], list[Finding]]:
                                      "UTF-8 の名前で作り直してください（`git branch -m`、タグは `git tag -d` のうえ付け直す）。"))
         elif g.kind == REF_NAME:
             targets.append(_Target(g.ref, g.ref, name=True, ref=g.ref))
+        elif g.kind == NOT_A_COMMIT and g.about == TOO_DEEP:
+            unreadable.append(_found(g.ref, g.place, f"タグのタグが {MAX_TAG_DEPTH} 段を超えて重なっています。その先の中身"
+                                     f"（メッセージやファイル）を検査しきれないため受け付けません。{removal_fix(g.ref)}"))
         elif g.kind == NOT_A_COMMIT:
             unreadable.append(_found(g.ref, g.place, f"コミットではなく{'ファイル' if g.about == 'blob' else 'フォルダ'}を"
                                      "直接指す参照です。どのコミットにも入っていない中身が送られ、検査できないため受け付けません。"
