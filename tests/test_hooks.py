@@ -65,13 +65,18 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
     return hooked_repo(tmp_path_factory.mktemp("hooks"))
 
 
-@pytest.fixture
-def clean(repo: RecordsRepo):  # type: ignore[no-untyped-def]
-    """Each test starts at the same commit with a clean tree and leaves it that way."""
+def back_at_head(repo: RecordsRepo):  # type: ignore[no-untyped-def]
+    """For a fixture: the repository, then back at the commit it was at, with a clean tree."""
     head = git(repo, "rev-parse", "HEAD").stdout.strip()
     yield repo
     git(repo, "reset", "-q", "--hard", head)
     git(repo, "clean", "-fdq")
+
+
+@pytest.fixture
+def clean(repo: RecordsRepo):  # type: ignore[no-untyped-def]
+    """Each test starts at the same commit with a clean tree and leaves it that way."""
+    yield from back_at_head(repo)
 
 
 def plaintext_record(repo: RecordsRepo, case_id: str) -> str:

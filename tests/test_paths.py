@@ -203,6 +203,14 @@ def _committed(repo: RecordsRepo) -> str:
     return repo.git("rev-parse", "HEAD").strip()
 
 
+def _three_ways(repo: RecordsRepo, base: str) -> list:  # type: ignore[type-arg]
+    """What is staged, judged as the pre-commit hook, check --all and, once committed, check --range
+    judge it: the three results."""
+    staged = repo.saiken("check", "--staged")
+    every = check_all(repo)
+    return [staged, every, repo.saiken("check", "--range", f"{base}..{_committed(repo)}")]
+
+
 def test_a_symbolic_link_is_refused_everywhere(records_repo: RecordsRepo, tmp_path: Path) -> None:
     """A link can point at a key or a decrypted record outside the repository, and the site build
     would publish what it points at; the old `check --all` followed it and, finding no file at a
@@ -215,11 +223,7 @@ def test_a_symbolic_link_is_refused_everywhere(records_repo: RecordsRepo, tmp_pa
     (records_repo.root / "docs").mkdir()
     (records_repo.root / "docs" / "key.md").symlink_to(secret)
     records_repo.git("add", "-A")
-    staged = records_repo.saiken("check", "--staged")
-    every = check_all(records_repo)
-    head = _committed(records_repo)
-    ranged = records_repo.saiken("check", "--range", f"{base}..{head}")
-    for r in (staged, every, ranged):
+    for r in _three_ways(records_repo, base):
         found = lines(r.stdout, "paths")
         assert r.returncode == 1 and any("docs/key.md" in x and "シンボリックリンク" in x for x in found), r.stdout
         assert "AGE-SECRET-KEY" not in r.stdout + r.stderr
@@ -250,11 +254,7 @@ def test_a_submodule_is_refused_everywhere(records_repo: RecordsRepo) -> None:
     base = _committed(records_repo)
     records_repo.git("update-index", "--add", "--cacheinfo", f"160000,{'0312345678' * 4},docs/sub")
     records_repo.git("update-index", "--add", "--cacheinfo", f"160000,{base},records/C-LINK0003.yaml.age")
-    staged = records_repo.saiken("check", "--staged")
-    every = check_all(records_repo)
-    head = _committed(records_repo)
-    ranged = records_repo.saiken("check", "--range", f"{base}..{head}")
-    for r in (staged, every, ranged):
+    for r in _three_ways(records_repo, base):
         found = lines(r.stdout, "paths")
         assert r.returncode == 1, r.stdout
         assert {p for p in ("docs/sub", "records/C-LINK0003.yaml.age") if any(p in x and "サブモジュール" in x for x in found)} \

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_checks import case_yaml
 from test_handovers import commit, edit_case, new_case, table_rows
-from test_hooks import designated, git, hooked_repo, out
+from test_hooks import back_at_head, designated, git, hooked_repo, out
 
 from conftest import RecordsRepo
 from saiken.core import layout, manifest
@@ -103,10 +103,7 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> RecordsRepo:
 
 @pytest.fixture
 def clean(hooked: RecordsRepo):  # type: ignore[no-untyped-def]
-    head = git(hooked, "rev-parse", "HEAD").stdout.strip()
-    yield hooked
-    git(hooked, "reset", "-q", "--hard", head)
-    git(hooked, "clean", "-fdq")
+    yield from back_at_head(hooked)
 
 
 def _move(repo: RecordsRepo, cid: str, to: str) -> None:

@@ -98,9 +98,9 @@ def plan_push(side: Side, updates: list[tuple[str, str, str]]) -> tuple[list[Pla
     created = next((c for ref, c in zip(refs, commits) if ref == protected_ref and c is not None), None)
     plans: list[Plan] = []
     refused: list[Finding] = []
-    for (old, _new, ref), commit in zip(updates, commits):
+    for (old, new, ref), commit in zip(updates, commits):
         if not ref.startswith(PUSHABLE) and ref not in ("HEAD", "-"):  # (pre-commit's pre-push names these)
-            if not gitio.is_zero(_new):  # deleting one that is there already is allowed
+            if not gitio.is_zero(new):  # deleting one that is there already is allowed
                 refused.append(_found(ref, None, _not_pushable(ref)))
             continue
         if ref == protected_ref:

@@ -45,8 +45,7 @@ TITLE = "暗号化した記録と、許可された場所（policies/paths.yaml�
 TEXT, IMAGE, PDF, FICTIONAL = "text", "image", "pdf", "fictional"
 KINDS = {TEXT: "テキスト", IMAGE: "画像（PNG・JPEG・GIF・WebP）", PDF: "PDF", FICTIONAL: "架空のテストデータ"}
 RECORDS_LIST = Path(__file__).with_name("records_paths.yaml")
-_NOT = {TEXT: "UTF-8 のテキストではありません（NUL を含むか、UTF-8 でない）", IMAGE: "画像ではありません",
-        PDF: "PDF ではありません"}
+_NOT_TEXT = "UTF-8 のテキストではありません（NUL を含むか、UTF-8 でない）"
 _found = FindingMaker(ID, TERMS, SEVERITY)
 # a file outside records/ larger than this is refused unread: folding and searching a text takes about
 # ten times its size in memory (69 MB: 900 MB and 7 s), so a 1 GB push would take the server down
@@ -160,7 +159,7 @@ def content_problem(kind: str, data: bytes) -> str | None:
     """Why `data` may not stand where `kind` is allowed, or None: text must be UTF-8; an image or
     a PDF may carry nothing but what it shows (saiken.checks.media_files)."""
     if kind == TEXT:
-        return None if text_of(data) is not None else _NOT[TEXT]
+        return None if text_of(data) is not None else _NOT_TEXT
     if kind in (IMAGE, PDF):
         return media_files.problem(kind, data)
     return None

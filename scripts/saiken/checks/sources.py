@@ -41,22 +41,20 @@ def worktree_files(root: Path, paths: list[str] | None = None) -> list[FileInput
     (its blob id comes from the index): a second `check --all` over 10,000 records answered from
     the cache then reads none of them, and a first one reads them in the forked workers."""
     rels = _all_paths(root) if paths is None else [_relative(root, p) for p in paths]
-    known = gitio.worktree_blob_ids(root) if (root / ".git").exists() else {}
+    specials: dict[str, tuple[str, str]] = {}  # symbolic links and submodules of the index
+    known = gitio.worktree_blob_ids(root, specials) if (root / ".git").exists() else {}
     files: list[FileInput] = []
-    specials: dict[str, tuple[str, str]] = {}
-    if (root / ".git").exists():
-        gitio.index_entries(root, specials)
     for rel in rels:
         oid = known.get(rel)
         if oid is not None:  # (a file removed from the work tree is one git reports changed)
             files.append(_WorkTreeFile(root, rel, oid))
             continue
-        if rel in specials or os.path.islink(os.path.join(root, rel)):
+        full = os.path.join(root, rel)
+        if os.path.islink(full) or rel in specials:
             # never followed: a link to a key or to /dev/zero is not read (the paths check refuses it)
-            mode = specials[rel][0] if rel in specials else SYMLINK
-            target = os.fsencode(os.readlink(os.path.join(root, rel))) if mode == SYMLINK and \
-                os.path.islink(os.path.join(root, rel)) else b""
-            files.append(FileInput(rel, target, blob_id=git_blob_id(target), mode=mode))
+            link = os.path.islink(full)
+            target = os.fsencode(os.readlink(full)) if link else b""
+            files.append(FileInput(rel, target, blob_id=git_blob_id(target), mode=SYMLINK if link else specials[rel][0]))
             continue
         f = _read_file(root, rel)
         if f is None and paths is not None:

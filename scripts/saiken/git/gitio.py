@@ -142,14 +142,15 @@ def index_entries(cwd: Path, specials: dict[str, tuple[str, str]] | None = None)
     return entries
 
 
-def worktree_blob_ids(cwd: Path) -> dict[str, str]:
+def worktree_blob_ids(cwd: Path, specials: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
     """path → blob id of each tracked regular file whose work-tree copy git finds unchanged since it
     was staged (so its id need not be computed by reading it).
 
     Left out, to be read and hashed by the caller: files git reports changed; files marked
     assume-unchanged or skip-worktree (git would not notice their changes); and any file whose
     status changed (ctime) after the index was last written – git's own stat comparison can miss
-    a same-size rewrite with its old mtime made within the same second. fsmonitor is not trusted."""
+    a same-size rewrite with its old mtime made within the same second. fsmonitor is not trusted.
+    Symbolic links and submodules of the index go to `specials` (path → (mode, id)), as index_entries."""
     careful = ["-c", "core.fsmonitor=false", "-c", "core.trustctime=true", "-c", "core.checkStat=default"]
     index = Path(cwd, run(["rev-parse", "--git-path", "index"], cwd).decode().strip())
     try:
@@ -164,6 +165,8 @@ def worktree_blob_ids(cwd: Path) -> dict[str, str]:
             tag, mode, oid, stage = meta.split(" ")
             if tag == "H" and stage == "0" and mode in ("100644", "100755"):
                 ids[path] = oid
+            elif stage == "0" and specials is not None and mode in SPECIAL_MODES:
+                specials[path] = (mode, oid)
     changed = run([*careful, "diff-files", "--name-only", "-z"], cwd)
     for path in changed.decode("utf-8", "surrogateescape").split("\0"):
         ids.pop(path, None)
