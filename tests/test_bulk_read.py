@@ -62,3 +62,34 @@ def test_parallel_list_equals_the_sequential_list_and_stops_on_a_bad_record(
     broken = repo.saiken("case", "list", env={"SAIKEN_PARALLEL_MIN": "1"})
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     assert record_rel("C-PAR00003") in broken.stderr and "age ファイルのヘッダが不正です" in broken.stderr
+
+
+def test_the_cycle_collector_is_paused_for_bulk_work_and_back_afterwards() -> None:
+    """Bulk work (checks, handovers, case list) runs with gc paused – it cost x5 on a 100,000-record
+    term cache – and the collector is on again after it, also when the work fails; a pause inside a
+    pause keeps it off until the outer one ends."""
+    import gc
+
+    from saiken.core import bulk
+
+    seen: list[bool] = []
+
+    @bulk.no_gc
+    def work(fail: bool) -> int:
+        seen.append(gc.isenabled())
+        with bulk.gc_paused():
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        if fail:
+            raise SaikenError("壊れた記録")
+        return 1
+
+    assert gc.isenabled()
+    assert work(False) == 1 and gc.isenabled()
+    with pytest.raises(SaikenError):
+        work(True)
+    assert gc.isenabled()
+    assert seen == [False] * 6
+    from saiken.checks import runner
+    from saiken.ledger import handovers
+    assert runner.run.__wrapped__ and handovers.read_history.__wrapped__  # type: ignore[attr-defined]

@@ -66,6 +66,7 @@ def _readable_names(files: list[FileInput]) -> tuple[list[FileInput], list[Findi
     return good, [paths.unreadable(f.path) for f in files if unreadable_name(f.path)]
 
 
+@bulk.no_gc
 def run(files: list[FileInput], ctx: Context, *, only: Iterable[str] | None = None,
         cache_dir: Path | None = None, repository: bool = False) -> Report:
     """Run the checks (all, or `only`) over `files`; with `cache_dir`, skip what was clean before.

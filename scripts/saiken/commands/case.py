@@ -183,7 +183,8 @@ def list_(names: bool, overdue: bool, as_of: dt.datetime | None, fmt: str) -> No
     if overdue:
         from saiken.casework import limitation  # here: the plain list stays quick to start
         summarise = _with_overdue(summarise, limitation.load_rules(st.root), as_date(as_of))
-    read = list(bulk.summaries_or_problems(st, identities(), summarise))
+    with bulk.gc_paused():
+        read = list(bulk.summaries_or_problems(st, identities(), summarise))
     rows = [row for _, row, problem in read if problem is None]
     _print_rows(rows, fmt, names)
     bad = [unreadable(st.rel(cid), cid, problem) for cid, _, problem in read if problem is not None]

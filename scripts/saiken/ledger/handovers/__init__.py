@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from saiken import wareki
+from saiken.core import bulk
 from saiken.errors import SaikenError
 from saiken.git import gitio, gitstream
 from saiken.ledger.handovers import cache as handover_cache
@@ -129,6 +130,7 @@ def _policy_changed(step: Step, now: dict[str, list[ManifestEntry]], before: dic
     return True
 
 
+@bulk.no_gc
 def read_history(root: Path, revs: tuple[str, ...] = ("HEAD",), *, start: dt.date | None = None,
                  end: dt.date | None = None, cache: bool = True) -> list[Handover]:
     """Handovers reachable from `revs` dated in [start, end], oldest first. Dates are commit
