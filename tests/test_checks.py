@@ -68,7 +68,7 @@ def age_encrypt(repo: RecordsRepo, text: str, rel: str, *, recipients: list[str]
                 cli: bool = False) -> None:
     """Encrypt past saiken's own checks – with saiken's age writer in memory, or with the age CLI
     (`cli`: plaintext through a pipe, never on disk) – and note the recipients in
-    the record's bucket manifest (records/<xx>/manifest.yaml), as saiken does when it writes a record."""
+    the record's bucket manifest (records/<xx>/<y>/manifest.yaml), as saiken does when it writes a record."""
     (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
     if cli:
         args = ["age", *(["-a"] if armor else []), *[a for r in recipients for a in ("-r", r)],
@@ -257,7 +257,7 @@ def test_own_stanza_must_open(records_repo: RecordsRepo) -> None:
 
 def test_a_record_missing_from_the_manifest(records_repo: RecordsRepo) -> None:
     new_case(records_repo, "C-MANI0001")
-    (records_repo.root / record_rel("C-MANI0002")).parent.mkdir(exist_ok=True)
+    (records_repo.root / record_rel("C-MANI0002")).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(records_repo.root / record_rel("C-MANI0001"), records_repo.root / record_rel("C-MANI0002"))
     found = lines(check_all(records_repo).stdout, "recipients")
     assert len(found) == 1 and f"{record_rel('C-MANI0002')}:header" in found[0]

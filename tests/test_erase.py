@@ -48,7 +48,7 @@ def test_refused_before_the_end(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
     _, otsu = clone
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-03-30", "--yes")
     assert r.returncode == 1 and "契約期間中（終了日 2022-03-31）は消去できません" in r.stderr
-    assert otsu.identity.exists() and len(list((otsu.root / "records").glob("*/*.age"))) == 3
+    assert otsu.identity.exists() and len(list((otsu.root / "records").glob("*/*/*.age"))) == 3
 
 
 def test_refused_while_a_medium_is_out(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -64,7 +64,7 @@ def test_refuses_to_destroy_a_key_of_kou(clone: tuple[RecordsRepo, RecordsRepo])
     kou_key = otsu.handlers["kou-01"][0]
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes", env={"SAIKEN_IDENTITY": str(kou_key)})
     assert r.returncode == 1 and "甲の鍵や不明な鍵は破棄しません" in r.stderr
-    assert kou_key.exists() and len(list((otsu.root / "records").glob("*/*.age"))) == 3
+    assert kou_key.exists() and len(list((otsu.root / "records").glob("*/*/*.age"))) == 3
 
 
 def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo, RecordsRepo]) -> None:
@@ -76,7 +76,7 @@ def test_erase_removes_copy_destroys_key_and_certifies(clone: tuple[RecordsRepo,
     r = otsu.saiken("erase", "--as", "乙", "--as-of", "2022-04-01", "--yes")
     assert r.returncode == 0, r.stderr
     assert "記録 3 件の作業用複製を削除し、乙の鍵 1 個（鍵ファイル 1 個）を破棄しました" in r.stdout
-    assert not otsu.identity.exists() and not list((otsu.root / "records").glob("*/*.age"))
+    assert not otsu.identity.exists() and not list((otsu.root / "records").glob("*/*/*.age"))
     assert not (otsu.root / ".saiken-cache").exists()
     assert otsu.git("status", "--porcelain", "--", "records") == ""  # committing the ledger deletes nothing
     r = otsu.saiken("case", "show", CASES[0])
@@ -260,7 +260,7 @@ def test_erase_refuses_and_issues_nothing_while_a_copy_cannot_be_removed(machine
     assert f"一時フォルダ: {live}（saiken case edit などが実行中です" in r.stderr
     assert f"鍵: {locked}（パスフレーズで保護されていて乙の鍵か確かめられません" in r.stderr
     assert "架空の平文" not in r.stderr and "AGE-SECRET-KEY" not in r.stderr
-    assert otsu.identity.exists() and locked.exists() and len(list((otsu.root / "records").glob("*/*.age"))) == 3
+    assert otsu.identity.exists() and locked.exists() and len(list((otsu.root / "records").glob("*/*/*.age"))) == 3
     assert (otsu.root / "out" / "C-TEST0001_dunning_2021-06-01.pdf").exists()
     assert not (otsu.root / "ledger" / "certificates").exists() and not (otsu.root / "ledger" / "erasures.yaml").exists()
 

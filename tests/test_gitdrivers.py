@@ -90,7 +90,7 @@ def test_git_setup_writes_attributes_and_config_idempotently(records_repo) -> No
     attributes = (records_repo.root / ".gitattributes").read_text().splitlines()
     assert attributes.count("*.age diff=saiken merge=saiken") == 1
     local = (records_repo.root / ".git" / "info" / "attributes").read_text().splitlines()
-    assert local.count("records/*/manifest.yaml merge=union") == 1  # every bucket manifest, not committed
+    assert local.count("records/*/*/manifest.yaml merge=union") == 1  # every bucket manifest, not committed
     assert "*.pdf binary" in attributes and "*.age diff=other" not in attributes
     config = records_repo.git("config", "--local", "--list")
     textconv = records_repo.git("config", "--local", "diff.saiken.textconv").strip()

@@ -338,7 +338,7 @@ def test_merged_branches_give_one_row_per_commit_not_per_merge(records_repo: Rec
                                                                fictional_case_text: str) -> None:
     repo, text = records_repo, fictional_case_text
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
-    (repo.root / ".gitattributes").write_text("records/*/manifest.yaml merge=union\n")  # as git-setup does (in .git/info)
+    (repo.root / ".gitattributes").write_text("records/*/*/manifest.yaml merge=union\n")  # as git-setup does (in .git/info)
     new_case(repo, text, "C-TEST0001")
     commit(repo, "otsu-01", "2021-04-05T10:00:00+09:00", "事案を追加")
     repo.git("checkout", "-q", "-b", "ward")

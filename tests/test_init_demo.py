@@ -22,7 +22,7 @@ import pytest
 from saiken.core import crypto, policy
 from saiken.core.records import Store
 from saiken.scaffold import skeleton
-from saiken.core.layout import bucket, manifest_rel, record_rel
+from saiken.core.layout import bucket, folder_bucket, manifest_rel, record_rel
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -162,8 +162,8 @@ def test_demo_prints_what_to_try_next(demo: dict[str, Any]) -> None:
 
 def test_demo_has_twenty_encrypted_records_committed(demo: dict[str, Any]) -> None:
     root = demo["root"]
-    files = sorted((root / "records").glob("*/*.yaml.age"))
-    assert all(f.parent.name == bucket(f.name[: -len(".yaml.age")]) for f in files)
+    files = sorted((root / "records").glob("*/*/*.yaml.age"))
+    assert all(folder_bucket(f.parent) == bucket(f.name[: -len(".yaml.age")]) for f in files)
     assert len(files) == 20
     assert all(f.read_bytes().startswith(b"age-encryption.org/v1\n") for f in files)
     tracked = [p for p in git(root, "ls-files", "records").split() if p.endswith(".yaml.age")]
@@ -281,7 +281,7 @@ def test_demo_is_reproducible_from_its_seed(demo: dict[str, Any], tmp_path: Path
 def test_demo_refuses_a_non_empty_folder(demo: dict[str, Any]) -> None:
     res = saiken("demo", str(demo["root"]), cwd=demo["root"].parent, env=demo["env"])
     assert res.returncode != 0 and "フォルダが空ではありません" in res.stderr
-    assert len(list((demo["root"] / "records").glob("*/*.age"))) == 20
+    assert len(list((demo["root"] / "records").glob("*/*/*.age"))) == 20
 
 
 # --- no plaintext personal data anywhere git keeps ----------------------------------------------------

@@ -20,14 +20,14 @@ def add_case(repo: RecordsRepo, text: str, case_id: str) -> None:
 
 def test_every_write_is_in_the_manifest_and_matches(records_repo: RecordsRepo, fictional_case_text: str) -> None:
     repo = records_repo
-    # C-TEST0001 and C-TEST0060 share a bucket: one manifest, sorted for merge=union
-    assert manifest_rel("C-TEST0001") == manifest_rel("C-TEST0060") != manifest_rel("C-TEST0002")
-    add_case(repo, fictional_case_text, "C-TEST0060")
+    # C-TEST0001 and C-TEST95185 share a bucket: one manifest, sorted for merge=union
+    assert manifest_rel("C-TEST0001") == manifest_rel("C-TEST95185") != manifest_rel("C-TEST0002")
+    add_case(repo, fictional_case_text, "C-TEST95185")
     add_case(repo, fictional_case_text, "C-TEST0002")
     add_case(repo, fictional_case_text, "C-TEST0001")
     MANIFEST = manifest_rel("C-TEST0001")
     lines = [line for line in (repo.root / MANIFEST).read_text().splitlines() if not line.startswith("#")]
-    assert [line.split(":")[0] for line in lines] == ["C-TEST0001", "C-TEST0060"]  # this bucket's records only
+    assert [line.split(":")[0] for line in lines] == ["C-TEST0001", "C-TEST95185"]  # this bucket's records only
     sha = hashlib.sha256((repo.root / record_rel("C-TEST0001")).read_bytes()).hexdigest()
     assert lines[0].startswith(f"C-TEST0001: {{sha256: {sha}, recipients: [")
     assert "架空" not in (repo.root / MANIFEST).read_text()

@@ -21,8 +21,8 @@ from saiken.core import layout, manifest
 def same_bucket(prefix: str, n: int = 2) -> list[str]:
     """`n` case ids (prefix + digits) whose records share one bucket folder."""
     seen: dict[str, list[str]] = {}
-    for i in range(1, 10000):
-        cid = f"{prefix}{i:04d}"
+    for i in range(1, 100000):  # 4,096 buckets: three ids in one are found within a few hundred
+        cid = f"{prefix}{i:05d}"
         found = seen.setdefault(layout.bucket(cid), [])
         found.append(cid)
         if len(found) == n:
@@ -30,38 +30,65 @@ def same_bucket(prefix: str, n: int = 2) -> list[str]:
     raise AssertionError("no bucket shared")
 
 
-def flatten(repo: RecordsRepo) -> None:
-    """Put the work tree's records in the flat layout of older saiken: records/<id>.yaml.age and one
-    records/manifest.yaml (as those repositories hold them)."""
+FLAT, ONE_LEVEL = "flat", "one level"  # the layouts of older saiken
+
+
+def old_rel(cid: str, kind: str = FLAT) -> str:
+    """Where older saiken put a record: records/<id>.yaml.age, or records/<xx>/<id>.yaml.age."""
+    return layout.flat_rel(cid) if kind == FLAT else f"records/{layout.bucket(cid)[:2]}/{cid}{layout.SUFFIX}"
+
+
+def old_manifest(cid: str, kind: str = FLAT) -> str:
+    return layout.LEGACY_MANIFEST if kind == FLAT else f"records/{layout.bucket(cid)[:2]}/manifest.yaml"
+
+
+def flatten(repo: RecordsRepo, kind: str = FLAT) -> None:
+    """Put the work tree's records in a layout of older saiken: flat (records/<id>.yaml.age and one
+    records/manifest.yaml) or one level (records/<xx>/<id>.yaml.age, records/<xx>/manifest.yaml),
+    as those repositories hold them."""
     man = manifest.load(repo.root)
     ids = [cid for cid, _ in layout.record_files(repo.root)]
     for cid, path in layout.record_files(repo.root):
-        path.rename(repo.root / layout.flat_rel(cid))
+        path.rename(repo.root / old_rel(cid, kind))
     for path in layout.manifest_files(repo.root):
         path.unlink()
-        if not any(path.parent.iterdir()):
-            path.parent.rmdir()
-    (repo.root / layout.LEGACY_MANIFEST).write_text(man.text(ids), encoding="utf-8")
+        for folder in (path.parent, path.parent.parent):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    groups: dict[str, list[str]] = {}
+    for cid in ids:
+        groups.setdefault(old_manifest(cid, kind), []).append(cid)
+    for rel, group in groups.items():
+        (repo.root / rel).write_text(man.text(group), encoding="utf-8")
 
 
 # --- the layout itself ----------------------------------------------------------------------------
 
 def test_a_records_place_is_named_by_the_sha256_of_its_case_id() -> None:
     cid = "C-LAYOUT01"
-    b = hashlib.sha256(cid.encode("utf-8")).hexdigest()[:2]
-    assert layout.bucket(cid) == b and layout.is_bucket(b) and len(layout.buckets()) == 256
+    digest = hashlib.sha256(cid.encode("utf-8")).hexdigest()
+    b = f"{digest[:2]}/{digest[2]}"
+    assert layout.bucket(cid) == b and layout.is_bucket(b) and len(set(layout.buckets())) == 4096
     assert layout.record_rel(cid) == f"records/{b}/{cid}.yaml.age"
     assert layout.manifest_rel(cid) == layout.manifest_rel(of_bucket=b) == f"records/{b}/manifest.yaml"
     assert layout.case_id_of(layout.record_rel(cid)) == cid and layout.is_record(layout.record_rel(cid))
-    wrong = "00" if b != "00" else "01"
-    for path in (f"records/{cid}.yaml.age", f"records/{wrong}/{cid}.yaml.age"):
+    wrong = "00/0" if b != "00/0" else "00/1"
+    for path in (f"records/{cid}.yaml.age", f"records/{wrong}/{cid}.yaml.age", f"records/{b[:2]}/{cid}.yaml.age"):
         assert layout.case_id_of(path) is None and layout.any_case_id(path) == cid
         assert layout.misplaced(path) and layout.record_rel(cid) in layout.misplaced(path)
     assert layout.is_manifest(f"records/{b}/manifest.yaml") and not layout.is_manifest("records/manifest.yaml")
     assert layout.manifest_for(f"records/{cid}.yaml.age") == "records/manifest.yaml"
+    assert layout.manifest_for(f"records/{b[:2]}/{cid}.yaml.age") == f"records/{b[:2]}/manifest.yaml"
+    assert layout.is_any_manifest(f"records/{b[:2]}/manifest.yaml") and layout.is_flat(f"records/{b[:2]}/{cid}.yaml.age")
+    assert "以前の配置" in layout.misplaced(f"records/{b[:2]}/{cid}.yaml.age")
+    assert "以前の配置" in layout.misplaced(f"records/{b[:2]}/manifest.yaml")
+    for bad in (f"records/{b[:2]}/{b[2]}0/{cid}.yaml.age", f"records/{b[:2]}/{b[2]}0/manifest.yaml",
+                f"records/{b[:2]}/g/manifest.yaml", f"records/{b[:2]}/{b[2].upper()}/{cid}.yaml.age"):
+        assert layout.misplaced(bad), bad  # a second level of one lower-case hex digit only
     assert layout.manifest_for(layout.record_rel(cid)) == layout.manifest_rel(cid)
     assert "saiken records migrate" in layout.misplaced("records/manifest.yaml")
     assert layout.misplaced("records/zz/manifest.yaml") and layout.misplaced(f"records/{b}/x/manifest.yaml")
+    assert layout.misplaced(f"records/{b[:2]}/manifest.yaml")  # one level: the layout before two
     assert layout.misplaced(layout.record_rel(cid)) is None and layout.misplaced(layout.manifest_rel(cid)) is None
 
 
@@ -112,7 +139,7 @@ def _move(repo: RecordsRepo, cid: str, to: str) -> None:
 
 
 def _wrong_bucket(cid: str) -> str:
-    return f"records/{'00' if layout.bucket(cid) != '00' else '01'}/{cid}{layout.SUFFIX}"
+    return f"records/{'00/0' if layout.bucket(cid) != '00/0' else '00/1'}/{cid}{layout.SUFFIX}"
 
 
 @pytest.mark.parametrize("where", ["flat", "wrong bucket"])
@@ -165,8 +192,9 @@ def test_check_all_refuses_a_flat_repository_and_case_list_says_how_to_migrate(r
 
 # --- migration, and history across both layouts ------------------------------------------------------
 
-def _flat_history(repo: RecordsRepo, text: str) -> list[str]:
-    """Three commits as older saiken made them: records and one manifest flat in records/."""
+def _flat_history(repo: RecordsRepo, text: str, kind: str = FLAT) -> list[str]:
+    """Three commits as older saiken made them: records and manifests flat in records/ or in one
+    level of folders."""
     repo.add_handler("kou-01", org="甲", role="取扱責任者")
     commit(repo, "otsu-01", "2021-03-31T09:00:00+09:00", "取扱者の指定")
     made = []
@@ -174,49 +202,52 @@ def _flat_history(repo: RecordsRepo, text: str) -> list[str]:
         # written as saiken writes, then put where older saiken put it
         _into_buckets(repo)
         new_case(repo, text, cid)
-        flatten(repo)
+        flatten(repo, kind)
         made.append(commit(repo, "otsu-01", f"2021-04-0{n}T10:00:00+09:00", f"事案 {cid} を追加"))
     _into_buckets(repo)
     edit_case(repo, text, "C-FLAT0001", "電話で分納を再確認")
-    flatten(repo)
+    flatten(repo, kind)
     made.append(commit(repo, "kou-01", "2021-05-01T10:00:00+09:00", "事案 C-FLAT0001 の交渉記録"))
     return made
 
 
 def _into_buckets(repo: RecordsRepo) -> None:
     """The work tree (not the index) back in buckets, so saiken can write; flatten() undoes it."""
-    legacy = repo.root / layout.LEGACY_MANIFEST
-    if not legacy.exists():
+    old = layout.old_manifest_files(repo.root)
+    if not old:
         return
-    man = manifest.parse(legacy.read_text(encoding="utf-8"))
+    man = manifest.Manifest({}, [])
+    for legacy in old:
+        man.entries.update(manifest.parse(legacy.read_text(encoding="utf-8")).entries)
+        legacy.unlink()
     for path in layout.flat_files(repo.root):
         cid = path.name[: -len(layout.SUFFIX)]
         (repo.root / layout.record_rel(cid)).parent.mkdir(parents=True, exist_ok=True)
         path.rename(repo.root / layout.record_rel(cid))
-    legacy.unlink()
     manifest.save(repo.root, man)
 
 
-def test_migrate_moves_a_flat_repository_keeps_history_and_handover_rows(records_repo: RecordsRepo,
-                                                                       fictional_case_text: str) -> None:
+@pytest.mark.parametrize("kind", [FLAT, ONE_LEVEL])
+def test_migrate_moves_an_older_repository_keeps_history_and_handover_rows(records_repo: RecordsRepo,
+                                                                           fictional_case_text: str, kind: str) -> None:
     repo = records_repo
-    flat = _flat_history(repo, fictional_case_text)
+    flat = _flat_history(repo, fictional_case_text, kind)
     before = table_rows(repo.saiken("ledger", "handovers", "--no-cache", "--format", "csv", check=True).stdout)
     assert [r[3] for r in before] == ["C-FLAT0001", "C-FLAT0002", "C-FLAT0001"]
     assert all("宛先数は当時の有効な取扱者 2 名と一致" in r[2] and "kou-01（甲）" in r[2] for r in before)
 
     dry = repo.saiken("records", "migrate", "--dry-run", check=True)
-    assert f"移します: {layout.flat_rel('C-FLAT0001')} → {layout.record_rel('C-FLAT0001')}" in dry.stdout
-    assert "records/manifest.yaml" in dry.stdout and repo.git("status", "--porcelain") == ""
+    assert f"移します: {old_rel('C-FLAT0001', kind)} → {layout.record_rel('C-FLAT0001')}" in dry.stdout
+    assert f"分けます: {old_manifest('C-FLAT0002', kind)}" in dry.stdout and repo.git("status", "--porcelain") == ""
 
     done = repo.saiken("records", "migrate", check=True)
     assert "2 件の記録を移しました" in done.stderr and "git commit -m" in done.stderr
     status = repo.git("status", "--porcelain")
-    assert f"R  {layout.flat_rel('C-FLAT0002')} -> {layout.record_rel('C-FLAT0002')}" in status
+    assert f"R  {old_rel('C-FLAT0002', kind)} -> {layout.record_rel('C-FLAT0002')}" in status
     assert layout.manifest_rel("C-FLAT0001") in status and layout.manifest_rel("C-FLAT0002") in status
     assert repo.git("ls-files", "records/").split() == sorted(
         [layout.record_rel("C-FLAT0001"), layout.record_rel("C-FLAT0002"),
-         layout.manifest_rel("C-FLAT0001"), layout.manifest_rel("C-FLAT0002")])  # records/manifest.yaml is gone
+         layout.manifest_rel("C-FLAT0001"), layout.manifest_rel("C-FLAT0002")])  # the old manifests are gone
     assert "merge=union" in (repo.root / ".git" / "info" / "attributes").read_text()
     assert repo.saiken("check", "--staged").returncode == 0
     moved = commit(repo, "otsu-01", "2021-06-01T10:00:00+09:00", "記録をフォルダ別の配置に移す")
@@ -232,7 +263,7 @@ def test_migrate_moves_a_flat_repository_keeps_history_and_handover_rows(records
     # only when a server restores such a history (saiken server setup --import sets the variable)
     assert repo.saiken("check", "--range", f"{moved}..HEAD").returncode == 0
     old = repo.saiken("check", "--range", f"{flat[0]}^..HEAD")
-    assert old.returncode == 1 and f"{layout.flat_rel('C-FLAT0001')} – " in old.stdout
+    assert old.returncode == 1 and f"{old_rel('C-FLAT0001', kind)} – " in old.stdout
     restored = repo.saiken("check", "--range", f"{flat[0]}^..HEAD", env={layout.ACCEPT_FLAT_ENV: "1"})
     assert restored.returncode == 0, restored.stdout + restored.stderr
 

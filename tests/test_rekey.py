@@ -88,7 +88,7 @@ def test_kill_midway_leaves_every_record_openable_and_rerun_finishes(records_rep
     new = [c for c in CASES if age_opens(repo, key(repo, "otsu-03"), c)]
     assert sorted(old + new) == CASES  # each record opens with exactly one of the two sets
     assert len(new) == 2
-    assert list((repo.root / "records").glob("*/.*.rekey.tmp"))  # the kill left its staged files
+    assert list((repo.root / "records").glob("*/*/.*.rekey.tmp"))  # the kill left its staged files
 
     rerun = repo.saiken("rekey", env=env)
     assert rerun.returncode == 0, rerun.stderr

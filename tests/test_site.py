@@ -67,7 +67,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
                   "--key", public, "--email", "otsu-01@example.invalid"], ["case", "new", "--from", "-"]):
         proc = _run([saiken, *args], root, env, input=record)
         assert proc.returncode == 0, proc.stderr
-    assert list((root / "records").glob("*/*.age")), "the fictional case should be encrypted in records/"
+    assert list((root / "records").glob("*/*/*.age")), "the fictional case should be encrypted in records/"
     proc = _run([str(VENV_BIN / "mkdocs"), "build", "--strict"], root, {**env, "NO_MKDOCS_2_WARNING": "1"})
     assert proc.returncode == 0, proc.stderr
     return root, env

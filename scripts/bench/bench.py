@@ -130,7 +130,7 @@ def main() -> int:
         t0 = time.perf_counter()
         root, env = make_repo(base, args.n)
         made = time.perf_counter() - t0
-        size = sum(p.stat().st_size for p in (root / "records").glob("*/*.age")) / args.n
+        size = sum(p.stat().st_size for p in (root / "records").glob("*/*/*.age")) / args.n
         rows = []
         load = os.getloadavg()
         *measured, out = run_measured(["case", "list", "--format", "tsv"], root, env)

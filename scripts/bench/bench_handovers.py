@@ -5,8 +5,8 @@ The history is written in one `git fast-import` stream: records are tiny fake ag
 age header made once by pyrage for each recipient set, followed by unique filler bytes (the ledger
 never decrypts, so the payload need not open). Authors alternate between a 乙 and a 甲 handler;
 every 2,000 commits a handler is designated and every record re-encrypted. Records live in their
-bucket folders (records/<xx>/<id>.yaml.age) and each commit rewrites the manifests of the buckets it
-wrote in (records/<xx>/manifest.yaml), one line per record, as saiken keeps them.
+bucket folders (records/<xx>/<y>/<id>.yaml.age) and each commit rewrites the manifests of the buckets it
+wrote in (records/<xx>/<y>/manifest.yaml), one line per record, as saiken keeps them.
 
     .venv/bin/python scripts/bench/bench_handovers.py [--commits 10000] [--records 200] [--no-manifest] [--repack] [--new-commits 100]
                                           [--keep DIR [--reuse]]

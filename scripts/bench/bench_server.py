@@ -9,8 +9,8 @@ For each size: a gitolite in a temp home set up by `saiken server setup`, its re
 written with one `git fast-import` stream by two handlers (kou-01 甲, otsu-01 乙) – fictional records
 (架空, Faker ja_JP) encrypted in-process by saiken's own age writer to both (pyrage adds a
 "-grease" stanza, which saiken refuses in a record's header), policies in the first commit, each
-record at records/<xx>/<case-id>.yaml.age and, in the same commit, its bucket's manifest
-records/<xx>/manifest.yaml rewritten with its line, as saiken writes them (saiken.core.layout) – and
+record at records/<xx>/<y>/<case-id>.yaml.age and, in the same commit, its bucket's manifest
+records/<xx>/<y>/manifest.yaml rewritten with its line, as saiken writes them (saiken.core.layout) – and
 an sshd of its own on a loopback port (tests/loopback_sshd.py). Then, as otsu-01 over SSH:
 
     clone                 git clone of the whole repository through gitolite
@@ -26,10 +26,12 @@ Wall and CPU seconds for each (CPU: user+sys of everything the step started on t
 server's share of a clone or push runs under sshd and shows in wall time only).
 
 The shapes: `flat` is a ward's real history, n records written by n commits (one each). Records
-live in 256 bucket folders, so a commit that writes one record writes a records/ tree of at most
-256 entries, one bucket tree and one bucket manifest of about n/256 entries each – not, as when
-every record sat in one flat folder with one manifest, a tree and a manifest of every record, which
-made git's storage, clone, push and `ledger handovers` cost records x commits. `records` and
+live in 4,096 bucket folders on two levels (records/<xx>/<y>/, 256 x 16), so a commit that writes
+one record writes the records/ tree (256 entries), a first-level tree (16) and one bucket tree and
+manifest of n/4,096 records (2-3 at 10,000, 24 at 100,000) – not, as when every record sat in one
+flat folder with one manifest, a tree and a manifest of every record, which made git's storage,
+clone, push and `ledger handovers` cost records x commits (and with one level of 256 folders,
+bucket manifests of n/256 lines, 3.2 GB of them read by handovers at 100,000). `records` and
 `commits` grow one of the two and keep the other small.
 """
 

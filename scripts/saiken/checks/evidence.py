@@ -8,7 +8,7 @@ and the site use too; this check only turns its findings into check findings. In
   warnings – reminders that a commit cannot fix (the contractor cannot record 甲's audit).
 - 事故 (19): 甲 notified and the written report given by the deadlines of policies/incidents.yaml.
 - After the contract's end (11, 12): media returned, no record still encrypted to a 乙 handler's key
-  (seen without decrypting: ssh key tags, records/<xx>/manifest.yaml), 乙's handlers taken off, and an
+  (seen without decrypting: ssh key tags, records/<xx>/<y>/manifest.yaml), 乙's handlers taken off, and an
   erasure with its certificate in ledger/erasures.yaml – errors.
 """
 

@@ -145,7 +145,7 @@ def check_file(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     kind = kind_of(inp, f.path)
     if kind is None:
         yield _found(f.path, None, "このリポジトリに置けないファイルです。記録リポジトリに置けるのは、暗号化した記録"
-                     f"（records/<xx>/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
+                     f"（records/<xx>/<y>/事案番号.yaml.age）と {PATHS_FILE} に載っている場所のファイルだけです（載っていない"
                      f"ものは拒否します）。{move_out(f.path, inp)}業務に必要なファイルなら、甲の取扱責任者に "
                      f"{PATHS_FILE} への追加を依頼してください。")
     else:

@@ -7,10 +7,11 @@ genuine header in front of plaintext is no record. A file named after something 
 id is refused too, since a file name is not encrypted (a name in a path is a leak of its own).
 Outside records/, the paths check (default deny) and record_like (a record anywhere) take over.
 
-The layout is checked here too (saiken.core.layout): a record must be `records/<xx>/<case-id>.yaml.age`
-in the bucket its case id names, a manifest `records/<xx>/manifest.yaml`; the flat layout of older
-repositories (`records/<case-id>.yaml.age`, `records/manifest.yaml`) is refused with the command
-that moves it (`saiken records migrate`).
+The layout is checked here too (saiken.core.layout): a record must be `records/<xx>/<y>/<case-id>.yaml.age`
+in the bucket its case id names, a manifest `records/<xx>/<y>/manifest.yaml`; the layouts of older
+repositories (flat: `records/<case-id>.yaml.age`, `records/manifest.yaml`; one level:
+`records/<xx>/<case-id>.yaml.age`, `records/<xx>/manifest.yaml`) are refused with the command that
+moves them (`saiken records migrate`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _under_records(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     wrong = layout.misplaced(f.path)
     if wrong and layout.is_flat(f.path) and layout.flat_history_accepted():
         # a history made before the migration, being restored (saiken server setup --import)
-        if f.path == layout.LEGACY_MANIFEST:
+        if layout.is_any_manifest(f.path):  # records/manifest.yaml, records/<xx>/manifest.yaml
             return
         wrong = None
     if name == layout.MANIFEST_NAME and wrong:

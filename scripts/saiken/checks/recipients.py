@@ -1,7 +1,7 @@
 """Every record is encrypted to exactly the active designated handlers (terms 2, 10, 13).
 
 What can be verified without a key – the X25519 stanza count, the ssh-ed25519 key tags, no other
-kind of recipient, and the writer's claim in records/<xx>/manifest.yaml tied to the file's SHA-256 – is
+kind of recipient, and the writer's claim in records/<xx>/<y>/manifest.yaml tied to the file's SHA-256 – is
 compared with the active handlers by saiken.core.recipients (the same code as `saiken recipients`). An
 extra recipient is someone who is not a designated handler and can read the record – a third party
 (term 10); a missing one is a designated handler who cannot. With the runner's own identity (a

@@ -1,4 +1,4 @@
-"""saiken case new|show|list – case records (records/<xx>/<case-id>.yaml.age, saiken.core.layout)."""
+"""saiken case new|show|list – case records (records/<xx>/<y>/<case-id>.yaml.age, saiken.core.layout)."""
 
 from __future__ import annotations
 

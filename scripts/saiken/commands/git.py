@@ -24,7 +24,7 @@ def git_setup() -> None:
     """暗号化された記録を git で扱えるようにします（何度実行しても同じ結果です）。
 
     .gitattributes に `*.age diff=saiken merge=saiken` を、.git/info/attributes に
-    `records/*/manifest.yaml merge=union`（フォルダごとの宛先台帳の統合）を書き、この記録リポジトリの git 設定に
+    `records/*/*/manifest.yaml merge=union`（フォルダごとの宛先台帳の統合）を書き、この記録リポジトリの git 設定に
     差分表示（textconv）と統合（merge）のドライバを登録します。鍵をお持ちの方には `git diff` や
     `git log -p` で復号した内容が表示されます。復号した内容は画面に出すだけで、.git には保存しません
     （cachetextconv は使いません）。

@@ -19,8 +19,8 @@ COMMIT_MESSAGE = "記録をフォルダ別の配置に移す（saiken records mi
 def records_group() -> None:
     """記録ファイルの置き場所を表示・移動します。
 
-    記録は records/<xx>/事案番号.yaml.age に置きます。<xx> は事案番号の SHA-256 の先頭 2 桁（00〜ff）で、
-    宛先台帳はフォルダごとの records/<xx>/manifest.yaml です。記録が増えても、1 件を書くコミットが
+    記録は records/<xx>/<y>/事案番号.yaml.age に置きます。<xx>/<y> は事案番号の SHA-256 の先頭 3 桁（<xx> は 2 桁で 00〜ff、<y> は 1 桁で 0〜f）で、
+    宛先台帳はフォルダごとの records/<xx>/<y>/manifest.yaml です。記録が増えても、1 件を書くコミットが
     書き直すのは小さなフォルダ 1 つと台帳 1 つだけです（docs/procedures/records-layout.md）。
 
     \b
@@ -56,10 +56,11 @@ def path_command(case_id: str) -> None:
 @records_group.command("migrate")
 @click.option("--dry-run", is_flag=True, help="移す記録と分ける宛先台帳を表示するだけで、何も変更しません。")
 def migrate_command(dry_run: bool) -> None:
-    """以前の配置（records/ の直下）の記録を、フォルダ別の配置に移します。
+    """以前の配置（records/ の直下、または 1 段のフォルダ records/<xx>/）の記録を、フォルダ別の配置に移します。
 
-    records/事案番号.yaml.age を records/<xx>/事案番号.yaml.age に `git mv` で移し（`git log --follow` で
-    履歴をたどれます）、宛先台帳 records/manifest.yaml をフォルダごとの records/<xx>/manifest.yaml に
+    records/事案番号.yaml.age（や records/<xx>/事案番号.yaml.age）を records/<xx>/<y>/事案番号.yaml.age に
+    `git mv` で移し（`git log --follow` で履歴をたどれます）、宛先台帳 records/manifest.yaml（や
+    records/<xx>/manifest.yaml）をフォルダごとの records/<xx>/<y>/manifest.yaml に
     分けます。記録の中身は読まず、暗号化もし直しません。変更はすべてステージするだけで、コミットは
     表示する `git commit` で行ってください（コミット時の検査が通常どおり行われます）。
     何度実行しても同じ結果です（移すものがなければ何もしません）。
@@ -73,19 +74,20 @@ def migrate_command(dry_run: bool) -> None:
     root = find_root()
     todo = migrating.plan(root)
     if todo.empty:
-        click.echo("移す記録はありません（すべての記録がフォルダ別の配置 records/<xx>/ にあります）。")
+        click.echo("移す記録はありません（すべての記録がフォルダ別の配置 records/<xx>/<y>/ にあります）。")
         return
     for src, dst in todo.moves:
         click.echo(f"{'移します' if dry_run else '移しました'}: {src} → {dst}")
     if dry_run:
-        if todo.legacy_manifest:
-            click.echo(f"分けます: {layout.LEGACY_MANIFEST} → {layout.RECORDS_DIR}/<xx>/{layout.MANIFEST_NAME}")
+        for rel in todo.legacy_manifests:
+            click.echo(f"分けます: {rel} → {layout.RECORDS_DIR}/<xx>/<y>/{layout.MANIFEST_NAME}")
         click.echo(f"{len(todo.moves)} 件の記録を移します（--dry-run のため何も変更していません）。", err=True)
         return
     written = migrating.run(root, todo)
     gitdrivers.setup_local_attributes(root)
-    if todo.legacy_manifest:
-        click.echo(f"分けました: {layout.LEGACY_MANIFEST} → {written} 個の {layout.RECORDS_DIR}/<xx>/{layout.MANIFEST_NAME}")
+    if todo.legacy_manifests:
+        click.echo(f"分けました: {'、'.join(todo.legacy_manifests[:3])}{' ほか' if len(todo.legacy_manifests) > 3 else ''}"
+                   f"（{len(todo.legacy_manifests)} 個） → {written} 個の {layout.RECORDS_DIR}/<xx>/<y>/{layout.MANIFEST_NAME}")
     click.echo(f"{len(todo.moves)} 件の記録を移しました（変更はステージ済みです）。", err=True)
     line = shlex.join(["git", "commit", "-m", COMMIT_MESSAGE])
     click.echo(f"次に、変更をコミットしてください（移動だけのコミットは受渡しの記録に行を作りません）:\n  {line}\n"

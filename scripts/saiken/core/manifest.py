@@ -1,4 +1,4 @@
-"""records/<xx>/manifest.yaml: the writer's cleartext claim of who each record is encrypted to.
+"""records/<xx>/<y>/manifest.yaml: the writer's cleartext claim of who each record is encrypted to.
 
 age hides X25519 recipients (a stanza names no key), so a file alone cannot say whose keys it
 was written for. Every write therefore also records, per case id, the SHA-256 of the ciphertext,
@@ -6,8 +6,8 @@ the fingerprints of the recipients it was encrypted to, and the hash of that rec
 manifest holds no personal data: opaque ids, hashes of public keys, hashes of ciphertext.
 
 One manifest per bucket folder (saiken.core.layout), holding the lines of that folder's records
-only, so writing one record rewrites a manifest of about n/256 lines, not one of n. One line per
-record, sorted by id, so that `merge=union` (records/*/manifest.yaml, set by `saiken git-setup`)
+only, so writing one record rewrites a manifest of about n/4,096 lines, not one of n. One line per
+record, sorted by id, so that `merge=union` (records/*/*/manifest.yaml, set by `saiken git-setup`)
 merges two branches that each added records:
 
     C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
@@ -135,7 +135,7 @@ def load(root: Path) -> Manifest:
         part = parse(path.read_text(encoding="utf-8"))
         for case_id, found in part.entries.items():
             merged.entries.setdefault(case_id, []).extend(found)
-        rel = f"{layout.RECORDS_DIR}/{path.parent.name}/{path.name}"
+        rel = path.relative_to(root).as_posix()
         merged.problems.extend(f"{rel}: {p}" for p in part.problems)
     return merged
 
@@ -155,7 +155,7 @@ def save(root: Path, manifest: Manifest, keep: Iterable[str] | None = None) -> N
     by_bucket: dict[str, list[str]] = {}
     for case_id in ids:
         by_bucket.setdefault(layout.bucket(case_id), []).append(case_id)
-    present = {p.parent.name for p in layout.manifest_files(root)}
+    present = {layout.folder_bucket(p.parent) for p in layout.manifest_files(root)}
     for b in sorted(set(by_bucket) | present):
         _save_one(layout.manifest_path(root, of_bucket=b), manifest.text(by_bucket.get(b, ())))
 

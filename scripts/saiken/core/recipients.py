@@ -2,7 +2,7 @@
 
 Without a key: an age header shows, per recipient, one stanza: its type, and for ssh-ed25519 a
 4-byte tag of the key. X25519 stanzas name no key at all. So a file alone proves only "N anonymous
-X25519 recipients plus these ssh keys". The manifest (records/<xx>/manifest.yaml per bucket folder) adds the writer's
+X25519 recipients plus these ssh keys". The manifest (records/<xx>/<y>/manifest.yaml per bucket folder) adds the writer's
 claim of which keys those were; its sha256 ties the claim to the exact file. A record matches the
 policy when all three agree with the active handlers: the X25519 count, the ssh tags, and a
 current manifest entry whose recipient-set hash is the policy's. A writer who can push can make

@@ -1,6 +1,6 @@
 """Case records: where they live, how they are read, validated, encrypted and written.
 
-A record is `records/<xx>/<case-id>.yaml.age` (saiken.core.layout: <xx> from the SHA-256 of the
+A record is `records/<xx>/<y>/<case-id>.yaml.age` (saiken.core.layout: <xx> from the SHA-256 of the
 case id): YAML encrypted to exactly the active designated handlers. Case ids are opaque (`C-` and random letters); a name never appears in a path.
 Writes are atomic: a temp file in the same folder, fsync, rename, fsync of the folder.
 """
@@ -67,12 +67,13 @@ class Store:
         return layout.record_rel(case_id)
 
     def case_ids(self) -> list[str]:
-        """Every record's case id. Records left in the flat layout are refused with the command that
+        """Every record's case id. Records left in an older layout are refused with the command that
         moves them: read as if absent, they would silently drop out of every list."""
         flat = layout.flat_files(self.root)
         if flat:
-            raise SaikenError(f"records/ の直下に以前の配置の記録が {len(flat)} 件あります（{flat[0].name} など）。"
-                              "記録は事案番号から決まるフォルダ records/<xx>/ に置きます。",
+            raise SaikenError(f"records/ に以前の配置の記録が {len(flat)} 件あります"
+                              f"（{flat[0].relative_to(self.root).as_posix()} など）。"
+                              "記録は事案番号から決まるフォルダ records/<xx>/<y>/ に置きます。",
                               where=f"{RECORDS_DIR}/",
                               hint=f"`{layout.MIGRATE_COMMAND}` で移し、表示される `git commit` でコミットしてください。")
         return [cid for cid, _ in layout.record_files(self.root)]

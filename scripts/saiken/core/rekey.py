@@ -69,7 +69,7 @@ def remove_stale_temps(store: Store) -> int:
     """Temp files left by a run that was killed: ciphertext nobody points to."""
     if not store.folder.is_dir():
         return 0
-    stale = list(store.folder.glob(f"*/.*{TMP_SUFFIX}"))  # in the bucket folders
+    stale = list(store.folder.glob(f"*/*/.*{TMP_SUFFIX}"))  # in the bucket folders
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
@@ -196,7 +196,7 @@ def _cannot_open(store: Store, man: manifest.Manifest, identities: list[crypto.L
     no_match = all(exc.kind == "no match" for _, exc in failures)
     hint = ("上記の記録を開ける取扱者（台帳上の宛先）に `saiken rekey` を実行してもらってください。"
             if no_match else
-            "壊れた記録は `git checkout -- records/<xx>/事案番号.yaml.age`（場所は `saiken records path 事案番号`）で直前のコミットから戻してから、もう一度 `saiken rekey` を実行してください。")
+            "壊れた記録は `git checkout -- records/<xx>/<y>/事案番号.yaml.age`（場所は `saiken records path 事案番号`）で直前のコミットから戻してから、もう一度 `saiken rekey` を実行してください。")
     return SaikenError(
         f"{len(failures)} 件の記録をお手元の鍵（{mine}）で開けないため、再暗号化を中止しました。"
         "どの記録も変更していません。\n" + "\n".join(lines),

@@ -1,7 +1,7 @@
 """Git's view of encrypted records: a textconv diff driver and a three-way merge driver.
 
 `setup(root)` wires both into a records repository: `.gitattributes` routes `*.age` through them,
-`.git/info/attributes` merges every bucket manifest (records/*/manifest.yaml, saiken.core.layout) with
+`.git/info/attributes` merges every bucket manifest (records/*/*/manifest.yaml, saiken.core.layout) with
 `merge=union` – local, so that moving to the bucket layout needs no signed change of .gitattributes
 (a protected file, saiken.checks.trust) – and the local git config names the commands, as the absolute path of the running Python so that
 hooks, GUIs and cron jobs find the same saiken.

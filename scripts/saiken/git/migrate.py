@@ -1,8 +1,9 @@
-"""`saiken records migrate`: move a repository from the flat layout to the bucket folders.
+"""`saiken records migrate`: move a repository from an older layout to the bucket folders.
 
-Every record at `records/<case-id>.yaml.age` (or in a bucket folder that is not its own) moves to
-`records/<xx>/<case-id>.yaml.age` with `git mv`, so `git log --follow` finds its history; the
-single `records/manifest.yaml` is split into the manifests of the buckets (the lines of each
+Every record at `records/<case-id>.yaml.age` (flat), `records/<xx>/<case-id>.yaml.age` (one level)
+or in a bucket folder that is not its own moves to `records/<xx>/<y>/<case-id>.yaml.age` as `git mv`
+would, so `git log --follow` finds its history; the older manifests (`records/manifest.yaml`,
+`records/<xx>/manifest.yaml`) are split into the manifests of the buckets (the lines of each
 bucket's records; lines of records that are gone are dropped) and removed. Everything is staged,
 nothing is committed: the user commits it, and the hooks check that commit like any other.
 Nothing is read from inside a record. Running it again finds nothing to do.
@@ -21,23 +22,28 @@ from saiken.git import gitio
 @dataclass
 class Plan:
     moves: list[tuple[str, str]] = field(default_factory=list)  # (from, to), relative to the root
-    legacy_manifest: bool = False                               # records/manifest.yaml is there
+    legacy_manifests: list[str] = field(default_factory=list)   # older manifests, relative to the root
+
+    @property
+    def legacy_manifest(self) -> bool:
+        return bool(self.legacy_manifests)
 
     @property
     def empty(self) -> bool:
-        return not self.moves and not self.legacy_manifest
+        return not self.moves and not self.legacy_manifests
 
 
 def plan(root: Path) -> Plan:
     """What would move. Refuses (before anything is written) a file whose name is no case id and
     a record whose place in the new layout is taken already."""
-    out = Plan(legacy_manifest=(root / layout.LEGACY_MANIFEST).is_file())
+    out = Plan(legacy_manifests=[p.relative_to(root).as_posix() for p in layout.old_manifest_files(root)])
     folder = root / layout.RECORDS_DIR
     if not folder.is_dir():
         return out
     found = [p for p in folder.glob(f"*{layout.SUFFIX}")]
-    found += [p for p in folder.glob(f"*/*{layout.SUFFIX}")
-              if p.parent.name != layout.bucket(p.name[: -len(layout.SUFFIX)])]
+    found += [p for p in folder.glob(f"*/*{layout.SUFFIX}")]  # one folder level: never a bucket
+    found += [p for p in folder.glob(f"*/*/*{layout.SUFFIX}")
+              if layout.folder_bucket(p.parent) != layout.bucket(p.name[: -len(layout.SUFFIX)])]
     bad = []
     for path in sorted(found):
         case_id = path.name[: -len(layout.SUFFIX)]
@@ -65,16 +71,19 @@ def plan(root: Path) -> Plan:
 def run(root: Path, todo: Plan) -> int:
     """Carry out `todo`; returns how many bucket manifests were written."""
     tracked = set(gitio.text(["ls-files", "-z", "--", layout.RECORDS_DIR], root).split("\0"))
-    by_folder: dict[str, list[str]] = {}  # one `git mv` per bucket folder, not one per record
+    moved: list[tuple[str, str]] = []
     for src, dst in todo.moves:
         (root / dst).parent.mkdir(parents=True, exist_ok=True)
+        (root / src).rename(root / dst)
         if src in tracked:
-            by_folder.setdefault(dst.rsplit("/", 1)[0], []).append(src)
-        else:
-            (root / src).rename(root / dst)  # never committed: nothing to follow
-    for folder, sources in sorted(by_folder.items()):
-        for n in range(0, len(sources), 200):
-            gitio.run(["mv", "--", *sources[n:n + 200], folder + "/"], root)
+            moved.append((src, dst))
+    # as `git mv` stages it (the same blob, removed here, added there: git log --follow finds it), in
+    # batches – nearly every record has a folder of its own, and one `git mv` per folder would start
+    # a git process per record
+    for n in range(0, len(moved), 500):
+        part = moved[n:n + 500]
+        gitio.run(["rm", "-q", "--cached", "--", *(s for s, _ in part)], root)
+        gitio.run(["add", "--", *(d for _, d in part)], root)
     return _split_manifest(root, todo, tracked)
 
 
@@ -82,9 +91,8 @@ def _split_manifest(root: Path, todo: Plan, tracked: set[str]) -> int:
     """The legacy manifest's lines and every bucket manifest's, written per bucket for the records
     that are there; the legacy file removed."""
     merged = manifest.load(root)  # the bucket manifests already there
-    legacy = root / layout.LEGACY_MANIFEST
-    if todo.legacy_manifest:
-        old = manifest.parse(legacy.read_text(encoding="utf-8"))
+    for rel in todo.legacy_manifests:
+        old = manifest.parse((root / rel).read_text(encoding="utf-8"))
         for case_id, entries in old.entries.items():
             merged.entries.setdefault(case_id, []).extend(e for e in entries if e not in merged.entries.get(case_id, []))
     ids = [cid for cid, _ in layout.record_files(root)]
@@ -94,10 +102,10 @@ def _split_manifest(root: Path, todo: Plan, tracked: set[str]) -> int:
         if not path.exists():
             path.write_text(manifest.HEADER, encoding="utf-8")
     manifest.save(root, merged, keep=ids)
-    if todo.legacy_manifest:
-        if layout.LEGACY_MANIFEST in tracked:
-            gitio.run(["rm", "-q", "--cached", "--", layout.LEGACY_MANIFEST], root)
-        legacy.unlink(missing_ok=True)
+    for rel in todo.legacy_manifests:
+        if rel in tracked:
+            gitio.run(["rm", "-q", "--cached", "--", rel], root)
+        (root / rel).unlink(missing_ok=True)
     written = [layout.manifest_rel(of_bucket=b) for b in sorted(buckets)]
     for n in range(0, len(written), 200):
         gitio.run(["add", "--", *written[n:n + 200]], root)

@@ -1,6 +1,6 @@
 """The handover record (個人情報データの受渡し確認書) read from git history.
 
-Every commit that adds, changes or removes `records/<xx>/<case-id>.yaml.age` (or, in history made
+Every commit that adds, changes or removes `records/<xx>/<y>/<case-id>.yaml.age` (or, in history made
 before the bucket folders, `records/<case-id>.yaml.age`; saiken.core.layout) is a handover: the author
 hands the records of that commit to their recipients. One row per such commit says
   when     the committer date, in the committer's own time zone;

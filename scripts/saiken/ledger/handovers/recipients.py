@@ -3,7 +3,7 @@
 For the handover record (handovers.py): the handlers file as it was at a commit (HandlerView),
 the age header's stanzas (count, types, ssh key tags), and the lines of the manifests.
 
-A manifest (records/<xx>/manifest.yaml per bucket folder; records/manifest.yaml in history made
+A manifest (records/<xx>/<y>/manifest.yaml per bucket folder; records/manifest.yaml in history made
 before the bucket folders; written with every record, see `saiken rekey`) has one line per record:
     C-AB12CD34: {sha256: <64 hex>, recipients: [<16 hex>, ...], policy: <16 hex>}
 Fingerprints are `policy.recipient_fingerprint(public key)`, policy is the recipient-set hash.
