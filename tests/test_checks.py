@@ -477,6 +477,25 @@ def test_the_term_caches_belong_to_the_code_that_made_them(tmp_path: Path) -> No
     assert changed != same
 
 
+def test_term_stores_of_older_code_do_not_pile_up(records_repo: RecordsRepo) -> None:
+    """Each upgrade names new term stores (the code digest): the older ones, 190 MB each at 100,000
+    records, are removed when a new one is written – the newest two of each kind stay."""
+    new_case(records_repo, "C-PRUNE001")
+    folder = records_repo.root / ".saiken-cache"
+    folder.mkdir(exist_ok=True)
+    for n, kind in enumerate(["terms", "terms", "terms", "termset", "termset"]):
+        old = folder / f"{kind}-{n:016x}.age"
+        old.write_bytes(b"age-encryption.org/v1\n")  # from an older saiken
+        os.utime(old, (1_600_000_000 + n, 1_600_000_000 + n))
+    assert check_all(records_repo, "--no-cache").returncode == 0  # makes the quick set afresh, no hit
+    message = records_repo.root / "msg.txt"
+    message.write_text(f"{FAMILY}{GIVEN}さんに架電\n", encoding="utf-8")
+    assert records_repo.saiken("check", "--message-file", str(message), "--only", "pii_outside").returncode == 1
+    for kind, newest_old in (("terms", "terms-0000000000000002.age"), ("termset", "termset-0000000000000004.age")):
+        left = sorted(p.name for p in folder.glob(f"{kind}-*.age"))
+        assert len(left) == 2 and newest_old in left, left
+
+
 BUILDING_ADDRESS = "神奈川県横浜市旭区試験台31丁目26番13号 架空ハイツ680"  # 架空
 
 
@@ -624,6 +643,12 @@ def test_quick_term_set_never_hides_a_name(records_repo: RecordsRepo) -> None:
     (records_repo.root / record_rel("C-QUICK001")).unlink()
     r = check_message(f"{FAMILY}{GIVEN}さんに架電\n")
     assert r.returncode == 0 and "C-QUICK001" not in r.stdout, r.stdout
+    # the stale full name is the longest term of the set at that place; the exact index is made of
+    # every term of the set that occurs there, so the family name of a record still present is found
+    records_repo.saiken("case", "new", "--from", "-", check=True,
+                        input=case_yaml("C-QUICK003").replace(GIVEN, "月子").replace(GIVEN_KANA, "ツキコ"))
+    r = check_message(f"{FAMILY}{GIVEN}さんに架電\n")
+    assert r.returncode == 0 and "事案 C-QUICK003 の当事者の氏名の一部" in r.stdout and "C-QUICK001" not in r.stdout, r.stdout
 
 
 def test_forked_workers_report_exactly_what_one_process_does(records_repo: RecordsRepo) -> None:

@@ -162,7 +162,9 @@ def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
     """Terms of every record the runner can open: those under check and the rest of the tree.
 
     The quick set (term_cache; kept from the last run, or made afresh) answers when none of its
-    terms occurs in `texts`; only a hit builds the exact index, which says whose term it is."""
+    terms occurs in `texts`; only a hit builds the exact index, which says whose term it is – of
+    the terms that occur in `texts` (the index is asked about these texts only; the quick set holds
+    every term of the exact one, so none that occurs is left out)."""
     if not inp.ctx.identities:
         return TermIndex([])
     staff = [h.name for h in inp.ctx.policy.handlers]
@@ -172,7 +174,8 @@ def _index(inp: CheckInput, texts: list[str]) -> TermIndex | TermSet:
     if not any(next(quick.search(t), None) for t in texts):
         cache.save()
         return quick
-    terms = without_staff(cache.terms(_records(inp), inp.max_bytes, known=known), staff)
+    occurring = set().union(*(quick.occurring(t) for t in texts))
+    terms = without_staff(cache.terms(_records(inp), inp.max_bytes, known=known, only=occurring), staff)
     cache.save()
     return TermIndex(terms)
 

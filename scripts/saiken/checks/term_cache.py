@@ -28,11 +28,12 @@ import pyrage
 from saiken.checks import FileInput
 from saiken.checks.cache import code_digest, content_id, make_folder
 from saiken.checks.context import case_id_of, open_record
-from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries
+from saiken.checks.pii_terms import Term, record_terms, staff_filter, term_entries, unpack_entries
 from saiken.core import bulk, crypto, files
 
-_Entry = list[list[object]]  # [folded, kind, case id, part]
-FORMAT = "2"
+_Entry = list[str]  # a record's terms packed: [folded texts, kinds, case ids, parts] (pii_terms.term_entries)
+FORMAT = "3"
+KEEP_STORES = 2  # of each kind (terms-, termset-): the current one and one other (a second identity set)
 QUICK_OPENS = 500  # records the quick set opens itself rather than reading the exact store
 
 
@@ -50,9 +51,7 @@ class TermSet:
 
     def search(self, folded: str) -> Iterator[tuple[int, Term]]:
         terms, n = self.terms, len(folded)
-        if n > 2000 and self._prefixes is None:  # a long file: skip places no term starts at
-            self._prefixes = {t[:2] for t in terms}
-        prefixes = self._prefixes
+        prefixes = self._prefixes_for(n)
         for i in range(n - 1):
             if prefixes is not None and folded[i:i + 2] not in prefixes:
                 continue
@@ -61,12 +60,36 @@ class TermSet:
                     yield i, Term(folded[i:i + length], "", "")
                     break
 
+    def occurring(self, folded: str) -> set[str]:
+        """Every term of the set that occurs in `folded`, at every place and of every length (not
+        only the longest per place, as `search`: the set may hold a longer term of a record gone
+        since, and the exact index then finds a shorter one at that place)."""
+        terms, n, found = self.terms, len(folded), set()
+        prefixes = self._prefixes_for(n)
+        for i in range(n - 1):
+            if prefixes is not None and folded[i:i + 2] not in prefixes:
+                continue
+            for length in self.lengths:
+                if i + length <= n and folded[i:i + length] in terms:
+                    found.add(folded[i:i + length])
+        return found
+
+    def _prefixes_for(self, n: int) -> set[str] | None:
+        if n > 2000 and self._prefixes is None:  # a long file: skip places no term starts at
+            self._prefixes = {t[:2] for t in self.terms}
+        return self._prefixes
+
 
 def set_of(entries: Iterable[_Entry], handler_names: list[str]) -> set[str]:
     """The quick set's terms from records' entries: folded texts of 2+ characters, staff names dropped."""
     is_staff = staff_filter(handler_names)
-    return {str(e[0]) for entry in entries for e in entry
-            if len(str(e[0])) >= 2 and not is_staff(str(e[0]), str(e[1]), bool(e[3]))}
+    return {folded for entry in entries for folded, kind, _, part in unpack_entries(entry)
+            if len(folded) >= 2 and not is_staff(folded, kind, part)}
+
+
+def _packed(entry: object) -> bool:
+    """Whether a stored entry has the shape of a pack (else the whole store is made afresh)."""
+    return isinstance(entry, list) and len(entry) == 4 and all(isinstance(x, str) for x in entry)
 
 
 def staff_key(handler_names: list[str]) -> str:
@@ -100,7 +123,7 @@ class TermCache:
     def entries(self) -> dict[str, _Entry]:
         if self._entries is None:
             data = self._read(self.path)
-            self._entries = data if isinstance(data, dict) else {}
+            self._entries = data if isinstance(data, dict) and all(_packed(e) for e in data.values()) else {}
         return self._entries
 
     # --- the quick set -------------------------------------------------------------------------
@@ -178,10 +201,15 @@ class TermCache:
                 out[content_id(f)] = term_entries(record_terms(rec.data, case_id_of(f.path)))
         return out
 
-    def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None) -> list[Term]:
-        """Terms of every record in `files` (entries_for, as Term objects: the exact index)."""
-        return [Term(str(e[0]), str(e[1]), str(e[2]), bool(e[3]))
-                for entry in self.entries_for(files, max_bytes, known).values() for e in entry]
+    def terms(self, files: list[FileInput], max_bytes: int, known: dict[str, _Entry] | None = None,
+              only: set[str] | None = None) -> list[Term]:
+        """Terms of every record in `files` (entries_for, as Term objects: the exact index); with
+        `only`, just those whose folded text is in it (the terms the quick set found in the texts
+        under check: no other term can occur in them, and at 100,000 records making all 3.3 million
+        into Term objects and an index took half of a warm `check --all`)."""
+        entries = self.entries_for(files, max_bytes, known).values()
+        return [Term(*fields) for entry in entries for fields in unpack_entries(entry)
+                if only is None or fields[0] in only]
 
     def save(self) -> None:
         if self.path is None or self.set_path is None:
@@ -202,5 +230,16 @@ class TermCache:
         try:
             make_folder(path.parent)
             files.atomic_write(path, data, mode=0o600)
+            _prune(path)
         except OSError:
             pass
+
+
+def _prune(written: Path) -> None:
+    """Keep the newest KEEP_STORES stores of a kind: each upgrade of saiken (or other identities)
+    names new ones, and the old ones (190 MB at 100,000 records) would stay for good."""
+    kind = written.name.split("-", 1)[0]
+    stores = sorted(written.parent.glob(f"{kind}-*.age"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in stores[KEEP_STORES:]:
+        if old != written:
+            old.unlink(missing_ok=True)
