@@ -97,9 +97,9 @@ def manifest_path(root: Path, case_id: str | None = None, *, of_bucket: str | No
 # --- reading paths back ---------------------------------------------------------------------------
 
 def split(path: str) -> tuple[str, str | None] | None:
-    """A record path in either layout -> (case id, bucket `xx/yy` – or the one folder a record sits
-    in one level down, never a bucket –, or None for flat); else None. The case id is the file name
-    without the suffix, whatever it holds (the checks judge it)."""
+    """A record path in any layout -> (case id, its folder: a bucket `xx/y` in this layout, one
+    name `xx` in the one-level layout of older repositories, None for flat); else None. The case id
+    is the file name without the suffix, whatever it holds (the checks judge it)."""
     if not path.startswith(RECORDS_DIR + "/") or not path.endswith(SUFFIX):
         return None
     parts = path[len(RECORDS_DIR) + 1:].split("/")
@@ -108,7 +108,7 @@ def split(path: str) -> tuple[str, str | None] | None:
         return None
     if len(parts) == 1:
         return name, None
-    if len(parts) == 2:  # one folder level: no bucket (misplaced)
+    if len(parts) == 2:  # one folder level: the older one-level layout (history), never a bucket
         return name, parts[0]
     if len(parts) == 3:
         return name, f"{parts[0]}/{parts[1]}"
