@@ -20,6 +20,12 @@ mkdir -p "$(dirname "$dir")"
 dir="$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")"
 if [ -f "$dir/.identities/otsu-01.txt" ] && [ -d "$dir/records" ]; then
   echo "既にあるデモ用リポジトリを使います: $dir（作り直すには削除してから再実行してください）"
+  plan="$(cd "$dir" && saiken records migrate --dry-run 2>/dev/null || true)"   # whole, then grep: no SIGPIPE
+  if grep -q '^\(移します\|分けます\)' <<<"$plan"; then
+    echo "以前の配置のデモです。記録を新しい配置に移してコミットします（saiken records migrate）"
+    moved="$(cd "$dir" && saiken records migrate 2>&1)" || { echo "$moved" >&2; exit 1; }
+    (cd "$dir" && git commit -q -m "記録をフォルダ別の配置に移す（saiken records migrate）")
+  fi
 else
   saiken demo --no-next-steps "$dir"
 fi

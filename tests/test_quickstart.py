@@ -70,3 +70,31 @@ def test_a_second_run_reuses_the_demo_and_says_it_once(first_run) -> None:  # ty
     assert again.returncode == 0, again.stderr
     assert "既にあるデモ用リポジトリを使います" in again.stdout
     assert _block(again.stdout)[0].startswith("export PATH=")
+
+
+def test_a_demo_made_in_an_older_layout_is_moved_and_committed(first_run) -> None:  # type: ignore[no-untyped-def]
+    """A demo left by an older saiken (records in one level of folders) would stop `case list`: the
+    second run moves it with `saiken records migrate`, commits that through the hooks, and goes on."""
+    import shutil
+
+    from test_records_layout import ONE_LEVEL, flatten
+
+    tmp, env, _ = first_run
+    old = tmp / "デモ 古い配置"
+    shutil.copytree(tmp / "デモ 1", old, symlinks=True)
+
+    class Repo:
+        root = old
+
+    flatten(Repo, ONE_LEVEL)  # type: ignore[arg-type]
+    git = ["git", "-C", str(old)]
+    subprocess.run([*git, "add", "-A", "records"], check=True, env=env)
+    subprocess.run([*git, "commit", "-q", "--no-verify", "-m", "一段の配置（以前の saiken）"], check=True, env=env)
+    run = _quickstart(tmp, env, str(old))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "以前の配置のデモです" in run.stdout and "C-" in run.stdout.split("saiken case list", 1)[1]
+    assert subprocess.run([*git, "log", "-1", "--format=%s"], capture_output=True, text=True, env=env,
+                          check=True).stdout.strip() == "記録をフォルダ別の配置に移す（saiken records migrate）"
+    assert subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, env=env).stdout == ""
+    again = _quickstart(tmp, env, str(old))
+    assert again.returncode == 0 and "以前の配置のデモです" not in again.stdout
