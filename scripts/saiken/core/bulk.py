@@ -33,11 +33,11 @@ _job: Callable[[Any], Any] | None = None
 def no_gc(fn: Callable[..., R]) -> Callable[..., R]:
     """Run `fn` with Python's cycle collector paused (as Mercurial's `util.nogc`).
 
-    Work over every record builds millions of small lists and tuples that all stay alive (a term
-    cache of 100,000 records is 3.3 million entries); each allocation burst makes the collector
-    walk the whole heap again, and that costs more the larger the heap: `check --all` with a warm
-    cache took 20.7 s at 100,000 records and 1.8 s at 10,000 (x11.5), 12.2 s and 1.1 s with the
-    collector paused. Nothing here makes reference cycles worth collecting before the command ends;
+    Work over every record builds many small objects that all stay alive (findings, summaries,
+    handover rows; the term store of 100,000 records was 3.3 million lists before it was packed);
+    each allocation burst makes the collector walk the whole heap again, and that costs more the
+    larger the heap: `check --all` with a warm cache took 20.7 s at 100,000 records and 1.8 s at
+    10,000 (x11.5), 12.2 s and 1.1 s with the collector paused. Nothing here makes reference cycles worth collecting before the command ends;
     the collector runs again afterwards (reference counting frees everything else as usual)."""
     @functools.wraps(fn)
     def paused(*args: Any, **kwargs: Any) -> R:
