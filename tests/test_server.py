@@ -228,6 +228,37 @@ def test_a_push_with_plaintext_is_refused_with_the_japanese_message(server: Serv
     ok(otsu2.git("reset", "-q", "--hard", "origin/main"))
 
 
+def test_a_receipt_is_pushed_by_its_receiver_only(server: Server) -> None:
+    """乙 cannot write 甲's acknowledgement of a handover, even in 甲's name as committer: gitolite
+    names the key that pushes, and a receipt entry must come from the receiver's own key."""
+    otsu1, kou = server.people["otsu-01"], server.people["kou-01"]
+    ok(otsu1.git("pull", "-q", "--ff-only"))
+    otsu1.commit_case("C-SRV00020")
+    ok(otsu1.git("push", "-q", "origin", "main"))
+    handover = ok(otsu1.git("rev-parse", "HEAD")).strip()
+    receipts = otsu1.clone / "ledger" / "receipts.yaml"
+    text = receipts.read_text(encoding="utf-8") if receipts.exists() else "receipts:\n"
+    receipts.parent.mkdir(exist_ok=True)
+    receipts.write_text(text.rstrip("\n").replace("receipts: []", "receipts:") +
+                        f"\n  - commit: {handover}\n    receiver: kou-01\n    date: 2026-12-04\n    method: git\n",
+                        encoding="utf-8")
+    ok(otsu1.git("add", "-A"))
+    as_kou = {**otsu1.env, "GIT_AUTHOR_EMAIL": "kou-01@example.invalid", "GIT_COMMITTER_EMAIL": "kou-01@example.invalid"}
+    ok(run(["git", "commit", "-q", "-m", f"受領確認: {handover[:12]}"], otsu1.clone, as_kou))
+    refused = otsu1.git("push", "origin", "main")
+    assert refused.returncode != 0 and "pre-receive hook declined" in refused.stderr
+    assert "[receipts]" in refused.stderr
+    assert "取扱者 kou-01 の受領確認を、otsu-01 の鍵で push しています" in refused.stderr
+    ok(otsu1.git("reset", "-q", "--hard", "origin/main"))
+    # the receiver records it and pushes it with their own key
+    ok(kou.git("pull", "-q", "--ff-only"))
+    ok(kou.saiken("ledger", "receive", handover[:12]))
+    pushed = kou.git("push", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr
+    rows = ok(kou.saiken("ledger", "handovers", "--format", "csv"))
+    assert f"受領済（kou-01" in next(line for line in rows.splitlines() if handover[:12] in line)
+
+
 def test_the_mirror_has_every_accepted_push_and_nothing_else(server: Server) -> None:
     bare = server.home / "repositories" / "records.git"
     assert server.refs(server.mirror) == server.refs(bare)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from saiken import redaction
-from saiken.checks import Finding, bases
+from saiken.checks import Finding, bases, receipt_pusher
 from saiken.checks.commits import CommitReport, check_commits, identities
 from saiken.checks.context import Context, is_rule_file
 from saiken.checks.git_texts import (HEADERS, NOTE, GitText, commit_texts, local_notes_refs, note_text, pushed_ref_texts,
@@ -257,7 +257,21 @@ def pre_receive(cwd: Path, lines: Iterable[str]) -> list[CommitReport]:
         if not gitio.is_zero(p[1]):
             texts += ref_texts(cwd, p[2], p[1])
     side = bases.Side.server(cwd)
-    return check_push(cwd, side, updates, cache_dir) + check_sent(cwd, side, updates, texts, notes, cache_dir)
+    reports = check_push(cwd, side, updates, cache_dir) + check_sent(cwd, side, updates, texts, notes, cache_dir)
+    found = receipt_pushers(cwd, updates)
+    for r in reports:  # each commit reported once, with these findings added to its own
+        if r.commit in found:
+            r.report.findings.extend(found.pop(r.commit))
+    return reports + [CommitReport(c, Report(findings=f)) for c, f in found.items()]
+
+
+def receipt_pushers(cwd: Path, updates: list[tuple[str, str, str]]) -> dict[str, list[Finding]]:
+    """Behind gitolite: the receipts a push adds come from their receivers (checks.receipt_pusher)."""
+    who = receipt_pusher.pusher()
+    news = [new for _, new, _ in updates if not gitio.is_zero(new)]
+    if who is None or not news:
+        return {}
+    return receipt_pusher.findings(cwd, gitio.rev_list(cwd, [*news, "--not", "--all"]), who)
 
 
 # --- names, tag messages and notes (pre-push, pre-receive, check --range) ----------------------------
