@@ -79,7 +79,7 @@ def test_a_records_place_is_named_by_the_sha256_of_its_case_id() -> None:
     assert layout.is_manifest(f"records/{b}/manifest.yaml") and not layout.is_manifest("records/manifest.yaml")
     assert layout.manifest_for(f"records/{cid}.yaml.age") == "records/manifest.yaml"
     assert layout.manifest_for(f"records/{b[:2]}/{cid}.yaml.age") == f"records/{b[:2]}/manifest.yaml"
-    assert layout.is_any_manifest(f"records/{b[:2]}/manifest.yaml") and layout.is_flat(f"records/{b[:2]}/{cid}.yaml.age")
+    assert layout.is_any_manifest(f"records/{b[:2]}/manifest.yaml") and layout.is_old_layout(f"records/{b[:2]}/{cid}.yaml.age")
     assert "以前の配置" in layout.misplaced(f"records/{b[:2]}/{cid}.yaml.age")
     assert "以前の配置" in layout.misplaced(f"records/{b[:2]}/manifest.yaml")
     for bad in (f"records/{b[:2]}/{b[2]}0/{cid}.yaml.age", f"records/{b[:2]}/{b[2]}0/manifest.yaml",
@@ -220,7 +220,7 @@ def _into_buckets(repo: RecordsRepo) -> None:
     for legacy in old:
         man.entries.update(manifest.parse(legacy.read_text(encoding="utf-8")).entries)
         legacy.unlink()
-    for path in layout.flat_files(repo.root):
+    for path in layout.old_layout_files(repo.root):
         cid = path.name[: -len(layout.SUFFIX)]
         (repo.root / layout.record_rel(cid)).parent.mkdir(parents=True, exist_ok=True)
         path.rename(repo.root / layout.record_rel(cid))

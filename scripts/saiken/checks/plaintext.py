@@ -43,7 +43,7 @@ def _under_records(f: FileInput, inp: CheckInput) -> Iterable[Finding]:
     if f.path == KEEP or layout.is_manifest(f.path):
         return
     wrong = layout.misplaced(f.path)
-    if wrong and layout.is_flat(f.path) and layout.flat_history_accepted():
+    if wrong and layout.is_old_layout(f.path) and layout.flat_history_accepted():
         # a history made before the migration, being restored (saiken server setup --import)
         if layout.is_any_manifest(f.path):  # records/manifest.yaml, records/<xx>/manifest.yaml
             return

@@ -50,34 +50,29 @@ class TermSet:
         return bool(self.terms)
 
     def search(self, folded: str) -> Iterator[tuple[int, Term]]:
-        terms, n = self.terms, len(folded)
-        prefixes = self._prefixes_for(n)
-        for i in range(n - 1):
-            if prefixes is not None and folded[i:i + 2] not in prefixes:
-                continue
-            for length in self.lengths:
-                if i + length <= n and folded[i:i + length] in terms:
-                    yield i, Term(folded[i:i + length], "", "")
-                    break
+        """(place, term) for each place a term starts; the longest term per place (as TermIndex)."""
+        for i, found in self._matches(folded, every=False):
+            yield i, Term(found, "", "")
 
     def occurring(self, folded: str) -> set[str]:
         """Every term of the set that occurs in `folded`, at every place and of every length (not
         only the longest per place, as `search`: the set may hold a longer term of a record gone
         since, and the exact index then finds a shorter one at that place)."""
-        terms, n, found = self.terms, len(folded), set()
-        prefixes = self._prefixes_for(n)
+        return {found for _, found in self._matches(folded, every=True)}
+
+    def _matches(self, folded: str, *, every: bool) -> Iterator[tuple[int, str]]:
+        terms, n = self.terms, len(folded)
+        if n > 2000 and self._prefixes is None:  # a long file: skip places no term starts at
+            self._prefixes = {t[:2] for t in terms}
+        prefixes = self._prefixes
         for i in range(n - 1):
             if prefixes is not None and folded[i:i + 2] not in prefixes:
                 continue
             for length in self.lengths:
                 if i + length <= n and folded[i:i + length] in terms:
-                    found.add(folded[i:i + length])
-        return found
-
-    def _prefixes_for(self, n: int) -> set[str] | None:
-        if n > 2000 and self._prefixes is None:  # a long file: skip places no term starts at
-            self._prefixes = {t[:2] for t in self.terms}
-        return self._prefixes
+                    yield i, folded[i:i + length]
+                    if not every:
+                        break
 
 
 def set_of(entries: Iterable[_Entry], handler_names: list[str]) -> set[str]:

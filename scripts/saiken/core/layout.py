@@ -181,7 +181,7 @@ def flat_history_accepted() -> bool:
     return os.environ.get(ACCEPT_FLAT_ENV) == "1"
 
 
-def is_flat(path: str) -> bool:
+def is_old_layout(path: str) -> bool:
     """A record or manifest of an older layout (flat, or one level of folders)."""
     got = split(path)
     return path == LEGACY_MANIFEST or is_one_level_manifest(path) or \
@@ -251,7 +251,7 @@ def record_rels(root: Path) -> list[str]:
     return [f"{RECORDS_DIR}/{folder_bucket(p.parent)}/{p.name}" for _, p in record_files(root)]
 
 
-def flat_files(root: Path) -> list[Path]:
+def old_layout_files(root: Path) -> list[Path]:
     """Records left in an older layout in the work tree: flat (records/<case-id>.yaml.age) or in
     one level of folders (records/<xx>/<case-id>.yaml.age)."""
     folder = root / RECORDS_DIR

@@ -69,7 +69,7 @@ class Store:
     def case_ids(self) -> list[str]:
         """Every record's case id. Records left in an older layout are refused with the command that
         moves them: read as if absent, they would silently drop out of every list."""
-        flat = layout.flat_files(self.root)
+        flat = layout.old_layout_files(self.root)
         if flat:
             raise SaikenError(f"records/ に以前の配置の記録が {len(flat)} 件あります"
                               f"（{flat[0].relative_to(self.root).as_posix()} など）。"

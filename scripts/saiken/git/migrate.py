@@ -25,10 +25,6 @@ class Plan:
     legacy_manifests: list[str] = field(default_factory=list)   # older manifests, relative to the root
 
     @property
-    def legacy_manifest(self) -> bool:
-        return bool(self.legacy_manifests)
-
-    @property
     def empty(self) -> bool:
         return not self.moves and not self.legacy_manifests
 

@@ -129,7 +129,7 @@ def _record_blobs(root: Path) -> dict[str, bytes]:
 
 def _worktree_records(root: Path) -> list[Path]:
     """Every record file of the work tree, in the bucket folders and any left in the flat layout."""
-    return sorted([*layout.flat_files(root), *(p for _, p in layout.record_files(root))], key=lambda p: (p.name, str(p)))
+    return sorted([*layout.old_layout_files(root), *(p for _, p in layout.record_files(root))], key=lambda p: (p.name, str(p)))
 
 
 def search_terms(root: Path, policy: Policy, identities: list[crypto.LoadedIdentity]) -> TermIndex:

@@ -112,7 +112,7 @@ def compute(root: Path, as_of: dt.date | None = None, now: dt.datetime | None = 
         status.by_check.setdefault(check, []).append(line)
     for term, lines in due.items():
         status.by_term.setdefault(term, []).extend(lines)
-    has_records = bool(layout.record_rels(root) or layout.flat_files(root))
+    has_records = bool(layout.record_rels(root) or layout.old_layout_files(root))
     if has_records:
         status.unchecked = {cid for cid, m in registry().items() if getattr(m, "NEEDS_IDENTITY", False)}
     return status
